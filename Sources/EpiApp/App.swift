@@ -1,0 +1,59 @@
+import EpiCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// What every route receives: the database, settings, templates and the unit tree.
+public struct AppServices: Sendable {
+    public let database: Database
+    public let settings: Settings
+    public let views: Views
+    public let directory: UnitDirectory
+    public var auth: AuthService { AuthService(database: database, settings: settings) }
+
+    /// Opens the database, applies migrations and loads templates and the unit tree.
+    public static func start(settings: Settings, logger: Logger) async throws -> AppServices {
+        let database = try await Database.open(settings.database, logger: logger)
+        do {
+            try await MigrationRunner.migrate(database)
+            let directory = UnitDirectory(database: database)
+            try await directory.reload()
+            return AppServices(database: database, settings: settings, views: try await Views.load(), directory: directory)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+}
+
+/// The one composition root, called by `epicommand serve` and by the tests.
+public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorMiddleware(views: services.views))
+    router.add(middleware: AuthMiddleware(auth: services.auth))
+
+    router.get("health") { _, _ in
+        try JSON.response(["status": "ok", "database": services.database.kind.rawValue])
+    }
+    StaticRoutes(views: services.views).register(router)
+    LoginRoutes(services: services).register(router)
+
+    let pages = router.group(context: AuthedContext.self)
+    let api = router.group("api/v1", context: AuthedContext.self)
+    HomeRoutes(services: services).register(pages: pages, api: api)
+    UnitRoutes(services: services).register(pages: pages, api: api)
+    PersonRoutes(services: services).register(pages: pages, api: api)
+    ResidentRoutes(services: services).register(pages: pages, api: api)
+    UserRoutes(services: services).register(pages: pages, api: api)
+    AuditRoutes(services: services).register(pages: pages, api: api)
+    return router
+}
+
+/// The HTTP application for `serve`.
+public func buildApplication(_ services: AppServices) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(services),
+        configuration: .init(address: .hostname(services.settings.host, port: services.settings.port), serverName: "EpiCommand"),
+        logger: Logger(label: "epicommand")
+    )
+}

@@ -1,0 +1,217 @@
+import Crypto
+import EpiCore
+import Foundation
+import SQLKit
+
+/// The result of importing a resident list, shown to the user and stored with the import.
+public struct ImportReport: Codable, Sendable {
+    public struct RowError: Codable, Sendable {
+        public let line: Int
+        public let column: String?
+        public let message: String
+    }
+    public var importId: String
+    public var totalRows = 0
+    public var inserted = 0
+    /// Rows already in the registry (same citizen ID, or same name, birth date and ward) or repeated in the file.
+    public var duplicates = 0
+    public var failed = 0
+    public var errors: [RowError] = []
+    /// When the same file content was imported before (nothing new is added the second time).
+    public var previousImportAt: String?
+}
+
+/// Imports a CSV resident list into one ward. Policy (documented in docs/import.md): every bad row is
+/// reported with its line number and reason, good rows are kept, and rows already present are skipped,
+/// so importing the same file twice adds nothing.
+public struct ResidentImporter: Sendable {
+    let database: Database
+    let directory: UnitDirectory
+    /// Rows written per transaction: large enough to amortise commits, small enough not to block other writers long.
+    var batchSize = 2000
+    public var progress: (@Sendable (Int) -> Void)?
+
+    public init(services: AppServices) {
+        self.database = services.database
+        self.directory = services.directory
+    }
+
+    public func run(bytes: [UInt8], filename: String, ward: UnitRecord, user: CurrentUser, language: Language = .vi) async throws -> ImportReport {
+        let wardPath = try UnitPath(ward.path)
+        guard user.can(.importResidents) else { throw AppError.forbidden }
+        guard user.covers(wardPath), await directory.isLowestAdministrative(ward.path) else { throw AppError.notFound }
+        let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        var report = ImportReport(importId: UUID().uuidString.lowercased())
+        report.previousImportAt = try await database.read { db in
+            try await db.raw("SELECT created_at FROM imports WHERE kind = 'residents' AND content_sha256 = \(bind: sha) AND unit_path = \(bind: ward.path) ORDER BY created_at LIMIT 1")
+                .first()?.decode(column: "created_at", as: String.self)
+        }
+        var reader = CSVReader(bytes: bytes)
+        let header: ResidentHeader
+        do {
+            guard let first = try reader.next() else {
+                throw AppError.invalid("Tệp rỗng.", "The file is empty.")
+            }
+            header = try ResidentHeader(fields: first.fields)
+        } catch let problem as ResidentRowProblem {
+            throw AppError.invalid(problem.messageVI, problem.messageEN)
+        } catch let error as CSVError {
+            throw AppError.invalid(error.messageVI, error.messageEN)
+        }
+        let groups = Set(await directory.children(of: ward.path).filter(\.isGroup).map(\.code))
+        var wardsByCode: [String: String] = [:]
+        for unit in await directory.all() where !unit.isGroup {
+            if let p = try? UnitPath(unit.path), user.covers(p) { wardsByCode[unit.code] = unit.path }
+        }
+        var seenKeys = Set<String>()
+        var batch: [PersonRecord] = []
+        let now = Timestamp.now()
+        func fail(_ line: Int, _ column: String?, _ vi: String, _ en: String) {
+            report.failed += 1
+            if report.errors.count < 5000 { report.errors.append(.init(line: line, column: column, message: language == .vi ? vi : en)) }
+        }
+        while true {
+            let record: CSVRecord?
+            do { record = try reader.next() } catch {
+                fail(0, nil, error.messageVI, error.messageEN)
+                break
+            }
+            guard let record else { break }
+            report.totalRows += 1
+            let row: ResidentRow
+            switch ResidentRow.parse(record, header: header) {
+            case .failure(let problem):
+                fail(problem.line, problem.column, problem.messageVI, problem.messageEN)
+                continue
+            case .success(let parsed): row = parsed
+            }
+            var unitPath = ward.path
+            if let code = row.wardCode, code != ward.code {
+                guard let path = wardsByCode[code] else {
+                    fail(record.line, "ma_phuong", "Dòng \(record.line): mã phường/xã \(code) không thuộc địa bàn của bạn.", "Line \(record.line): ward code \(code) is not in your jurisdiction.")
+                    continue
+                }
+                unitPath = path
+            }
+            if let group = row.groupCode, unitPath == ward.path, !groups.contains(group.uppercased()) {
+                fail(record.line, "to_dan_pho", "Dòng \(record.line): tổ dân phố \(group) chưa có trong \(ward.name).", "Line \(record.line): residential group \(group) does not exist in \(ward.name).")
+                continue
+            }
+            let name = row.fullName
+            let folded = VietnameseText.fold(name)
+            var citizen = row.citizenID
+            var old = row.oldID
+            if let c = citizen, c.kind == .cmnd, old == nil { old = c; citizen = nil }
+            let key = citizen.map { "id:\($0.digits)" } ?? old.map { "id:\($0.digits)" } ?? "nb:\(folded)|\(row.birthDate?.iso ?? "")|\(unitPath)"
+            guard seenKeys.insert(key).inserted else {
+                report.duplicates += 1
+                continue
+            }
+            batch.append(PersonRecord(
+                id: UUID().uuidString.lowercased(), fullName: name, nameFolded: folded, givenFolded: VietnameseText.givenNameKey(name),
+                sex: row.sex?.rawValue, birthDate: row.birthDate?.iso, citizenId: citizen?.digits, oldId: old?.digits, phone: row.phone?.e164,
+                address: row.address, unitPath: unitPath, groupCode: row.groupCode?.uppercased(), householdCode: row.householdCode?.uppercased(),
+                residenceStatus: row.residenceStatus.rawValue, residentUntil: row.residenceStatus == .permanent ? nil : row.residentUntil?.iso,
+                mergedInto: nil, createdAt: now, updatedAt: now, version: 1))
+            if batch.count >= batchSize {
+                try await flush(&batch, report: &report, user: user)
+                progress?(report.totalRows)
+            }
+        }
+        try await flush(&batch, report: &report, user: user)
+        progress?(report.totalRows)
+        let finalReport = report
+        let errorsJSON = String(decoding: try JSONEncoder().encode(finalReport.errors), as: UTF8.self)
+        try await database.transaction { db in
+            try await db.raw("""
+                INSERT INTO imports (id, kind, unit_path, content_sha256, filename, user_id, created_at, total_rows, inserted, duplicates, failed, errors)
+                VALUES (\(bind: finalReport.importId), 'residents', \(bind: ward.path), \(bind: sha), \(bind: filename), \(bind: user.id), \(bind: Timestamp.now()),
+                        \(bind: finalReport.totalRows), \(bind: finalReport.inserted), \(bind: finalReport.duplicates), \(bind: finalReport.failed), \(bind: errorsJSON))
+                """).run()
+            try await Audit.record(db, actor: user, action: "import", entityType: "import", entityId: finalReport.importId, unitPath: wardPath,
+                                   summary: "Nhập danh sách \(filename): \(finalReport.inserted) thêm mới, \(finalReport.duplicates) đã có, \(finalReport.failed) lỗi")
+        }
+        return report
+    }
+
+    /// Skips rows whose person is already registered, inserts the rest with one audit row each.
+    private func flush(_ batch: inout [PersonRecord], report: inout ImportReport, user: CurrentUser) async throws {
+        guard !batch.isEmpty else { return }
+        let rows = batch
+        batch.removeAll(keepingCapacity: true)
+        let importId = report.importId
+        let inserted = try await database.transaction { db -> Int in
+            let ids = rows.flatMap { [$0.citizenId, $0.oldId].compactMap { $0 } }
+            var existingIDs = Set<String>()
+            for chunk in stride(from: 0, to: ids.count, by: 900).map({ Array(ids[$0..<min($0 + 900, ids.count)]) }) {
+                let found = try await db.raw("SELECT citizen_id, old_id FROM persons WHERE citizen_id IN (\(binds: chunk)) OR old_id IN (\(binds: chunk))").all()
+                for row in found {
+                    if let c = try row.decodeNil(column: "citizen_id") ? nil : row.decode(column: "citizen_id", as: String.self) { existingIDs.insert(c) }
+                    if let o = try row.decodeNil(column: "old_id") ? nil : row.decode(column: "old_id", as: String.self) { existingIDs.insert(o) }
+                }
+            }
+            let noID = rows.filter { $0.citizenId == nil && $0.oldId == nil }
+            var existingNameKeys = Set<String>()
+            let names = Array(Set(noID.map(\.nameFolded)))
+            for chunk in stride(from: 0, to: names.count, by: 900).map({ Array(names[$0..<min($0 + 900, names.count)]) }) {
+                let found = try await db.raw("SELECT name_folded, birth_date, unit_path FROM persons WHERE name_folded IN (\(binds: chunk)) AND merged_into IS NULL").all()
+                for row in found {
+                    let birth = try row.decodeNil(column: "birth_date") ? "" : try row.decode(column: "birth_date", as: String.self)
+                    existingNameKeys.insert("\(try row.decode(column: "name_folded", as: String.self))|\(birth)|\(try row.decode(column: "unit_path", as: String.self))")
+                }
+            }
+            let fresh = rows.filter { r in
+                if let c = r.citizenId, existingIDs.contains(c) { return false }
+                if let o = r.oldId, existingIDs.contains(o) { return false }
+                if r.citizenId == nil && r.oldId == nil && existingNameKeys.contains("\(r.nameFolded)|\(r.birthDate ?? "")|\(r.unitPath)") { return false }
+                return true
+            }
+            for chunk in stride(from: 0, to: fresh.count, by: 500) {
+                let slice = Array(fresh[chunk..<min(chunk + 500, fresh.count)])
+                try await PersonQueries.insert(db, slice)
+                var audit = db.insert(into: "audit_log").columns("id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes")
+                let at = Timestamp.now()
+                for p in slice {
+                    audit = audit.values([UUID().uuidString.lowercased(), at, user.id, user.username, "import", "person", p.id, p.unitPath, "Nhập từ danh sách (lần nhập \(importId))", nil as String?] as [any Encodable & Sendable])
+                }
+                try await audit.run()
+            }
+            return fresh.count
+        }
+        report.inserted += inserted
+        report.duplicates += rows.count - inserted
+    }
+}
+
+/// The CSV a ward downloads: its temporary and short-stay residents (or any chosen statuses).
+public enum ResidentExport {
+    public static let header = ["ho_ten", "gioi_tinh", "ngay_sinh", "so_dinh_danh", "cmnd", "so_dien_thoai", "dia_chi", "ma_phuong", "to_dan_pho", "ma_ho", "tinh_trang_cu_tru", "cu_tru_den"]
+
+    /// Streams rows in keyset pages so a city-wide export never holds everything in memory at once.
+    public static func csv(_ database: Database, scope: Scope, statuses: [ResidenceStatus], write: (String) async throws -> Void) async throws -> Int {
+        try await write("\u{FEFF}" + CSVWriter.row(header))
+        var after: (String, String)? = nil
+        var count = 0
+        let statusValues = statuses.map(\.rawValue)
+        while true {
+            var sql: SQLQueryString = "\(unsafeRaw: PersonQueries.select) WHERE merged_into IS NULL AND \(scope.condition()) AND residence_status IN (\(binds: statusValues))"
+            if let (name, id) = after { sql = "\(sql) AND (name_folded > \(bind: name) OR (name_folded = \(bind: name) AND id > \(bind: id)))" }
+            sql = "\(sql) ORDER BY name_folded, id LIMIT 5000"
+            let query = sql
+            let page = try await database.read { try await PersonQueries.fetch($0, query) }
+            for p in page {
+                let status = ResidenceStatus(rawValue: p.residenceStatus)
+                try await write(CSVWriter.row([
+                    p.fullName, p.sex.flatMap(Sex.init(rawValue:))?.labelVI ?? "", p.birthDate.flatMap { try? CivilDate(parsing: $0) }?.vietnamese ?? "",
+                    p.citizenId ?? "", p.oldId ?? "", p.phone.flatMap { try? PhoneNumber(parsing: $0).national } ?? "", p.address,
+                    (try? UnitPath(p.unitPath))?.code ?? "", p.groupCode ?? "", p.householdCode ?? "", status?.labelVI ?? p.residenceStatus,
+                    p.residentUntil.flatMap { try? CivilDate(parsing: $0) }?.vietnamese ?? "",
+                ]))
+            }
+            count += page.count
+            guard page.count == 5000, let last = page.last else { break }
+            after = (last.nameFolded, last.id)
+        }
+        return count
+    }
+}

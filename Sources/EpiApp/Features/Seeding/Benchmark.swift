@@ -1,0 +1,200 @@
+import EpiCore
+import Foundation
+import Hummingbird
+import Logging
+import SQLKit
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `epicommand bench`: the performance goals of the registry, measured on SQLite in one run.
+/// Figures are printed, never asserted: speed lives here, not in unit tests.
+public struct Benchmark: Sendable {
+    let persons: Int
+    let directory: String
+
+    public init(persons: Int, directory: String) {
+        self.persons = persons
+        self.directory = directory
+    }
+
+    public func run() async throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let dbPath = "\(directory)/bench.sqlite"
+        let rawPath = "\(directory)/raw.sqlite"
+        let csvPath = "\(directory)/persons-\(persons).csv"
+        for path in [dbPath, dbPath + "-wal", dbPath + "-shm", rawPath] { try? fm.removeItem(atPath: path) }
+
+        print("EpiCommand bench — \(NumberFormat.grouped(persons)) people, SQLite (WAL), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        var settings = Settings(database: .sqliteFile(dbPath), port: 18_080 + Int.random(in: 0..<500))
+        settings.bcryptCost = 10
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let services = try await AppServices.start(settings: settings, logger: logger)
+        try await HanoiSeed.seed(services.database)
+        try await services.directory.reload()
+        let admin = UserAdmin(services: services)
+        let password = "bench-password"
+        try await admin.create(username: "bench.city", displayName: "Bench city", role: .cityCommand, unit: "01", password: password, creator: nil)
+        try await admin.create(username: "bench.district", displayName: "Bench district", role: .districtCommand, unit: "01/007", password: password, creator: nil)
+        try await admin.create(username: "bench.ward", displayName: "Bench ward", role: .wardCommand, unit: "01/007/00295", password: password, creator: nil)
+
+        // 1. The CSV a city would import: realistic people over all 579 wards.
+        let wards = await services.directory.all().filter { !$0.isGroup && $0.depth == 3 }.sorted { $0.path < $1.path }
+        var sampleNames: [String] = []
+        var sampleIDs: [String] = []
+        if !fm.fileExists(atPath: csvPath) {
+            var generator = PopulationGenerator(seed: 42, referenceDate: CivilDate(year: 2021, month: 9, day: 1)!)
+            fm.createFile(atPath: csvPath, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
+            var chunk = CSVWriter.row(ResidentExport.header)
+            for i in 0..<persons {
+                let ward = wards[i % wards.count]
+                let p = generator.next(wardName: ward.name)
+                chunk += CSVWriter.row([p.fullName, p.sex.labelVI, p.birthDate.vietnamese, p.citizenID.digits, "", p.phone?.national ?? "", p.address,
+                                        ward.code, "", p.householdCode, p.residenceStatus.labelVI, p.residenceStatus == .permanent ? "" : "31/12/2021"])
+                if chunk.utf8.count > 1 << 20 { handle.write(Data(chunk.utf8)); chunk = "" }
+            }
+            handle.write(Data(chunk.utf8))
+            try handle.close()
+        }
+        let csv = Array(try Data(contentsOf: URL(fileURLWithPath: csvPath)))
+        print("CSV: \(csvPath), \(NumberFormat.grouped(csv.count / 1_048_576)) MiB")
+
+        // 2. Import through the product's importer (validation, duplicate guard, audit rows), as the city.
+        let city = try await CLIImport.user(services, username: "bench.city")
+        guard let firstWard = try await services.directory.unit(wards[0].path) else { return }
+        try await services.database.prepareForBulkLoad()
+        Memory.resetPeak()
+        let importStart = Date()
+        var importer = ResidentImporter(services: services)
+        importer.batchSize = 10_000
+        let report = try await importer.run(bytes: csv, filename: csvPath, ward: firstWard, user: city)
+        let importSeconds = Date().timeIntervalSince(importStart)
+        let peakRSS = Memory.peakMiB()
+        let importRate = Double(report.inserted) / importSeconds
+        try await services.database.analyze()
+        print(String(format: "import: %@ rows in %.1f s = %@ rows/s (inserted %@, duplicates %@, errors %@); peak RSS during import %d MiB",
+                     NumberFormat.grouped(report.totalRows), importSeconds, NumberFormat.grouped(Int(importRate)),
+                     NumberFormat.grouped(report.inserted), NumberFormat.grouped(report.duplicates), NumberFormat.grouped(report.failed), peakRSS))
+
+        // 3. The raw rate: sqlite3's own .import of the same file into a bare table.
+        if let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: fm.isExecutableFile(atPath:)) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: sqlite3)
+            process.arguments = [rawPath, "-cmd", "PRAGMA journal_mode=WAL", ".mode csv", ".import \(csvPath) raw"]
+            process.standardOutput = FileHandle.nullDevice
+            let rawStart = Date()
+            try process.run()
+            process.waitUntilExit()
+            let rawSeconds = Date().timeIntervalSince(rawStart)
+            let rawRate = Double(report.totalRows) / rawSeconds
+            print(String(format: "sqlite3 .import (bare table, no validation or indexes): %.1f s = %@ rows/s; ratio ours/raw = %.2f (goal ≥ 0.50)",
+                         rawSeconds, NumberFormat.grouped(Int(rawRate)), importRate / rawRate))
+        } else {
+            print("sqlite3 CLI not found (apt-get install sqlite3): raw-import ratio not measured")
+        }
+
+        // 4. Searches as the city, through the same query function the pages use.
+        let scope = try await Scope.of(city, directory: services.directory)
+        let sample = try await services.database.read { db in
+            try await db.raw("SELECT full_name, citizen_id FROM persons WHERE citizen_id IS NOT NULL ORDER BY id LIMIT 400").all()
+        }
+        for row in sample {
+            sampleNames.append(try row.decode(column: "full_name", as: String.self))
+            sampleIDs.append(try row.decode(column: "citizen_id", as: String.self))
+        }
+        // Typed without diacritics, as users do.
+        let nameQueries = sampleNames.map { VietnameseText.fold($0) }
+        let nameTimes = try await time(nameQueries) { q in _ = try await services.database.read { try await PersonQueries.search($0, query: q, scope: scope) } }
+        let idTimes = try await time(sampleIDs) { q in _ = try await services.database.read { try await PersonQueries.search($0, query: q, scope: scope) } }
+        let familyOnly = Array(Set(sampleNames.map { VietnameseText.fold(String($0.split(separator: " ").first!)) })).sorted()
+        let familyTimes = try await time(Array(repeating: familyOnly, count: max(1, 200 / max(familyOnly.count, 1))).flatMap { $0 }) { q in
+            _ = try await services.database.read { try await PersonQueries.search($0, query: q, scope: scope) }
+        }
+        print("search by full name, no diacritics (\(nameTimes.count) queries): \(Self.summary(nameTimes)) (goal p95 < 20 ms)")
+        print("search by family name only, e.g. 'nguyen' (\(familyTimes.count) queries): \(Self.summary(familyTimes))")
+        print("search by citizen ID (\(idTimes.count) queries): \(Self.summary(idTimes)) (goal p95 < 20 ms)")
+
+        // 5. The list page over HTTP, signed in as a ward officer and as the city.
+        let app = buildApplication(services)
+        let serverTask = Task { try await app.runService() }
+        defer { serverTask.cancel() }
+        let base = "http://127.0.0.1:\(settings.port)"
+        try await waitForServer(base)
+        var pageTimes: [String: [Double]] = [:]
+        for username in ["bench.ward", "bench.district", "bench.city"] {
+            guard case .success(let token, _) = try await services.auth.login(username: username, password: password) else { continue }
+            var request = URLRequest(url: URL(string: "\(base)/people")!)
+            request.setValue("\(SessionCookie.name)=\(token)", forHTTPHeaderField: "Cookie")
+            for _ in 0..<20 { _ = try await URLSession.shared.data(for: request) }
+            var times: [Double] = []
+            for _ in 0..<200 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let (data, response) = try await URLSession.shared.data(for: request)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                guard (response as? HTTPURLResponse)?.statusCode == 200, data.count > 1000 else {
+                    print("list page for \(username) failed: \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+                    break
+                }
+            }
+            pageTimes[username] = times
+        }
+        let wardP95 = Self.percentile(pageTimes["bench.ward"] ?? [], 0.95)
+        let cityP95 = Self.percentile(pageTimes["bench.city"] ?? [], 0.95)
+        print("person list page, ward officer (Minh Khai): \(Self.summary(pageTimes["bench.ward"] ?? []))")
+        print("person list page, district (Hai Bà Trưng): \(Self.summary(pageTimes["bench.district"] ?? []))")
+        print("person list page, city: \(Self.summary(pageTimes["bench.city"] ?? []))")
+        print(String(format: "ward/city p95 ratio = %.2f (goal ≤ 1.00: scoped never slower than city-wide)", wardP95 / max(cityP95, 0.001)))
+        serverTask.cancel()
+        _ = await serverTask.result
+        await services.database.shutdown()
+    }
+
+    private func waitForServer(_ base: String) async throws {
+        for _ in 0..<100 {
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (response as? HTTPURLResponse)?.statusCode == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw AppError(.internalServerError, code: "bench_server", vi: "Máy chủ benchmark không khởi động.", en: "The benchmark server did not start.")
+    }
+
+    private func time(_ inputs: [String], _ body: (String) async throws -> Void) async throws -> [Double] {
+        for q in inputs.prefix(20) { try await body(q) }
+        var times: [Double] = []
+        for q in inputs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try await body(q)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return times
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+    }
+
+    static func summary(_ values: [Double]) -> String {
+        String(format: "p50 %.2f ms, p95 %.2f ms, max %.2f ms", percentile(values, 0.5), percentile(values, 0.95), values.max() ?? 0)
+    }
+}
+
+/// Peak resident memory of this process, from /proc (Linux).
+enum Memory {
+    /// Writing 5 to clear_refs resets VmHWM, so the peak covers only what follows.
+    static func resetPeak() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    static func peakMiB() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb / 1024
+        }
+        return -1
+    }
+}

@@ -1,0 +1,120 @@
+import EpiCore
+import Foundation
+import Hummingbird
+import SQLKit
+
+/// Creating accounts: used by the users page, the API and `epicommand user add`.
+public struct UserAdmin: Sendable {
+    let database: Database
+    let settings: Settings
+    let directory: UnitDirectory
+
+    public init(services: AppServices) {
+        self.database = services.database
+        self.settings = services.settings
+        self.directory = services.directory
+    }
+
+    /// Creates a user bound to one unit. `creator` nil means the command line (an operator on the server).
+    @discardableResult
+    public func create(username rawUsername: String, displayName: String, role: Role, unit rawUnit: String, password: String, creator: CurrentUser?) async throws -> String {
+        let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
+        var errors: [String: String] = [:]
+        if username.range(of: "^[a-z0-9._-]{3,40}$", options: .regularExpression) == nil { errors["username"] = "invalid" }
+        if displayName.trimmingCharacters(in: .whitespaces).isEmpty { errors["display_name"] = "required" }
+        let unitPath = try? UnitPath(rawUnit.replacingOccurrences(of: ".", with: "/"))
+        if unitPath == nil { errors["unit"] = "invalid" }
+        guard errors.isEmpty, let unitPath else {
+            throw AppError.invalid("Tên đăng nhập (3–40 ký tự a-z, 0-9, . _ -), họ tên và đơn vị là bắt buộc.", "Username (3–40 of a-z, 0-9, . _ -), name and unit are required.", details: errors)
+        }
+        guard try await directory.unit(unitPath.string) != nil else {
+            throw AppError.invalid("Không có đơn vị \(unitPath.string).", "No unit \(unitPath.string).", details: ["unit": "unknown"])
+        }
+        if let creator {
+            guard creator.can(.manageUsers), creator.role.canAssign.contains(role) else { throw AppError.forbidden }
+            guard creator.covers(unitPath) else { throw AppError.forbidden }
+        }
+        try Passwords.validate(password)
+        let hash = try await Passwords.hash(password, cost: settings.bcryptCost)
+        let id = UUID().uuidString.lowercased()
+        let now = Timestamp.now()
+        try await database.transaction { db in
+            if try await db.raw("SELECT id FROM users WHERE username = \(bind: username)").first() != nil {
+                throw AppError(.conflict, code: "duplicate_username", vi: "Tên đăng nhập \(username) đã tồn tại.", en: "Username \(username) already exists.", details: ["username": "duplicate"])
+            }
+            try await db.raw("""
+                INSERT INTO users (id, username, display_name, password_hash, role, unit_path, active, failed_logins, locked_until, created_at, updated_at, version)
+                VALUES (\(bind: id), \(bind: username), \(bind: displayName), \(bind: hash), \(bind: role.rawValue), \(bind: unitPath.string), \(bind: true), 0, NULL, \(bind: now), \(bind: now), 1)
+                """).run()
+            try await Audit.record(db, actor: creator, actorName: "cli", action: "create", entityType: "user", entityId: id, unitPath: unitPath,
+                                   summary: "Tạo tài khoản \(username) (\(role.labelVI))", changes: [FieldChange("role", old: nil, new: role.rawValue), FieldChange("unit_path", old: nil, new: unitPath.string)])
+        }
+        return id
+    }
+
+    public struct Listed: Codable, Sendable {
+        public let id: String, username: String, displayName: String, role: String, unitPath: String, active: Bool, lockedUntil: String?
+    }
+
+    public func list(scope root: UnitPath) async throws -> [Listed] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT id, username, display_name, role, unit_path, active, locked_until FROM users
+                WHERE unit_path = \(bind: root.string) OR (unit_path >= \(bind: root.descendantLowerBound) AND unit_path < \(bind: root.descendantUpperBound))
+                ORDER BY unit_path, username LIMIT 1000
+                """).all(decoding: Listed.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+}
+
+/// The users page: the accounts in the manager's jurisdiction and a form to add one.
+struct UserRoutes: Sendable {
+    let services: AppServices
+    var admin: UserAdmin { UserAdmin(services: services) }
+
+    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
+        pages.get("users", use: list)
+        pages.post("users", use: create)
+        api.get("users", use: apiList)
+    }
+
+    @Sendable func list(_ request: Request, context: AuthedContext) async throws -> Response {
+        try context.require(.manageUsers)
+        return try await render(context: context, error: nil, values: [:])
+    }
+
+    private func render(context: AuthedContext, error: AppError?, values: [String: String]) async throws -> Response {
+        let lang = context.language
+        let users = try await admin.list(scope: context.user.unitPath)
+        var rows: [[String: Any]] = []
+        for u in users {
+            rows.append(["username": u.username, "displayName": u.displayName,
+                         "role": Role(rawValue: u.role).map { lang == .vi ? $0.labelVI : $0.labelEN } ?? u.role,
+                         "unit": await services.directory.cached(u.unitPath)?.name ?? u.unitPath, "locked": u.lockedUntil.flatMap(Timestamp.date).map { $0 > Date() } ?? false])
+        }
+        let roles = context.user.role.canAssign.sorted { $0.rawValue < $1.rawValue }.map { ["value": $0.rawValue, "label": lang == .vi ? $0.labelVI : $0.labelEN, "selected": $0.rawValue == values["role"]] }
+        let units = await services.directory.all().filter { u in (try? UnitPath(u.path)).map(context.user.unitPath.contains) ?? false }
+            .sorted { $0.path < $1.path }.prefix(2000).map { ["path": $0.path, "name": $0.name, "selected": $0.path == values["unit"]] }
+        return services.views.page("users/list", title: context.t("Người dùng", "Users"), context: context, data: [
+            "rows": rows, "roles": roles, "units": units, "v": values, "error": error.map { $0.message(lang) } as Any, "errors": error?.details ?? [:],
+        ], status: error?.status ?? .ok, active: "users")
+    }
+
+    @Sendable func create(_ request: Request, context: AuthedContext) async throws -> Response {
+        try context.require(.manageUsers)
+        let form = context.form ?? FormData()
+        let values = form.fields.filter { $0.key != "password" && $0.key != "_csrf" }
+        do {
+            guard let role = form.value("role").flatMap(Role.init(rawValue:)) else { throw AppError.invalid("Chọn vai trò.", "Choose a role.", details: ["role": "required"]) }
+            try await admin.create(username: form["username"] ?? "", displayName: form.value("display_name") ?? "", role: role, unit: form["unit"] ?? "", password: form["password"] ?? "", creator: context.user)
+            return Views.redirect("/users")
+        } catch let error as AppError where error.status != .internalServerError {
+            return try await render(context: context, error: error, values: values)
+        }
+    }
+
+    @Sendable func apiList(_ request: Request, context: AuthedContext) async throws -> Response {
+        try context.require(.manageUsers)
+        return try JSON.response(["data": try await admin.list(scope: context.user.unitPath)])
+    }
+}

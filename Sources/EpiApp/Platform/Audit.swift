@@ -1,0 +1,66 @@
+import EpiCore
+import Foundation
+import SQLKit
+
+/// One field that a change altered, kept as text so the audit row reads the same on both dialects.
+public struct FieldChange: Codable, Sendable, Equatable {
+    public let field: String
+    public let old: String?
+    public let new: String?
+
+    public init(_ field: String, old: String?, new: String?) {
+        self.field = field
+        self.old = old
+        self.new = new
+    }
+}
+
+/// An audit row as read back for history pages and the audit search.
+public struct AuditEntry: Codable, Sendable {
+    public let id: String
+    public let occurredAt: String
+    public let userId: String?
+    public let username: String
+    public let action: String
+    public let entityType: String
+    public let entityId: String?
+    public let unitPath: String?
+    public let summary: String
+    public let changes: String?
+
+    public var decodedChanges: [FieldChange] {
+        guard let changes, let data = changes.data(using: .utf8) else { return [] }
+        return (try? JSONDecoder().decode([FieldChange].self, from: data)) ?? []
+    }
+}
+
+/// Writes the append-only audit trail; called inside the transaction of the change it records.
+public enum Audit {
+    public static func record(
+        _ db: any SQLDatabase,
+        actor: CurrentUser?,
+        actorName: String? = nil,
+        action: String,
+        entityType: String,
+        entityId: String?,
+        unitPath: UnitPath?,
+        summary: String,
+        changes: [FieldChange] = []
+    ) async throws {
+        let changesJSON: String? = changes.isEmpty ? nil : String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
+        try await db.raw("""
+            INSERT INTO audit_log (id, occurred_at, user_id, username, action, entity_type, entity_id, unit_path, summary, changes)
+            VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: Timestamp.now()), \(bind: actor?.id), \(bind: actor?.username ?? actorName ?? "system"),
+                    \(bind: action), \(bind: entityType), \(bind: entityId), \(bind: unitPath?.string), \(bind: summary), \(bind: changesJSON))
+            """).run()
+    }
+
+    /// The history of one record, newest first.
+    public static func history(_ db: any SQLDatabase, entityType: String, entityId: String, limit: Int = 200) async throws -> [AuditEntry] {
+        try await db.raw("""
+            SELECT id, occurred_at, user_id, username, action, entity_type, entity_id, unit_path, summary, changes
+            FROM audit_log WHERE entity_type = \(bind: entityType) AND entity_id = \(bind: entityId)
+            ORDER BY occurred_at DESC, id DESC LIMIT \(unsafeRaw: String(limit))
+            """).all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+}

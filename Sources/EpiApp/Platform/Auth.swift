@@ -1,0 +1,205 @@
+import Crypto
+import EpiCore
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import NIOPosix
+import SQLKit
+
+/// Random tokens and their stored digests.
+enum Tokens {
+    /// 32 random bytes, base64url without padding (safe in cookies and headers).
+    static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares without an early exit so timing does not reveal how much matched.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+}
+
+/// Password hashing on the thread pool: bcrypt is deliberately slow and must not block the event loop.
+enum Passwords {
+    static func hash(_ password: String, cost: UInt8) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    static func verify(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// Minimum policy for new passwords; messages in both languages.
+    static func validate(_ password: String) throws {
+        guard password.count >= 8 else {
+            throw AppError.invalid("Mật khẩu phải có ít nhất 8 ký tự.", "The password must be at least 8 characters.", details: ["password": "min8"])
+        }
+    }
+}
+
+/// Sign-in, sessions, lockout and API tokens.
+public struct AuthService: Sendable {
+    let database: Database
+    let settings: Settings
+    /// Verified against when the username does not exist, so both paths cost one bcrypt.
+    private static let dummyHash = Bcrypt.hash("not-a-real-password", cost: 4)
+
+    public enum LoginResult: Sendable {
+        case success(sessionToken: String, user: CurrentUser)
+        case invalid
+        case locked(until: Date)
+    }
+
+    func login(username: String, password: String) async throws -> LoginResult {
+        let name = username.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let row = try await database.read { db in
+            try await db.raw("SELECT id, username, display_name, role, unit_path, password_hash, active, failed_logins, locked_until FROM users WHERE username = \(bind: name)")
+                .first(decoding: UserAuthRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        guard let row, row.active else {
+            _ = try await Passwords.verify(password, hash: Self.dummyHash)
+            try await database.transaction { db in
+                try await Audit.record(db, actor: nil, actorName: name.isEmpty ? "?" : name, action: "login_failed", entityType: "user", entityId: nil, unitPath: nil, summary: "Đăng nhập thất bại: tài khoản không tồn tại hoặc bị khóa")
+            }
+            return .invalid
+        }
+        let now = Date()
+        if let lockedUntil = row.lockedUntil.flatMap(Timestamp.date), lockedUntil > now {
+            return .locked(until: lockedUntil)
+        }
+        guard try await Passwords.verify(password, hash: row.passwordHash) else {
+            let failures = row.failedLogins + 1
+            let lock = failures >= settings.lockoutThreshold ? now.addingTimeInterval(TimeInterval(settings.lockoutMinutes * 60)) : nil
+            try await database.transaction { db in
+                try await db.raw("UPDATE users SET failed_logins = \(bind: lock == nil ? failures : 0), locked_until = \(bind: lock.map(Timestamp.string)) WHERE id = \(bind: row.id)").run()
+                try await Audit.record(db, actor: nil, actorName: row.username, action: lock == nil ? "login_failed" : "locked", entityType: "user", entityId: row.id, unitPath: try? UnitPath(row.unitPath),
+                                       summary: lock == nil ? "Sai mật khẩu (lần \(failures))" : "Khóa tài khoản \(settings.lockoutMinutes) phút sau \(failures) lần sai mật khẩu")
+            }
+            if let lock { return .locked(until: lock) }
+            return .invalid
+        }
+        let user = try row.currentUser()
+        let token = Tokens.random()
+        let expires = now.addingTimeInterval(TimeInterval(settings.sessionHours * 3600))
+        try await database.transaction { db in
+            try await db.raw("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: row.id)").run()
+            try await db.raw("""
+                INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at)
+                VALUES (\(bind: Tokens.digest(token)), \(bind: row.id), \(bind: Tokens.random()), \(bind: Timestamp.string(now)), \(bind: Timestamp.string(expires)))
+                """).run()
+            try await Audit.record(db, actor: user, action: "login", entityType: "user", entityId: user.id, unitPath: user.unitPath, summary: "Đăng nhập")
+        }
+        return .success(sessionToken: token, user: user)
+    }
+
+    func logout(sessionID: String, user: CurrentUser) async throws {
+        try await database.transaction { db in
+            try await db.raw("DELETE FROM sessions WHERE id = \(bind: sessionID)").run()
+            try await Audit.record(db, actor: user, action: "logout", entityType: "user", entityId: user.id, unitPath: user.unitPath, summary: "Đăng xuất")
+        }
+    }
+
+    /// Resolves a session cookie to its user and CSRF token; expired sessions are ignored.
+    func session(token: String) async throws -> (CurrentUser, Credential)? {
+        let id = Tokens.digest(token)
+        let row = try await database.read { db in
+            try await db.raw("""
+                SELECT u.id, u.username, u.display_name, u.role, u.unit_path, u.active, s.csrf_token, s.expires_at
+                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = \(bind: id)
+                """).first(decoding: SessionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        guard let row, row.active, let expires = Timestamp.date(row.expiresAt), expires > Date() else { return nil }
+        let user = CurrentUser(id: row.id, username: row.username, displayName: row.displayName, role: try Self.role(row.role), unitPath: try UnitPath(row.unitPath))
+        return (user, .session(id: id, csrfToken: row.csrfToken))
+    }
+
+    /// Resolves an API bearer token to its user.
+    func apiUser(token: String) async throws -> CurrentUser? {
+        let row = try await database.read { db in
+            try await db.raw("""
+                SELECT u.id, u.username, u.display_name, u.role, u.unit_path, u.active
+                FROM api_tokens t JOIN users u ON u.id = t.user_id
+                WHERE t.token_hash = \(bind: Tokens.digest(token)) AND t.revoked_at IS NULL
+                """).first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        guard let row, row.active else { return nil }
+        return try row.currentUser()
+    }
+
+    /// Issues a new API token for a user; only its digest is stored, so it is shown once.
+    public func issueToken(username: String, name: String) async throws -> String {
+        let token = "epi_" + Tokens.random()
+        try await database.transaction { db in
+            guard let user = try await db.raw("SELECT id, username, display_name, role, unit_path, active FROM users WHERE username = \(bind: username.lowercased())")
+                .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase) else {
+                throw AppError.invalid("Không có người dùng \(username).", "No user \(username).")
+            }
+            try await db.raw("""
+                INSERT INTO api_tokens (id, user_id, name, token_hash, created_at)
+                VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: user.id), \(bind: name), \(bind: Tokens.digest(token)), \(bind: Timestamp.now()))
+                """).run()
+            try await Audit.record(db, actor: nil, actorName: "cli", action: "create", entityType: "api_token", entityId: user.id, unitPath: try? UnitPath(user.unitPath), summary: "Cấp token API \"\(name)\" cho \(user.username)")
+        }
+        return token
+    }
+
+    static func role(_ raw: String) throws -> Role {
+        guard let role = Role(rawValue: raw) else {
+            throw AppError(.internalServerError, code: "bad_role", vi: "Vai trò không hợp lệ trong cơ sở dữ liệu.", en: "Invalid role stored.")
+        }
+        return role
+    }
+}
+
+struct UserRow: Codable, Sendable {
+    let id: String
+    let username: String
+    let displayName: String
+    let role: String
+    let unitPath: String
+    let active: Bool
+
+    func currentUser() throws -> CurrentUser {
+        CurrentUser(id: id, username: username, displayName: displayName, role: try AuthService.role(role), unitPath: try UnitPath(unitPath))
+    }
+}
+
+private struct UserAuthRow: Codable, Sendable {
+    let id: String
+    let username: String
+    let displayName: String
+    let role: String
+    let unitPath: String
+    let passwordHash: String
+    let active: Bool
+    let failedLogins: Int
+    let lockedUntil: String?
+
+    func currentUser() throws -> CurrentUser {
+        CurrentUser(id: id, username: username, displayName: displayName, role: try AuthService.role(role), unitPath: try UnitPath(unitPath))
+    }
+}
+
+private struct SessionRow: Codable, Sendable {
+    let id: String
+    let username: String
+    let displayName: String
+    let role: String
+    let unitPath: String
+    let active: Bool
+    let csrfToken: String
+    let expiresAt: String
+}

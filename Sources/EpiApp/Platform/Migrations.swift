@@ -1,0 +1,71 @@
+import Foundation
+import SQLKit
+
+/// One ordered schema change, recorded in `schema_migrations` once applied.
+public struct Migration: Sendable {
+    public let name: String
+    public let apply: @Sendable (any SQLDatabase, DatabaseKind) async throws -> Void
+
+    public init(_ name: String, apply: @escaping @Sendable (any SQLDatabase, DatabaseKind) async throws -> Void) {
+        self.name = name
+        self.apply = apply
+    }
+}
+
+/// Applies the registered migrations that a database has not seen yet, in order.
+public enum MigrationRunner {
+    /// Every migration of the product, oldest first. Never reorder or edit a shipped entry: add a new one.
+    public static let all: [Migration] = [
+        PlatformMigrations.createUsersSessionsAudit,   // users, sessions, API tokens, audit log
+        PlaceMigrations.createUnits,                   // administrative tree with validity dates
+        RegistryMigrations.createPersons,              // person registry, merges, imports
+    ]
+
+    /// Applies pending migrations and returns the names applied now.
+    @discardableResult
+    public static func migrate(_ database: Database, migrations: [Migration] = all) async throws -> [String] {
+        try await database.transactionless { db in
+            try await db.create(table: "schema_migrations")
+                .ifNotExists()
+                .column("name", type: .text, .primaryKey(autoIncrement: false))
+                .column("applied_at", type: .text, .notNull)
+                .run()
+        }
+        let done = try await database.read { db in
+            try await db.select().column("name").from("schema_migrations").all().map { try $0.decode(column: "name", as: String.self) }
+        }
+        var applied: [String] = []
+        for migration in migrations where !done.contains(migration.name) {
+            try await database.transaction { db in
+                try await migration.apply(db, database.kind)
+                try await db.insert(into: "schema_migrations")
+                    .columns("name", "applied_at")
+                    .values(SQLBind(migration.name), SQLBind(Timestamp.now()))
+                    .run()
+            }
+            applied.append(migration.name)
+        }
+        return applied
+    }
+}
+
+extension DatabaseKind {
+    /// Columns compared by byte order (unit paths, folded search keys): PostgreSQL's default
+    /// locale collation ignores '/' and would break prefix ranges and index use.
+    var byteOrderCollation: [SQLColumnConstraintAlgorithm] {
+        self == .postgres ? [.collate(name: "C")] : []
+    }
+}
+
+/// UTC instants stored as ISO 8601 text, so they sort the same on both dialects.
+public enum Timestamp {
+    public static func now() -> String { string(Date()) }
+
+    public static func string(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    public static func date(_ string: String) -> Date? {
+        try? Date(string, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+}

@@ -1,0 +1,68 @@
+import EpiCore
+import SQLKit
+
+/// A user's jurisdiction turned into the cheapest exact SQL condition for rows that carry
+/// `unit_path` (+ `group_code`), so a ward officer's query walks an index by equality and is
+/// never slower than the city's.
+public struct Scope: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        /// The user's unit is the only root: nothing to filter.
+        case everything
+        /// The lowest administrative unit: equality on `unit_path`.
+        case unit(String)
+        /// A residential group inside a unit.
+        case group(unit: String, code: String)
+        /// Any higher unit: a byte-order range on `unit_path`.
+        case subtree(UnitPath)
+    }
+
+    let kind: Kind
+    public let root: UnitPath
+
+    public static func of(_ user: CurrentUser, directory: UnitDirectory) async throws -> Scope {
+        let path = user.unitPath
+        guard let unit = try await directory.unit(path.string) else {
+            return Scope(kind: .subtree(path), root: path)
+        }
+        if unit.isGroup, let parent = unit.parentPath {
+            return Scope(kind: .group(unit: parent, code: unit.code), root: path)
+        }
+        if await directory.isLowestAdministrative(path.string) {
+            return Scope(kind: .unit(path.string), root: path)
+        }
+        if unit.parentPath == nil, await directory.roots().count == 1 {
+            return Scope(kind: .everything, root: path)
+        }
+        return Scope(kind: .subtree(path), root: path)
+    }
+
+    /// The condition on a table with `unit_path` and `group_code` columns.
+    public func condition(_ alias: String = "") -> SQLQueryString {
+        let prefix = alias.isEmpty ? "" : alias + "."
+        switch kind {
+        case .everything:
+            return "1 = 1"
+        case .unit(let path):
+            return "\(unsafeRaw: prefix)unit_path = \(bind: path)"
+        case .group(let unit, let code):
+            return "\(unsafeRaw: prefix)unit_path = \(bind: unit) AND \(unsafeRaw: prefix)group_code = \(bind: code)"
+        case .subtree(let root):
+            return "(\(unsafeRaw: prefix)unit_path = \(bind: root.string) OR (\(unsafeRaw: prefix)unit_path >= \(bind: root.descendantLowerBound) AND \(unsafeRaw: prefix)unit_path < \(bind: root.descendantUpperBound)))"
+        }
+    }
+
+    /// The same rule in Swift, for a record already loaded.
+    public func contains(unitPath: String, groupCode: String?) -> Bool {
+        switch kind {
+        case .everything: return true
+        case .unit(let path): return unitPath == path
+        case .group(let unit, let code): return unitPath == unit && groupCode == code
+        case .subtree(let root): return (try? UnitPath(unitPath)).map(root.contains) ?? false
+        }
+    }
+
+    /// Whether a unit (for example the ward chosen on a form) lies inside this scope.
+    public func contains(unit path: UnitPath) -> Bool {
+        root.contains(path) || (kind == .everything)
+    }
+}

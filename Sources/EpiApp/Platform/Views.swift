@@ -1,0 +1,133 @@
+import EpiCore
+import Foundation
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// Server-rendered pages: Mustache templates shipped as resources, wrapped in one layout.
+public struct Views: Sendable {
+    let library: MustacheLibrary
+
+    /// Loads every template under `Resources/templates`.
+    public static func load() async throws -> Views {
+        let library = try await MustacheLibrary(directory: ResourceFiles.url("templates").path)
+        guard library.getTemplate(named: "layout") != nil else {
+            throw AppError(.internalServerError, code: "templates_missing", vi: "Thiếu thư mục giao diện.", en: "Templates folder missing.")
+        }
+        return Views(library: library)
+    }
+
+    func render(_ template: String, _ data: [String: Any]) -> String {
+        guard let html = library.render(data, withTemplate: template) else {
+            return "<p>template \(template) missing</p>"
+        }
+        return html
+    }
+
+    /// A page for a signed-in user: the template's output inside the layout with the role's navigation.
+    func page(
+        _ template: String,
+        title: String,
+        context: AuthedContext,
+        data: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok,
+        active: String = ""
+    ) -> Response {
+        var data = data
+        let t = Strings.table(context.language)
+        data["t"] = t
+        data["csrf"] = context.csrfToken
+        data["lang"] = context.language.rawValue
+        let content = render(template, data)
+        let layout: [String: Any] = [
+            "t": t,
+            "lang": context.language.rawValue,
+            "title": title,
+            "content": content,
+            "csrf": context.csrfToken,
+            "user": [
+                "displayName": context.user.displayName,
+                "username": context.user.username,
+                "role": context.language == .vi ? context.user.role.labelVI : context.user.role.labelEN,
+                "unit": context.user.unitPath.string,
+            ],
+            "nav": Navigation.items(for: context.user, language: context.language, active: active),
+            "hasNav": true,
+            "otherLang": context.language == .vi ? "en" : "vi",
+            "otherLangLabel": context.language == .vi ? "English" : "Tiếng Việt",
+        ]
+        return Self.html(render("layout", layout), status: status)
+    }
+
+    /// A page without a signed-in user (login, errors before login).
+    func publicPage(_ template: String, title: String, language: Language, data: [String: Any] = [:], status: HTTPResponse.Status = .ok) -> Response {
+        var data = data
+        let t = Strings.table(language)
+        data["t"] = t
+        data["lang"] = language.rawValue
+        let layout: [String: Any] = [
+            "t": t,
+            "lang": language.rawValue,
+            "title": title,
+            "content": render(template, data),
+            "otherLang": language == .vi ? "en" : "vi",
+            "otherLangLabel": language == .vi ? "English" : "Tiếng Việt",
+        ]
+        return Self.html(render("layout", layout), status: status)
+    }
+
+    static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+}
+
+/// The menu a role sees: only what its permissions allow.
+enum Navigation {
+    static func items(for user: CurrentUser, language: Language, active: String) -> [[String: Any]] {
+        let t = Strings.table(language)
+        var items: [(String, String, String)] = [("home", "/", t["nav_home"]!), ("units", "/units", t["nav_units"]!)]
+        if user.can(.viewPeople) { items.append(("people", "/people", t["nav_people"]!)) }
+        if user.can(.importResidents) { items.append(("import", "/residents/import", t["nav_import"]!)) }
+        if user.can(.manageUsers) { items.append(("users", "/users", t["nav_users"]!)) }
+        if user.can(.viewAudit) { items.append(("audit", "/audit", t["nav_audit"]!)) }
+        return items.map { ["key": $0.0, "href": $0.1, "label": $0.2, "active": $0.0 == active] }
+    }
+}
+
+/// JSON responses for the API with a stable envelope.
+enum JSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Files shipped in the target's `Resources` folder (copied whole into the bundle).
+enum ResourceFiles {
+    static func url(_ relativePath: String) -> URL {
+        Bundle.module.bundleURL.appendingPathComponent("Resources").appendingPathComponent(relativePath)
+    }
+
+    static func data(_ relativePath: String) throws -> Data {
+        do {
+            return try Data(contentsOf: url(relativePath))
+        } catch {
+            throw AppError(.internalServerError, code: "resource_missing", vi: "Thiếu tệp \(relativePath) của chương trình.", en: "Missing bundled file \(relativePath).")
+        }
+    }
+}

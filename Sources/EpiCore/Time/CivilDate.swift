@@ -1,0 +1,93 @@
+import Foundation
+
+/// A calendar date without time or zone (birth dates, report days).
+public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Reads "dd/mm/yyyy", "d/m/yyyy", "dd-mm-yyyy", "dd.mm.yyyy" (Vietnamese order) or ISO "yyyy-mm-dd".
+    public init(parsing raw: String) throws(CivilDateError) {
+        let text = String(raw.trimmingCharacters())
+        guard !text.isEmpty else { throw .empty }
+        let parts = text.split(whereSeparator: { $0 == "/" || $0 == "-" || $0 == "." }).map(String.init)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0) != nil }) else { throw .invalidFormat(text) }
+        let numbers = parts.map { Int($0)! }
+        let (y, m, d) = parts[0].count == 4 ? (numbers[0], numbers[1], numbers[2]) : (numbers[2], numbers[1], numbers[0])
+        guard (parts[0].count == 4 || parts[2].count == 4) else { throw .invalidFormat(text) }
+        guard let date = CivilDate(year: y, month: m, day: d) else { throw .invalidDate(text) }
+        self = date
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self = try CivilDate(parsing: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(iso)
+    }
+
+    private static func pad(_ n: Int, _ width: Int) -> String {
+        var s = String(n)
+        while s.count < width { s = "0" + s }
+        return s
+    }
+
+    public var iso: String { "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))" }
+    public var vietnamese: String { "\(Self.pad(day, 2))/\(Self.pad(month, 2))/\(Self.pad(year, 4))" }
+    public var description: String { iso }
+
+    /// Completed years of age on `date`.
+    public func age(on date: CivilDate) -> Int {
+        var years = date.year - year
+        if (date.month, date.day) < (month, day) { years -= 1 }
+        return years
+    }
+
+    public static func today(in timeZone: TimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!) -> CivilDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    public static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+}
+
+public enum CivilDateError: Error, Equatable, Sendable {
+    case empty
+    case invalidFormat(String)
+    case invalidDate(String)
+
+    public var messageVI: String {
+        switch self {
+        case .empty: return "Chưa nhập ngày."
+        case .invalidFormat(let s): return "Ngày '\(s)' không đúng định dạng dd/mm/yyyy."
+        case .invalidDate(let s): return "Ngày không hợp lệ '\(s)'."
+        }
+    }
+
+    public var messageEN: String {
+        switch self {
+        case .empty: return "No date given."
+        case .invalidFormat(let s): return "Date '\(s)' is not in dd/mm/yyyy format."
+        case .invalidDate(let s): return "Invalid date '\(s)'."
+        }
+    }
+}

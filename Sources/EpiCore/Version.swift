@@ -1,0 +1,1 @@
+public enum EpiCoreVersion { public static let value = "0.1" }

@@ -1,0 +1,249 @@
+import ArgumentParser
+import EpiApp
+import EpiCore
+import Foundation
+import Logging
+
+/// The entry point only: parses a command and calls into EpiApp.
+@main
+struct EpiCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "epicommand",
+        abstract: "EpiCommand: epidemic command-center server (Sở Chỉ huy phòng, chống dịch).",
+        subcommands: [Serve.self, Migrate.self, Seed.self, UserCommand.self, ImportCommand.self, ExportCommand.self, Backup.self, Bench.self]
+    )
+}
+
+/// Options shared by every command that opens the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "SQLite file (ignored when DATABASE_URL is set). Default: EPI_SQLITE_PATH or ./epicommand.sqlite")
+    var database: String?
+
+    func settings() -> Settings {
+        var settings = Settings.fromEnvironment()
+        if let database, case .sqliteFile = settings.database { settings.database = .sqliteFile(database) }
+        return settings
+    }
+}
+
+func withServices<T: Sendable>(_ settings: Settings, _ body: (AppServices) async throws -> T) async throws -> T {
+    var logger = Logger(label: "epicommand")
+    logger.logLevel = .warning
+    let services = try await AppServices.start(settings: settings, logger: logger)
+    do {
+        let result = try await body(services)
+        await services.database.shutdown()
+        return result
+    } catch {
+        await services.database.shutdown()
+        throw error
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the web server.")
+    @OptionGroup var db: DatabaseOptions
+    @Flag(help: "Seed Hanoi's units and demo users and people if the database is empty.") var demo = false
+    @Option(help: "Address to listen on.") var host: String?
+    @Option(help: "Port to listen on.") var port: Int?
+
+    func run() async throws {
+        var settings = db.settings()
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        var logger = Logger(label: "epicommand")
+        logger.logLevel = .info
+        let services = try await AppServices.start(settings: settings, logger: logger)
+        if demo {
+            let logins = try await DemoSeed.seedIfEmpty(services) { print($0) }
+            print("Tài khoản demo / demo logins (mật khẩu / password: \(DemoSeed.password)):")
+            for login in logins { print("  \(login.username.padding(toLength: 16, withPad: " ", startingAt: 0)) \(login.description)") }
+        }
+        let where_ = { () -> String in
+            switch settings.database {
+            case .sqliteFile(let path): return "SQLite \(path)"
+            case .postgres: return "PostgreSQL"
+            }
+        }()
+        print("EpiCommand đang chạy tại / is running at http://\(settings.host):\(settings.port) (\(where_))")
+        let app = buildApplication(services)
+        do {
+            try await app.runService()
+        } catch {
+            await services.database.shutdown()
+            throw error
+        }
+        await services.database.shutdown()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        try await withServices(db.settings()) { _ in print("Cơ sở dữ liệu đã cập nhật / database is up to date.") }
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Seed Hanoi's units, demo data, or N synthetic people.")
+    @OptionGroup var db: DatabaseOptions
+    @Flag(help: "Hanoi's 2021 units and the demo users and people.") var demo = false
+    @Option(help: "Generate this many synthetic people spread over Hanoi's wards.") var persons: Int?
+    @Option(help: "Random seed for --persons.") var seed: UInt64 = 2021
+
+    func run() async throws {
+        try await withServices(db.settings()) { services in
+            try await HanoiSeed.seed(services.database)
+            try await services.directory.reload()
+            if demo { _ = try await DemoSeed.seedIfEmpty(services) { print($0) } }
+            if let persons {
+                let bar = ProgressBar(total: persons, label: "Tạo nhân khẩu")
+                let started = Date()
+                let made = try await SyntheticPopulation.generate(services, count: persons, seed: seed) { bar.update($0) }
+                bar.finish()
+                let seconds = Date().timeIntervalSince(started)
+                print(String(format: "%d người trong %.1f s (%.0f người/s)", made, seconds, Double(made) / max(seconds, 0.001)))
+            }
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage user accounts.", subcommands: [Add.self, Token.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user bound to one unit (password from EPI_PASSWORD or prompted).")
+        @OptionGroup var db: DatabaseOptions
+        @Option var username: String
+        @Option var name: String
+        @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))") var role: String
+        @Option(help: "Unit path, e.g. 01/007/00295") var unit: String
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("Unknown role \(role)") }
+            let password = ProcessInfo.processInfo.environment["EPI_PASSWORD"] ?? String(cString: getpass("Mật khẩu / password: "))
+            try await withServices(db.settings()) { services in
+                try await HanoiSeed.seed(services.database)
+                try await services.directory.reload()
+                try await UserAdmin(services: services).create(username: username, displayName: name, role: role, unit: unit, password: password, creator: nil)
+                print("Đã tạo tài khoản / created \(username)")
+            }
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue an API token (shown once).")
+        @OptionGroup var db: DatabaseOptions
+        @Option var username: String
+        @Option var name: String = "api"
+
+        func run() async throws {
+            let token = try await withServices(db.settings()) { try await $0.auth.issueToken(username: username, name: name) }
+            print(token)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            try await withServices(db.settings()) { services in
+                for root in await services.directory.roots() {
+                    for u in try await UserAdmin(services: services).list(scope: try UnitPath(root.path)) {
+                        print("\(u.username)\t\(u.role)\t\(u.unitPath)\t\(u.displayName)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import data files.", subcommands: [Residents.self])
+
+    struct Residents: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import a resident list CSV into one ward as a user.")
+        @OptionGroup var db: DatabaseOptions
+        @Argument var file: String
+        @Option(help: "Ward path, e.g. 01/007/00295") var unit: String
+        @Option(name: .customLong("as"), help: "Username the import is recorded under.") var username: String
+
+        func run() async throws {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            try await withServices(db.settings()) { services in
+                let report = try await CLIImport.run(services, bytes: bytes, filename: file, unit: unit, username: username)
+                print("Tổng \(report.totalRows) dòng: thêm \(report.inserted), đã có \(report.duplicates), lỗi \(report.failed)")
+                for e in report.errors.prefix(50) { print("  dòng \(e.line): \(e.message)") }
+            }
+        }
+    }
+}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export data files.", subcommands: [Residents.self])
+
+    struct Residents: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export temporary and short-stay residents of a unit as CSV.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "Unit path, e.g. 01/007") var unit: String
+        @Option(help: "Output file (default: standard output)") var out: String?
+
+        func run() async throws {
+            try await withServices(db.settings()) { services in
+                let n = try await CLIImport.export(services, unit: unit, out: out)
+                FileHandle.standardError.write(Data("\(n) người\n".utf8))
+            }
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the SQLite database (VACUUM INTO).")
+    @OptionGroup var db: DatabaseOptions
+    @Option var to: String
+
+    func run() async throws {
+        try await withServices(db.settings()) { services in
+            try await BackupTool.sqliteCopy(services.database, to: to)
+            print("Đã sao lưu / backed up to \(to)")
+        }
+    }
+}
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure import, search and list performance on SQLite and print figures.")
+    @Option(help: "People to import and search.") var persons: Int = 1_000_000
+    @Option(help: "Working directory for the benchmark databases and CSV.") var dir: String = ".bench"
+
+    func run() async throws {
+        try await Benchmark(persons: persons, directory: dir).run()
+    }
+}
+
+/// A one-line progress bar on standard error.
+final class ProgressBar: @unchecked Sendable {
+    let total: Int
+    let label: String
+    private var last = -1
+    private let lock = NSLock()
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func update(_ done: Int) {
+        lock.lock(); defer { lock.unlock() }
+        let percent = total == 0 ? 100 : min(100, done * 100 / total)
+        guard percent != last else { return }
+        last = percent
+        let filled = percent / 4
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 25 - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)% \(done)/\(total)".utf8))
+    }
+
+    func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
+}
