@@ -1,7 +1,7 @@
 import ArgumentParser
 import EpiApp
 import EpiCore
-import Foundation
+@preconcurrency import Foundation
 import Logging
 
 /// The entry point only: parses a command and calls into EpiApp.
@@ -48,6 +48,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port: Int?
 
     func run() async throws {
+        // Operators often redirect the log to a file; print the URL and logins at once, not at exit.
+        setvbuf(stdout, nil, _IOLBF, 0)
         var settings = db.settings()
         if let host { settings.host = host }
         if let port { settings.port = port }

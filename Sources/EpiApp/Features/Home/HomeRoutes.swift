@@ -39,7 +39,7 @@ struct HomeRoutes: Sendable {
             "unitSlug": context.user.unitPath.slug,
             "hasFigures": figures != nil,
             "people": number(figures?.people ?? 0), "temporary": number(figures?.temporary ?? 0), "shortStay": number(figures?.shortStay ?? 0),
-            "population": unit?.population.map(number) ?? "",
+            "population": unit?.population.map(number) as Any,
         ], active: "home")
     }
 

@@ -1,3 +1,0 @@
-import Testing
-@testable import EpiCore
-@Test func v() { #expect(EpiCoreVersion.value == "0.1") }
