@@ -115,3 +115,10 @@ public struct FormData: Sendable {
         return nil
     }
 }
+
+extension Request {
+    /// Query parameters decoded the way browsers encode GET forms ('+' is a space, %2B a plus).
+    var formQuery: FormData {
+        FormData(fields: FormData.parseURLEncoded(uri.query ?? ""))
+    }
+}

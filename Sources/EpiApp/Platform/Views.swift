@@ -18,7 +18,7 @@ public struct Views: Sendable {
     }
 
     func render(_ template: String, _ data: [String: Any]) -> String {
-        guard let html = library.render(data, withTemplate: template) else {
+        guard let html = library.render(TemplateData.clean(data), withTemplate: template) else {
             return "<p>template \(template) missing</p>"
         }
         return html
@@ -130,4 +130,38 @@ enum ResourceFiles {
             throw AppError(.internalServerError, code: "resource_missing", vi: "Thiếu tệp \(relativePath) của chương trình.", en: "Missing bundled file \(relativePath).")
         }
     }
+}
+
+/// Prepares view data for Mustache, where any present value opens a `{{#section}}`: nil values and
+/// empty strings are dropped, so `{{#error}}…{{/error}}` means "there is an error" as a reader expects.
+enum TemplateData {
+    static func clean(_ data: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (key, value) in data {
+            if let cleaned = clean(value) { out[key] = cleaned }
+        }
+        return out
+    }
+
+    private static func clean(_ value: Any) -> Any? {
+        if let optional = value as? any OptionalProbe {
+            guard let wrapped = optional.wrappedAny else { return nil }
+            return clean(wrapped)
+        }
+        switch value {
+        case let s as String: return s.isEmpty ? nil : s
+        case let d as [String: Any]: return clean(d)
+        case let a as [[String: Any]]: return a.map { clean($0) }
+        case let a as [Any]: return a.compactMap { clean($0) }
+        default: return value
+        }
+    }
+}
+
+private protocol OptionalProbe {
+    var wrappedAny: Any? { get }
+}
+
+extension Optional: OptionalProbe {
+    fileprivate var wrappedAny: Any? { self.map { $0 as Any } }
 }

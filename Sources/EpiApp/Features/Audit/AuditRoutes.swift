@@ -20,8 +20,8 @@ struct AuditRoutes: Sendable {
         var before: String?
 
         init(_ request: Request) {
-            let q = request.uri.queryParameters
-            func v(_ k: String) -> String? { q.get(k).flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) } }
+            let q = request.formQuery
+            func v(_ k: String) -> String? { q[k].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) } }
             username = v("username")?.lowercased(); action = v("action"); entityId = v("entity_id"); day = v("day"); before = v("before")
         }
     }

@@ -52,7 +52,10 @@ public enum PersonQueries {
         case .all:
             rows = try await fetch(db, "\(base) ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
         case .citizenID(let digits):
-            rows = try await fetch(db, "\(base) AND (citizen_id = \(bind: digits) OR old_id = \(bind: digits)) ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
+            // Two equality lookups on the unique indexes; an OR with ORDER BY lets SQLite scan by name instead.
+            let byNew = try await fetch(db, "\(base) AND citizen_id = \(bind: digits)")
+            let byOld = try await fetch(db, "\(base) AND old_id = \(bind: digits)")
+            rows = byNew + byOld.filter { o in !byNew.contains { $0.id == o.id } }
         case .phone(let e164):
             rows = try await fetch(db, "\(base) AND phone = \(bind: e164) ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
         case .name(let folded):

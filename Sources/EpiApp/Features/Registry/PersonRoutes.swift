@@ -36,8 +36,8 @@ struct PersonRoutes: Sendable {
 
     @Sendable func list(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
-        let q = request.uri.queryParameters.get("q") ?? ""
-        let after = request.uri.queryParameters.get("after")
+        let q = request.formQuery["q"] ?? ""
+        let after = request.formQuery["after"]
         let page = try await database.read { try await PersonQueries.search($0, query: q, scope: scope, after: after) }
         var rows: [[String: Any]] = []
         for person in page.people { rows.append(await PersonView.row(person, context.language, services.directory)) }
@@ -168,7 +168,7 @@ struct PersonRoutes: Sendable {
 
     @Sendable func apiList(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
-        let q = request.uri.queryParameters.get("q") ?? ""
+        let q = request.formQuery["q"] ?? ""
         let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
         let page = try await database.read { try await PersonQueries.search($0, query: q, scope: scope, after: request.uri.queryParameters.get("after"), limit: limit) }
         struct Body: Encodable { let data: [PersonRecord]; let nextCursor: String? }

@@ -25,12 +25,12 @@ enum RegistryMigrations {
             .column("version", type: .bigint, .notNull, .default(1))
             .run()
         // Scoped lists and searches walk (unit_path, name_folded); city-wide ones walk name_folded.
+        // Every index slows bulk imports, so households and residential groups are found through
+        // the (unit_path, name_folded) index of their ward rather than indexes of their own.
         try await db.create(index: "persons_unit_name").on("persons").column("unit_path").column("name_folded").run()
-        try await db.create(index: "persons_group_name").on("persons").column("unit_path").column("group_code").column("name_folded").run()
         try await db.create(index: "persons_name_birth").on("persons").column("name_folded").column("birth_date").run()
         try await db.create(index: "persons_given").on("persons").column("given_folded").run()
         try await db.create(index: "persons_phone").on("persons").column("phone").run()
-        try await db.create(index: "persons_household").on("persons").column("household_code").run()
 
         try await db.create(table: "person_merges")
             .column("id", type: .text, .primaryKey(autoIncrement: false))

@@ -123,23 +123,25 @@ public struct Benchmark: Sendable {
         defer { serverTask.cancel() }
         let base = "http://127.0.0.1:\(settings.port)"
         try await waitForServer(base)
-        var pageTimes: [String: [Double]] = [:]
+        // Requests alternate between the users, so drift in machine load falls on all of them alike.
+        var requests: [(String, URLRequest)] = []
         for username in ["bench.ward", "bench.district", "bench.city"] {
             guard case .success(let token, _) = try await services.auth.login(username: username, password: password) else { continue }
             var request = URLRequest(url: URL(string: "\(base)/people")!)
             request.setValue("\(SessionCookie.name)=\(token)", forHTTPHeaderField: "Cookie")
-            for _ in 0..<20 { _ = try await URLSession.shared.data(for: request) }
-            var times: [Double] = []
-            for _ in 0..<200 {
+            requests.append((username, request))
+        }
+        var pageTimes: [String: [Double]] = [:]
+        for round in 0..<320 {
+            for (username, request) in requests {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let (data, response) = try await URLSession.shared.data(for: request)
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
                 guard (response as? HTTPURLResponse)?.statusCode == 200, data.count > 1000 else {
-                    print("list page for \(username) failed: \((response as? HTTPURLResponse)?.statusCode ?? 0)")
-                    break
+                    throw AppError(.internalServerError, code: "bench_page", vi: "Trang danh sách lỗi cho \(username).", en: "List page failed for \(username).")
                 }
+                if round >= 20 { pageTimes[username, default: []].append(ms) }
             }
-            pageTimes[username] = times
         }
         let wardP95 = Self.percentile(pageTimes["bench.ward"] ?? [], 0.95)
         let cityP95 = Self.percentile(pageTimes["bench.city"] ?? [], 0.95)

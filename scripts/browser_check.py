@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Drives the running demo server in headless chromium as a ward officer would, on a phone-sized screen.
+
+Steps: wrong password shows an error; sign in; diacritic-free name search finds "Nguyễn Văn Nam";
+opening the record shows it and its audited view; the English switch works; another ward's officer
+gets "not found" for the same record. Exits non-zero (with a screenshot) at the first step that does
+not show what a user expects.
+
+    python3 scripts/browser_check.py --base-url http://127.0.0.1:8080 [--out DIR]
+"""
+import argparse, os, sys, tempfile, time
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "Demo@2021"
+NAME = "Nguyễn Văn Nam"
+
+
+class Check:
+    def __init__(self, base, out):
+        self.base, self.out, self.passed = base.rstrip("/"), out, 0
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,844", "--lang=vi"]:
+            options.add_argument(arg)
+        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.wait = WebDriverWait(self.driver, 15)
+
+    def step(self, name, fn):
+        try:
+            fn()
+        except Exception as error:  # noqa: BLE001 - every failure is reported the same way
+            shot = os.path.join(self.out, f"failed-{self.passed + 1}.png")
+            self.driver.save_screenshot(shot)
+            print(f"FAIL {name}: {error!r}\n  url: {self.driver.current_url}\n  screenshot: {shot}")
+            print(self.driver.page_source[:3000])
+            self.driver.quit()
+            print(f"browser check: {self.passed} steps passed, 1 failed")
+            sys.exit(1)
+        self.passed += 1
+        self.driver.save_screenshot(os.path.join(self.out, f"step-{self.passed}.png"))
+        print(f"ok   {name}")
+
+    def open(self, path):
+        self.driver.get(self.base + path)
+
+    def find(self, css):
+        return self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+    def login(self, username, password):
+        self.open("/login")
+        self.find("#login-form input[name=username]").send_keys(username)
+        self.driver.find_element(By.CSS_SELECTOR, "#login-form input[name=password]").send_keys(password)
+        self.driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+
+    def logout(self):
+        self.find("#logout-form button[type=submit]").click()
+        self.find("#login-form")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", default="http://127.0.0.1:8080")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    out = args.out or tempfile.mkdtemp(prefix="epi-browser-")
+    os.makedirs(out, exist_ok=True)
+    c = Check(args.base_url, out)
+    d = c.driver
+    state = {}
+
+    def wrong_password():
+        c.login("p.minhkhai", "not-the-password")
+        error = c.find("#login-error")
+        assert "không đúng" in error.text, error.text
+
+    def sign_in():
+        c.login("p.minhkhai", PASSWORD)
+        user = c.find("#current-user")
+        assert "Minh Khai" in user.text, user.text
+        assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+        assert d.find_elements(By.CSS_SELECTOR, 'nav a[href="/people"]'), "no link to the people list"
+
+    def search_without_diacritics():
+        d.find_element(By.CSS_SELECTOR, 'nav a[href="/people"]').click()
+        box = c.find("#person-search input[name=q]")
+        box.clear()
+        box.send_keys("nguyen van nam")
+        box.send_keys(Keys.ENTER)
+        c.wait.until(lambda _: "q=nguyen" in d.current_url)
+        links = [a for a in d.find_elements(By.CSS_SELECTOR, "#people-results a.person-link") if a.text.strip() == NAME]
+        assert links, "no result named " + NAME
+        state["link"] = links[0]
+
+    def open_person():
+        state["link"].click()
+        title = c.find("#person-name")
+        assert title.text.strip() == NAME, title.text
+        details = c.find("#person-details")
+        assert "001085012345" in details.text, details.text
+        views = d.find_elements(By.CSS_SELECTOR, '#person-history .audit-entry[data-action="view"]')
+        assert views, "the view just made is not in the record's history"
+        state["url"] = d.current_url
+
+    def english_and_back():
+        c.open("/lang/en")
+        c.open("/people")
+        assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+        assert "People" in d.find_element(By.TAG_NAME, "h1").text
+        c.open("/lang/vi")
+        c.open("/people")
+        assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+
+    def other_ward_is_refused():
+        c.logout()
+        c.login("p.bachmai", PASSWORD)
+        c.find("#current-user")
+        d.get(state["url"])
+        c.find("#error-page")
+        assert "001085012345" not in d.page_source, "the other ward's officer sees the citizen ID"
+
+    c.step("wrong password shows an error", wrong_password)
+    c.step("ward officer signs in (Vietnamese UI)", sign_in)
+    c.step("search 'nguyen van nam' without diacritics finds Nguyễn Văn Nam", search_without_diacritics)
+    c.step("opening the person shows the record and its audited view", open_person)
+    c.step("English switch and back", english_and_back)
+    c.step("another ward's officer gets 'not found' for that record", other_ward_is_refused)
+    d.quit()
+    print(f"browser check: {c.passed} steps passed, 0 failed (screenshots in {out})")
+
+
+if __name__ == "__main__":
+    main()
