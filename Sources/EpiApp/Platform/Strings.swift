@@ -90,6 +90,9 @@ enum Strings {
         "back_home": ("Về trang chủ", "Back to home"),
         "village": ("Thôn", "Village"),
         "residential_group": ("Tổ dân phố", "Residential group"),
+        "population_import": ("Nhập dân số từ tệp CSV", "Import populations from CSV"),
+        "population_import_help": ("Cột: ma (mã quận/huyện hoặc phường/xã), dan_so. Dòng lỗi được báo kèm số dòng; dòng hợp lệ được cập nhật.", "Columns: ma (district or ward code), dan_so. Bad rows are reported with their line; good rows are applied."),
+        "population_updated": ("Số đơn vị được cập nhật dân số", "Units whose population was updated"),
         "fields_changed": ("Trường thay đổi", "Fields changed"),
     ]
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Testing
 @testable import EpiApp
 
@@ -64,6 +65,30 @@ struct UnitTests {
             for path in ["/api/v1/people", "/api/v1/people/{id}", "/api/v1/people/{id}/merge", "/api/v1/residents/import", "/api/v1/units"] {
                 #expect(paths[path] != nil, "\(path) not documented")
             }
+        }
+    }
+}
+
+@Suite("Population import")
+struct PopulationImportTests {
+    @Test(arguments: Dialect.enabled)
+    func cityImportsPopulationsAndBadLinesAreReported(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let csv = "ma,dan_so\n00295,\"31.245\"\n007,295726\n99999,100\n00286,-5\n"
+            let token = try await app.services.auth.issueToken(username: "city", name: "t")
+            let response = try await client.execute(uri: "/api/v1/units/populations", method: .post,
+                                                    headers: [.authorization: "Bearer \(token)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
+            #expect(response.status == .ok)
+            let data = try response.json()["data"] as? [String: Any]
+            #expect(data?["updated"] as? Int == 2)
+            let lines = (data?["errors"] as? [[String: Any]])?.compactMap { $0["line"] as? Int }
+            #expect(lines == [4, 5])
+            #expect(try await app.services.directory.unit("01/007/00295")?.population == 31245)
+            #expect(try await app.services.directory.unit("01/007")?.population == 295726)
+            let wardToken = try await app.services.auth.issueToken(username: "minhkhai", name: "t")
+            let denied = try await client.execute(uri: "/api/v1/units/populations", method: .post,
+                                                  headers: [.authorization: "Bearer \(wardToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
+            #expect(denied.status == .forbidden)
         }
     }
 }

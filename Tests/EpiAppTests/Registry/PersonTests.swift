@@ -69,6 +69,22 @@ struct PersonTests {
     }
 
     @Test(arguments: Dialect.enabled)
+    func pagesShowOnlyWhatApplies(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let p = try await app.person("Ngô Thị Thu")
+            var user = try await BrowserSession.login(client, "minhkhai")
+            let page = try await user.get(client, "/people/\(p.id)").text
+            // A record that was never merged shows no "merged" banner.
+            #expect(!page.contains("class=\"banner\""))
+            let list = try await user.get(client, "/people?q=ngo+thi+thu").text
+            #expect(list.contains("value=\"ngo thi thu\""))
+            #expect(!list.contains("id=\"next-page\""))
+            let login = try await client.execute(uri: "/login", method: .get).text
+            #expect(!login.contains("id=\"login-error\""))
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
     func keysetPaginationWalksEveryPersonOnce(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, _ in
             var ids = Set<String>()

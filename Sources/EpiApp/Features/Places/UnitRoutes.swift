@@ -13,10 +13,12 @@ struct UnitRoutes: Sendable {
         pages.get("units/:slug", use: show)
         pages.post("units/:slug/groups", use: addGroupPage)
         pages.post("units/:slug/population", use: setPopulationPage)
+        pages.post("units/populations", use: importPopulationsPage)
         api.get("units", use: apiList)
         api.get("units/:slug", use: apiShow)
         api.post("units/:slug/groups", use: apiAddGroup)
         api.put("units/:slug/population", use: apiSetPopulation)
+        api.post("units/populations", use: apiImportPopulations)
     }
 
     private func unit(_ context: AuthedContext) async throws -> UnitRecord {
@@ -105,6 +107,65 @@ struct UnitRoutes: Sendable {
                                    changes: [FieldChange("population", old: unit.population.map(String.init), new: String(population))])
         }
         try await directory.reload()
+    }
+
+    struct PopulationReport: Encodable, Sendable {
+        var updated = 0
+        var errors: [ImportReport.RowError] = []
+    }
+
+    /// Sets populations from a CSV with a unit code column (`ma`, `ma_don_vi`, `code`) and a population
+    /// column (`dan_so`, `population`). Bad rows are reported with their line; good rows are applied.
+    func importPopulations(_ bytes: [UInt8], user: CurrentUser, language: Language) async throws -> PopulationReport {
+        guard user.can(.setPopulation) else { throw AppError.forbidden }
+        var reader = CSVReader(bytes: bytes)
+        guard let header = try reader.next() else { throw AppError.invalid("Tệp rỗng.", "The file is empty.") }
+        let keys = header.fields.map { VietnameseText.fold($0) }
+        guard let codeIndex = keys.firstIndex(where: { ["ma", "ma don vi", "code", "unit code"].contains($0) }),
+              let popIndex = keys.firstIndex(where: { ["dan so", "population"].contains($0) }) else {
+            throw AppError.invalid("Dòng tiêu đề cần cột mã đơn vị (ma) và dân số (dan_so).", "The header needs a unit code column (ma) and a population column (dan_so).")
+        }
+        var byCode: [String: UnitRecord] = [:]
+        for unit in await directory.all() where !unit.isGroup { byCode[unit.code] = unit }
+        var report = PopulationReport()
+        var changes: [(UnitRecord, Int)] = []
+        while let record = try reader.next() {
+            func fail(_ vi: String, _ en: String) { report.errors.append(.init(line: record.line, column: nil, message: language == .vi ? vi : en)) }
+            let code = codeIndex < record.fields.count ? record.fields[codeIndex].trimmingCharacters(in: .whitespaces) : ""
+            let raw = popIndex < record.fields.count ? record.fields[popIndex].replacingOccurrences(of: ".", with: "").replacingOccurrences(of: ",", with: "").trimmingCharacters(in: .whitespaces) : ""
+            guard let unit = byCode[code], let path = try? UnitPath(unit.path), user.covers(path) else {
+                fail("Dòng \(record.line): không có đơn vị mã '\(code)' trong địa bàn.", "Line \(record.line): no unit with code '\(code)' in your jurisdiction."); continue
+            }
+            guard let population = Int(raw), population >= 0, population < 100_000_000 else {
+                fail("Dòng \(record.line): dân số '\(raw)' không hợp lệ.", "Line \(record.line): invalid population '\(raw)'."); continue
+            }
+            changes.append((unit, population))
+        }
+        let apply = changes
+        try await services.database.transaction { db in
+            for (unit, population) in apply where unit.population != population {
+                try await db.raw("UPDATE units SET population = \(bind: population), updated_at = \(bind: Timestamp.now()), version = version + 1 WHERE id = \(bind: unit.id)").run()
+                try await Audit.record(db, actor: user, action: "update", entityType: "unit", entityId: unit.id, unitPath: try? UnitPath(unit.path), summary: "Nhập dân số \(unit.name)",
+                                       changes: [FieldChange("population", old: unit.population.map(String.init), new: String(population))])
+            }
+        }
+        report.updated = apply.filter { $0.0.population != $0.1 }.count
+        try await directory.reload()
+        return report
+    }
+
+    @Sendable func importPopulationsPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        guard let file = context.form?.files["file"] else { throw AppError.invalid("Chọn tệp CSV dân số.", "Choose a population CSV.") }
+        let report = try await importPopulations(file.bytes, user: context.user, language: context.language)
+        return services.views.page("units/population-report", title: context.t("Nhập dân số", "Population import"), context: context, data: [
+            "updated": report.updated, "errors": report.errors.map { ["line": $0.line, "message": $0.message] }, "hasErrors": !report.errors.isEmpty,
+        ], active: "units")
+    }
+
+    @Sendable func apiImportPopulations(_ request: Request, context: AuthedContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 << 20)
+        return try JSON.response(["data": try await importPopulations(Array(body.readableBytesView), user: context.user, language: context.language)])
     }
 
     @Sendable func addGroupPage(_ request: Request, context: AuthedContext) async throws -> Response {

@@ -120,6 +120,8 @@ public struct ResidentImporter: Sendable {
         }
         try await flush(&batch, report: &report, user: user)
         progress?(report.totalRows)
+        // Large loads change the data's shape; fresh statistics keep scoped queries on their indexes.
+        if report.inserted >= 10_000 { try await database.analyze() }
         let finalReport = report
         let errorsJSON = String(decoding: try JSONEncoder().encode(finalReport.errors), as: UTF8.self)
         try await database.transaction { db in
