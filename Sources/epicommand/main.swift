@@ -221,6 +221,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Working directory for the benchmark databases and CSV.") var dir: String = ".bench"
 
     func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
         try await Benchmark(persons: persons, directory: dir).run()
     }
 }

@@ -50,7 +50,7 @@ public enum Audit {
         let changesJSON: String? = changes.isEmpty ? nil : String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
         try await db.raw("""
             INSERT INTO audit_log (id, occurred_at, user_id, username, action, entity_type, entity_id, unit_path, summary, changes)
-            VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: Timestamp.now()), \(bind: actor?.id), \(bind: actor?.username ?? actorName ?? "system"),
+            VALUES (\(bind: Identifier.make()), \(bind: Timestamp.now()), \(bind: actor?.id), \(bind: actor?.username ?? actorName ?? "system"),
                     \(bind: action), \(bind: entityType), \(bind: entityId), \(bind: unitPath?.string), \(bind: summary), \(bind: changesJSON))
             """).run()
     }

@@ -149,7 +149,7 @@ public struct AuthService: Sendable {
             }
             try await db.raw("""
                 INSERT INTO api_tokens (id, user_id, name, token_hash, created_at)
-                VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: user.id), \(bind: name), \(bind: Tokens.digest(token)), \(bind: Timestamp.now()))
+                VALUES (\(bind: Identifier.make()), \(bind: user.id), \(bind: name), \(bind: Tokens.digest(token)), \(bind: Timestamp.now()))
                 """).run()
             try await Audit.record(db, actor: nil, actorName: "cli", action: "create", entityType: "api_token", entityId: user.id, unitPath: try? UnitPath(user.unitPath), summary: "Cấp token API \"\(name)\" cho \(user.username)")
         }

@@ -62,6 +62,29 @@ struct ResidentImportTests {
     }
 
     @Test(arguments: Dialect.enabled)
+    func smallBatchesGiveTheSameResultAsOne(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, _ in
+            // Batches of two: parsing overlaps writing, and duplicates span batches.
+            var importer = ResidentImporter(services: app.services)
+            importer.batchSize = 2
+            let user = try await CLIImport.user(app.services, username: "minhkhai")
+            let ward = try await app.services.directory.unit("01/007/00295").unwrapped()
+            var csv = "ho_ten,so_dinh_danh,ngay_sinh\n"
+            for i in 0..<9 { csv += "Người Số \(i),0011900000\(String(format: "%02d", i % 7)),01/01/1990\n" }
+            let first = try await importer.run(bytes: Array(csv.utf8), filename: "a.csv", ward: ward, user: user)
+            #expect(first.totalRows == 9)
+            #expect(first.inserted == 7)
+            #expect(first.duplicates == 2)
+            let again = try await importer.run(bytes: Array(csv.utf8), filename: "a.csv", ward: ward, user: user)
+            #expect(again.inserted == 0)
+            #expect(again.duplicates == 9)
+            #expect(again.previousImportAt != nil)
+            let n = try await app.services.database.read { try await $0.raw("SELECT COUNT(*) AS n FROM persons").first().unwrapped().decode(column: "n", as: Int.self) }
+            #expect(n == 7)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
     func importIntoAnotherWardIsRefused(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let token = try await app.services.auth.issueToken(username: "bachmai", name: "t")

@@ -39,7 +39,7 @@ public enum HanoiSeed {
             for row in newRows where !existing.contains(row.path) {
                 try await db.raw("""
                     INSERT INTO units (id, path, parent_path, code, depth, kind, name, name_folded, population, valid_from, valid_to, created_at, updated_at, version)
-                    VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: row.path), \(bind: row.parent), \(bind: row.code), \(bind: row.depth), \(bind: row.kind.rawValue),
+                    VALUES (\(bind: Identifier.make()), \(bind: row.path), \(bind: row.parent), \(bind: row.code), \(bind: row.depth), \(bind: row.kind.rawValue),
                             \(bind: row.name), \(bind: VietnameseText.fold(row.name)), NULL, \(bind: validFrom), NULL, \(bind: now), \(bind: now), 1)
                     """).run()
                 added += 1

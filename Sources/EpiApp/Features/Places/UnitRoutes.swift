@@ -76,7 +76,7 @@ struct UnitRoutes: Sendable {
         let kind: UnitKind = rawKind.flatMap(UnitKind.init(rawValue:)) == .village ? .village : .residentialGroup
         let groupPath = try path.appending(code)
         let now = Timestamp.now()
-        let record = UnitRecord(id: UUID().uuidString.lowercased(), path: groupPath.string, parentPath: unit.path, code: code, depth: groupPath.depth, kind: kind.rawValue,
+        let record = UnitRecord(id: Identifier.make(), path: groupPath.string, parentPath: unit.path, code: code, depth: groupPath.depth, kind: kind.rawValue,
                                 name: name, nameFolded: VietnameseText.fold(name), population: nil, validFrom: CivilDate.today().iso, validTo: nil, version: 1)
         try await services.database.transaction { db in
             if try await db.raw("SELECT path FROM units WHERE path = \(bind: groupPath.string)").first() != nil {

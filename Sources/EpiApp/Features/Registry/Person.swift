@@ -201,7 +201,7 @@ struct PersonValidator {
         // A 9-digit number typed in the citizen ID box is an old CMND.
         if let c = citizen, c.kind == .cmnd, old == nil { old = c; citizen = nil }
         return PersonRecord(
-            id: base?.id ?? UUID().uuidString.lowercased(),
+            id: base?.id ?? Identifier.make(),
             fullName: name,
             nameFolded: VietnameseText.fold(name),
             givenFolded: VietnameseText.givenNameKey(name),

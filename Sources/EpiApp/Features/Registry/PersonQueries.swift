@@ -62,7 +62,8 @@ public enum PersonQueries {
             // '~' sorts after every character a folded name can hold (a–z, 0–9, space).
             rows = try await fetch(db, "\(base) AND name_folded >= \(bind: folded) AND name_folded < \(bind: folded + "~") ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
             if !folded.contains(" ") {
-                let byGiven = try await fetch(db, "\(base) AND given_folded >= \(bind: folded) AND given_folded < \(bind: folded + "~") ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
+                // One word may be the given name ("Nam"): an exact match walks (given_folded, name_folded) in order.
+                let byGiven = try await fetch(db, "\(base) AND given_folded = \(bind: folded) ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
                 var seen = Set(rows.map(\.id))
                 rows += byGiven.filter { seen.insert($0.id).inserted }
                 rows.sort { ($0.nameFolded, $0.id) < ($1.nameFolded, $1.id) }

@@ -128,7 +128,7 @@ struct PersonService: Sendable {
             try await PersonQueries.update(db, survivor, expectedVersion: survivor.version - 1)
             try await db.raw("""
                 INSERT INTO person_merges (id, survivor_id, merged_id, merged_snapshot, merged_by, merged_at)
-                VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: survivor.id), \(bind: duplicate.id), \(bind: snapshot), \(bind: user.id), \(bind: now))
+                VALUES (\(bind: Identifier.make()), \(bind: survivor.id), \(bind: duplicate.id), \(bind: snapshot), \(bind: user.id), \(bind: now))
                 """).run()
             try await Audit.record(db, actor: user, action: "merge", entityType: "person", entityId: survivor.id, unitPath: try? UnitPath(survivor.unitPath),
                                    summary: "Gộp hồ sơ trùng \(duplicate.id) vào hồ sơ này", changes: before.changes(to: survivor) + [FieldChange("merged_from", old: nil, new: duplicate.id)])

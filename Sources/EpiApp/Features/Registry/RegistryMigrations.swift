@@ -29,7 +29,7 @@ enum RegistryMigrations {
         // the (unit_path, name_folded) index of their ward rather than indexes of their own.
         try await db.create(index: "persons_unit_name").on("persons").column("unit_path").column("name_folded").run()
         try await db.create(index: "persons_name_birth").on("persons").column("name_folded").column("birth_date").run()
-        try await db.create(index: "persons_given").on("persons").column("given_folded").run()
+        try await db.create(index: "persons_given").on("persons").column("given_folded").column("name_folded").run()
         try await db.create(index: "persons_phone").on("persons").column("phone").run()
 
         try await db.create(table: "person_merges")

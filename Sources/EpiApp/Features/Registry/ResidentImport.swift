@@ -19,6 +19,11 @@ public struct ImportReport: Codable, Sendable {
     public var errors: [RowError] = []
     /// When the same file content was imported before (nothing new is added the second time).
     public var previousImportAt: String?
+
+    mutating func add(_ written: (rows: Int, inserted: Int)) {
+        inserted += written.inserted
+        duplicates += written.rows - written.inserted
+    }
 }
 
 /// Imports a CSV resident list into one ward. Policy (documented in docs/import.md): every bad row is
@@ -41,7 +46,7 @@ public struct ResidentImporter: Sendable {
         guard user.can(.importResidents) else { throw AppError.forbidden }
         guard user.covers(wardPath), await directory.isLowestAdministrative(ward.path) else { throw AppError.notFound }
         let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        var report = ImportReport(importId: UUID().uuidString.lowercased())
+        var report = ImportReport(importId: Identifier.make())
         report.previousImportAt = try await database.read { db in
             try await db.raw("SELECT created_at FROM imports WHERE kind = 'residents' AND content_sha256 = \(bind: sha) AND unit_path = \(bind: ward.path) ORDER BY created_at LIMIT 1")
                 .first()?.decode(column: "created_at", as: String.self)
@@ -64,6 +69,7 @@ public struct ResidentImporter: Sendable {
             if let p = try? UnitPath(unit.path), user.covers(p) { wardsByCode[unit.code] = unit.path }
         }
         var seenKeys = Set<String>()
+        var pending: Task<(rows: Int, inserted: Int), any Error>?
         var batch: [PersonRecord] = []
         let now = Timestamp.now()
         func fail(_ line: Int, _ column: String?, _ vi: String, _ en: String) {
@@ -108,17 +114,24 @@ public struct ResidentImporter: Sendable {
                 continue
             }
             batch.append(PersonRecord(
-                id: UUID().uuidString.lowercased(), fullName: name, nameFolded: folded, givenFolded: VietnameseText.givenNameKey(name),
+                id: Identifier.make(), fullName: name, nameFolded: folded, givenFolded: VietnameseText.givenNameKey(name),
                 sex: row.sex?.rawValue, birthDate: row.birthDate?.iso, citizenId: citizen?.digits, oldId: old?.digits, phone: row.phone?.e164,
                 address: row.address, unitPath: unitPath, groupCode: row.groupCode?.uppercased(), householdCode: row.householdCode?.uppercased(),
                 residenceStatus: row.residenceStatus.rawValue, residentUntil: row.residenceStatus == .permanent ? nil : row.residentUntil?.iso,
                 mergedInto: nil, createdAt: now, updatedAt: now, version: 1))
             if batch.count >= batchSize {
-                try await flush(&batch, report: &report, user: user)
+                // Parse the next batch on this core while the previous one is written on the other.
+                if let writing = pending { report.add(try await writing.value) }
+                let rows = batch
+                batch.removeAll(keepingCapacity: true)
+                let importId = report.importId
+                let importer = self
+                pending = Task { try await importer.write(rows, importId: importId, user: user) }
                 progress?(report.totalRows)
             }
         }
-        try await flush(&batch, report: &report, user: user)
+        if let writing = pending { report.add(try await writing.value) }
+        if !batch.isEmpty { report.add(try await write(batch, importId: report.importId, user: user)) }
         progress?(report.totalRows)
         // Large loads change the data's shape; fresh statistics keep scoped queries on their indexes.
         if report.inserted >= 10_000 { try await database.analyze() }
@@ -137,11 +150,7 @@ public struct ResidentImporter: Sendable {
     }
 
     /// Skips rows whose person is already registered, inserts the rest with one audit row each.
-    private func flush(_ batch: inout [PersonRecord], report: inout ImportReport, user: CurrentUser) async throws {
-        guard !batch.isEmpty else { return }
-        let rows = batch
-        batch.removeAll(keepingCapacity: true)
-        let importId = report.importId
+    private func write(_ rows: [PersonRecord], importId: String, user: CurrentUser) async throws -> (rows: Int, inserted: Int) {
         let inserted = try await database.transaction { db -> Int in
             let ids = rows.flatMap { [$0.citizenId, $0.oldId].compactMap { $0 } }
             var existingIDs = Set<String>()
@@ -174,14 +183,13 @@ public struct ResidentImporter: Sendable {
                 var audit = db.insert(into: "audit_log").columns("id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes")
                 let at = Timestamp.now()
                 for p in slice {
-                    audit = audit.values([UUID().uuidString.lowercased(), at, user.id, user.username, "import", "person", p.id, p.unitPath, "Nhập từ danh sách (lần nhập \(importId))", nil as String?] as [any Encodable & Sendable])
+                    audit = audit.values([Identifier.make(), at, user.id, user.username, "import", "person", p.id, p.unitPath, "Nhập từ danh sách (lần nhập \(importId))", nil as String?] as [any Encodable & Sendable])
                 }
                 try await audit.run()
             }
             return fresh.count
         }
-        report.inserted += inserted
-        report.duplicates += rows.count - inserted
+        return (rows.count, inserted)
     }
 }
 

@@ -55,7 +55,7 @@ public enum DemoSeed {
         func person(_ name: String, _ sex: Sex, _ birth: String, _ cccd: String?, _ phone: String?, _ ward: String, group: String? = nil, household: String? = nil,
                     status: ResidenceStatus = .permanent, address: String) -> PersonRecord {
             let now = Timestamp.now()
-            return PersonRecord(id: UUID().uuidString.lowercased(), fullName: name, nameFolded: VietnameseText.fold(name), givenFolded: VietnameseText.givenNameKey(name),
+            return PersonRecord(id: Identifier.make(), fullName: name, nameFolded: VietnameseText.fold(name), givenFolded: VietnameseText.givenNameKey(name),
                                 sex: sex.rawValue, birthDate: birth, citizenId: cccd, oldId: nil, phone: phone.flatMap { try? PhoneNumber(parsing: $0).e164 }, address: address,
                                 unitPath: ward, groupCode: group, householdCode: household, residenceStatus: status.rawValue,
                                 residentUntil: status == .permanent ? nil : "2021-12-31", mergedInto: nil, createdAt: now, updatedAt: now, version: 1)
@@ -102,7 +102,7 @@ public enum SyntheticPopulation {
                 let ward = wards[(done + i) % wards.count]
                 let g = generator.next(wardName: ward.name)
                 batch.append(PersonRecord(
-                    id: UUID().uuidString.lowercased(), fullName: g.fullName, nameFolded: VietnameseText.fold(g.fullName), givenFolded: VietnameseText.givenNameKey(g.fullName),
+                    id: Identifier.make(), fullName: g.fullName, nameFolded: VietnameseText.fold(g.fullName), givenFolded: VietnameseText.givenNameKey(g.fullName),
                     sex: g.sex.rawValue, birthDate: g.birthDate.iso, citizenId: g.citizenID.digits, oldId: nil, phone: g.phone?.e164, address: g.address,
                     unitPath: ward.path, groupCode: nil, householdCode: "\(ward.code)-\(g.householdCode)", residenceStatus: g.residenceStatus.rawValue,
                     residentUntil: g.residenceStatus == .permanent ? nil : "2021-12-31", mergedInto: nil, createdAt: now, updatedAt: now, version: 1))

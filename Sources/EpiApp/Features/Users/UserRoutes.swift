@@ -36,7 +36,7 @@ public struct UserAdmin: Sendable {
         }
         try Passwords.validate(password)
         let hash = try await Passwords.hash(password, cost: settings.bcryptCost)
-        let id = UUID().uuidString.lowercased()
+        let id = Identifier.make()
         let now = Timestamp.now()
         try await database.transaction { db in
             if try await db.raw("SELECT id FROM users WHERE username = \(bind: username)").first() != nil {
