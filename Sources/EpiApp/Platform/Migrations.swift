@@ -19,6 +19,7 @@ public enum MigrationRunner {
         PlatformMigrations.createUsersSessionsAudit,   // users, sessions, API tokens, audit log
         PlaceMigrations.createUnits,                   // administrative tree with validity dates
         RegistryMigrations.createPersons,              // person registry, merges, imports
+        RegistryMigrations.createPersonCounts,         // pre-aggregated registry figures per unit
     ]
 
     /// Applies pending migrations and returns the names applied now.

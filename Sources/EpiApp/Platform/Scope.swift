@@ -19,6 +19,9 @@ public struct Scope: Sendable, Equatable {
     let kind: Kind
     public let root: UnitPath
 
+    /// True when the scope is the deployment's only root: nothing needs filtering.
+    public var coversEverything: Bool { kind == .everything }
+
     public static func of(_ user: CurrentUser, directory: UnitDirectory) async throws -> Scope {
         let path = user.unitPath
         guard let unit = try await directory.unit(path.string) else {

@@ -169,6 +169,11 @@ struct PersonTests {
             let snapshots = try await app.services.database.read { try await $0.raw("SELECT merged_snapshot FROM person_merges WHERE merged_id = \(bind: dup.id)").all() }
             #expect(snapshots.count == 1)
             #expect(try snapshots.first.unwrapped().decode(column: "merged_snapshot", as: String.self).contains("001190067890"))
+            // The start page's figures come from pre-aggregated counts that the merge kept current.
+            let counts = try await app.services.database.read { try await PersonQueries.counts($0, scope: scope) }
+            #expect(counts["permanent"] == 1)
+            let home = try await user.get(client, "/").text
+            #expect(home.contains("<span class=\"n\">1</span><span>Nhân khẩu đã đăng ký</span>"))
             // Merged records leave searches; the survivor is found by the moved ID.
             let list = try await user.get(client, "/people?q=001190067890").text
             #expect(list.contains(keep.id) && !list.contains("href=\"/people/\(dup.id)\""))

@@ -29,7 +29,11 @@ struct AuditRoutes: Sendable {
     func search(_ filter: Filter, user: CurrentUser) async throws -> [AuditEntry] {
         guard user.can(.viewAudit) else { throw AppError.forbidden }
         let root = user.unitPath
-        var sql: SQLQueryString = """
+        let scope = try await Scope.of(user, directory: services.directory)
+        // The whole city sees system events too (no unit) and walks the time index; others see their subtree.
+        var sql: SQLQueryString = scope.coversEverything
+            ? "SELECT id, occurred_at, user_id, username, action, entity_type, entity_id, unit_path, summary, changes FROM audit_log WHERE 1 = 1"
+            : """
             SELECT id, occurred_at, user_id, username, action, entity_type, entity_id, unit_path, summary, changes FROM audit_log
             WHERE (unit_path = \(bind: root.string) OR (unit_path >= \(bind: root.descendantLowerBound) AND unit_path < \(bind: root.descendantUpperBound)))
             """

@@ -22,9 +22,7 @@ struct HomeRoutes: Sendable {
         guard context.user.can(.viewPeople) else { return nil }
         let scope = try await Scope.of(context.user, directory: services.directory)
         return try await services.database.read { db in
-            let rows = try await db.raw("SELECT residence_status, COUNT(*) AS n FROM persons WHERE merged_into IS NULL AND \(scope.condition()) GROUP BY residence_status").all()
-            var counts: [String: Int] = [:]
-            for row in rows { counts[try row.decode(column: "residence_status", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+            let counts = try await PersonQueries.counts(db, scope: scope)
             return Figures(people: counts.values.reduce(0, +), temporary: counts["temporary"] ?? 0, shortStay: counts["short_stay"] ?? 0)
         }
     }

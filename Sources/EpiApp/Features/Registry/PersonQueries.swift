@@ -121,10 +121,36 @@ public enum PersonQueries {
         var builder = db.insert(into: "persons").columns(PersonRecord.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         for record in records { builder = builder.values(record.binds) }
         try await builder.run()
+        try await adjustCounts(db, records.filter { $0.mergedInto == nil }.map { ($0, 1) })
+    }
+
+    /// Keeps `person_counts` in step with a write, inside the same transaction.
+    static func adjustCounts(_ db: any SQLDatabase, _ changes: [(PersonRecord, Int)]) async throws {
+        var deltas: [[String]: Int] = [:]
+        for (p, d) in changes { deltas[[p.unitPath, p.groupCode ?? "", p.residenceStatus], default: 0] += d }
+        let nonZero = deltas.filter { $0.value != 0 }.sorted { $0.key.joined() < $1.key.joined() }
+        for start in stride(from: 0, to: nonZero.count, by: 500) {
+            var builder = db.insert(into: "person_counts").columns("unit_path", "group_code", "residence_status", "n")
+            for (key, n) in nonZero[start..<min(start + 500, nonZero.count)] {
+                builder = builder.values(key[0], key[1], key[2], n)
+            }
+            try await builder
+                .onConflict(with: ["unit_path", "group_code", "residence_status"]) { $0.set(SQLColumn("n"), to: SQLRaw("person_counts.n + excluded.n")) }
+                .run()
+        }
+    }
+
+    /// Registry figures for a scope by residence status, from the pre-aggregated counts.
+    static func counts(_ db: any SQLDatabase, scope: Scope) async throws -> [String: Int] {
+        let rows = try await db.raw("SELECT residence_status, CAST(SUM(n) AS BIGINT) AS n FROM person_counts WHERE \(scope.condition()) GROUP BY residence_status").all()
+        var counts: [String: Int] = [:]
+        for row in rows { counts[try row.decode(column: "residence_status", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+        return counts
     }
 
     /// Writes an edit if nobody changed the record since it was read (optimistic locking).
-    static func update(_ db: any SQLDatabase, _ record: PersonRecord, expectedVersion: Int) async throws {
+    /// `previous` is the stored record the edit starts from, for the pre-aggregated counts.
+    static func update(_ db: any SQLDatabase, _ record: PersonRecord, previous: PersonRecord, expectedVersion: Int) async throws {
         let updated = try await db.raw("""
             UPDATE persons SET full_name = \(bind: record.fullName), name_folded = \(bind: record.nameFolded), given_folded = \(bind: record.givenFolded),
             sex = \(bind: record.sex), birth_date = \(bind: record.birthDate), citizen_id = \(bind: record.citizenId), old_id = \(bind: record.oldId),
@@ -134,6 +160,10 @@ public enum PersonQueries {
             WHERE id = \(bind: record.id) AND version = \(bind: expectedVersion) RETURNING id
             """).all()
         if updated.isEmpty { throw AppError.conflict }
+        var changes: [(PersonRecord, Int)] = []
+        if previous.mergedInto == nil { changes.append((previous, -1)) }
+        if record.mergedInto == nil { changes.append((record, 1)) }
+        try await adjustCounts(db, changes)
     }
 
     /// Members of the same household (same household code in the same unit).

@@ -72,7 +72,7 @@ struct PersonService: Sendable {
             try await Self.guardUniqueIDs(db, record, language: language)
             let changes = existing.changes(to: record)
             guard !changes.isEmpty else { return .saved(existing, warnings: warnings) }
-            try await PersonQueries.update(db, record, expectedVersion: expected)
+            try await PersonQueries.update(db, record, previous: existing, expectedVersion: expected)
             try await Audit.record(db, actor: user, action: "update", entityType: "person", entityId: record.id, unitPath: try? UnitPath(record.unitPath),
                                    summary: "Sửa hồ sơ \(record.fullName)", changes: changes)
             return .saved(record, warnings: warnings)
@@ -104,6 +104,7 @@ struct PersonService: Sendable {
                 throw AppError(.conflict, code: "different_ids", vi: "Hai hồ sơ có số CCCD khác nhau: không phải cùng một người.", en: "The records have different citizen IDs: not the same person.")
             }
             let before = survivor
+            let duplicateBefore = duplicate
             let snapshot = String(decoding: try JSONEncoder().encode(duplicate), as: UTF8.self)
             let movedCitizen = survivor.citizenId == nil ? duplicate.citizenId : nil
             let movedOld = survivor.oldId == nil ? duplicate.oldId : nil
@@ -120,12 +121,12 @@ struct PersonService: Sendable {
             duplicate.version += 1
             if movedCitizen != nil { duplicate.citizenId = nil }
             if movedOld != nil { duplicate.oldId = nil }
-            try await PersonQueries.update(db, duplicate, expectedVersion: duplicate.version - 1)
+            try await PersonQueries.update(db, duplicate, previous: duplicateBefore, expectedVersion: duplicate.version - 1)
             survivor.citizenId = survivor.citizenId ?? movedCitizen
             survivor.oldId = survivor.oldId ?? movedOld
             survivor.updatedAt = now
             survivor.version += 1
-            try await PersonQueries.update(db, survivor, expectedVersion: survivor.version - 1)
+            try await PersonQueries.update(db, survivor, previous: before, expectedVersion: survivor.version - 1)
             try await db.raw("""
                 INSERT INTO person_merges (id, survivor_id, merged_id, merged_snapshot, merged_by, merged_at)
                 VALUES (\(bind: Identifier.make()), \(bind: survivor.id), \(bind: duplicate.id), \(bind: snapshot), \(bind: user.id), \(bind: now))

@@ -58,4 +58,21 @@ enum RegistryMigrations {
             .run()
         try await db.create(index: "imports_hash").on("imports").column("kind").column("content_sha256").run()
     }
+
+    /// Registry figures per unit, group and residence status, kept current by every person write,
+    /// so the start page of a city user sums ~600 rows instead of counting a million.
+    static let createPersonCounts = Migration("004_person_counts") { db, kind in
+        try await db.create(table: "person_counts")
+            .column("unit_path", type: .text, [.notNull] + kind.byteOrderCollation)
+            .column("group_code", type: .text, .notNull)
+            .column("residence_status", type: .text, .notNull)
+            .column("n", type: .bigint, .notNull)
+            .primaryKey("unit_path", "group_code", "residence_status")
+            .run()
+        try await db.raw("""
+            INSERT INTO person_counts (unit_path, group_code, residence_status, n)
+            SELECT unit_path, COALESCE(group_code, ''), residence_status, COUNT(*) FROM persons WHERE merged_into IS NULL
+            GROUP BY unit_path, COALESCE(group_code, ''), residence_status
+            """).run()
+    }
 }
