@@ -176,7 +176,10 @@ struct ImportCommand: AsyncParsableCommand {
         func run() async throws {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
             try await withServices(db.settings()) { services in
-                let report = try await CLIImport.run(services, bytes: bytes, filename: file, unit: unit, username: username)
+                // Rows are counted by line breaks for the bar; quoted multi-line fields make it a slight overestimate.
+                let bar = ProgressBar(total: max(bytes.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } - 1, 1), label: "Nhập danh sách")
+                let report = try await CLIImport.run(services, bytes: bytes, filename: file, unit: unit, username: username) { bar.update($0) }
+                bar.finish()
                 print("Tổng \(report.totalRows) dòng: thêm \(report.inserted), đã có \(report.duplicates), lỗi \(report.failed)")
                 for e in report.errors.prefix(50) { print("  dòng \(e.line): \(e.message)") }
             }

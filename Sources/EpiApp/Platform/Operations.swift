@@ -38,12 +38,15 @@ public enum CLIImport {
         return try row.currentUser()
     }
 
-    public static func run(_ services: AppServices, bytes: [UInt8], filename: String, unit: String, username: String) async throws -> ImportReport {
+    public static func run(_ services: AppServices, bytes: [UInt8], filename: String, unit: String, username: String,
+                           progress: (@Sendable (Int) -> Void)? = nil) async throws -> ImportReport {
         let user = try await user(services, username: username)
         guard let ward = try await PersonService(database: services.database, directory: services.directory).resolveUnit(unit, user: user) else {
             throw AppError.invalid("\(unit) không phải phường/xã trong địa bàn của \(username).", "\(unit) is not a ward within \(username)'s jurisdiction.")
         }
-        return try await ResidentImporter(services: services).run(bytes: bytes, filename: filename, ward: ward, user: user)
+        var importer = ResidentImporter(services: services)
+        importer.progress = progress
+        return try await importer.run(bytes: bytes, filename: filename, ward: ward, user: user)
     }
 
     public static func export(_ services: AppServices, unit: String, out: String?) async throws -> Int {
