@@ -18,6 +18,9 @@ public struct Scope: Sendable, Equatable {
 
     let kind: Kind
     public let root: UnitPath
+    /// On SQLite a subtree filter is written so the planner walks the name index and filters,
+    /// rather than collecting a whole district and sorting it.
+    var filterWithoutIndex = false
 
     /// True when the scope is the deployment's only root: nothing needs filtering.
     public var coversEverything: Bool { kind == .everything }
@@ -36,7 +39,7 @@ public struct Scope: Sendable, Equatable {
         if unit.parentPath == nil, await directory.roots().count == 1 {
             return Scope(kind: .everything, root: path)
         }
-        return Scope(kind: .subtree(path), root: path)
+        return Scope(kind: .subtree(path), root: path, filterWithoutIndex: directory.databaseKind == .sqlite)
     }
 
     /// The condition on a table with `unit_path` and `group_code` columns.
@@ -50,7 +53,9 @@ public struct Scope: Sendable, Equatable {
         case .group(let unit, let code):
             return "\(unsafeRaw: prefix)unit_path = \(bind: unit) AND \(unsafeRaw: prefix)group_code = \(bind: code)"
         case .subtree(let root):
-            return "(\(unsafeRaw: prefix)unit_path = \(bind: root.string) OR (\(unsafeRaw: prefix)unit_path >= \(bind: root.descendantLowerBound) AND \(unsafeRaw: prefix)unit_path < \(bind: root.descendantUpperBound)))"
+            // SQLite's unary + keeps a column out of index selection; PostgreSQL's planner weighs this from statistics.
+            let column = (filterWithoutIndex ? "+" : "") + prefix + "unit_path"
+            return "(\(unsafeRaw: column) = \(bind: root.string) OR (\(unsafeRaw: column) >= \(bind: root.descendantLowerBound) AND \(unsafeRaw: column) < \(bind: root.descendantUpperBound)))"
         }
     }
 

@@ -28,9 +28,11 @@ public actor UnitDirectory {
     private var byPath: [String: UnitRecord] = [:]
     private var children: [String: [String]] = [:]
     private let database: Database
+    public nonisolated let databaseKind: DatabaseKind
 
     public init(database: Database) {
         self.database = database
+        self.databaseKind = database.kind
     }
 
     public func reload() async throws {

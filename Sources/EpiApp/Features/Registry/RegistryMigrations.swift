@@ -27,9 +27,11 @@ enum RegistryMigrations {
         // Scoped lists and searches walk (unit_path, name_folded); city-wide ones walk name_folded.
         // Every index slows bulk imports, so households and residential groups are found through
         // the (unit_path, name_folded) index of their ward rather than indexes of their own.
-        try await db.create(index: "persons_unit_name").on("persons").column("unit_path").column("name_folded").run()
-        try await db.create(index: "persons_name_birth").on("persons").column("name_folded").column("birth_date").run()
-        try await db.create(index: "persons_given").on("persons").column("given_folded").column("name_folded").run()
+        // Each ends with id, the keyset tie-breaker, so `ORDER BY name_folded, id LIMIT n` is an index
+        // walk that stops after n rows instead of a sort of every match.
+        try await db.create(index: "persons_unit_name").on("persons").column("unit_path").column("name_folded").column("id").run()
+        try await db.create(index: "persons_name").on("persons").column("name_folded").column("id").run()
+        try await db.create(index: "persons_given").on("persons").column("given_folded").column("name_folded").column("id").run()
         try await db.create(index: "persons_phone").on("persons").column("phone").run()
 
         try await db.create(table: "person_merges")
