@@ -65,11 +65,13 @@ public struct AuthService: Sendable {
 
     func login(username: String, password: String) async throws -> LoginResult {
         let name = username.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let row = try await database.read { db in
-            try await db.raw("SELECT id, username, display_name, role, unit_path, password_hash, active, failed_logins, locked_until FROM users WHERE username = \(bind: name)")
-                .first(decoding: UserAuthRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let found = try await database.read { db -> (UserRow, Credentials)? in
+            guard let sqlRow = try await db.raw("SELECT id, username, display_name, role, unit_path, active, password_hash, failed_logins, locked_until FROM users WHERE username = \(bind: name)").first() else {
+                return nil
+            }
+            return (try sqlRow.decode(model: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase), try sqlRow.decode(model: Credentials.self, keyDecodingStrategy: .convertFromSnakeCase))
         }
-        guard let row, row.active else {
+        guard let (row, credentials) = found, row.active else {
             _ = try await Passwords.verify(password, hash: Self.dummyHash)
             try await database.transaction { db in
                 try await Audit.record(db, actor: nil, actorName: name.isEmpty ? "?" : name, action: "login_failed", entityType: "user", entityId: nil, unitPath: nil, summary: "Đăng nhập thất bại: tài khoản không tồn tại hoặc bị khóa")
@@ -77,11 +79,11 @@ public struct AuthService: Sendable {
             return .invalid
         }
         let now = Date()
-        if let lockedUntil = row.lockedUntil.flatMap(Timestamp.date), lockedUntil > now {
+        if let lockedUntil = credentials.lockedUntil.flatMap(Timestamp.date), lockedUntil > now {
             return .locked(until: lockedUntil)
         }
-        guard try await Passwords.verify(password, hash: row.passwordHash) else {
-            let failures = row.failedLogins + 1
+        guard try await Passwords.verify(password, hash: credentials.passwordHash) else {
+            let failures = credentials.failedLogins + 1
             let lock = failures >= settings.lockoutThreshold ? now.addingTimeInterval(TimeInterval(settings.lockoutMinutes * 60)) : nil
             try await database.transaction { db in
                 try await db.raw("UPDATE users SET failed_logins = \(bind: lock == nil ? failures : 0), locked_until = \(bind: lock.map(Timestamp.string)) WHERE id = \(bind: row.id)").run()
@@ -115,15 +117,15 @@ public struct AuthService: Sendable {
     /// Resolves a session cookie to its user and CSRF token; expired sessions are ignored.
     func session(token: String) async throws -> (CurrentUser, Credential)? {
         let id = Tokens.digest(token)
-        let row = try await database.read { db in
-            try await db.raw("""
+        let found = try await database.read { db -> (UserRow, SessionFields)? in
+            guard let sqlRow = try await db.raw("""
                 SELECT u.id, u.username, u.display_name, u.role, u.unit_path, u.active, s.csrf_token, s.expires_at
                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = \(bind: id)
-                """).first(decoding: SessionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).first() else { return nil }
+            return (try sqlRow.decode(model: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase), try sqlRow.decode(model: SessionFields.self, keyDecodingStrategy: .convertFromSnakeCase))
         }
-        guard let row, row.active, let expires = Timestamp.date(row.expiresAt), expires > Date() else { return nil }
-        let user = CurrentUser(id: row.id, username: row.username, displayName: row.displayName, role: try Self.role(row.role), unitPath: try UnitPath(row.unitPath))
-        return (user, .session(id: id, csrfToken: row.csrfToken))
+        guard let (row, session) = found, row.active, let expires = Timestamp.date(session.expiresAt), expires > Date() else { return nil }
+        return (try row.currentUser(), .session(id: id, csrfToken: session.csrfToken))
     }
 
     /// Resolves an API bearer token to its user.
@@ -177,29 +179,15 @@ struct UserRow: Codable, Sendable {
     }
 }
 
-private struct UserAuthRow: Codable, Sendable {
-    let id: String
-    let username: String
-    let displayName: String
-    let role: String
-    let unitPath: String
+/// The sign-in columns of a user row, read beside `UserRow`.
+private struct Credentials: Codable, Sendable {
     let passwordHash: String
-    let active: Bool
     let failedLogins: Int
     let lockedUntil: String?
-
-    func currentUser() throws -> CurrentUser {
-        CurrentUser(id: id, username: username, displayName: displayName, role: try AuthService.role(role), unitPath: try UnitPath(unitPath))
-    }
 }
 
-private struct SessionRow: Codable, Sendable {
-    let id: String
-    let username: String
-    let displayName: String
-    let role: String
-    let unitPath: String
-    let active: Bool
+/// The session columns of a session lookup, read beside `UserRow`.
+private struct SessionFields: Codable, Sendable {
     let csrfToken: String
     let expiresAt: String
 }

@@ -96,31 +96,21 @@ public final class Database: Sendable {
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(_, let writer):
-            return try await writer.with { connection in
-                let db = connection.sql(queryLogLevel: nil)
-                try await db.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
-            }
+            return try await writer.with { try await Self.inTransaction($0.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body) }
         case .postgres(let client, _):
-            return try await client.withConnection { connection in
-                let db = connection.sql(queryLogLevel: nil)
-                try await db.raw("BEGIN").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
-            }
+            return try await client.withConnection { try await Self.inTransaction($0.sql(queryLogLevel: nil), begin: "BEGIN", body) }
+        }
+    }
+
+    private static func inTransaction<T: Sendable>(_ db: any SQLDatabase, begin: String, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.raw("\(unsafeRaw: begin)").run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
         }
     }
 
