@@ -5,16 +5,10 @@ Run after changing the API: python3 scripts/gen_openapi.py
 """
 import json, pathlib
 
-def ref(name): return {"$ref": f"#/components/schemas/{name}"}
-def ok(schema, desc="OK"): return {"description": desc, "content": {"application/json": {"schema": schema}}}
-ERR = {"description": "Error", "content": {"application/json": {"schema": ref("Error")}}}
-def errors(*codes): return {str(c): ERR for c in codes}
-ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-SLUG = {"name": "slug", "in": "path", "required": True, "description": "Unit path with dots, e.g. 01.007.00295", "schema": {"type": "string"}}
-def data(schema): return {"type": "object", "required": ["data"], "properties": {"data": schema}}
-def body(schema): return {"required": True, "content": {"application/json": {"schema": schema}}}
+import sys
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from oa_common import *  # noqa: F401,F403 - ref, ok, errors, data, body, ...
 
-nullable_str = {"type": ["string", "null"]}
 person = {"type": "object", "required": ["id", "full_name", "unit_path", "residence_status", "version"], "properties": {
     "id": {"type": "string", "format": "uuid"}, "full_name": {"type": "string"}, "name_folded": {"type": "string"}, "given_folded": {"type": "string"},
     "sex": {"type": ["string", "null"], "enum": ["male", "female", None]}, "birth_date": {"type": ["string", "null"], "format": "date"},
@@ -95,6 +89,19 @@ doc = {
     "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "session": {"type": "apiKey", "in": "cookie", "name": "epi_session"}},
     "schemas": {"Person": person, "PersonInput": person_input, "Unit": unit, "AuditEntry": audit, "ImportReport": report, "Error": error}},
 }
+# Each feature describes its own endpoints in scripts/oa_<feature>.py (PATHS and SCHEMAS dicts).
+import importlib.util
+for fragment in sorted(pathlib.Path(__file__).resolve().parent.glob("oa_*.py")):
+    if fragment.name == "oa_common.py":
+        continue
+    spec = importlib.util.spec_from_file_location(fragment.stem, fragment)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    clash = set(module.PATHS) & set(doc["paths"]) | set(module.SCHEMAS) & set(doc["components"]["schemas"])
+    if clash:
+        raise SystemExit(f"{fragment.name} redefines {sorted(clash)}")
+    doc["paths"].update(module.PATHS)
+    doc["components"]["schemas"].update(module.SCHEMAS)
 out = pathlib.Path(__file__).resolve().parent.parent / "Sources/EpiApp/Resources/openapi.json"
 out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
 print(f"wrote {out}")

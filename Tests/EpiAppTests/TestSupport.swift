@@ -200,3 +200,15 @@ extension Optional {
         return self
     }
 }
+
+extension TestApp {
+    /// A test user as the server sees it after sign-in.
+    func user(_ username: String) async throws -> CurrentUser {
+        try await CLIImport.user(services, username: username)
+    }
+
+    /// The jurisdiction scope of a test user.
+    func scope(for username: String) async throws -> Scope {
+        try await Scope.of(try await user(username), directory: services.directory)
+    }
+}

@@ -75,17 +75,30 @@ struct RoleTests {
     @Test func matrix() {
         let expected: [Role: Set<Permission>] = [
             .cityCommand: Set(Permission.allCases),
-            .districtCommand: Set(Permission.allCases).subtracting([.setPopulation]),
-            .wardCommand: [.viewPeople, .editPeople, .mergePeople, .importResidents, .exportResidents, .manageUnits, .manageUsers],
-            .wardDataEntry: [.viewPeople, .editPeople, .importResidents, .exportResidents],
-            .communityTeam: [.viewPeople], .supervisor: [.viewPeople],
-            .checkpoint: [], .lab: [], .vaccinationSite: [], .quarantineFacility: [], .business: [],
+            .districtCommand: Set(Permission.allCases).subtracting([.setPopulation, .manageRules, .manageReportTemplates]),
+            .wardCommand: [.viewPeople, .editPeople, .mergePeople, .importResidents, .exportResidents, .manageUnits, .manageUsers,
+                           .viewCases, .editCases, .manageQuarantine, .manageZones, .logSupplies, .viewRisk,
+                           .viewDashboard, .viewReports, .submitReports, .postMessages, .manageTasks, .manageRosters],
+            .wardDataEntry: [.viewPeople, .editPeople, .importResidents, .exportResidents, .viewCases, .editCases, .manageQuarantine, .logSupplies, .viewRisk,
+                             .viewDashboard, .viewReports, .submitReports, .postMessages],
+            .communityTeam: [.viewPeople, .viewCases, .manageQuarantine, .logSupplies, .viewDashboard, .postMessages],
+            .supervisor: [.viewPeople, .viewCases, .viewRisk, .viewDashboard, .viewReports],
+            .checkpoint: [], .lab: [], .vaccinationSite: [], .quarantineFacility: [.manageFacilities], .business: [],
         ]
         #expect(expected.count == Role.allCases.count)
         for role in Role.allCases {
             #expect(role.permissions == expected[role], "\(role)")
             for p in Permission.allCases { #expect(role.has(p) == expected[role]!.contains(p)) }
         }
+    }
+
+    /// The Fatherland Front supervises: it reads, and never writes anything.
+    @Test func supervisorIsReadOnly() {
+        let writes: Set<Permission> = [.editPeople, .mergePeople, .importResidents, .manageUnits, .setPopulation, .manageUsers, .editCases,
+                                       .manageQuarantine, .manageFacilities, .manageZones, .logSupplies, .assessRisk, .manageRules, .submitReports,
+                                       .manageReportTemplates, .remindUnits, .postMessages, .manageTasks, .manageRosters]
+        #expect(Role.supervisor.permissions.isDisjoint(with: writes))
+        #expect(Role.cityCommand.permissions.isSuperset(of: writes))
     }
 
     @Test func whoMayCreateWhom() {

@@ -20,6 +20,7 @@ public enum MigrationRunner {
         PlaceMigrations.createUnits,                   // administrative tree with validity dates
         RegistryMigrations.createPersons,              // person registry, merges, imports
         RegistryMigrations.createPersonCounts,         // pre-aggregated registry figures per unit
+        SharedMigrations.createCountersPoliciesIdempotency, // live figures per unit, versioned rule settings, repeat-safe forms
     ]
 
     /// Applies pending migrations and returns the names applied now.

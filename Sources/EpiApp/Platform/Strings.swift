@@ -1,6 +1,12 @@
 /// UI text in Vietnamese (first) and English, looked up by templates as `{{t.key}}`.
+/// Each feature keeps its own table (`CaseStrings`, …) beside its code; they are merged here.
 enum Strings {
-    static let entries: [String: (vi: String, en: String)] = [
+    /// Every table; a key defined twice is a mistake that `StringsTests` catches.
+    static let tables: [[String: (vi: String, en: String)]] = [platform, CaseStrings.entries]
+
+    static let entries: [String: (vi: String, en: String)] = tables.reduce(into: [:]) { all, table in all.merge(table) { first, _ in first } }
+
+    static let platform: [String: (vi: String, en: String)] = [
         "app_name": ("EpiCommand — Sở Chỉ huy phòng, chống dịch", "EpiCommand — Epidemic Command Center"),
         "nav_home": ("Trang chủ", "Home"),
         "nav_units": ("Địa bàn", "Places"),

@@ -1,6 +1,10 @@
 /// One operation a role may perform; checked on the server for every request.
 public enum Permission: String, CaseIterable, Codable, Sendable {
     case viewPeople, editPeople, mergePeople, importResidents, exportResidents, manageUnits, setPopulation, manageUsers, viewAudit
+    // Cases, tracing, quarantine, facilities, zones, risk levels.
+    case viewCases, editCases, manageQuarantine, manageFacilities, manageZones, logSupplies, viewRisk, assessRisk, manageRules
+    // Reporting regime, dashboard, messages, tasks and duty rosters.
+    case viewDashboard, viewReports, submitReports, manageReportTemplates, remindUnits, postMessages, manageTasks, manageRosters
 
     public var labelVI: String {
         switch self {
@@ -13,6 +17,23 @@ public enum Permission: String, CaseIterable, Codable, Sendable {
         case .setPopulation: return "Cập nhật dân số"
         case .manageUsers: return "Quản lý tài khoản"
         case .viewAudit: return "Xem nhật ký thao tác"
+        case .viewCases: return "Xem ca bệnh, tiếp xúc, cách ly"
+        case .editCases: return "Ghi nhận F0, tiếp xúc, truy vết, ổ dịch"
+        case .manageQuarantine: return "Quản lý cách ly, xét nghiệm theo lịch"
+        case .manageFacilities: return "Quản lý cơ sở cách ly, tiếp nhận, điều chuyển"
+        case .manageZones: return "Quản lý vùng phong tỏa, chốt"
+        case .logSupplies: return "Ghi nhận cấp nhu yếu phẩm"
+        case .viewRisk: return "Xem cấp độ dịch"
+        case .assessRisk: return "Đánh giá cấp độ dịch"
+        case .manageRules: return "Sửa quy định, bảng tiêu chí"
+        case .viewDashboard: return "Xem bảng điều hành"
+        case .viewReports: return "Xem báo cáo"
+        case .submitReports: return "Lập, gửi báo cáo"
+        case .manageReportTemplates: return "Quản lý mẫu báo cáo"
+        case .remindUnits: return "Đôn đốc đơn vị"
+        case .postMessages: return "Gửi thông tin vào luồng trao đổi"
+        case .manageTasks: return "Giao, theo dõi nhiệm vụ"
+        case .manageRosters: return "Quản lý lịch trực"
         }
     }
 
@@ -27,6 +48,23 @@ public enum Permission: String, CaseIterable, Codable, Sendable {
         case .setPopulation: return "Set populations"
         case .manageUsers: return "Manage accounts"
         case .viewAudit: return "View the audit log"
+        case .viewCases: return "View cases, contacts, quarantine"
+        case .editCases: return "Record F0, exposures, tracing, clusters"
+        case .manageQuarantine: return "Manage quarantine and scheduled tests"
+        case .manageFacilities: return "Manage facilities, admissions, transfers"
+        case .manageZones: return "Manage lockdown zones and checkpoints"
+        case .logSupplies: return "Log supply deliveries"
+        case .viewRisk: return "View risk levels"
+        case .assessRisk: return "Assess risk levels"
+        case .manageRules: return "Edit rules and criteria tables"
+        case .viewDashboard: return "View the command dashboard"
+        case .viewReports: return "View reports"
+        case .submitReports: return "Fill in and submit reports"
+        case .manageReportTemplates: return "Manage report templates"
+        case .remindUnits: return "Send reminders to units"
+        case .postMessages: return "Post to the message stream"
+        case .manageTasks: return "Assign and track tasks"
+        case .manageRosters: return "Manage duty rosters"
         }
     }
 }

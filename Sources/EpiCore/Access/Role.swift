@@ -44,15 +44,29 @@ public enum Role: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// The permission matrix (docs/roles.md); roles of features not built yet have none here.
+    /// The permission matrix (docs/roles.md).
     public var permissions: Set<Permission> {
         switch self {
-        case .cityCommand: return Set(Permission.allCases)
-        case .districtCommand: return Set(Permission.allCases).subtracting([.setPopulation])
-        case .wardCommand: return [.viewPeople, .editPeople, .mergePeople, .importResidents, .exportResidents, .manageUnits, .manageUsers]
-        case .wardDataEntry: return [.viewPeople, .editPeople, .importResidents, .exportResidents]
-        case .communityTeam, .supervisor: return [.viewPeople]
-        case .checkpoint, .lab, .vaccinationSite, .quarantineFacility, .business: return []
+        case .cityCommand:
+            return Set(Permission.allCases)
+        case .districtCommand:
+            return Set(Permission.allCases).subtracting([.setPopulation, .manageRules, .manageReportTemplates])
+        case .wardCommand:
+            return [.viewPeople, .editPeople, .mergePeople, .importResidents, .exportResidents, .manageUnits, .manageUsers,
+                    .viewCases, .editCases, .manageQuarantine, .manageZones, .logSupplies, .viewRisk,
+                    .viewDashboard, .viewReports, .submitReports, .postMessages, .manageTasks, .manageRosters]
+        case .wardDataEntry:
+            return [.viewPeople, .editPeople, .importResidents, .exportResidents,
+                    .viewCases, .editCases, .manageQuarantine, .logSupplies, .viewRisk,
+                    .viewDashboard, .viewReports, .submitReports, .postMessages]
+        case .communityTeam:
+            return [.viewPeople, .viewCases, .manageQuarantine, .logSupplies, .viewDashboard, .postMessages]
+        case .supervisor:
+            return [.viewPeople, .viewCases, .viewRisk, .viewDashboard, .viewReports]
+        case .quarantineFacility:
+            return [.manageFacilities]
+        case .checkpoint, .lab, .vaccinationSite, .business:
+            return []
         }
     }
 

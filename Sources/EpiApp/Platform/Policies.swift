@@ -1,0 +1,75 @@
+import EpiCore
+import HTTPTypes
+import Hummingbird
+import Foundation
+import SQLKit
+
+/// Reads and versions the editable rule settings (`PolicyKey`).
+public enum Policies {
+    public struct Version: Codable, Sendable {
+        public let key: String
+        public let effectiveFrom: String
+        public let value: Int
+        public let note: String
+        public let setBy: String
+        public let setAt: String
+    }
+
+    /// The value in force on `day`: the latest version effective on or before it, else the seeded default.
+    public static func value(_ db: any SQLDatabase, _ key: PolicyKey, on day: CivilDate = VietnamTime.day(of: Date())) async throws -> Int {
+        let row = try await db.raw("""
+            SELECT value FROM policies WHERE key = \(bind: key.rawValue) AND effective_from <= \(bind: day.iso)
+            ORDER BY effective_from DESC LIMIT 1
+            """).first()
+        return try row?.decode(column: "value", as: Int.self) ?? key.defaultValue
+    }
+
+    public static func history(_ db: any SQLDatabase) async throws -> [Version] {
+        try await db.raw("SELECT key, effective_from, value, note, set_by, set_at FROM policies ORDER BY key, effective_from DESC")
+            .all(decoding: Version.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    /// Adds (or replaces, for the same day) a version; audited as a change of rules.
+    public static func set(_ db: any SQLDatabase, _ key: PolicyKey, value: Int, from day: CivilDate, note: String, user: CurrentUser) async throws {
+        guard key.range.contains(value) else {
+            throw AppError.invalid("Giá trị \(value) nằm ngoài khoảng cho phép \(key.range.lowerBound)–\(key.range.upperBound).",
+                                   "Value \(value) is outside \(key.range.lowerBound)–\(key.range.upperBound).", details: ["value": "out_of_range"])
+        }
+        let old = try await db.raw("SELECT value FROM policies WHERE key = \(bind: key.rawValue) AND effective_from = \(bind: day.iso)").first()
+            .map { try $0.decode(column: "value", as: Int.self) }
+        try await db.raw("DELETE FROM policies WHERE key = \(bind: key.rawValue) AND effective_from = \(bind: day.iso)").run()
+        try await db.raw("""
+            INSERT INTO policies (key, effective_from, value, note, set_by, set_at)
+            VALUES (\(bind: key.rawValue), \(bind: day.iso), \(bind: value), \(bind: note), \(bind: user.username), \(bind: Timestamp.now()))
+            """).run()
+        try await Audit.record(db, actor: user, action: "update", entityType: "policy", entityId: key.rawValue, unitPath: nil,
+                               summary: "Quy định \(key.labelVI) từ \(day.vietnamese): \(value)",
+                               changes: [FieldChange(key.rawValue + "@" + day.iso, old: old.map(String.init), new: String(value))])
+    }
+}
+
+/// Makes a form or API request safe to send twice (double click, retry after a timeout): the first
+/// request with a key does the work and stores where it led; a repeat gets the same answer.
+public enum Idempotency {
+    /// Runs `body` once per (user, key) inside the caller's transaction, returning the stored outcome on repeats.
+    public static func once(_ db: any SQLDatabase, key: String?, user: CurrentUser, _ body: () async throws -> String) async throws -> (outcome: String, repeated: Bool) {
+        guard let key, !key.isEmpty else { return (try await body(), false) }
+        guard key.count <= 100 else { throw AppError.invalid("Khóa chống gửi trùng quá dài.", "Idempotency key too long.") }
+        if let row = try await db.raw("SELECT outcome FROM idempotency_keys WHERE user_id = \(bind: user.id) AND key = \(bind: key)").first() {
+            return (try row.decode(column: "outcome", as: String.self), true)
+        }
+        let outcome = try await body()
+        try await db.raw("""
+            INSERT INTO idempotency_keys (user_id, key, outcome, created_at) VALUES (\(bind: user.id), \(bind: key), \(bind: outcome), \(bind: Timestamp.now()))
+            """).run()
+        return (outcome, false)
+    }
+
+    /// The key a request carries: the `Idempotency-Key` header (API) or the form's `_key` field (pages).
+    public static func key(_ request: Request, _ context: AuthedContext) -> String? {
+        request.headers[HTTPField.Name("Idempotency-Key")!] ?? context.form?.value("_key")
+    }
+
+    /// A fresh key for a form being rendered.
+    public static func newKey() -> String { Identifier.make() }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+extension CivilDate {
+    /// Days since 1970-01-01 (negative before), by the proleptic Gregorian calendar: exact day
+    /// arithmetic without time zones or daylight saving (Vietnam has none, but servers may).
+    public var dayNumber: Int {
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The date `dayNumber` days after 1970-01-01.
+    public init(dayNumber z: Int) {
+        let z = z + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        self = CivilDate(year: y, month: m, day: d)!
+    }
+
+    public func adding(days: Int) -> CivilDate { CivilDate(dayNumber: dayNumber + days) }
+
+    /// Whole days from `other` to this date (positive when this date is later).
+    public func days(since other: CivilDate) -> Int { dayNumber - other.dayNumber }
+
+    /// ISO weekday: 1 = Monday … 7 = Sunday.
+    public var weekday: Int {
+        // 1970-01-01 was a Thursday (4).
+        let r = (dayNumber + 3) % 7
+        return (r < 0 ? r + 7 : r) + 1
+    }
+
+    /// The Monday that starts this date's ISO week.
+    public var weekStart: CivilDate { adding(days: 1 - weekday) }
+
+    /// ISO 8601 week-numbering year and week (weeks start on Monday; week 1 holds the year's first Thursday).
+    public var isoWeek: (year: Int, week: Int) {
+        let thursday = adding(days: 4 - weekday)
+        let jan1 = CivilDate(year: thursday.year, month: 1, day: 1)!
+        return (thursday.year, thursday.days(since: jan1) / 7 + 1)
+    }
+
+    /// "2021-W37": the key of this date's ISO week.
+    public var isoWeekKey: String {
+        let (y, w) = isoWeek
+        return "\(y)-W\(w < 10 ? "0" : "")\(w)"
+    }
+
+    /// The Monday of an ISO week key such as "2021-W37".
+    public init?(isoWeekKey key: String) {
+        let parts = key.split(separator: "-W")
+        guard parts.count == 2, let y = Int(parts[0]), let w = Int(parts[1]), (1...53).contains(w),
+              let jan4 = CivilDate(year: y, month: 1, day: 4) else { return nil }
+        let monday = jan4.weekStart.adding(days: (w - 1) * 7)
+        guard monday.isoWeek.year == y else { return nil }
+        self = monday
+    }
+
+    /// Strict ISO "yyyy-mm-dd", for values this program wrote itself.
+    public init?(iso: String) {
+        let parts = iso.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+}
+
+/// Wall-clock time in Vietnam (UTC+7, no daylight saving): a report "day" and every deadline
+/// is an Asia/Ho_Chi_Minh day or time, whatever zone the server runs in.
+public enum VietnamTime {
+    public static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? TimeZone(secondsFromGMT: 7 * 3600)!
+
+    private static var calendar: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = zone
+        return c
+    }
+
+    /// The Vietnamese calendar day of an instant.
+    public static func day(of instant: Date) -> CivilDate {
+        let c = calendar.dateComponents([.year, .month, .day], from: instant)
+        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    /// The instant of a wall-clock time on a Vietnamese day.
+    public static func instant(_ day: CivilDate, hour: Int = 0, minute: Int = 0) -> Date {
+        calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: hour, minute: minute))!
+    }
+
+    /// "dd/mm/yyyy hh:mm" in Vietnam time, for display.
+    public static func display(_ instant: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: instant)
+        func p(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(p(c.day!))/\(p(c.month!))/\(c.year!) \(p(c.hour!)):\(p(c.minute!))"
+    }
+}

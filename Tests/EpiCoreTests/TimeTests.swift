@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import EpiCore
+
+@Suite("Calendar arithmetic and Vietnam time")
+struct TimeTests {
+    @Test(arguments: [
+        ("1970-01-01", 0), ("1969-12-31", -1), ("2000-02-29", 11_016), ("2021-09-15", 18_885), ("2024-12-31", 20_088), ("1600-03-01", -135_080),
+    ])
+    func dayNumbersRoundTrip(iso: String, number: Int) throws {
+        let date = try #require(CivilDate(iso: iso))
+        #expect(date.dayNumber == number)
+        #expect(CivilDate(dayNumber: number) == date)
+    }
+
+    @Test func everyDayOfFourCenturiesRoundTrips() {
+        var previous = CivilDate(year: 1899, month: 12, day: 31)!
+        for n in (previous.dayNumber + 1)...(CivilDate(year: 2300, month: 1, day: 1)!.dayNumber) {
+            let date = CivilDate(dayNumber: n)
+            #expect(date > previous)
+            #expect(date.dayNumber == n)
+            previous = date
+        }
+    }
+
+    @Test func addingDaysCrossesMonthsYearsAndLeapDays() {
+        let start = CivilDate(year: 2021, month: 7, day: 14)!
+        #expect(start.adding(days: 14).iso == "2021-07-28")
+        #expect(start.adding(days: 21).iso == "2021-08-04")
+        #expect(CivilDate(year: 2020, month: 2, day: 28)!.adding(days: 1).iso == "2020-02-29")
+        #expect(CivilDate(year: 2021, month: 2, day: 28)!.adding(days: 1).iso == "2021-03-01")
+        #expect(CivilDate(year: 2021, month: 12, day: 31)!.adding(days: 1).iso == "2022-01-01")
+        #expect(CivilDate(year: 2022, month: 1, day: 1)!.days(since: CivilDate(year: 2021, month: 9, day: 15)!) == 108)
+    }
+
+    @Test(arguments: [
+        ("2021-09-13", 1, "2021-W37"), ("2021-09-15", 3, "2021-W37"), ("2021-09-19", 7, "2021-W37"), ("2021-01-03", 7, "2020-W53"),
+        ("2021-01-04", 1, "2021-W01"), ("2024-12-30", 1, "2025-W01"), ("2026-11-25", 3, "2026-W48"),
+    ])
+    func isoWeeks(iso: String, weekday: Int, key: String) throws {
+        let date = try #require(CivilDate(iso: iso))
+        #expect(date.weekday == weekday)
+        #expect(date.isoWeekKey == key)
+        let monday = try #require(CivilDate(isoWeekKey: key))
+        #expect(monday == date.weekStart)
+        #expect(monday.weekday == 1)
+    }
+
+    @Test func invalidWeekKeysAreRejected() {
+        #expect(CivilDate(isoWeekKey: "2021-W54") == nil)
+        #expect(CivilDate(isoWeekKey: "2021-W53") == nil)  // 2021 has 52 ISO weeks
+        #expect(CivilDate(isoWeekKey: "2020-W53") != nil)
+        #expect(CivilDate(isoWeekKey: "2021-37") == nil)
+    }
+
+    /// 17:00 in Hanoi is 10:00 UTC, and 23:30 UTC is already the next day in Hanoi.
+    @Test func vietnamDaysAndDeadlines() throws {
+        let day = CivilDate(year: 2021, month: 9, day: 15)!
+        let deadline = VietnamTime.instant(day, hour: 17)
+        #expect(Int(deadline.timeIntervalSince1970) % 86_400 == 10 * 3600)
+        let lateEvening = Date(timeIntervalSince1970: TimeInterval(day.dayNumber * 86_400 + 23 * 3600 + 1800))
+        #expect(VietnamTime.day(of: lateEvening) == day.adding(days: 1))
+        #expect(VietnamTime.display(deadline) == "15/09/2021 17:00")
+    }
+}
