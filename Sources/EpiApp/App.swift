@@ -9,6 +9,8 @@ public struct AppServices: Sendable {
     public let settings: Settings
     public let views: Views
     public let directory: UnitDirectory
+    /// Alerts and unit levels other features contribute to the command dashboard.
+    public let dashboard: DashboardSources
     public var auth: AuthService { AuthService(database: database, settings: settings) }
 
     /// Opens the database, applies migrations and loads templates and the unit tree.
@@ -18,12 +20,17 @@ public struct AppServices: Sendable {
             try await MigrationRunner.migrate(database)
             let directory = UnitDirectory(database: database)
             try await directory.reload()
-            return AppServices(database: database, settings: settings, views: try await Views.load(), directory: directory)
+            return AppServices(database: database, settings: settings, views: try await Views.load(), directory: directory, dashboard: dashboardSources())
         } catch {
             await database.shutdown()
             throw error
         }
     }
+}
+
+/// Which features feed the dashboard: each adds its providers here.
+func dashboardSources() -> DashboardSources {
+    DashboardSources(alerts: [], levels: nil)
 }
 
 /// The one composition root, called by `epicommand serve` and by the tests.
