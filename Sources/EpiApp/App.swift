@@ -30,7 +30,7 @@ public struct AppServices: Sendable {
 
 /// Which features feed the dashboard: each adds its providers here.
 func dashboardSources() -> DashboardSources {
-    DashboardSources(alerts: [], levels: nil)
+    DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts()], levels: RiskLevelProvider())
 }
 
 /// The one composition root, called by `epicommand serve` and by the tests.
@@ -53,6 +53,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ResidentRoutes(services: services).register(pages: pages, api: api)
     UserRoutes(services: services).register(pages: pages, api: api)
     AuditRoutes(services: services).register(pages: pages, api: api)
+    CaseRoutes(services: services).register(pages: pages, api: api)
     return router
 }
 

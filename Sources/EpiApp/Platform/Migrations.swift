@@ -21,6 +21,9 @@ public enum MigrationRunner {
         RegistryMigrations.createPersons,              // person registry, merges, imports
         RegistryMigrations.createPersonCounts,         // pre-aggregated registry figures per unit
         SharedMigrations.createCountersPoliciesIdempotency, // live figures per unit, versioned rule settings, repeat-safe forms
+        CaseMigrations.createCases,                    // F0 cases, exposures, derived contact levels, tracing, clusters
+        CaseMigrations.createQuarantine,               // quarantine rules and episodes, facilities, transfers, scenarios
+        CaseMigrations.createZonesRisk,                // lockdown zones, checkpoints, risk rules, indicators, assessments
     ]
 
     /// Applies pending migrations and returns the names applied now.

@@ -42,6 +42,13 @@ public struct Scope: Sendable, Equatable {
         return Scope(kind: .subtree(path), root: path, filterWithoutIndex: directory.databaseKind == .sqlite)
     }
 
+    /// For a residential-group user, their whole ward (records of the ward as a whole, such as its
+    /// lockdown zones, carry no group); any other scope is unchanged.
+    public var wholeWard: Scope {
+        if case .group(let unit, _) = kind, let path = try? UnitPath(unit) { return Scope(kind: .unit(unit), root: path) }
+        return self
+    }
+
     /// The condition on a table with `unit_path` and `group_code` columns.
     public func condition(_ alias: String = "") -> SQLQueryString {
         let prefix = alias.isEmpty ? "" : alias + "."

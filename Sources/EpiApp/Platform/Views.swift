@@ -96,6 +96,14 @@ enum Navigation {
         var items: [(String, String, String)] = [("home", "/", t["nav_home"]!), ("units", "/units", t["nav_units"]!)]
         if user.can(.viewPeople) { items.append(("people", "/people", t["nav_people"]!)) }
         if user.can(.importResidents) { items.append(("import", "/residents/import", t["nav_import"]!)) }
+        if user.can(.viewCases) {
+            items += [("cases", "/cases", t["nav_cases"]!), ("contacts", "/contacts", t["nav_contacts"]!), ("tracing", "/tracing", t["nav_tracing"]!)]
+        }
+        if user.can(.manageQuarantine) || user.can(.viewCases) { items.append(("quarantine", "/quarantine", t["nav_quarantine"]!)) }
+        if user.can(.manageFacilities) || user.can(.viewCases) { items.append(("facilities", "/facilities", t["nav_facilities"]!)) }
+        if user.can(.viewCases) { items.append(("zones", "/zones", t["nav_zones"]!)) }
+        if user.can(.viewRisk) { items.append(("risk", "/risk", t["nav_risk"]!)) }
+        if user.can(.manageRules) { items.append(("rules", "/rules", t["nav_rules"]!)) }
         if user.can(.manageUsers) { items.append(("users", "/users", t["nav_users"]!)) }
         if user.can(.viewAudit) { items.append(("audit", "/audit", t["nav_audit"]!)) }
         return items.map { ["key": $0.0, "href": $0.1, "label": $0.2, "active": $0.0 == active] }
