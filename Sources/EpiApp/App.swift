@@ -54,6 +54,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     UserRoutes(services: services).register(pages: pages, api: api)
     AuditRoutes(services: services).register(pages: pages, api: api)
     CaseRoutes(services: services).register(pages: pages, api: api)
+    QuarantineRoutes(services: services).register(pages: pages, api: api)
+    ZoneRoutes(services: services).register(pages: pages, api: api)
+    RiskRoutes(services: services).register(pages: pages, api: api)
     return router
 }
 

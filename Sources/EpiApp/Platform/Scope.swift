@@ -42,6 +42,9 @@ public struct Scope: Sendable, Equatable {
         return Scope(kind: .subtree(path), root: path, filterWithoutIndex: directory.databaseKind == .sqlite)
     }
 
+    /// A scope that matches no row, for users who reach records only another way (facility staff).
+    public static func nothing(root: UnitPath) -> Scope { Scope(kind: .unit(""), root: root) }
+
     /// For a residential-group user, their whole ward (records of the ward as a whole, such as its
     /// lockdown zones, carry no group); any other scope is unchanged.
     public var wholeWard: Scope {

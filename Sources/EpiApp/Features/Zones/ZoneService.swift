@@ -190,7 +190,9 @@ struct ZoneService: Sendable {
                 updated_at = \(bind: final.updatedAt), version = \(bind: final.version) WHERE id = \(bind: final.id) AND version = \(bind: input.version ?? before.version) RETURNING id
                 """).all()
             if rows.isEmpty { throw AppError.conflict }
-            let narrower = Set(groups).isSubset(of: Set(before.groupList)) && Set(addresses).isSubset(of: Set(before.addressList))
+            // Narrowing is judged on folded addresses: "ngo hoa binh 4" and "ngõ Hòa Bình 4" are one alley.
+            let narrower = Set(groups).isSubset(of: Set(before.groupList))
+                && Set(addresses.map(VietnameseText.fold)).isSubset(of: Set(before.addressList.map(VietnameseText.fold)))
             try await Self.addVersion(db, zone: final, change: narrower ? "narrow" : "redraw", effective: effective, note: input.note ?? "", user: user)
             try await Audit.record(db, actor: user, action: narrower ? "narrow" : "redraw", entityType: "zone", entityId: final.id, unitPath: try? UnitPath(final.unitPath),
                                    summary: (narrower ? "Thu hẹp" : "Điều chỉnh") + " vùng \(final.name) từ \(effective.vietnamese)",
