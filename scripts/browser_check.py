@@ -123,12 +123,76 @@ def main():
         c.find("#error-page")
         assert "001085012345" not in d.page_source, "the other ward's officer sees the citizen ID"
 
+    contacts = [("Lê Văn Tuấn", "0912700001"), ("Lê Thị Thảo", "0912700002"), ("Hà Văn Đông", "0912700003"),
+                ("Hà Thị Xuân", "0912700004"), ("Bùi Văn Kiên", "0912700005")]
+
+    def f0_and_five_contacts_by_keyboard():
+        """A data-entry officer records an F0 and five contacts keyboard-only on a phone-sized screen."""
+        c.open("/")
+        c.logout()
+        c.login("nl.minhkhai", PASSWORD)
+        c.find("#current-user")
+        c.open("/cases/new")
+        c.find("#case-form input[name=p_full_name]")
+        keys = 0
+        started = time.monotonic()
+
+        def type_(text):
+            nonlocal keys
+            d.switch_to.active_element.send_keys(text)
+            keys += len(text)
+
+        def tab_until(name, limit=25):
+            nonlocal keys
+            for _ in range(limit):
+                if d.switch_to.active_element.get_attribute("name") == name:
+                    return
+                d.switch_to.active_element.send_keys(Keys.TAB)
+                keys += 1
+            raise AssertionError(f"Tab never reached {name}")
+
+        assert d.switch_to.active_element.get_attribute("name") == "p_full_name", "the form does not start in the F0's name"
+        type_("Đoàn Văn Hậu")
+        tab_until("p_citizen_id")
+        type_("001085099991")
+        tab_until("p_phone")
+        type_("0912700000")
+        for i, (name, phone) in enumerate(contacts):
+            tab_until(f"c{i}_name")
+            type_(name)
+            tab_until(f"c{i}_phone")
+            type_(phone)
+        d.switch_to.active_element.send_keys(Keys.ENTER)
+        keys += 1
+        title = c.find("#case-title")
+        elapsed = time.monotonic() - started
+        assert "Đoàn Văn Hậu" in title.text, title.text
+        c.find("#created-banner")
+        rows = d.find_elements(By.CSS_SELECTOR, "#contact-list tr.contact")
+        assert len(rows) == 5, f"{len(rows)} contacts saved"
+        for name, _ in contacts:
+            assert name in c.find("#contact-list").text, name
+        state["case_url"] = d.current_url
+        print(f"     F0 + 5 contacts keyboard-only: {keys} keystrokes (text included), {elapsed:.1f} s driven by the browser")
+
+    def chain_and_f1_list():
+        d.get(state["case_url"].split("?")[0] + "/chain")
+        svg = c.find("#chain-graph svg")
+        nodes = d.find_elements(By.CSS_SELECTOR, "#chain-graph g.node")
+        assert len(nodes) >= 6, f"{len(nodes)} nodes drawn"
+        c.open("/contacts?level=1&unplaced=1")
+        table = c.find("#contact-levels")
+        for name, _ in contacts:
+            assert name in table.text, name + " is not in the F1 list"
+
     c.step("wrong password shows an error", wrong_password)
     c.step("ward officer signs in (Vietnamese UI)", sign_in)
     c.step("search 'nguyen van nam' without diacritics finds Nguyễn Văn Nam", search_without_diacritics)
     c.step("opening the person shows the record and its audited view", open_person)
     c.step("English switch and back", english_and_back)
     c.step("another ward's officer gets 'not found' for that record", other_ward_is_refused)
+    c.step("data entry records an F0 and five contacts keyboard-only (phone screen)", f0_and_five_contacts_by_keyboard)
+    c.step("the chain is drawn and the five are on the F1 list", chain_and_f1_list)
     d.quit()
     print(f"browser check: {c.passed} steps passed, 0 failed (screenshots in {out})")
 

@@ -74,8 +74,11 @@ struct PersonRoutes: Sendable {
         let scope = try await scope(context)
         let id = try context.parameters.require("id")
         let person = try await people.view(id: id, user: context.user, scope: scope)
-        let (history, household) = try await database.read { db in
-            (try await Audit.history(db, entityType: "person", entityId: person.id), try await PersonQueries.household(db, of: person))
+        let (history, household, cases, level, episodes) = try await database.read { db in
+            (try await Audit.history(db, entityType: "person", entityId: person.id), try await PersonQueries.household(db, of: person),
+             context.user.can(.viewCases) ? try await CaseQueries.cases(ofPerson: person.id, db) : [],
+             context.user.can(.viewCases) ? try await CaseQueries.level(db, personID: person.id) : nil,
+             context.user.can(.viewCases) ? try await QuarantineService.episodes(db, personID: person.id) : [])
         }
         var members: [[String: Any]] = []
         for member in household { members.append(await PersonView.row(member, context.language, services.directory)) }
@@ -85,6 +88,17 @@ struct PersonRoutes: Sendable {
         data["hasHousehold"] = !members.isEmpty
         data["canEdit"] = context.user.can(.editPeople) && person.mergedInto == nil
         data["canMerge"] = context.user.can(.mergePeople) && person.mergedInto == nil
+        // Where the person stands epidemiologically, for users who follow cases.
+        if context.user.can(.viewCases) {
+            let l = context.language
+            data["epi"] = [
+                "cases": cases.map { ["id": $0.id, "number": $0.caseNumber, "confirmed": CaseView.date($0.confirmedOn), "outcome": CaseView.outcome($0.outcome, l)] },
+                "level": level.map { contactLevelName($0.level) } as Any, "since": level.map { CaseView.date($0.since) } as Any,
+                "episodes": episodes.map { ["id": $0.id, "setting": CaseView.care($0.setting, l), "start": CaseView.date($0.startDate), "end": CaseView.date($0.plannedEnd), "status": $0.status] },
+                "canRecord": context.user.can(.editCases) && person.mergedInto == nil,
+                "canQuarantine": context.user.can(.manageQuarantine) && !episodes.contains { $0.isActive } && person.mergedInto == nil,
+            ] as [String: Any]
+        }
         return services.views.page("people/show", title: person.fullName, context: context, data: data, active: "people")
     }
 

@@ -21,6 +21,7 @@ public enum DemoSeed {
         ("p.bachmai", "BCĐ phường Bạch Mai", .wardCommand, "01/007/00286"),
         ("q.longbien", "BCĐ quận Long Biên", .districtCommand, "01/004"),
         ("chot.minhkhai", "Chốt kiểm soát Minh Khai", .checkpoint, "01/007/00295"),
+        ("kcl.haibatrung", "Ban quản lý khu cách ly quận Hai Bà Trưng", .quarantineFacility, "01/007"),
     ]
 
     /// Seeds units, users, residential groups and people when the database has no users yet.
@@ -75,6 +76,7 @@ public enum DemoSeed {
         // A few thousand synthetic residents in Hai Bà Trưng and Long Biên, so lists and searches have substance.
         let made = try await SyntheticPopulation.generate(services, count: 4000, seed: 7, under: ["01/007", "01/004"]) { _ in }
         log("Đã tạo \(made + named.count) nhân khẩu demo và \(users.count) tài khoản.")
+        try await CaseDemoSeed.seed(services, log: log)
         return logins
     }
 }
