@@ -221,7 +221,7 @@ struct Backup: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance on SQLite and print figures and ratios (never asserted).",
-        subcommands: [Registry.self],
+        subcommands: [Registry.self, Cases.self],
         defaultSubcommand: Registry.self
     )
 
@@ -233,6 +233,19 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             setvbuf(stdout, nil, _IOLBF, 0)
             try await Benchmark(persons: persons, directory: dir).run()
+        }
+    }
+
+    struct Cases: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "F-level recomputation on a large exposure graph, case list pages, weekly risk levels.")
+        @Option(help: "People in the synthetic city.") var persons: Int = 1_000_000
+        @Option(help: "Exposure edges between them.") var exposures: Int = 2_000_000
+        @Option(help: "Cases in Hai Bà Trưng, whose list is measured.") var districtCases: Int = 100_000
+        @Option(help: "Working directory for the benchmark database.") var dir: String = ".bench"
+
+        func run() async throws {
+            setvbuf(stdout, nil, _IOLBF, 0)
+            try await CaseBenchmark(persons: persons, exposures: exposures, districtCases: districtCases, directory: dir).run()
         }
     }
 }

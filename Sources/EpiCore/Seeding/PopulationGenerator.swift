@@ -31,12 +31,15 @@ public struct PopulationGenerator: Sendable {
     private var rng: SplitMix64
     private let reference: CivilDate
     private var serials: [Int: Int] = [:]
+    /// Where serial numbers start, so two generators (two seeding runs) never issue the same CCCD.
+    private let firstSerial: Int
     private var household = 0
     private var householdLeft = 0
 
-    public init(seed: UInt64, referenceDate: CivilDate) {
+    public init(seed: UInt64, referenceDate: CivilDate, firstSerial: Int = 0) {
         rng = SplitMix64(seed: seed)
         reference = referenceDate
+        self.firstSerial = firstSerial
     }
 
     /// Family names with their approximate share of the population (per cent × 10).
@@ -89,7 +92,7 @@ public struct PopulationGenerator: Sendable {
         let province = chance(800) ? "001" : pick(Self.otherProvinces)
         let g = ((year - 1900) / 100) * 2 + (sex == .female ? 1 : 0)
         let key = Int(province)! * 1000 + g * 100 + year % 100
-        let serial = serials[key, default: 0]
+        let serial = serials[key, default: firstSerial]
         serials[key] = serial + 1
         let id = CitizenID.makeCCCD(provinceCode: province, sex: sex, birthYear: year, serial: serial)
         var phone: PhoneNumber?

@@ -144,7 +144,7 @@ public struct Benchmark: Sendable {
         let serverTask = Task { try await app.runService() }
         defer { serverTask.cancel() }
         let base = "http://127.0.0.1:\(settings.port)"
-        try await waitForServer(base)
+        try await Self.waitForServer(base)
         // Requests alternate between the users, so drift in machine load falls on all of them alike.
         var requests: [(String, URLRequest)] = []
         for username in ["bench.ward", "bench.district", "bench.city"] {
@@ -176,7 +176,7 @@ public struct Benchmark: Sendable {
         await services.database.shutdown()
     }
 
-    private func waitForServer(_ base: String) async throws {
+    static func waitForServer(_ base: String) async throws {
         for _ in 0..<100 {
             if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (response as? HTTPURLResponse)?.statusCode == 200 { return }
             try await Task.sleep(for: .milliseconds(100))

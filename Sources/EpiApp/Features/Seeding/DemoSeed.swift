@@ -83,7 +83,8 @@ public enum DemoSeed {
 
 /// Realistic synthetic residents for demos and benchmarks, spread evenly over real wards.
 public enum SyntheticPopulation {
-    public static func generate(_ services: AppServices, count: Int, seed: UInt64, under roots: [String] = ["01"], progress: @Sendable (Int) -> Void) async throws -> Int {
+    public static func generate(_ services: AppServices, count: Int, seed: UInt64, under roots: [String] = ["01"], firstSerial: Int = 0,
+                                progress: @Sendable (Int) -> Void) async throws -> Int {
         let rootPaths = try roots.map { try UnitPath($0) }
         var wards: [UnitRecord] = []
         for unit in await services.directory.all().sorted(by: { $0.path < $1.path }) where !unit.isGroup {
@@ -92,7 +93,7 @@ public enum SyntheticPopulation {
         }
         guard !wards.isEmpty else { return 0 }
         try await services.database.prepareForBulkLoad()
-        var generator = PopulationGenerator(seed: seed, referenceDate: CivilDate(year: 2021, month: 9, day: 1)!)
+        var generator = PopulationGenerator(seed: seed, referenceDate: CivilDate(year: 2021, month: 9, day: 1)!, firstSerial: firstSerial)
         let now = Timestamp.now()
         var done = 0
         let perTransaction = 20_000
