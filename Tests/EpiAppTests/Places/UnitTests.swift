@@ -67,6 +67,24 @@ struct UnitTests {
             }
         }
     }
+
+    /// A client reading the OpenAPI document finds every endpoint the server answers, with its method.
+    @Test(arguments: Dialect.enabled)
+    func everyAPIRouteIsInTheOpenAPIDocument(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let doc = try await client.execute(uri: "/api/openapi.json", method: .get).json()
+            let paths = doc["paths"] as? [String: [String: Any]] ?? [:]
+            let routes = buildRouter(app.services).routes.filter { "\($0.path)".hasPrefix("/api/v1") || "\($0.path)".hasPrefix("api/v1") }
+            #expect(routes.count > 40)
+            for route in routes {
+                var path = "\(route.path)"
+                if !path.hasPrefix("/") { path = "/" + path }
+                path = path.split(separator: "/", omittingEmptySubsequences: false)
+                    .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+                #expect(paths[path]?[route.method.rawValue.lowercased()] != nil, "\(route.method) \(path) is not in openapi.json")
+            }
+        }
+    }
 }
 
 @Suite("Population import")
