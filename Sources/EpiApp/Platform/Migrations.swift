@@ -21,6 +21,9 @@ public enum MigrationRunner {
         RegistryMigrations.createPersons,              // person registry, merges, imports
         RegistryMigrations.createPersonCounts,         // pre-aggregated registry figures per unit
         SharedMigrations.createCountersPoliciesIdempotency, // live figures per unit, versioned rule settings, repeat-safe forms
+        ReportMigrations.createReports,                // report templates, submissions, latest versions, figures, reminders
+        ReportMigrations.createStreamsTasksRosters,    // message streams, tasks, duty rosters, hotlines, targets
+        ReportMigrations.seedTemplates,                // the daily ward report and the weekly district report
     ]
 
     /// Applies pending migrations and returns the names applied now.
