@@ -67,7 +67,7 @@ struct DashboardRoutes: Sendable {
         let targets: [[String: Any]] = d.targets.map { p in
             let due = CivilDate(iso: p.target.dueDay)?.vietnamese ?? p.target.dueDay
             let pct = Int((p.fraction * 100).rounded())
-            return ["title": v ? p.target.titleVI : p.target.titleEN, "due": due, "actual": ReportView.number(p.actual), "target": NumberFormat.grouped(p.target.targetValue),
+            return ["title": v ? p.target.titleVi : p.target.titleEn, "due": due, "actual": ReportView.number(p.actual), "target": NumberFormat.grouped(p.target.targetValue),
                     "percent": pct, "daysLeft": p.daysLeft, "overdue": p.daysLeft < 0 && p.fraction < 1, "source": v ? p.sourceVI : p.sourceEN,
                     "onTrack": p.fraction + 0.0001 >= p.expectedFraction,
                     "bar": SVGChart.progress(fraction: p.fraction, expected: p.expectedFraction, title: "\(pct)%")]
@@ -141,7 +141,7 @@ struct DashboardRoutes: Sendable {
                                    "A target needs a title, a data source, a start day, a due day and a value above 0.", details: problems)
         }
         let englishTitle = input.titleEN.trimmingCharacters(in: .whitespaces)
-        let target = Target(id: Identifier.make(), unitPath: unit.path, titleVI: title, titleEN: englishTitle.isEmpty ? title : englishTitle, source: parts[0], sourceKey: parts[1],
+        let target = Target(id: Identifier.make(), unitPath: unit.path, titleVi: title, titleEn: englishTitle.isEmpty ? title : englishTitle, source: parts[0], sourceKey: parts[1],
                             startDay: start.iso, dueDay: due.iso, targetValue: value, createdByName: user.displayName, version: 1)
         _ = try await database.transaction { db in
             try await Idempotency.once(db, key: key, user: user) {
@@ -168,7 +168,7 @@ struct DashboardRoutes: Sendable {
         }
         return services.views.page("dashboard/targets", title: context.t("Chỉ tiêu", "Targets"), context: context, data: [
             "unitName": focus.unit.name, "slug": focus.path.slug,
-            "rows": rows.map { p in ["id": p.target.id, "title": v ? p.target.titleVI : p.target.titleEN, "due": CivilDate(iso: p.target.dueDay)?.vietnamese ?? "",
+            "rows": rows.map { p in ["id": p.target.id, "title": v ? p.target.titleVi : p.target.titleEn, "due": CivilDate(iso: p.target.dueDay)?.vietnamese ?? "",
                                      "start": CivilDate(iso: p.target.startDay)?.vietnamese ?? "", "target": NumberFormat.grouped(p.target.targetValue),
                                      "actual": ReportView.number(p.actual), "source": v ? p.sourceVI : p.sourceEN] as [String: Any] },
             "hasRows": !rows.isEmpty, "canManage": context.user.can(.manageTasks),
@@ -198,7 +198,7 @@ struct DashboardRoutes: Sendable {
             guard let t = try await TargetStore.find(db, id: id, scope: scope) else { throw AppError.notFound }
             try await TargetStore.deactivate(db, id: id)
             try await Audit.record(db, actor: context.user, action: "delete", entityType: "target", entityId: id, unitPath: try? UnitPath(t.unitPath),
-                                   summary: "Bỏ chỉ tiêu: \(t.titleVI)", changes: [FieldChange("active", old: "true", new: "false")])
+                                   summary: "Bỏ chỉ tiêu: \(t.titleVi)", changes: [FieldChange("active", old: "true", new: "false")])
             return t
         }
         return Views.redirect("/dashboard/targets?unit=\(ReportView.slug(target.unitPath))")

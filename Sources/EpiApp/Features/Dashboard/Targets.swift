@@ -7,8 +7,8 @@ import SQLKit
 public struct Target: Sendable, Codable, Equatable {
     public let id: String
     public let unitPath: String
-    public let titleVI: String
-    public let titleEN: String
+    public let titleVi: String
+    public let titleEn: String
     /// "metric" or "report".
     public let source: String
     /// A metric key, or "template_code.field_key".
@@ -38,7 +38,7 @@ enum TargetStore {
     static func insert(_ db: any SQLDatabase, _ t: Target) async throws {
         try await db.raw("""
             INSERT INTO targets (id, unit_path, group_code, title_vi, title_en, source, source_key, start_day, due_day, target_value, active, created_at, created_by_name, version)
-            VALUES (\(bind: t.id), \(bind: t.unitPath), '', \(bind: t.titleVI), \(bind: t.titleEN), \(bind: t.source), \(bind: t.sourceKey), \(bind: t.startDay), \(bind: t.dueDay),
+            VALUES (\(bind: t.id), \(bind: t.unitPath), '', \(bind: t.titleVi), \(bind: t.titleEn), \(bind: t.source), \(bind: t.sourceKey), \(bind: t.startDay), \(bind: t.dueDay),
                     \(bind: t.targetValue), \(bind: true), \(bind: Timestamp.now()), \(bind: t.createdByName), 1)
             """).run()
     }

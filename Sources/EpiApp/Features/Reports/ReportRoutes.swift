@@ -335,7 +335,7 @@ struct ReportRoutes: Sendable {
             unitRows = cv.rows.map { s in
                 ["name": s.unit.name, "slug": ReportView.slug(s.unit.path), "status": ReportView.status(s.timeliness, context.language),
                  "at": ReportView.time(s.submittedAt), "version": s.version, "reminders": s.reminders,
-                 "remindable": canRemind && (s.timeliness == .missing || s.timeliness == .late || s.timeliness == .pending) && s.unit.path != context.user.unitPath.string,
+                 "remindable": canRemind && (s.timeliness == .missing || s.timeliness == .pending) && s.unit.path != context.user.unitPath.string,
                  "href": "/reports/\(cv.template.code)/\(cv.period.key)/\(ReportView.slug(s.unit.path))"]
             }
         }
@@ -443,7 +443,7 @@ struct ReportRoutes: Sendable {
         var rows: [[String: Any]] = []
         if !c.parts.isEmpty {
             for (unit, part) in c.parts {
-                rows.append(["name": unit.name, "reported": "\(part.reportedCount)/\(part.expected)", "complete": part.isComplete,
+                rows.append(["name": unit.name, "reported": "\(part.reportedCount)/\(part.expected)", "complete": part.isComplete, "missing": false,
                              "href": "\(base)/consolidation?period=\(c.period.key)&unit=\(ReportView.slug(unit.path))",
                              "cells": numbers.map { ["v": ReportView.number(part.total($0.key))] }])
             }
@@ -470,7 +470,7 @@ struct ReportRoutes: Sendable {
             "unitName": c.root.name, "unitLabel": await services.directory.label(c.root.path), "slug": slug,
             "reportedCount": c.consolidation.reportedCount, "expected": c.consolidation.expected, "complete": c.consolidation.isComplete,
             "totals": totals, "choices": choices, "hasChoices": !choices.isEmpty, "headers": numbers.map { ["label": $0.label(vietnamese: v)] },
-            "rows": rows, "byPart": !c.parts.isEmpty, "texts": texts, "missing": missing, "hasMissing": !missing.isEmpty,
+            "rows": rows, "byPart": !c.parts.isEmpty, "texts": texts, "missingUnits": missing, "hasMissing": !missing.isEmpty,
             "csv": "\(base)/consolidation.csv?period=\(c.period.key)&unit=\(slug)", "xlsx": "\(base)/consolidation.xlsx?period=\(c.period.key)&unit=\(slug)",
             "print": "\(base)/print?period=\(c.period.key)&unit=\(slug)", "completeness": "\(base)/completeness?period=\(c.period.key)&unit=\(slug)",
             "prev": "\(base)/consolidation?period=\(c.period.adding(-1).key)&unit=\(slug)", "next": "\(base)/consolidation?period=\(c.period.adding(1).key)&unit=\(slug)",
