@@ -143,7 +143,19 @@ struct ReportService: Sendable {
                     throw AppError.invalid("Bản điều chỉnh cần ghi lý do.", "A correction needs a reason.", details: ["correction_reason": "required"])
                 }
                 let live = try await prefill(db, template: template, unit: unit.path, period: period)
-                let outcome = ReportValidation.validate(template.fields, input: input.values, prefill: live, reasons: input.reasons)
+                // A correction re-judges only what it changes: a figure kept from the accepted version keeps
+                // that version's reason, even if the live figure has moved on since (gauges do).
+                var judged = live, reasons = input.reasons
+                if previous != nil, let accepted = try await ReportStore.history(db, code: code, period: period.key, unit: unit.path).first {
+                    for (key, value) in accepted.values where ReportValidation.integer(input.values[key] ?? "") == Int(value) && live[key] != nil {
+                        judged[key] = Int(value)
+                        if reasons[key] == nil, let old = accepted.reasons[key] { reasons[key] = old }
+                    }
+                }
+                var outcome = ReportValidation.validate(template.fields, input: input.values, prefill: judged, reasons: reasons)
+                for (key, reason) in reasons where outcome.values[key] != nil && outcome.reasons[key] == nil && live[key] != nil && Int(outcome.values[key]!) != live[key] {
+                    outcome.reasons[key] = reason
+                }
                 guard outcome.isValid else {
                     throw AppError.invalid("Báo cáo chưa hợp lệ: xem các ô được đánh dấu.", "The report is not valid: see the marked fields.",
                                            details: outcome.problems.mapValues(\.rawValue))
@@ -191,6 +203,8 @@ struct ReportService: Sendable {
     /// Who submitted a period's report on time, late, or not at all, among the units under `root`.
     func completeness(template: ReportTemplate, period: ReportPeriod, root: String, scope: Scope, now: Date = Date()) async throws -> [UnitStatus] {
         let expected = await ReportUnits.load(directory).expected(template.level, under: root)
+        // Nobody under this unit files this report (a ward and the district report): nothing to show.
+        guard !expected.isEmpty else { throw AppError.notFound }
         let (statuses, reminders) = try await database.read { db in
             (try await ReportStore.statuses(db, code: template.code, from: period.key, to: period.key, scope: scope),
              try await ReportStore.reminderCounts(db, code: template.code, period: period.key, scope: scope))
@@ -241,6 +255,7 @@ struct ReportService: Sendable {
         let units = await ReportUnits.load(directory)
         guard let rootUnit = units.unit(root) else { throw AppError.notFound }
         let expected = units.expected(template.level, under: root)
+        guard !expected.isEmpty else { throw AppError.notFound }
         let rows = try await database.read { try await ReportStore.latest($0, code: template.code, period: period.key, scope: scope) }
         let reports = Dictionary(rows.map { ($0.unitPath, $0) }, uniquingKeysWith: { a, _ in a })
         let values = reports.mapValues(\.values)

@@ -75,6 +75,7 @@ public enum DemoSeed {
         // A few thousand synthetic residents in Hai Bà Trưng and Long Biên, so lists and searches have substance.
         let made = try await SyntheticPopulation.generate(services, count: 4000, seed: 7, under: ["01/007", "01/004"]) { _ in }
         log("Đã tạo \(made + named.count) nhân khẩu demo và \(users.count) tài khoản.")
+        try await ReportDemo.seed(services, log: log)
         return logins
     }
 }
