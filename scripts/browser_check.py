@@ -184,6 +184,21 @@ def main():
         page = c.find("#print-page")
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.text
 
+    def xlsx_opens_in_openpyxl():
+        # The export a district downloads must open in a real spreadsheet library, not only in our own reader.
+        import io, urllib.request
+        import openpyxl
+        href = d.find_element(By.CSS_SELECTOR, "a[href*='consolidation?']").get_attribute("href").replace("/consolidation?", "/consolidation.xlsx?")
+        cookie = "; ".join(f"{k['name']}={k['value']}" for k in d.get_cookies())
+        data = urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": cookie})).read()
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        sheet = book.worksheets[0]
+        names = [row[1] for row in sheet.iter_rows(values_only=True)]
+        assert "Phường Minh Khai" in names, names[:5]
+        assert len(names) == 1 + 18 + 1, len(names)
+        total = list(sheet.iter_rows(values_only=True))[-1]
+        assert "/18" in str(total[2]), total
+
     def public_hotlines():
         c.logout()
         c.open("/hotlines?unit=01.007")
@@ -194,6 +209,7 @@ def main():
     c.step("ward officer fills and submits today's report, which locks", fill_and_submit_todays_report)
     c.step("district sees Minh Khai's report in the completeness table", district_sees_it_in_completeness)
     c.step("district consolidation shows n/18, exports and the A4 print copy", district_consolidation_and_exports)
+    c.step("the XLSX export opens in openpyxl with one row per ward and the total", xlsx_opens_in_openpyxl)
     c.step("public hotline directory without signing in", public_hotlines)
     d.quit()
     print(f"browser check: {c.passed} steps passed, 0 failed (screenshots in {out})")
