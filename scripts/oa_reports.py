@@ -84,7 +84,7 @@ SCHEMAS = {
                                                        "source": {"type": "string", "enum": ["metric", "report"]}, "days": arr({"type": "string"}),
                                                        "values": arr({"type": ["integer", "null"]}), "bars": {"type": "boolean"}}}),
         "reports": arr({"type": "object", "properties": {"code": {"type": "string"}, "title_vi": {"type": "string"}, "title_en": {"type": "string"},
-                                                        "period_key": {"type": "string"}, "period_label_vi": {"type": "string"}, "deadline": {"type": "string"},
+                                                        "period_key": {"type": "string"}, "period_label_vi": {"type": "string"}, "period_label_en": {"type": "string"}, "deadline": {"type": "string"},
                                                         "expected": {"type": "integer"}, "on_time": {"type": "integer"}, "late": {"type": "integer"},
                                                         "missing": {"type": "integer"}, "pending": {"type": "integer"}}}),
         "reported_period": {"type": "string"}, "reported_expected": {"type": "integer"}, "reported_count": {"type": "integer"},

@@ -45,7 +45,7 @@ struct DashboardRoutes: Sendable {
                                            bars: t.bars, color: palette[i % palette.count], id: "svg-\(t.key.replacingOccurrences(of: ".", with: "-"))")]
         }
         let reports: [[String: Any]] = d.reports.map { r in
-            ["title": v ? r.titleVi : r.titleEn, "period": r.periodLabelVi, "deadline": r.deadline, "expected": r.expected, "onTime": r.onTime, "late": r.late,
+            ["title": v ? r.titleVi : r.titleEn, "period": v ? r.periodLabelVi : r.periodLabelEn, "deadline": r.deadline, "expected": r.expected, "onTime": r.onTime, "late": r.late,
              "missing": r.missing, "pending": r.pending, "submitted": r.onTime + r.late,
              "href": "/reports/\(r.code)/completeness?period=\(r.periodKey)&unit=\(focus.path.slug)",
              "bar": SVGChart.progress(fraction: r.expected == 0 ? 0 : Double(r.onTime + r.late) / Double(r.expected), expected: nil, title: "\(r.onTime + r.late)/\(r.expected)")]

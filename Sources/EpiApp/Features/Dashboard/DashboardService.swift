@@ -32,6 +32,7 @@ struct DashboardData: Encodable, Sendable {
         let titleEn: String
         let periodKey: String
         let periodLabelVi: String
+        let periodLabelEn: String
         let deadline: String
         let expected: Int
         let onTime: Int
@@ -125,7 +126,7 @@ struct DashboardService: Sendable {
                 let deadline = template.deadline.instant(period)
                 let notIn = expected.count - mine.count
                 summaries.append(.init(code: template.code, titleVi: template.titleVI, titleEn: template.titleEN, periodKey: period.key,
-                                       periodLabelVi: period.label(vietnamese: true), deadline: VietnamTime.display(deadline), expected: expected.count,
+                                       periodLabelVi: period.label(vietnamese: true), periodLabelEn: period.label(vietnamese: false), deadline: VietnamTime.display(deadline), expected: expected.count,
                                        onTime: onTime, late: mine.count - onTime, missing: now > deadline ? notIn : 0, pending: now > deadline ? 0 : notIn))
             }
             var reported: [DashboardData.ReportedFigure] = []
