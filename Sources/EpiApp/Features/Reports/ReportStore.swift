@@ -178,10 +178,6 @@ enum ReportStore {
         }
     }
 
-    private struct StatusRow: Decodable {
-        let unitPath: String, periodKey: String, version: Int, firstSubmittedAt: String, onTime: Bool
-    }
-
     /// Timeliness facts of a report (no values), the completeness table's input.
     public struct Status: Sendable, Equatable {
         public let unitPath: String
@@ -211,8 +207,13 @@ enum ReportStore {
         try await db.raw("""
             SELECT unit_path, period_key, version, first_submitted_at, on_time FROM report_latest
             WHERE template_code = \(bind: code) AND period_key >= \(bind: from) AND period_key <= \(bind: to) AND \(scope.condition())
-            """).all(decoding: StatusRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-            .map { Status(unitPath: $0.unitPath, periodKey: $0.periodKey, version: $0.version, firstSubmittedAt: $0.firstSubmittedAt, onTime: $0.onTime) }
+            """).all()
+            // A month of the city is ~17,000 rows: reading columns directly costs a fraction of a Codable decode per row.
+            .map { row in
+                Status(unitPath: try row.decode(column: "unit_path", as: String.self), periodKey: try row.decode(column: "period_key", as: String.self),
+                       version: try row.decode(column: "version", as: Int.self), firstSubmittedAt: try row.decode(column: "first_submitted_at", as: String.self),
+                       onTime: try row.decode(column: "on_time", as: Bool.self))
+            }
     }
 
     /// Points the period's row at a new version; the first version's time and timeliness stay.
