@@ -3,7 +3,9 @@
 
 Steps: wrong password shows an error; sign in; diacritic-free name search finds "Nguyễn Văn Nam";
 opening the record shows it and its audited view; the English switch works; another ward's officer
-gets "not found" for the same record. Exits non-zero (with a screenshot) at the first step that does
+gets "not found" for the same record; the ward's dashboard shows figures and SVG trends; the ward fills and
+submits today's report and it locks; the district sees it in the completeness table and consolidation
+(n/18, exports, A4 print copy); the public hotline page answers without signing in. Exits non-zero (with a screenshot) at the first step that does
 not show what a user expects.
 
     python3 scripts/browser_check.py --base-url http://127.0.0.1:8080 [--out DIR]
@@ -193,6 +195,86 @@ def main():
     c.step("another ward's officer gets 'not found' for that record", other_ward_is_refused)
     c.step("data entry records an F0 and five contacts keyboard-only (phone screen)", f0_and_five_contacts_by_keyboard)
     c.step("the chain is drawn and the five are on the F1 list", chain_and_f1_list)
+
+    # Reporting regime and command dashboard.
+    def ward_dashboard():
+        c.open("/")  # the previous step ended on an error page, which has no sign-out button
+        c.logout()
+        c.login("p.minhkhai", PASSWORD)
+        c.find("#current-user")
+        d.find_element(By.CSS_SELECTOR, 'nav a[href="/dashboard"]').click()
+        c.find("#dashboard-title")
+        figures = d.find_elements(By.CSS_SELECTOR, "#dashboard-figures .figure .n")
+        assert len(figures) >= 8, f"only {len(figures)} figures"
+        charts = d.find_elements(By.CSS_SELECTOR, "#dashboard-trends svg.chart")
+        assert charts, "no SVG trend chart"
+        assert d.find_elements(By.CSS_SELECTOR, "#dashboard-trends svg.chart rect.bar, #dashboard-trends svg.chart polyline"), "charts hold no data"
+        assert d.find_elements(By.CSS_SELECTOR, "#dashboard-targets, #dashboard-alerts"), "no targets or alerts section"
+
+    def fill_and_submit_todays_report():
+        d.find_element(By.CSS_SELECTOR, 'nav a[href="/reports"]').click()
+        c.find("#open-ward_daily").click()
+        c.find("#report-form")
+        for key, value in [("samples_taken", "1832"), ("doses_given", "640"), ("permits_issued", "35")]:
+            box = d.find_element(By.CSS_SELECTOR, f"#f-{key}")
+            box.clear()
+            box.send_keys(value)
+        d.find_element(By.CSS_SELECTOR, "#f-situation option[value='Ổn định']").click()
+        d.find_element(By.CSS_SELECTOR, "#f-issues").send_keys("Đề nghị bổ sung test nhanh")
+        d.find_element(By.CSS_SELECTOR, "#submit-report").click()
+        locked = c.find("#report-locked")
+        assert "khóa" in locked.text, locked.text
+        assert "1.832" in c.find("#version-1").text
+        assert not d.find_elements(By.CSS_SELECTOR, "#report-form"), "the form is still open after submitting"
+        state["report"] = d.current_url
+
+    def district_sees_it_in_completeness():
+        c.logout()
+        c.login("q.haibatrung", PASSWORD)
+        c.find("#current-user")
+        c.open("/reports")
+        c.find(".report-card[data-code='ward_daily'] a[href*='completeness']").click()
+        row = c.find("#completeness-units tr[data-unit='01.007.00295']")
+        assert "Chưa gửi" not in row.text and ("Đúng hạn" in row.text or "Muộn" in row.text), row.text
+        summary = c.find("#completeness-summary")
+        assert "/ 18" in summary.text, summary.text
+
+    def district_consolidation_and_exports():
+        d.find_element(By.LINK_TEXT, "Tổng hợp").click()
+        coverage = c.find("#consolidation-coverage")
+        assert "/18" in coverage.text, coverage.text
+        assert d.find_element(By.CSS_SELECTOR, "#export-xlsx").get_attribute("href").endswith("unit=01.007")
+        d.find_element(By.CSS_SELECTOR, "#print-link").click()
+        page = c.find("#print-page")
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.text
+
+    def xlsx_opens_in_openpyxl():
+        # The export a district downloads must open in a real spreadsheet library, not only in our own reader.
+        import io, urllib.request
+        import openpyxl
+        href = d.find_element(By.CSS_SELECTOR, "a[href*='consolidation?']").get_attribute("href").replace("/consolidation?", "/consolidation.xlsx?")
+        cookie = "; ".join(f"{k['name']}={k['value']}" for k in d.get_cookies())
+        data = urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": cookie})).read()
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        sheet = book.worksheets[0]
+        names = [row[1] for row in sheet.iter_rows(values_only=True)]
+        assert "Phường Minh Khai" in names, names[:5]
+        assert len(names) == 1 + 18 + 1, len(names)
+        total = list(sheet.iter_rows(values_only=True))[-1]
+        assert "/18" in str(total[2]), total
+
+    def public_hotlines():
+        c.logout()
+        c.open("/hotlines?unit=01.007")
+        table = c.find("#hotline-list")
+        assert "Phường Minh Khai" in table.text and "0900 000 200" in table.text, table.text[:500]
+
+    c.step("ward officer opens the dashboard: figures, SVG trends, targets and alerts", ward_dashboard)
+    c.step("ward officer fills and submits today's report, which locks", fill_and_submit_todays_report)
+    c.step("district sees Minh Khai's report in the completeness table", district_sees_it_in_completeness)
+    c.step("district consolidation shows n/18, exports and the A4 print copy", district_consolidation_and_exports)
+    c.step("the XLSX export opens in openpyxl with one row per ward and the total", xlsx_opens_in_openpyxl)
+    c.step("public hotline directory without signing in", public_hotlines)
     d.quit()
     print(f"browser check: {c.passed} steps passed, 0 failed (screenshots in {out})")
 

@@ -30,7 +30,8 @@ public struct AppServices: Sendable {
 
 /// Which features feed the dashboard: each adds its providers here.
 func dashboardSources() -> DashboardSources {
-    DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts()], levels: RiskLevelProvider())
+    DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()],
+                     levels: RiskLevelProvider())
 }
 
 /// The one composition root, called by `epicommand serve` and by the tests.
@@ -44,6 +45,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     }
     StaticRoutes(views: services.views).register(router)
     LoginRoutes(services: services).register(router)
+    TaskRoutes.registerPublic(router, services: services)
 
     let pages = router.group(context: AuthedContext.self)
     let api = router.group("api/v1", context: AuthedContext.self)
@@ -57,6 +59,11 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     QuarantineRoutes(services: services).register(pages: pages, api: api)
     ZoneRoutes(services: services).register(pages: pages, api: api)
     RiskRoutes(services: services).register(pages: pages, api: api)
+    DashboardRoutes(services: services).register(pages: pages, api: api)
+    ReportRoutes(services: services).register(pages: pages, api: api)
+    TemplateRoutes(services: services).register(pages: pages, api: api)
+    MessageRoutes(services: services).register(pages: pages, api: api)
+    TaskRoutes(services: services).register(pages: pages, api: api)
     return router
 }
 

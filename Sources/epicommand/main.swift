@@ -221,7 +221,7 @@ struct Backup: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance on SQLite and print figures and ratios (never asserted).",
-        subcommands: [Registry.self, Cases.self],
+        subcommands: [Registry.self, Cases.self, Reports.self],
         defaultSubcommand: Registry.self
     )
 
@@ -246,6 +246,18 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             setvbuf(stdout, nil, _IOLBF, 0)
             try await CaseBenchmark(persons: persons, exposures: exposures, districtCases: districtCases, directory: dir).run()
+        }
+    }
+
+    struct Reports: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reports: city dashboard, one day's consolidation and a month's completeness over 579 wards × N days.")
+        @Option(help: "Days of daily ward reports to generate.") var days: Int = 120
+        @Option(help: "Working directory for the benchmark database.") var dir: String = ".bench"
+        @Option(help: "Timed requests per page.") var rounds: Int = 100
+
+        func run() async throws {
+            setvbuf(stdout, nil, _IOLBF, 0)
+            try await ReportBenchmark(days: days, directory: dir, rounds: rounds).run()
         }
     }
 }

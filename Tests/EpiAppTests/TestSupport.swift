@@ -212,3 +212,35 @@ extension TestApp {
         try await Scope.of(try await user(username), directory: services.directory)
     }
 }
+
+extension TestApp {
+    /// A complete ward daily report: live figures kept (all zero unless counters were fed), hand-entered ones given.
+    static func wardDailyValues(samples: Int = 100, doses: Int = 50, f0: Int = 0, issues: String = "") -> [String: String] {
+        ["f0_new": String(f0), "f0_community": "0", "f1_found": "0", "quarantine_facility": "0", "quarantine_home": "0", "f0_home_care": "0",
+         "samples_taken": String(samples), "doses_given": String(doses), "situation": "Ổn định", "issues": issues]
+    }
+
+    /// Submits a report through the same service the pages use, at a chosen instant.
+    @discardableResult
+    func submitReport(_ username: String, code: String = "ward_daily", period: String, unit: String, values: [String: String], reasons: [String: String] = [:],
+                      correction: String? = nil, key: String? = nil, at now: Date = Date()) async throws -> String {
+        try await ReportService(services: services).submit(code: code, periodKey: period, unitPath: unit,
+                                                           input: .init(values: values, reasons: reasons, correctionReason: correction),
+                                                           user: try await user(username), key: key, now: now)
+    }
+
+    func audit(_ entityType: String) async throws -> [AuditEntry] {
+        try await services.database.read { db in
+            try await db.raw("SELECT id, occurred_at, user_id, username, action, entity_type, entity_id, unit_path, summary, changes FROM audit_log WHERE entity_type = \(bind: entityType) ORDER BY occurred_at, id")
+                .all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+}
+
+extension BrowserSession {
+    /// The `_key` idempotency field of the last form on a page.
+    static func formKey(_ html: String) -> String {
+        guard let range = html.range(of: "name=\"_key\" value=\"") else { return "" }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+}

@@ -24,6 +24,9 @@ public enum MigrationRunner {
         CaseMigrations.createCases,                    // F0 cases, exposures, derived contact levels, tracing, clusters
         CaseMigrations.createQuarantine,               // quarantine rules and episodes, facilities, transfers, scenarios
         CaseMigrations.createZonesRisk,                // lockdown zones, checkpoints, risk rules, indicators, assessments
+        ReportMigrations.createReports,                // report templates, submissions, latest versions, figures, reminders
+        ReportMigrations.createStreamsTasksRosters,    // message streams, tasks, duty rosters, hotlines, targets
+        ReportMigrations.seedTemplates,                // the daily ward report and the weekly district report
     ]
 
     /// Applies pending migrations and returns the names applied now.

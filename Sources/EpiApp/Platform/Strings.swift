@@ -2,7 +2,7 @@
 /// Each feature keeps its own table (`CaseStrings`, …) beside its code; they are merged here.
 enum Strings {
     /// Every table; a key defined twice is a mistake that `StringsTests` catches.
-    static let tables: [[String: (vi: String, en: String)]] = [platform, CaseStrings.entries]
+    static let tables: [[String: (vi: String, en: String)]] = [platform, CaseStrings.entries, ReportStrings.entries]
 
     static let entries: [String: (vi: String, en: String)] = tables.reduce(into: [:]) { all, table in all.merge(table) { first, _ in first } }
 

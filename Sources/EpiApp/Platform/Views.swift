@@ -106,6 +106,10 @@ enum Navigation {
         if user.can(.manageRules) { items.append(("rules", "/rules", t["nav_rules"]!)) }
         if user.can(.manageUsers) { items.append(("users", "/users", t["nav_users"]!)) }
         if user.can(.viewAudit) { items.append(("audit", "/audit", t["nav_audit"]!)) }
+        if user.can(.viewDashboard) { items.append(("dashboard", "/dashboard", t["nav_dashboard"]!)) }
+        if user.can(.viewReports) { items.append(("reports", "/reports", t["nav_reports"]!)) }
+        if user.can(.postMessages) { items.append(("messages", "/messages", t["nav_messages"]!)) }
+        if user.can(.viewDashboard) { items.append(("tasks", "/tasks", t["nav_tasks"]!)) }
         return items.map { ["key": $0.0, "href": $0.1, "label": $0.2, "active": $0.0 == active] }
     }
 }

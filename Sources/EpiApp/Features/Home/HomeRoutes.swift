@@ -38,6 +38,7 @@ struct HomeRoutes: Sendable {
             "hasFigures": figures != nil,
             "people": number(figures?.people ?? 0), "temporary": number(figures?.temporary ?? 0), "shortStay": number(figures?.shortStay ?? 0),
             "population": unit?.population.map(number) as Any,
+            "canDashboard": context.user.can(.viewDashboard),
         ], active: "home")
     }
 

@@ -77,6 +77,7 @@ public enum DemoSeed {
         let made = try await SyntheticPopulation.generate(services, count: 4000, seed: 7, under: ["01/007", "01/004"]) { _ in }
         log("Đã tạo \(made + named.count) nhân khẩu demo và \(users.count) tài khoản.")
         try await CaseDemoSeed.seed(services, log: log)
+        try await ReportDemo.seed(services, log: log)
         return logins
     }
 }
