@@ -143,4 +143,31 @@ struct QuarantineTests {
             #expect(try await client.json(.get, "/api/v1/people/\(people[1].id)", staff).status == .forbidden)
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func anF0IsolatesWithTheCaseAndAnF1WhoTurnsPositiveMovesFromQuarantineToIsolation(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let district = try await app.token("hbt"), ward = try await app.token("entry.mk")
+            let made = try await client.json(.post, "/api/v1/facilities", district, #"{"name": "BV dã chiến", "kind": "field_hospital", "unit": "01/007", "capacity": 1}"#)
+            let facility = try (made.json()["data"] as? [String: Any])?["id"] as? String ?? ""
+            let first = try await client.json(.post, "/api/v1/cases", ward, #"{"person": {"full_name": "Lò Văn Bảy"}, "confirmed_on": "2021-09-10", "care_setting": "facility", "facility_id": "\#(facility)", "contacts": [{"full_name": "Lò Thị Tám", "phone": "0917000008"}]}"#)
+            #expect(first.status == .created)
+            #expect(try await app.services.database.read { try await QuarantineService.facility($0, id: facility)!.occupancy } == 1)
+            // The facility is full: the next F0 sent there is refused and nothing of it is kept.
+            let full = try await client.json(.post, "/api/v1/cases", ward, #"{"person": {"full_name": "Lò Văn Chín"}, "confirmed_on": "2021-09-10", "care_setting": "facility", "facility_id": "\#(facility)"}"#)
+            #expect(full.status == .conflict)
+            #expect(try await app.services.database.read { try await $0.raw("SELECT COUNT(*) AS n FROM persons WHERE full_name = 'Lò Văn Chín'").first()!.decode(column: "n", as: Int.self) } == 0)
+
+            // Tám, in home quarantine as an F1, tests positive: her quarantine ends and isolation starts.
+            let tam = try await app.services.database.read { try await PersonQueries.fetch($0, "\(unsafeRaw: PersonQueries.select) WHERE phone = '+84917000008'").first! }
+            #expect(try await client.json(.post, "/api/v1/quarantine", ward, #"{"person_id": "\#(tam.id)", "setting": "home", "start_date": "2021-09-10"}"#).status == .created)
+            #expect(try await app.gauges("minhkhai")[.quarantineHome] == 1)
+            #expect(try await client.json(.post, "/api/v1/cases", ward, #"{"person_id": "\#(tam.id)", "confirmed_on": "2021-09-14", "detected_in": "quarantine"}"#).status == .created)
+            let episodes = try await app.services.database.read { try await QuarantineService.episodes($0, personID: tam.id) }
+            #expect(episodes.map(\.status).sorted() == ["active", "transferred"])
+            #expect(episodes.first { $0.isActive }?.kind == "isolation")
+            let g = try await app.gauges("minhkhai")
+            #expect(g[.quarantineHome] ?? 0 == 0 && g[.isolationHome] == 1 && g[.isolationFacility] == 1)
+        }
+    }
 }

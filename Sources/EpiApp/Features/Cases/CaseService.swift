@@ -182,6 +182,20 @@ struct CaseService: Sendable {
                                                  FieldChange("care_setting", old: nil, new: care.rawValue), FieldChange("detected_in", old: nil, new: detected.rawValue)])
                 try await Audit.record(db, actor: user, action: "case_opened", entityType: "person", entityId: f0.id, unitPath: try? UnitPath(f0.unitPath),
                                        summary: "Ghi nhận là F0 (\(number))")
+                // Isolation starts with the case where a rule covers it: in the chosen facility (its place is taken
+                // now, or the whole record is refused when it is full) or at home. An F1 already in quarantine
+                // moves on to isolation.
+                if let active = try await QuarantineService.episodes(db, personID: f0.id).first(where: { $0.isActive }), active.kind == "quarantine" {
+                    _ = try await QuarantineService.end(db, active, outcome: "transferred", on: max(confirmed, CivilDate(iso: active.startDate)!),
+                                                        note: "Trở thành F0 \(number)", returnHome: false, user: user, language: language)
+                }
+                let facility = try await facilityId.asyncMap { try await QuarantineService.facility(db, id: $0) } ?? nil
+                let rules = try await QuarantineService.rules(db)
+                if QuarantinePolicy.rule(for: .f0, setting: care, on: confirmed, rules: rules) != nil,
+                   try await QuarantineService.episodes(db, personID: f0.id).allSatisfy({ !$0.isActive }) {
+                    _ = try await QuarantineService.begin(db, person: f0, subject: .f0, setting: care, facility: care == .home ? nil : facility, start: confirmed,
+                                                          note: "Cách ly điều trị F0 \(number)", user: user, language: language)
+                }
                 var touched: Set<String> = [f0.id]
                 for plan in plannedContacts {
                     var contact = plan.existing

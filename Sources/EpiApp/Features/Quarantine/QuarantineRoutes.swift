@@ -444,31 +444,27 @@ struct QuarantineRoutes: Sendable {
         guard t.status == "requested" || t.status == "dispatched" else {
             throw AppError(.conflict, code: "transfer_closed", vi: "Điều chuyển đã kết thúc.", en: "This transfer is closed.")
         }
-        if action == "complete", t.kind != "return_home", let facility {
-            // Arrival: the person's quarantine continues in the facility from its original start.
-            // Check for room first, so a full facility refuses before the old episode is ended.
-            if facility.occupancy >= facility.capacity {
-                throw AppError(.conflict, code: "facility_full", vi: "\(facility.name) đã hết chỗ (\(facility.capacity) chỗ). Chọn cơ sở khác.",
-                               en: "\(facility.name) is full (\(facility.capacity) places). Choose another facility.", details: ["facility_id": "full"])
-            }
-            let existing = try await database.read { try await QuarantineService.episodes($0, personID: t.personId) }.first { $0.isActive }
-            let wide = Scope(kind: .everything, root: context.user.unitPath)
-            let hasCase = try await database.read { try await $0.raw("SELECT id FROM cases WHERE person_id = \(bind: t.personId) AND outcome IN ('active', 'transferred')").first() != nil }
-            if let existing {
-                _ = try await quarantine.release(episodeID: existing.id, on: nil, outcome: "transferred", note: "Chuyển đến \(facility.name)", returnHome: false,
-                                                 user: context.user, scope: wide, language: context.language)
-            }
-            _ = try await quarantine.start(.init(personId: t.personId, subject: existing?.subject ?? (hasCase ? "f0" : "f1"),
-                                                 setting: t.kind == "to_hospital" ? "hospital" : "facility", facilityId: facility.id,
-                                                 startDate: existing?.startDate, note: "Tiếp nhận từ điều chuyển"),
-                                           user: context.user, scope: wide, key: nil, language: context.language)
-        }
         return try await database.transaction { db in
             let status = action == "dispatch" ? "dispatched" : action == "complete" ? "completed" : "cancelled"
             let now = Timestamp.now()
             let newVehicle = (vehicle ?? "").trimmed.isEmpty ? t.vehicle : vehicle!.trimmed
             if action == "dispatch" && newVehicle.isEmpty {
                 throw AppError.invalid("Ghi biển số xe/phương tiện.", "Enter the vehicle.", details: ["vehicle": "required"])
+            }
+            if action == "complete", t.kind != "return_home", let facility {
+                // Arrival: the quarantine continues in the facility from its original start, all in this transaction,
+                // so a full facility refuses without ending the episode the person came from.
+                guard let person = try await PersonQueries.find(db, id: t.personId, scope: Scope(kind: .everything, root: context.user.unitPath)) else { throw AppError.notFound }
+                let existing = try await QuarantineService.episodes(db, personID: t.personId).first { $0.isActive }
+                let hasCase = try await db.raw("SELECT id FROM cases WHERE person_id = \(bind: t.personId) AND outcome IN ('active', 'transferred')").first() != nil
+                if let existing {
+                    _ = try await QuarantineService.end(db, existing, outcome: "transferred", on: VietnamTime.day(of: Date()), note: "Chuyển đến \(facility.name)",
+                                                        returnHome: false, user: context.user, language: context.language)
+                }
+                let subject = existing.flatMap { QuarantineSubject(rawValue: $0.subject) } ?? (hasCase ? .f0 : .f1)
+                let start = existing.flatMap { CivilDate(iso: $0.startDate) } ?? VietnamTime.day(of: Date())
+                _ = try await QuarantineService.begin(db, person: person, subject: subject, setting: t.kind == "to_hospital" ? .hospital : .facility,
+                                                      facility: facility, start: start, note: "Tiếp nhận từ điều chuyển", user: context.user, language: context.language)
             }
             let rows = try await db.raw("""
                 UPDATE transfers SET status = \(bind: status), vehicle = \(bind: newVehicle), updated_at = \(bind: now), completed_at = \(bind: action == "complete" ? now : nil),

@@ -107,33 +107,8 @@ struct QuarantineService: Sendable {
             }
             var created: EpisodeRecord?
             let (outcome, _) = try await Idempotency.once(db, key: key, user: user) {
-                if try await db.raw("SELECT id FROM episodes WHERE person_id = \(bind: person.id) AND status = 'active'").first() != nil {
-                    throw AppError(.conflict, code: "episode_active", vi: "Người này đang trong một đợt cách ly/điều trị; hãy kết thúc hoặc chuyển đợt đó.",
-                                   en: "This person is already in quarantine or isolation; end or transfer that episode first.")
-                }
-                let rules = try await Self.rules(db)
-                guard let rule = QuarantinePolicy.rule(for: subject, setting: setting, on: start, rules: rules) else {
-                    throw AppError.invalid("Không có quy định cách ly nào có hiệu lực vào ngày \(start.vietnamese).", "No quarantine rule was in force on \(start.iso).",
-                                           details: ["start_date": "no_rule"])
-                }
-                let plan = QuarantinePolicy.plan(start: start, rule: rule)
-                let now = Timestamp.now()
-                let episode = EpisodeRecord(id: Identifier.make(), personId: person.id, kind: subject == .f0 ? "isolation" : "quarantine", subject: subject.rawValue,
-                                            setting: setting.rawValue, facilityId: facility?.id, unitPath: person.unitPath, groupCode: person.groupCode ?? "",
-                                            startDate: start.iso, plannedEnd: plan.end.iso, monitoringEnd: plan.monitoringEnd.iso, extraDays: 0, ruleId: rule.id,
-                                            status: "active", releasedOn: nil, note: (input.note ?? "").trimmed, createdBy: user.username, createdAt: now, updatedAt: now, version: 1)
-                try await Self.insert(db, episode, plan: plan)
-                if let f = facility { try await Self.occupy(db, facility: f, by: 1, language: language) }
-                var deltas: [Counters.Change: Int] = [Counters.Change(episode.unitPath, group: episode.groupCode, .quarantineAdmitted, day: start): episode.kind == "quarantine" ? 1 : 0]
-                if let g = episode.gauge { deltas[Counters.Change(episode.unitPath, group: episode.groupCode, g)] = 1 }
-                try await Counters.apply(db, deltas)
-                try await Audit.record(db, actor: user, action: "create", entityType: "episode", entityId: episode.id, unitPath: try? UnitPath(episode.unitPath),
-                                       summary: "Bắt đầu \(episode.kind == "isolation" ? "cách ly điều trị" : "cách ly") \(setting.labelVI) \(start.vietnamese) → \(plan.end.vietnamese)",
-                                       changes: [FieldChange("person_id", old: nil, new: person.id), FieldChange("rule_id", old: nil, new: rule.id),
-                                                 FieldChange("planned_end", old: nil, new: plan.end.iso)])
-                try await Audit.record(db, actor: user, action: "quarantine", entityType: "person", entityId: person.id, unitPath: try? UnitPath(person.unitPath),
-                                       summary: "Bắt đầu cách ly \(setting.labelVI) đến \(plan.end.vietnamese)")
-                try await ContactLevelService.recompute(db, around: [person.id])
+                let episode = try await Self.begin(db, person: person, subject: subject, setting: setting, facility: facility, start: start,
+                                                   note: input.note ?? "", user: user, language: language)
                 created = episode
                 return episode.id
             }
@@ -141,6 +116,40 @@ struct QuarantineService: Sendable {
             guard let existing = try await Self.episode(db, id: outcome) else { throw AppError.notFound }
             return existing
         }
+    }
+
+    /// Starts an episode inside the caller's transaction (the F0 form, a transfer's arrival and the
+    /// quarantine form share it), so a refusal — a full facility, no rule in force — leaves nothing behind.
+    static func begin(_ db: any SQLDatabase, person: PersonRecord, subject: QuarantineSubject, setting: CareSetting, facility: FacilityRecord?,
+                      start: CivilDate, note: String, user: CurrentUser, language: Language) async throws -> EpisodeRecord {
+        if try await db.raw("SELECT id FROM episodes WHERE person_id = \(bind: person.id) AND status = 'active'").first() != nil {
+            throw AppError(.conflict, code: "episode_active", vi: "Người này đang trong một đợt cách ly/điều trị; hãy kết thúc hoặc chuyển đợt đó.",
+                           en: "This person is already in quarantine or isolation; end or transfer that episode first.")
+        }
+        let rules = try await Self.rules(db)
+        guard let rule = QuarantinePolicy.rule(for: subject, setting: setting, on: start, rules: rules) else {
+            throw AppError.invalid("Không có quy định cách ly nào có hiệu lực vào ngày \(start.vietnamese).", "No quarantine rule was in force on \(start.iso).",
+                                   details: ["start_date": "no_rule"])
+        }
+        let plan = QuarantinePolicy.plan(start: start, rule: rule)
+        let now = Timestamp.now()
+        let episode = EpisodeRecord(id: Identifier.make(), personId: person.id, kind: subject == .f0 ? "isolation" : "quarantine", subject: subject.rawValue,
+                                    setting: setting.rawValue, facilityId: facility?.id, unitPath: person.unitPath, groupCode: person.groupCode ?? "",
+                                    startDate: start.iso, plannedEnd: plan.end.iso, monitoringEnd: plan.monitoringEnd.iso, extraDays: 0, ruleId: rule.id,
+                                    status: "active", releasedOn: nil, note: note.trimmed, createdBy: user.username, createdAt: now, updatedAt: now, version: 1)
+        try await insert(db, episode, plan: plan)
+        if let f = facility { try await occupy(db, facility: f, by: 1, language: language) }
+        var deltas: [Counters.Change: Int] = [Counters.Change(episode.unitPath, group: episode.groupCode, .quarantineAdmitted, day: start): episode.kind == "quarantine" ? 1 : 0]
+        if let g = episode.gauge { deltas[Counters.Change(episode.unitPath, group: episode.groupCode, g)] = 1 }
+        try await Counters.apply(db, deltas)
+        try await Audit.record(db, actor: user, action: "create", entityType: "episode", entityId: episode.id, unitPath: try? UnitPath(episode.unitPath),
+                               summary: "Bắt đầu \(episode.kind == "isolation" ? "cách ly điều trị" : "cách ly") \(setting.labelVI) \(start.vietnamese) → \(plan.end.vietnamese)",
+                               changes: [FieldChange("person_id", old: nil, new: person.id), FieldChange("rule_id", old: nil, new: rule.id),
+                                         FieldChange("planned_end", old: nil, new: plan.end.iso)])
+        try await Audit.record(db, actor: user, action: "quarantine", entityType: "person", entityId: person.id, unitPath: try? UnitPath(person.unitPath),
+                               summary: "Bắt đầu cách ly \(setting.labelVI) đến \(plan.end.vietnamese)")
+        try await ContactLevelService.recompute(db, around: [person.id])
+        return episode
     }
 
     private static func insert(_ db: any SQLDatabase, _ e: EpisodeRecord, plan: QuarantinePlan) async throws {
@@ -245,42 +254,49 @@ struct QuarantineService: Sendable {
         }
         let day = day ?? VietnamTime.day(of: Date())
         return try await database.transaction { db in
-            guard var e = try await Self.episode(db, id: episodeID) else { throw AppError.notFound }
+            guard let e = try await Self.episode(db, id: episodeID) else { throw AppError.notFound }
             try await authorize(e, user: user, scope: scope, db: db)
-            guard e.isActive else { throw AppError(.conflict, code: "episode_closed", vi: "Đợt cách ly đã kết thúc.", en: "This episode has ended.") }
-            guard day >= CivilDate(iso: e.startDate)! else {
-                throw AppError.invalid("Ngày kết thúc trước ngày bắt đầu.", "End before start.", details: ["released_on": "before_start"])
-            }
-            e.status = outcome
-            e.releasedOn = day.iso
-            e.updatedAt = Timestamp.now()
-            e.version += 1
-            if !note.trimmed.isEmpty { e.note = e.note.isEmpty ? note.trimmed : e.note + "\n" + note.trimmed }
-            try await db.raw("""
-                UPDATE episodes SET status = \(bind: e.status), released_on = \(bind: e.releasedOn), note = \(bind: e.note), updated_at = \(bind: e.updatedAt), version = \(bind: e.version)
-                WHERE id = \(bind: e.id)
-                """).run()
-            var deltas: [Counters.Change: Int] = [:]
-            if let g = e.gauge { deltas[Counters.Change(e.unitPath, group: e.groupCode, g)] = -1 }
-            if outcome == "released" && e.kind == "quarantine" { deltas[Counters.Change(e.unitPath, group: e.groupCode, .quarantineReleased, day: day)] = 1 }
-            try await Counters.apply(db, deltas)
-            if let fid = e.facilityId, let f = try await Self.facility(db, id: fid) {
-                try await Self.occupy(db, facility: f, by: -1, language: language)
-                if returnHome && outcome == "released", let person = try await PersonQueries.find(db, id: e.personId, scope: Scope(kind: .everything, root: user.unitPath)) {
-                    let now = Timestamp.now()
-                    let t = TransferRecord(id: Identifier.make(), personId: e.personId, episodeId: e.id, kind: "return_home", facilityId: fid, unitPath: e.unitPath,
-                                           groupCode: e.groupCode, pickup: f.name, destination: person.address, vehicle: "",
-                                           scheduledAt: Timestamp.string(VietnamTime.instant(day, hour: 9)), status: "requested", requestedBy: user.username,
-                                           createdAt: now, updatedAt: now, completedAt: nil, version: 1)
-                    try await TransferService.insert(db, t)
-                }
-            }
-            try await Audit.record(db, actor: user, action: outcome, entityType: "episode", entityId: e.id, unitPath: try? UnitPath(e.unitPath),
-                                   summary: (outcome == "released" ? "Hoàn thành cách ly" : outcome == "transferred" ? "Chuyển đi" : "Hủy đợt cách ly") + " ngày \(day.vietnamese)",
-                                   changes: [FieldChange("status", old: "active", new: outcome)])
-            try await ContactLevelService.recompute(db, around: [e.personId])
-            return e
+            return try await Self.end(db, e, outcome: outcome, on: day, note: note, returnHome: returnHome, user: user, language: language)
         }
+    }
+
+    /// Ends an episode inside the caller's transaction.
+    static func end(_ db: any SQLDatabase, _ episode: EpisodeRecord, outcome: String, on day: CivilDate, note: String, returnHome: Bool,
+                    user: CurrentUser, language: Language) async throws -> EpisodeRecord {
+        var e = episode
+        guard e.isActive else { throw AppError(.conflict, code: "episode_closed", vi: "Đợt cách ly đã kết thúc.", en: "This episode has ended.") }
+        guard day >= CivilDate(iso: e.startDate)! else {
+            throw AppError.invalid("Ngày kết thúc trước ngày bắt đầu.", "End before start.", details: ["released_on": "before_start"])
+        }
+        e.status = outcome
+        e.releasedOn = day.iso
+        e.updatedAt = Timestamp.now()
+        e.version += 1
+        if !note.trimmed.isEmpty { e.note = e.note.isEmpty ? note.trimmed : e.note + "\n" + note.trimmed }
+        try await db.raw("""
+            UPDATE episodes SET status = \(bind: e.status), released_on = \(bind: e.releasedOn), note = \(bind: e.note), updated_at = \(bind: e.updatedAt), version = \(bind: e.version)
+            WHERE id = \(bind: e.id)
+            """).run()
+        var deltas: [Counters.Change: Int] = [:]
+        if let g = e.gauge { deltas[Counters.Change(e.unitPath, group: e.groupCode, g)] = -1 }
+        if outcome == "released" && e.kind == "quarantine" { deltas[Counters.Change(e.unitPath, group: e.groupCode, .quarantineReleased, day: day)] = 1 }
+        try await Counters.apply(db, deltas)
+        if let fid = e.facilityId, let f = try await facility(db, id: fid) {
+            try await occupy(db, facility: f, by: -1, language: language)
+            if returnHome && outcome == "released", let person = try await PersonQueries.find(db, id: e.personId, scope: Scope(kind: .everything, root: user.unitPath)) {
+                let now = Timestamp.now()
+                let t = TransferRecord(id: Identifier.make(), personId: e.personId, episodeId: e.id, kind: "return_home", facilityId: fid, unitPath: e.unitPath,
+                                       groupCode: e.groupCode, pickup: f.name, destination: person.address, vehicle: "",
+                                       scheduledAt: Timestamp.string(VietnamTime.instant(day, hour: 9)), status: "requested", requestedBy: user.username,
+                                       createdAt: now, updatedAt: now, completedAt: nil, version: 1)
+                try await TransferService.insert(db, t)
+            }
+        }
+        try await Audit.record(db, actor: user, action: outcome, entityType: "episode", entityId: e.id, unitPath: try? UnitPath(e.unitPath),
+                               summary: (outcome == "released" ? "Hoàn thành cách ly" : outcome == "transferred" ? "Chuyển đi" : "Hủy đợt cách ly") + " ngày \(day.vietnamese)",
+                               changes: [FieldChange("status", old: "active", new: outcome)])
+        try await ContactLevelService.recompute(db, around: [e.personId])
+        return e
     }
 }
 
