@@ -196,29 +196,14 @@ struct CaseService: Sendable {
                     _ = try await QuarantineService.begin(db, person: f0, subject: .f0, setting: care, facility: care == .home ? nil : facility, start: confirmed,
                                                           note: "Cách ly điều trị F0 \(number)", user: user, language: language)
                 }
-                var touched: Set<String> = [f0.id]
-                for plan in plannedContacts {
-                    var contact = plan.existing
-                    if contact == nil, let p = plan.new {
-                        // Two rows of the same form may name the same new person.
-                        if let holder = try await PersonQueries.holder(db, citizenID: p.citizenId, oldID: p.oldId, excluding: nil) { contact = holder } else {
-                            try await Self.insertPerson(db, p, user: user, summary: "Tạo hồ sơ khi ghi nhận tiếp xúc của F0 \(number)")
-                            contact = p
-                        }
-                    }
-                    guard let contact, contact.id != f0.id else { continue }
-                    if try await Self.insertExposure(db, source: f0.id, contact: contact, day: plan.day, setting: plan.setting, closeness: plan.closeness,
-                                                      note: plan.note, caseId: record.id, unitPath: record.unitPath, user: user) {
-                        newContacts += 1
-                        touched.insert(contact.id)
-                    }
-                }
+                let written = try await Self.writeContacts(db, plannedContacts, for: record, user: user)
+                newContacts = written.added
                 let task = TracingTaskRecord(id: Identifier.make(), caseId: record.id, unitPath: record.unitPath, groupCode: record.groupCode, openedAt: now,
                                              dueAt: Timestamp.string(Date().addingTimeInterval(TimeInterval(deadlineHours * 3600))), status: "open",
                                              closedAt: nil, closedBy: nil, note: "")
                 try await Self.insertTask(db, task)
                 try await Counters.bump(db, task.unitPath, group: task.groupCode, .tracingOpen)
-                try await ContactLevelService.recompute(db, around: touched)
+                try await ContactLevelService.recompute(db, around: written.touched.union([f0.id]))
                 created = record
                 return record.id
             }
@@ -303,27 +288,36 @@ struct CaseService: Sendable {
         return try await database.transaction { db in
             var added = 0
             _ = try await Idempotency.once(db, key: key, user: user) {
-                var touched: Set<String> = [record.personId]
-                for plan in planned {
-                    var contact = plan.existing
-                    if contact == nil, let p = plan.new {
-                        if let holder = try await PersonQueries.holder(db, citizenID: p.citizenId, oldID: p.oldId, excluding: nil) { contact = holder } else {
-                            try await Self.insertPerson(db, p, user: user, summary: "Tạo hồ sơ khi ghi nhận tiếp xúc của F0 \(record.caseNumber)")
-                            contact = p
-                        }
-                    }
-                    guard let contact, contact.id != record.personId else { continue }
-                    if try await Self.insertExposure(db, source: record.personId, contact: contact, day: plan.day, setting: plan.setting, closeness: plan.closeness,
-                                                      note: plan.note, caseId: record.id, unitPath: record.unitPath, user: user) {
-                        added += 1
-                        touched.insert(contact.id)
-                    }
-                }
-                try await ContactLevelService.recompute(db, around: touched)
+                let written = try await Self.writeContacts(db, planned, for: record, user: user)
+                added = written.added
+                try await ContactLevelService.recompute(db, around: written.touched.union([record.personId]))
                 return "/cases/\(record.id)"
             }
             return added
         }
+    }
+
+    /// Writes the planned contacts of a case: new people first (two rows of one form may name the same
+    /// new person), then one exposure each; returns how many exposures were new and whom they touched.
+    static func writeContacts(_ db: any SQLDatabase, _ planned: [PlannedContact], for record: CaseRecord, user: CurrentUser) async throws -> (added: Int, touched: Set<String>) {
+        var added = 0
+        var touched: Set<String> = []
+        for plan in planned {
+            var contact = plan.existing
+            if contact == nil, let p = plan.new {
+                if let holder = try await PersonQueries.holder(db, citizenID: p.citizenId, oldID: p.oldId, excluding: nil) { contact = holder } else {
+                    try await insertPerson(db, p, user: user, summary: "Tạo hồ sơ khi ghi nhận tiếp xúc của F0 \(record.caseNumber)")
+                    contact = p
+                }
+            }
+            guard let contact, contact.id != record.personId else { continue }
+            if try await insertExposure(db, source: record.personId, contact: contact, day: plan.day, setting: plan.setting, closeness: plan.closeness,
+                                        note: plan.note, caseId: record.id, unitPath: record.unitPath, user: user) {
+                added += 1
+                touched.insert(contact.id)
+            }
+        }
+        return (added, touched)
     }
 
     /// A contact row resolved to a registered person (`existing`) or a new record (`new`).
