@@ -83,21 +83,26 @@ public enum Timestamp {
 /// which keeps million-row imports fast while ids stay unguessable.
 public enum Identifier {
     public static func make(at date: Date = Date()) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
         var generator = SystemRandomNumberGenerator()
         let random = generator.next() as UInt64
         let random2 = generator.next() as UInt64
         let ms = UInt64(date.timeIntervalSince1970 * 1000)
+        var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - i))) }
         for i in 6..<8 { bytes[i] = UInt8(truncatingIfNeeded: random >> (8 * i)) }
         for i in 8..<16 { bytes[i] = UInt8(truncatingIfNeeded: random2 >> (8 * (i - 8))) }
         bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        let hex = bytes.map { b -> String in
-            let s = String(b, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
-        let h = Array(hex)
-        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+        // Hex digits written straight into one buffer: imports make two ids per row, so this is a hot path.
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
+        var o = 0
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { o += 1 }
+            out[o] = hex[Int(b >> 4)]
+            out[o + 1] = hex[Int(b & 0x0F)]
+            o += 2
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -80,6 +80,26 @@ struct SharedPlatformTests {
         }
     }
 
+    /// Ids are UUIDs (version 7) that sort by creation time, so new rows append to the primary-key index.
+    @Test func identifiersAreTimeOrderedVersion7UUIDs() throws {
+        let earlier = Identifier.make(at: Date(timeIntervalSince1970: 1_631_664_000))  // 15/9/2021
+        let later = Identifier.make(at: Date(timeIntervalSince1970: 1_631_664_000.002))
+        #expect(earlier < later)
+        #expect(earlier.hasPrefix("017be6c0-cc00"))  // 1,631,664,000,000 ms = 0x017BE6C0CC00
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let id = Identifier.make()
+            let parts = id.split(separator: "-")
+            #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
+            #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
+            #expect(parts[2].first == "7")
+            #expect("89ab".contains(parts[3].first!))
+            #expect(UUID(uuidString: id) != nil)
+            seen.insert(id)
+        }
+        #expect(seen.count == 10_000)
+    }
+
     @Test func everyStringKeyIsDefinedOnceAndInBothLanguages() {
         var seen: [String: Int] = [:]
         for table in Strings.tables { for key in table.keys { seen[key, default: 0] += 1 } }
