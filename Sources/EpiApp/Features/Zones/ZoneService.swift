@@ -232,13 +232,12 @@ struct ZoneService: Sendable {
         let patterns = zone.addressList.map { " " + VietnameseText.fold($0) + " " }
         var matched: [PersonRecord] = []
         var count = 0
-        var after = ""
-        // A ward holds tens of thousands at most: walk it in pages on its (unit_path, name) index.
+        var after: (String, String)? = nil
+        // A ward holds tens of thousands at most: walk it in keyset pages on its (unit_path, name_folded, id) index.
         while true {
-            let page = try await PersonQueries.fetch(db, """
-                \(unsafeRaw: PersonQueries.select) WHERE unit_path = \(bind: zone.unitPath) AND merged_into IS NULL AND name_folded || '|' || id > \(bind: after)
-                ORDER BY name_folded, id LIMIT 5000
-                """)
+            var sql: SQLQueryString = "\(unsafeRaw: PersonQueries.select) WHERE unit_path = \(bind: zone.unitPath) AND merged_into IS NULL"
+            if let (name, id) = after { sql = "\(sql) AND (name_folded > \(bind: name) OR (name_folded = \(bind: name) AND id > \(bind: id)))" }
+            let page = try await PersonQueries.fetch(db, "\(sql) ORDER BY name_folded, id LIMIT 5000")
             for p in page {
                 let inGroup = p.groupCode.map(groups.contains) ?? false
                 let address = " " + VietnameseText.fold(p.address) + " "
@@ -248,7 +247,7 @@ struct ZoneService: Sendable {
                 }
             }
             guard page.count == 5000, let last = page.last else { break }
-            after = last.nameFolded + "|" + last.id
+            after = (last.nameFolded, last.id)
         }
         return (count, matched)
     }
