@@ -238,4 +238,25 @@ struct CaseTests {
             #expect(!elsewhere.contains { $0.kind == "overdue_tracing" })
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func homeCareEligibilityIsCheckedAgainstTheCriteria(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let headers = try await app.token("entry.mk")
+            let made = try await client.json(.post, "/api/v1/cases", headers, #"{"person": {"full_name": "Quách Văn Tùng", "birth_date": "1960-01-01"}, "confirmed_on": "2021-09-10", "clinical_status": "mild"}"#)
+            let id = try (made.json()["data"] as? [String: Any])?["id"] as? String ?? ""
+            let ok = try await client.json(.get, "/api/v1/cases/\(id)/home-care?breaths=18&spo2=97&doses=2&last_dose=01/08/2021", headers).json()
+            #expect(ok["eligible"] as? Bool == true)
+            let low = try await client.json(.get, "/api/v1/cases/\(id)/home-care?breaths=18&spo2=94&doses=0", headers).json()
+            let codes = (low["failures"] as? [[String: Any]])?.compactMap { $0["code"] as? String } ?? []
+            #expect(low["eligible"] as? Bool == false)
+            #expect(codes == ["spo2", "risk_group"])  // 61 years old and unvaccinated
+            var entry = try await BrowserSession.login(client, "entry.mk")
+            let page = try await entry.get(client, "/cases/\(id)?hc=1&breaths=24&spo2=97&doses=2")
+            #expect(page.text.contains("id=\"home-care-result\""))
+            #expect(page.text.contains("Nhịp thở trên 20"))
+            var bachMai = try await BrowserSession.login(client, "bachmai")
+            #expect(try await bachMai.get(client, "/cases/\(id)?hc=1").status == .notFound)
+        }
+    }
 }

@@ -32,6 +32,7 @@ struct CaseRoutes: Sendable {
         api.put("cases/:id", use: apiUpdate)
         api.post("cases/:id/contacts", use: apiAddContacts)
         api.get("cases/:id/chain", use: apiChain)
+        api.get("cases/:id/home-care", use: apiHomeCare)
         api.post("cases/:id/tracing/close", use: apiCloseTracing)
         api.get("contacts", use: apiContacts)
         api.get("tracing", use: apiTracing)
@@ -206,6 +207,7 @@ struct CaseRoutes: Sendable {
         }
         let now = Date()
         let canEdit = context.user.can(.editCases)
+        let homeCare = request.query("hc") == nil ? nil : Self.homeCare(record, person: person, request: request).map { $0.map { context.t($0.vi, $0.en) } }
         let data: [String: Any] = [
             "id": record.id, "caseId": record.id, "number": record.caseNumber, "personId": record.personId, "name": person?.fullName ?? "",
             "birth": CaseView.date(person?.birthDate), "cid": person?.citizenId ?? person?.oldId ?? "", "phone": person?.phone.flatMap { try? PhoneNumber(parsing: $0).national } ?? "",
@@ -232,6 +234,10 @@ struct CaseRoutes: Sendable {
             "formKey": Idempotency.newKey(), "today": VietnamTime.day(of: now).vietnamese,
             "history": history.map { PersonView.audit($0, l) },
             "error": request.query("error") as Any,
+            "hc": ["breaths": request.query("breaths") ?? "", "spo2": request.query("spo2") ?? "", "doses": request.query("doses") ?? "0",
+                   "lastDose": request.query("last_dose") ?? "", "condition": request.query("condition") == "1", "pregnant": request.query("pregnant") == "1",
+                   "carer": request.query("carer") != "0"] as [String: Any],
+            "homeCareChecked": homeCare != nil, "homeCareEligible": homeCare?.isEmpty == true, "homeCareFailures": homeCare ?? [],
         ]
         return services.views.page("cases/show", title: "F0 \(record.caseNumber)", context: context, data: data, active: "cases")
     }
@@ -566,6 +572,30 @@ struct CaseRoutes: Sendable {
         }
         struct Body: Encodable { let cases: [CaseRecord]; let level: ContactLevelRecord?; let episodes: [EpisodeRecord] }
         return try JSON.response(Body(cases: cases, level: level, episodes: episodes))
+    }
+
+    /// F0 home-care eligibility (4038/QĐ-BYT) from the case, the person's age and the measurements the
+    /// officer enters; nil when a measurement is malformed.
+    static func homeCare(_ record: CaseRecord, person: PersonRecord?, request: Request) -> [HomeCare.Failure]? {
+        let today = VietnamTime.day(of: Date())
+        let int: (String) -> Int? = { request.query($0).flatMap(Int.init) }
+        let lastDose = request.query("last_dose").flatMap { try? CivilDate(parsing: $0) }
+        let age = person?.birthDate.flatMap(CivilDate.init(iso:)).map { $0.age(on: today) }
+        let assessment = HomeCare.Assessment(positiveTest: record.outcomeValue != .ruledOut, clinicalStatus: ClinicalStatus(rawValue: record.clinicalStatus) ?? .mild,
+                                             breathsPerMinute: int("breaths"), spo2: int("spo2"), doses: int("doses") ?? 0, lastDose: lastDose, age: age,
+                                             hasListedCondition: request.query("condition") == "1", pregnant: request.query("pregnant") == "1",
+                                             canSelfCareOrHasCarer: request.query("carer") != "0")
+        return HomeCare.check(assessment, on: today)
+    }
+
+    @Sendable func apiHomeCare(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await scope(context)
+        let record = try await caseOr404(context, scope: scope)
+        let person = try await database.read { try await PersonQueries.find($0, id: record.personId, scope: Scope(kind: .everything, root: context.user.unitPath)) }
+        let failures = Self.homeCare(record, person: person, request: request) ?? []
+        struct Failure: Encodable { let code: String; let message: String }
+        struct Body: Encodable { let eligible: Bool; let failures: [Failure] }
+        return try JSON.response(Body(eligible: failures.isEmpty, failures: failures.map { Failure(code: $0.code, message: context.t($0.vi, $0.en)) }))
     }
 
     static func urlEncode(_ s: String) -> String {
