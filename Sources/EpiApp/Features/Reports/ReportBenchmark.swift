@@ -23,22 +23,8 @@ public struct ReportBenchmark: Sendable {
     }
 
     public func run() async throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let dbPath = "\(directory)/reports-bench.sqlite"
-        for path in [dbPath, dbPath + "-wal", dbPath + "-shm"] { try? fm.removeItem(atPath: path) }
-        var settings = Settings(database: .sqliteFile(dbPath), port: 18_600 + Int.random(in: 0..<300))
-        settings.bcryptCost = 10
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let services = try await AppServices.start(settings: settings, logger: logger)
-        try await HanoiSeed.seed(services.database)
-        try await services.directory.reload()
-        let admin = UserAdmin(services: services)
-        let password = "bench-password"
-        for (name, role, unit) in [("bench.city", Role.cityCommand, "01"), ("bench.district", .districtCommand, "01/007"), ("bench.ward", .wardCommand, "01/007/00295")] {
-            try await admin.create(username: name, displayName: name, role: role, unit: unit, password: password, creator: nil)
-        }
+        let (services, settings) = try await BenchEnvironment.start(directory: directory, file: "reports-bench.sqlite", basePort: 18_600)
+        let password = BenchEnvironment.password
         let units = await ReportUnits.load(services.directory)
         let wards = units.expected(.ward, under: "01")
         let today = VietnamTime.day(of: Date())

@@ -20,25 +20,12 @@ public struct Benchmark: Sendable {
 
     public func run() async throws {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let dbPath = "\(directory)/bench.sqlite"
         let rawPath = "\(directory)/raw.sqlite"
         let csvPath = "\(directory)/persons-\(persons).csv"
-        for path in [dbPath, dbPath + "-wal", dbPath + "-shm", rawPath] { try? fm.removeItem(atPath: path) }
-
         print("EpiCommand bench — \(NumberFormat.grouped(persons)) people, SQLite (WAL), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        var settings = Settings(database: .sqliteFile(dbPath), port: 18_080 + Int.random(in: 0..<500))
-        settings.bcryptCost = 10
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let services = try await AppServices.start(settings: settings, logger: logger)
-        try await HanoiSeed.seed(services.database)
-        try await services.directory.reload()
-        let admin = UserAdmin(services: services)
-        let password = "bench-password"
-        try await admin.create(username: "bench.city", displayName: "Bench city", role: .cityCommand, unit: "01", password: password, creator: nil)
-        try await admin.create(username: "bench.district", displayName: "Bench district", role: .districtCommand, unit: "01/007", password: password, creator: nil)
-        try await admin.create(username: "bench.ward", displayName: "Bench ward", role: .wardCommand, unit: "01/007/00295", password: password, creator: nil)
+        let (services, settings) = try await BenchEnvironment.start(directory: directory, file: "bench.sqlite", basePort: 18_080)
+        try? fm.removeItem(atPath: rawPath)
+        let password = BenchEnvironment.password
 
         // 1. The CSV a city would import: realistic people over all 579 wards.
         let wards = await services.directory.all().filter { !$0.isGroup && $0.depth == 3 }.sorted { $0.path < $1.path }
@@ -203,6 +190,37 @@ public struct Benchmark: Sendable {
 
     static func summary(_ values: [Double]) -> String {
         String(format: "p50 %.2f ms, p95 %.2f ms, max %.2f ms", percentile(values, 0.5), percentile(values, 0.95), values.max() ?? 0)
+    }
+}
+
+/// What every benchmark starts from: a fresh SQLite file in its working directory, Hanoi's units, and
+/// a city, a district (Hai Bà Trưng) and a ward (Minh Khai) account: `bench.city`, `bench.district`,
+/// `bench.ward`, password `BenchEnvironment.password`.
+enum BenchEnvironment {
+    static let password = "bench-password"
+
+    static func start(directory: String, file: String, basePort: Int) async throws -> (services: AppServices, settings: Settings) {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let dbPath = "\(directory)/\(file)"
+        for path in [dbPath, dbPath + "-wal", dbPath + "-shm"] { try? fm.removeItem(atPath: path) }
+        var settings = Settings(database: .sqliteFile(dbPath), port: basePort + Int.random(in: 0..<300))
+        settings.bcryptCost = 10
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let services = try await AppServices.start(settings: settings, logger: logger)
+        do {
+            try await HanoiSeed.seed(services.database)
+            try await services.directory.reload()
+            let admin = UserAdmin(services: services)
+            for (name, role, unit) in [("bench.city", Role.cityCommand, "01"), ("bench.district", .districtCommand, "01/007"), ("bench.ward", .wardCommand, "01/007/00295")] {
+                try await admin.create(username: name, displayName: name, role: role, unit: unit, password: password, creator: nil)
+            }
+        } catch {
+            await services.database.shutdown()
+            throw error
+        }
+        return (services, settings)
     }
 }
 

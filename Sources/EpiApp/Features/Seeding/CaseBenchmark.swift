@@ -23,16 +23,8 @@ public struct CaseBenchmark: Sendable {
     }
 
     public func run() async throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let dbPath = "\(directory)/cases.sqlite"
-        for path in [dbPath, dbPath + "-wal", dbPath + "-shm"] { try? fm.removeItem(atPath: path) }
         print("EpiCommand bench cases — \(NumberFormat.grouped(persons)) people, \(NumberFormat.grouped(exposures)) exposures, \(NumberFormat.grouped(districtCases)) cases in one district; SQLite (WAL), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        var settings = Settings(database: .sqliteFile(dbPath), port: 18_600 + Int.random(in: 0..<300))
-        settings.bcryptCost = 10
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let services = try await AppServices.start(settings: settings, logger: logger)
+        let (services, settings) = try await BenchEnvironment.start(directory: directory, file: "cases.sqlite", basePort: 18_600)
         do {
             try await measure(services, settings: settings)
         } catch {
@@ -44,13 +36,7 @@ public struct CaseBenchmark: Sendable {
 
     private func measure(_ services: AppServices, settings: Settings) async throws {
         let db = services.database
-        try await HanoiSeed.seed(db)
-        try await services.directory.reload()
-        let admin = UserAdmin(services: services)
-        let password = "bench-password"
-        for (u, role, unit) in [("bench.city", Role.cityCommand, "01"), ("bench.district", .districtCommand, "01/007"), ("bench.ward", .wardCommand, "01/007/00295")] {
-            try await admin.create(username: u, displayName: u, role: role, unit: unit, password: password, creator: nil)
-        }
+        let password = BenchEnvironment.password
         let city = try await CLIImport.user(services, username: "bench.city")
         let districtUser = try await CLIImport.user(services, username: "bench.district")
 
