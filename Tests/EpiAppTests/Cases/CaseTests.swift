@@ -251,6 +251,7 @@ struct CaseTests {
             let codes = (low["failures"] as? [[String: Any]])?.compactMap { $0["code"] as? String } ?? []
             #expect(low["eligible"] as? Bool == false)
             #expect(codes == ["spo2", "risk_group"])  // 61 years old and unvaccinated
+            #expect(try await client.json(.get, "/api/v1/cases/\(id)/home-care?doses=1&last_dose=32/07/2021", headers).status == .unprocessableContent)
             var entry = try await BrowserSession.login(client, "entry.mk")
             let page = try await entry.get(client, "/cases/\(id)?hc=1&breaths=24&spo2=97&doses=2")
             #expect(page.text.contains("id=\"home-care-result\""))

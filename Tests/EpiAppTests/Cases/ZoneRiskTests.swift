@@ -39,6 +39,8 @@ struct ZoneRiskTests {
             let id = String(location.split(separator: "/").last!)
             let detail = try await ward.get(client, location)
             let version = String(detail.text.components(separatedBy: "name=\"version\" value=\"")[1].prefix { $0 != "\"" })
+            // A mistyped date is refused, not taken as today.
+            #expect(try await ward.post(client, "/zones/\(id)/redraw", form: ["addresses": "ngõ Hòa Bình 4", "started_on": "31/02/2021", "version": version]).status == .unprocessableContent)
             #expect(try await ward.post(client, "/zones/\(id)/redraw", form: ["addresses": "ngõ Hòa Bình 4", "started_on": "10/09/2021", "version": version]).status == .seeOther)
             let narrowed = try await ward.get(client, location)
             #expect(narrowed.text.contains("id=\"resident-count\">1<"))

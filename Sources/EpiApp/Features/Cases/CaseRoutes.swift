@@ -207,7 +207,7 @@ struct CaseRoutes: Sendable {
         }
         let now = Date()
         let canEdit = context.user.can(.editCases)
-        let homeCare = request.query("hc") == nil ? nil : Self.homeCare(record, person: person, request: request).map { $0.map { context.t($0.vi, $0.en) } }
+        let homeCare = request.query("hc") == nil ? nil : try Self.homeCare(record, person: person, request: request).map { context.t($0.vi, $0.en) }
         let data: [String: Any] = [
             "id": record.id, "caseId": record.id, "number": record.caseNumber, "personId": record.personId, "name": person?.fullName ?? "",
             "birth": CaseView.date(person?.birthDate), "cid": person?.citizenId ?? person?.oldId ?? "", "phone": person?.phone.flatMap { try? PhoneNumber(parsing: $0).national } ?? "",
@@ -405,8 +405,7 @@ struct CaseRoutes: Sendable {
         guard let ward = try await PersonService(database: database, directory: services.directory).resolveUnit(input.unit, user: context.user) else {
             throw AppError.invalid("Chọn phường/xã trong địa bàn của bạn.", "Choose a ward in your jurisdiction.", details: ["unit": "required"])
         }
-        let started = (input.startedOn ?? "").isEmpty ? VietnamTime.day(of: Date()) : try? CivilDate(parsing: input.startedOn!)
-        guard let started else { throw AppError.invalid("Ngày không hợp lệ.", "Invalid date.", details: ["started_on": "invalid"]) }
+        let started = try DateInput.orToday(input.startedOn, field: "started_on")
         let now = Timestamp.now()
         let record = ClusterRecord(id: Identifier.make(), name: name, place: (input.place ?? "").trimmed, unitPath: ward.path, groupCode: "", startedOn: started.iso,
                                    status: "active", notes: (input.notes ?? "").trimmed, createdBy: context.user.username, createdAt: now, updatedAt: now, version: 1)
@@ -574,12 +573,11 @@ struct CaseRoutes: Sendable {
         return try JSON.response(Body(cases: cases, level: level, episodes: episodes))
     }
 
-    /// F0 home-care eligibility (4038/QĐ-BYT) from the case, the person's age and the measurements the
-    /// officer enters; nil when a measurement is malformed.
-    static func homeCare(_ record: CaseRecord, person: PersonRecord?, request: Request) -> [HomeCare.Failure]? {
+    /// F0 home-care eligibility (4038/QĐ-BYT) from the case, the person's age and the measurements the officer enters.
+    static func homeCare(_ record: CaseRecord, person: PersonRecord?, request: Request) throws -> [HomeCare.Failure] {
         let today = VietnamTime.day(of: Date())
         let int: (String) -> Int? = { request.query($0).flatMap(Int.init) }
-        let lastDose = request.query("last_dose").flatMap { try? CivilDate(parsing: $0) }
+        let lastDose = try DateInput.parse(request.query("last_dose"), field: "last_dose")
         let age = person?.birthDate.flatMap(CivilDate.init(iso:)).map { $0.age(on: today) }
         let assessment = HomeCare.Assessment(positiveTest: record.outcomeValue != .ruledOut, clinicalStatus: ClinicalStatus(rawValue: record.clinicalStatus) ?? .mild,
                                              breathsPerMinute: int("breaths"), spo2: int("spo2"), doses: int("doses") ?? 0, lastDose: lastDose, age: age,
@@ -592,7 +590,7 @@ struct CaseRoutes: Sendable {
         let scope = try await scope(context)
         let record = try await caseOr404(context, scope: scope)
         let person = try await database.read { try await PersonQueries.find($0, id: record.personId, scope: Scope(kind: .everything, root: context.user.unitPath)) }
-        let failures = Self.homeCare(record, person: person, request: request) ?? []
+        let failures = try Self.homeCare(record, person: person, request: request)
         struct Failure: Encodable { let code: String; let message: String }
         struct Body: Encodable { let eligible: Bool; let failures: [Failure] }
         return try JSON.response(Body(eligible: failures.isEmpty, failures: failures.map { Failure(code: $0.code, message: context.t($0.vi, $0.en)) }))

@@ -196,10 +196,7 @@ struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         let id = try context.parameters.require("id")
         let f = context.form ?? FormData()
-        let day = try f.value("released_on").map { raw -> CivilDate in
-            guard let d = try? CivilDate(parsing: raw) else { throw AppError.invalid("Ngày không hợp lệ.", "Invalid date.", details: ["released_on": "invalid"]) }
-            return d
-        }
+        let day = try DateInput.parse(f.value("released_on"), field: "released_on")
         _ = try await quarantine.release(episodeID: id, on: day, outcome: f.value("outcome") ?? "released", note: f.value("note") ?? "",
                                          returnHome: f.value("return_home") == "1", user: context.user, scope: scope, language: context.language)
         return Views.redirect("/quarantine/\(id)")
@@ -537,10 +534,7 @@ struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         struct In: Decodable { let outcome: String?; let releasedOn: String?; let note: String?; let returnHome: Bool? }
         let body = try await PersonRoutes.decode(In.self, request, context: context)
-        let day = try body.releasedOn.map { raw -> CivilDate in
-            guard let d = try? CivilDate(parsing: raw) else { throw AppError.invalid("Ngày không hợp lệ.", "Invalid date.", details: ["released_on": "invalid"]) }
-            return d
-        }
+        let day = try DateInput.parse(body.releasedOn, field: "released_on")
         let e = try await quarantine.release(episodeID: try context.parameters.require("id"), on: day, outcome: body.outcome ?? "released", note: body.note ?? "",
                                              returnHome: body.returnHome ?? false, user: context.user, scope: scope, language: context.language)
         struct Body: Encodable { let data: EpisodeRecord }

@@ -186,8 +186,7 @@ struct QuarantineService: Sendable {
         guard ["negative", "positive", "pending"].contains(result) else {
             throw AppError.invalid("Kết quả phải là âm tính hoặc dương tính.", "The result must be negative or positive.", details: ["result": "invalid"])
         }
-        let taken = (takenOn?.isEmpty ?? true) ? VietnamTime.day(of: Date()) : try? CivilDate(parsing: takenOn!)
-        guard let taken else { throw AppError.invalid("Ngày lấy mẫu không hợp lệ.", "Invalid sampling date.", details: ["taken_on": "invalid"]) }
+        let taken = try DateInput.orToday(takenOn, field: "taken_on")
         return try await database.transaction { db in
             guard let episode = try await Self.episode(db, id: episodeID) else { throw AppError.notFound }
             try await authorize(episode, user: user, scope: scope, db: db)

@@ -115,8 +115,7 @@ struct RiskRoutes: Sendable {
         guard let v = value.flatMap({ Double($0.replacingOccurrences(of: ",", with: ".")) }) else {
             throw AppError.invalid("Giá trị phải là số.", "The value must be a number.", details: ["value": "invalid"])
         }
-        let day = (asOf ?? "").isEmpty ? VietnamTime.day(of: Date()) : try? CivilDate(parsing: asOf!)
-        guard let day else { throw AppError.invalid("Ngày không hợp lệ.", "Invalid date.", details: ["as_of": "invalid"]) }
+        let day = try DateInput.orToday(asOf, field: "as_of")
         try await database.transaction { try await RiskService.setIndicator($0, unit: path.string, indicator, asOf: day, value: v, user: context.user) }
     }
 
@@ -178,8 +177,7 @@ struct RiskRoutes: Sendable {
         try context.require(.manageRules)
         guard let key = key.flatMap(PolicyKey.init(rawValue:)) else { throw AppError.invalid("Quy định không hợp lệ.", "Unknown setting.", details: ["key": "invalid"]) }
         guard let v = value.flatMap(Int.init) else { throw AppError.invalid("Giá trị phải là số nguyên.", "The value must be a whole number.", details: ["value": "invalid"]) }
-        let day = (from ?? "").isEmpty ? VietnamTime.day(of: Date()) : try? CivilDate(parsing: from!)
-        guard let day else { throw AppError.invalid("Ngày không hợp lệ.", "Invalid date.", details: ["effective_from": "invalid"]) }
+        let day = try DateInput.orToday(from, field: "effective_from")
         try await database.transaction { db in
             try await Policies.set(db, key, value: v, from: day, note: note ?? "", user: context.user)
             // The furthest level followed changes every level: recompute them with the new setting.

@@ -127,10 +127,7 @@ struct ZoneRoutes: Sendable {
         let scope = try await scope(context)
         let id = try context.parameters.require("id")
         let f = context.form ?? FormData()
-        let day = try f.value("ended_on").map { raw -> CivilDate in
-            guard let d = try? CivilDate(parsing: raw) else { throw AppError.invalid("Ngày không hợp lệ.", "Invalid date.", details: ["ended_on": "invalid"]) }
-            return d
-        }
+        let day = try DateInput.parse(f.value("ended_on"), field: "ended_on")
         _ = try await zones.lift(zoneID: id, on: day, note: f.value("note") ?? "", user: context.user, scope: scope)
         return Views.redirect("/zones/\(id)")
     }
@@ -197,10 +194,7 @@ struct ZoneRoutes: Sendable {
         let scope = try await scope(context)
         struct In: Decodable { let endedOn: String?; let note: String? }
         let body = (try? await PersonRoutes.decode(In.self, request, context: context)) ?? In(endedOn: nil, note: nil)
-        let day = try body.endedOn.map { raw -> CivilDate in
-            guard let d = try? CivilDate(parsing: raw) else { throw AppError.invalid("Ngày không hợp lệ.", "Invalid date.", details: ["ended_on": "invalid"]) }
-            return d
-        }
+        let day = try DateInput.parse(body.endedOn, field: "ended_on")
         let zone = try await zones.lift(zoneID: try context.parameters.require("id"), on: day, note: body.note ?? "", user: context.user, scope: scope)
         struct Body: Encodable { let data: ZoneRecord }
         return try JSON.response(Body(data: zone))

@@ -132,8 +132,7 @@ struct ZoneService: Sendable {
         }
         let name = (input.name ?? "").trimmed
         guard !name.isEmpty else { throw AppError.invalid("Tên vùng phong tỏa là bắt buộc.", "A zone name is required.", details: ["name": "required"]) }
-        let started = (input.startedOn ?? "").isEmpty ? VietnamTime.day(of: Date()) : try? CivilDate(parsing: input.startedOn!)
-        guard let started else { throw AppError.invalid("Ngày bắt đầu không hợp lệ.", "Invalid start date.", details: ["started_on": "invalid"]) }
+        let started = try DateInput.orToday(input.startedOn, field: "started_on")
         let (groups, addresses) = try await boundary(input, ward: ward)
         return try await database.transaction { db in
             var made: ZoneRecord?
@@ -175,7 +174,7 @@ struct ZoneService: Sendable {
         guard zone.isActive else { throw AppError(.conflict, code: "zone_lifted", vi: "Vùng đã được gỡ phong tỏa.", en: "The zone was lifted.") }
         guard let ward = try await services.directory.unit(zone.unitPath) else { throw AppError.notFound }
         let (groups, addresses) = try await boundary(input, ward: ward)
-        let effective = (input.startedOn ?? "").isEmpty ? VietnamTime.day(of: Date()) : (try? CivilDate(parsing: input.startedOn!)) ?? VietnamTime.day(of: Date())
+        let effective = try DateInput.orToday(input.startedOn, field: "started_on")
         let before = zone
         zone.groups = groups.joined(separator: ",")
         zone.addresses = addresses.joined(separator: "\n")
@@ -256,8 +255,7 @@ struct ZoneService: Sendable {
         guard user.can(.logSupplies) else { throw AppError.forbidden }
         guard !items.trimmed.isEmpty else { throw AppError.invalid("Ghi rõ hàng hóa đã cấp.", "Describe what was delivered.", details: ["items": "required"]) }
         guard (0...100_000).contains(households) else { throw AppError.invalid("Số hộ không hợp lệ.", "Invalid number of households.", details: ["households": "invalid"]) }
-        let day = (deliveredOn ?? "").isEmpty ? VietnamTime.day(of: Date()) : try? CivilDate(parsing: deliveredOn!)
-        guard let day else { throw AppError.invalid("Ngày không hợp lệ.", "Invalid date.", details: ["delivered_on": "invalid"]) }
+        let day = try DateInput.orToday(deliveredOn, field: "delivered_on")
         try await database.transaction { db in
             // A community team bound to one group still delivers to its ward's whole zone.
             guard let zone = try await Self.find(db, id: zoneID, scope: scope.wholeWard) else { throw AppError.notFound }
