@@ -187,14 +187,14 @@ struct CaseService: Sendable {
                 // moves on to isolation.
                 if let active = try await QuarantineService.episodes(db, personID: f0.id).first(where: { $0.isActive }), active.kind == "quarantine" {
                     _ = try await QuarantineService.end(db, active, outcome: "transferred", on: max(confirmed, CivilDate(iso: active.startDate)!),
-                                                        note: "Trở thành F0 \(number)", returnHome: false, user: user, language: language)
+                                                        note: "Trở thành F0 \(number)", returnHome: false, user: user, language: language, recomputeLevels: false)
                 }
                 let facility = try await facilityId.asyncMap { try await QuarantineService.facility(db, id: $0) } ?? nil
                 let rules = try await QuarantineService.rules(db)
                 if QuarantinePolicy.rule(for: .f0, setting: care, on: confirmed, rules: rules) != nil,
                    try await QuarantineService.episodes(db, personID: f0.id).allSatisfy({ !$0.isActive }) {
                     _ = try await QuarantineService.begin(db, person: f0, subject: .f0, setting: care, facility: care == .home ? nil : facility, start: confirmed,
-                                                          note: "Cách ly điều trị F0 \(number)", user: user, language: language)
+                                                          note: "Cách ly điều trị F0 \(number)", user: user, language: language, recomputeLevels: false)
                 }
                 let written = try await Self.writeContacts(db, plannedContacts, for: record, user: user)
                 newContacts = written.added

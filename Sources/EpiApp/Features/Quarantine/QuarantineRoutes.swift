@@ -450,13 +450,14 @@ struct QuarantineRoutes: Sendable {
             }
             if action == "complete", t.kind != "return_home", let facility {
                 // Arrival: the quarantine continues in the facility from its original start, all in this transaction,
-                // so a full facility refuses without ending the episode the person came from.
+                // so a full facility refuses without ending the episode the person came from. Levels are recomputed
+                // once, when the new episode begins.
                 guard let person = try await PersonQueries.find(db, id: t.personId, scope: Scope(kind: .everything, root: context.user.unitPath)) else { throw AppError.notFound }
                 let existing = try await QuarantineService.episodes(db, personID: t.personId).first { $0.isActive }
                 let hasCase = try await db.raw("SELECT id FROM cases WHERE person_id = \(bind: t.personId) AND outcome IN ('active', 'transferred')").first() != nil
                 if let existing {
                     _ = try await QuarantineService.end(db, existing, outcome: "transferred", on: VietnamTime.day(of: Date()), note: "Chuyển đến \(facility.name)",
-                                                        returnHome: false, user: context.user, language: context.language)
+                                                        returnHome: false, user: context.user, language: context.language, recomputeLevels: false)
                 }
                 let subject = existing.flatMap { QuarantineSubject(rawValue: $0.subject) } ?? (hasCase ? .f0 : .f1)
                 let start = existing.flatMap { CivilDate(iso: $0.startDate) } ?? VietnamTime.day(of: Date())

@@ -120,8 +120,9 @@ struct QuarantineService: Sendable {
 
     /// Starts an episode inside the caller's transaction (the F0 form, a transfer's arrival and the
     /// quarantine form share it), so a refusal — a full facility, no rule in force — leaves nothing behind.
+    /// A caller that recomputes contact levels itself afterwards passes `recomputeLevels: false`.
     static func begin(_ db: any SQLDatabase, person: PersonRecord, subject: QuarantineSubject, setting: CareSetting, facility: FacilityRecord?,
-                      start: CivilDate, note: String, user: CurrentUser, language: Language) async throws -> EpisodeRecord {
+                      start: CivilDate, note: String, user: CurrentUser, language: Language, recomputeLevels: Bool = true) async throws -> EpisodeRecord {
         if try await db.raw("SELECT id FROM episodes WHERE person_id = \(bind: person.id) AND status = 'active'").first() != nil {
             throw AppError(.conflict, code: "episode_active", vi: "Người này đang trong một đợt cách ly/điều trị; hãy kết thúc hoặc chuyển đợt đó.",
                            en: "This person is already in quarantine or isolation; end or transfer that episode first.")
@@ -148,7 +149,7 @@ struct QuarantineService: Sendable {
                                          FieldChange("planned_end", old: nil, new: plan.end.iso)])
         try await Audit.record(db, actor: user, action: "quarantine", entityType: "person", entityId: person.id, unitPath: try? UnitPath(person.unitPath),
                                summary: "Bắt đầu cách ly \(setting.labelVI) đến \(plan.end.vietnamese)")
-        try await ContactLevelService.recompute(db, around: [person.id])
+        if recomputeLevels { try await ContactLevelService.recompute(db, around: [person.id]) }
         return episode
     }
 
@@ -261,7 +262,7 @@ struct QuarantineService: Sendable {
 
     /// Ends an episode inside the caller's transaction.
     static func end(_ db: any SQLDatabase, _ episode: EpisodeRecord, outcome: String, on day: CivilDate, note: String, returnHome: Bool,
-                    user: CurrentUser, language: Language) async throws -> EpisodeRecord {
+                    user: CurrentUser, language: Language, recomputeLevels: Bool = true) async throws -> EpisodeRecord {
         var e = episode
         guard e.isActive else { throw AppError(.conflict, code: "episode_closed", vi: "Đợt cách ly đã kết thúc.", en: "This episode has ended.") }
         guard day >= CivilDate(iso: e.startDate)! else {
@@ -294,7 +295,7 @@ struct QuarantineService: Sendable {
         try await Audit.record(db, actor: user, action: outcome, entityType: "episode", entityId: e.id, unitPath: try? UnitPath(e.unitPath),
                                summary: (outcome == "released" ? "Hoàn thành cách ly" : outcome == "transferred" ? "Chuyển đi" : "Hủy đợt cách ly") + " ngày \(day.vietnamese)",
                                changes: [FieldChange("status", old: "active", new: outcome)])
-        try await ContactLevelService.recompute(db, around: [e.personId])
+        if recomputeLevels { try await ContactLevelService.recompute(db, around: [e.personId]) }
         return e
     }
 }
