@@ -65,6 +65,21 @@ public enum Idempotency {
         return (outcome, false)
     }
 
+    /// Creates a record once per key: the first request runs `create` and gets what it made; a repeat
+    /// gets the record the first one made, read back with `load`.
+    public static func createOnce<T: Sendable>(_ db: any SQLDatabase, key: String?, user: CurrentUser, id: (T) -> String,
+                                               load: (String) async throws -> T?, _ create: () async throws -> T) async throws -> T {
+        var made: T?
+        let (outcome, _) = try await once(db, key: key, user: user) {
+            let value = try await create()
+            made = value
+            return id(value)
+        }
+        if let made { return made }
+        guard let existing = try await load(outcome) else { throw AppError.notFound }
+        return existing
+    }
+
     /// The key a request carries: the `Idempotency-Key` header (API) or the form's `_key` field (pages).
     public static func key(_ request: Request, _ context: AuthedContext) -> String? {
         request.headers[HTTPField.Name("Idempotency-Key")!] ?? context.form?.value("_key")

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SQLKit
 import Testing
 @testable import EpiApp
 
@@ -169,5 +170,44 @@ struct QuarantineTests {
             let g = try await app.gauges("minhkhai")
             #expect(g[.quarantineHome] ?? 0 == 0 && g[.isolationHome] == 1 && g[.isolationFacility] == 1)
         }
+    }
+
+    /// A retry with the same Idempotency-Key gets the first answer and creates nothing more.
+    @Test(arguments: Dialect.enabled)
+    func retriedCreatesReturnTheFirstRecord(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            var district = try await app.token("hbt"), ward = try await app.token("minhkhai")
+            district[HTTPField.Name("Idempotency-Key")!] = "facility-1"
+            let person = try await app.person("Âu Văn Lâm")
+            func twice(_ path: String, _ headers: HTTPFields, _ body: String) async throws -> (String, String) {
+                let a = try (try await client.json(.post, path, headers, body).json()["data"] as? [String: Any])?["id"] as? String ?? "a"
+                let b = try (try await client.json(.post, path, headers, body).json()["data"] as? [String: Any])?["id"] as? String ?? "b"
+                return (a, b)
+            }
+            let (f1, f2) = try await twice("/api/v1/facilities", district, #"{"name": "KCL thử", "unit": "01/007", "capacity": 10}"#)
+            #expect(f1 == f2)
+            ward[HTTPField.Name("Idempotency-Key")!] = "cluster-1"
+            let (c1, c2) = try await twice("/api/v1/clusters", ward, #"{"name": "Ổ dịch thử", "unit": "01/007/00295"}"#)
+            #expect(c1 == c2)
+            ward[HTTPField.Name("Idempotency-Key")!] = "transfer-1"
+            let (t1, t2) = try await twice("/api/v1/transfers", ward, #"{"person_id": "\#(person.id)", "facility_id": "\#(f1)"}"#)
+            #expect(t1 == t2)
+            ward[HTTPField.Name("Idempotency-Key")!] = "episode-1"
+            let (e1, e2) = try await twice("/api/v1/quarantine", ward, #"{"person_id": "\#(person.id)", "setting": "home"}"#)
+            #expect(e1 == e2)
+            let counts = try await app.services.database.read { db in
+                try await ["facilities", "clusters", "transfers", "episodes"].asyncMapCount(db)
+            }
+            #expect(counts == [1, 1, 1, 1])
+        }
+    }
+}
+
+extension Array where Element == String {
+    /// Row counts of these tables.
+    func asyncMapCount(_ db: any SQLDatabase) async throws -> [Int] {
+        var out: [Int] = []
+        for table in self { out.append(try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)) }
+        return out
     }
 }

@@ -410,19 +410,17 @@ struct CaseRoutes: Sendable {
         let record = ClusterRecord(id: Identifier.make(), name: name, place: (input.place ?? "").trimmed, unitPath: ward.path, groupCode: "", startedOn: started.iso,
                                    status: "active", notes: (input.notes ?? "").trimmed, createdBy: context.user.username, createdAt: now, updatedAt: now, version: 1)
         return try await database.transaction { db in
-            let (outcome, repeated) = try await Idempotency.once(db, key: key, user: context.user) {
+            try await Idempotency.createOnce(db, key: key, user: context.user, id: \.id, load: { id in
+                try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: id)").first(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }) {
                 try await db.raw("""
                     INSERT INTO clusters (\(unsafeRaw: ClusterRecord.columns)) VALUES (\(bind: record.id), \(bind: record.name), \(bind: record.place), \(bind: record.unitPath), '',
                     \(bind: record.startedOn), 'active', \(bind: record.notes), \(bind: record.createdBy), \(bind: now), \(bind: now), 1)
                     """).run()
                 try await Audit.record(db, actor: context.user, action: "create", entityType: "cluster", entityId: record.id, unitPath: try? UnitPath(record.unitPath),
                                        summary: "Lập ổ dịch \(record.name)")
-                return record.id
+                return record
             }
-            guard repeated else { return record }
-            guard let existing = try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: outcome)")
-                .first(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
-            return existing
         }
     }
 

@@ -259,18 +259,15 @@ struct QuarantineRoutes: Sendable {
         let record = FacilityRecord(id: Identifier.make(), name: name, kind: kind.rawValue, unitPath: unit.path, groupCode: "", address: (input.address ?? "").trimmed,
                                     capacity: capacity, occupancy: 0, active: true, createdAt: now, updatedAt: now, version: 1)
         return try await database.transaction { db in
-            let (outcome, repeated) = try await Idempotency.once(db, key: key, user: context.user) {
+            try await Idempotency.createOnce(db, key: key, user: context.user, id: \.id, load: { try await QuarantineService.facility(db, id: $0) }) {
                 try await db.raw("""
                     INSERT INTO facilities (\(unsafeRaw: FacilityRecord.columns)) VALUES (\(bind: record.id), \(bind: record.name), \(bind: record.kind), \(bind: record.unitPath), '',
                     \(bind: record.address), \(bind: record.capacity), 0, \(bind: true), \(bind: now), \(bind: now), 1)
                     """).run()
                 try await Audit.record(db, actor: context.user, action: "create", entityType: "facility", entityId: record.id, unitPath: path,
                                        summary: "Thêm cơ sở \(record.name) (\(record.capacity) chỗ)")
-                return record.id
+                return record
             }
-            if !repeated { return record }
-            guard let existing = try await QuarantineService.facility(db, id: outcome) else { throw AppError.notFound }
-            return existing
         }
     }
 
@@ -394,8 +391,7 @@ struct QuarantineRoutes: Sendable {
             guard let fid = input.facilityId, let facility = try await QuarantineService.facility(db, id: fid), facility.active else {
                 throw AppError.invalid("Chọn cơ sở tiếp nhận.", "Choose the receiving facility.", details: ["facility_id": "required"])
             }
-            var made: TransferRecord?
-            let (outcome, _) = try await Idempotency.once(db, key: key, user: context.user) {
+            return try await Idempotency.createOnce(db, key: key, user: context.user, id: \.id, load: { try await TransferService.find(db, id: $0) }) {
                 if try await db.raw("SELECT id FROM transfers WHERE person_id = \(bind: person.id) AND status IN ('requested', 'dispatched') AND kind <> 'return_home'").first() != nil {
                     throw AppError(.conflict, code: "transfer_open", vi: "Người này đã có yêu cầu điều chuyển chưa hoàn thành.", en: "This person already has an open transfer.")
                 }
@@ -408,12 +404,8 @@ struct QuarantineRoutes: Sendable {
                 try await TransferService.insert(db, t)
                 try await Audit.record(db, actor: context.user, action: "create", entityType: "transfer", entityId: t.id, unitPath: try? UnitPath(t.unitPath),
                                        summary: "Yêu cầu chuyển \(person.fullName) đến \(facility.name) lúc \(VietnamTime.display(scheduled))")
-                made = t
-                return t.id
+                return t
             }
-            if let made { return made }
-            guard let t = try await TransferService.find(db, id: outcome) else { throw AppError.notFound }
-            return t
         }
     }
 

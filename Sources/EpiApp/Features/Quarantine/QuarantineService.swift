@@ -105,16 +105,10 @@ struct QuarantineService: Sendable {
                 guard let f = facility, f.active else { throw AppError.invalid("Cơ sở không tồn tại.", "Unknown facility.", details: ["facility_id": "unknown"]) }
                 if !user.can(.manageQuarantine) { guard user.covers(try UnitPath(f.unitPath)) else { throw AppError.notFound } }
             }
-            var created: EpisodeRecord?
-            let (outcome, _) = try await Idempotency.once(db, key: key, user: user) {
-                let episode = try await Self.begin(db, person: person, subject: subject, setting: setting, facility: facility, start: start,
-                                                   note: input.note ?? "", user: user, language: language)
-                created = episode
-                return episode.id
+            return try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { try await Self.episode(db, id: $0) }) {
+                try await Self.begin(db, person: person, subject: subject, setting: setting, facility: facility, start: start,
+                                     note: input.note ?? "", user: user, language: language)
             }
-            if let created { return created }
-            guard let existing = try await Self.episode(db, id: outcome) else { throw AppError.notFound }
-            return existing
         }
     }
 

@@ -135,8 +135,7 @@ struct ZoneService: Sendable {
         let started = try DateInput.orToday(input.startedOn, field: "started_on")
         let (groups, addresses) = try await boundary(input, ward: ward)
         return try await database.transaction { db in
-            var made: ZoneRecord?
-            let (outcome, _) = try await Idempotency.once(db, key: key, user: user) {
+            try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { try await Self.find(db, id: $0, scope: scope) }) {
                 let now = Timestamp.now()
                 let zone = ZoneRecord(id: Identifier.make(), unitPath: ward.path, groupCode: "", name: name, reason: (input.reason ?? "").trimmed, status: "active",
                                       startedOn: started.iso, endedOn: nil, groups: groups.joined(separator: ","), addresses: addresses.joined(separator: "\n"),
@@ -150,12 +149,8 @@ struct ZoneService: Sendable {
                 try await Audit.record(db, actor: user, action: "create", entityType: "zone", entityId: zone.id, unitPath: try? UnitPath(zone.unitPath),
                                        summary: "Phong tỏa \(zone.name) từ \(started.vietnamese)",
                                        changes: [FieldChange("groups", old: nil, new: zone.groups), FieldChange("addresses", old: nil, new: zone.addresses)])
-                made = zone
-                return zone.id
+                return zone
             }
-            if let made { return made }
-            guard let zone = try await Self.find(db, id: outcome, scope: scope) else { throw AppError.notFound }
-            return zone
         }
     }
 
