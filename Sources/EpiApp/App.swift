@@ -34,21 +34,23 @@ func dashboardSources() -> DashboardSources {
                      levels: RiskLevelProvider())
 }
 
-/// The one composition root, called by `epicommand serve` and by the tests.
-public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
+/// The one composition root, called by `epicommand serve` and by the tests. Every route is
+/// registered through `Routes`, so `catalog` ends up holding each one with its access rule.
+public func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteCatalog()) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware(views: services.views))
-    router.add(middleware: AuthMiddleware(auth: services.auth))
+    router.add(middleware: AuthMiddleware(auth: services.auth, catalog: catalog))
 
-    router.get("health") { _, _ in
+    let open = Routes(router.group(), prefix: "", catalog: catalog, user: { $0.user })
+    open.get("health", .open) { _, _ in
         try JSON.response(["status": "ok", "database": services.database.kind.rawValue])
     }
-    StaticRoutes(views: services.views).register(router)
-    LoginRoutes(services: services).register(router)
-    TaskRoutes.registerPublic(router, services: services)
+    StaticRoutes(views: services.views).register(open)
+    LoginRoutes(services: services).register(open)
+    TaskRoutes.registerPublic(open, services: services)
 
-    let pages = router.group(context: AuthedContext.self)
-    let api = router.group("api/v1", context: AuthedContext.self)
+    let pages = Routes(router.group(context: AuthedContext.self), prefix: "", catalog: catalog, user: { $0.user })
+    let api = Routes(router.group("api/v1", context: AuthedContext.self), prefix: "api/v1", catalog: catalog, user: { $0.user })
     HomeRoutes(services: services).register(pages: pages, api: api)
     UnitRoutes(services: services).register(pages: pages, api: api)
     PersonRoutes(services: services).register(pages: pages, api: api)

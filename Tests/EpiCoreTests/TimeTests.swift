@@ -8,7 +8,8 @@ struct TimeTests {
         ("1970-01-01", 0), ("1969-12-31", -1), ("2000-02-29", 11_016), ("2021-09-15", 18_885), ("2024-12-31", 20_088), ("1600-03-01", -135_080),
     ])
     func dayNumbersRoundTrip(iso: String, number: Int) throws {
-        let date = try #require(CivilDate(iso: iso))
+        let parts = iso.split(separator: "-").compactMap { Int($0) }
+        let date = try #require(CivilDate(year: parts[0], month: parts[1], day: parts[2]))
         #expect(date.dayNumber == number)
         #expect(CivilDate(dayNumber: number) == date)
     }
@@ -61,5 +62,38 @@ struct TimeTests {
         let lateEvening = Date(timeIntervalSince1970: TimeInterval(day.dayNumber * 86_400 + 23 * 3600 + 1800))
         #expect(VietnamTime.day(of: lateEvening) == day.adding(days: 1))
         #expect(VietnamTime.display(deadline) == "15/09/2021 17:00")
+    }
+
+    /// Dates a user types, a file holds or a URL names are accepted only in 1900–2100, with a reason.
+    @Test(arguments: ["01/01/0001", "31/12/9999", "31/12/1899", "01/01/2101", "0001-01-01", "9999-12-31"])
+    func datesOutsideTheAcceptedYearsAreRefused(raw: String) {
+        #expect(throws: CivilDateError.outOfRange(raw)) { try CivilDate(parsing: raw) }
+        #expect(CivilDate(iso: raw) == nil)
+    }
+
+    @Test func theEdgesOfTheAcceptedYearsAreAccepted() throws {
+        #expect(try CivilDate(parsing: "01/01/1900").iso == "1900-01-01")
+        #expect(try CivilDate(parsing: "2100-12-31").vietnamese == "31/12/2100")
+        #expect(CivilDate(isoWeekKey: "1900-W01") != nil)
+        #expect(CivilDate(isoWeekKey: "2100-W52") != nil)
+    }
+
+    @Test(arguments: ["9999-W53", "0001-W01", "1899-W52", "2101-W01", "99999-W01", "2021-W", "2021-W001", "-W1"])
+    func weekKeysOutsideTheAcceptedYearsAreRefused(key: String) {
+        #expect(CivilDate(isoWeekKey: key) == nil)
+    }
+
+    /// No arithmetic on a date traps, however far it is pushed: it saturates at the calendar's ends.
+    @Test func arithmeticSaturatesInsteadOfTrapping() throws {
+        let day = try #require(CivilDate(year: 2021, month: 9, day: 15))
+        #expect(day.adding(days: Int.max).iso == "9999-12-31")
+        #expect(day.adding(days: Int.min).iso == "0001-01-01")
+        #expect(CivilDate(dayNumber: Int.max).iso == "9999-12-31")
+        #expect(CivilDate(dayNumber: Int.min).adding(days: -1).iso == "0001-01-01")
+        let last = try #require(CivilDate(year: 9999, month: 12, day: 31))
+        #expect(last.isoWeekKey.hasPrefix("9999-W"))
+        #expect(last.weekStart.weekday == 1)
+        #expect(VietnamTime.day(of: Date(timeIntervalSince1970: 1e300)).iso == "9999-12-31")
+        #expect(VietnamTime.day(of: Date(timeIntervalSince1970: -.infinity)).iso == "1970-01-01")
     }
 }

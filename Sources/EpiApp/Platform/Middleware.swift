@@ -9,11 +9,16 @@ import Logging
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let auth: AuthService
+    let catalog: RouteCatalog
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
         var context = context
         context.language = Language.from(request)
+        // Refuse an oversized body by its declared length before authenticating or reading any of it.
+        let routeLimit = catalog.rule(method: request.method, path: request.uri.path)?.body.bytes ?? BodyLimits.standard
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > max(routeLimit, BodyLimits.anonymous) { throw AppError.tooLarge }
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
             guard let user = try await auth.apiUser(token: String(header.dropFirst(7))) else {
                 throw AppError.unauthenticated
@@ -24,11 +29,14 @@ struct AuthMiddleware: RouterMiddleware {
             context.user = user
             context.credential = credential
         }
+        // Uploads are for signed-in users; anyone else may send a small form at most.
+        context.bodyLimit = context.user == nil ? BodyLimits.anonymous : max(routeLimit, BodyLimits.anonymous)
+        if let declared, declared > context.bodyLimit { throw AppError.tooLarge }
         let unsafeMethod = [.post, .put, .patch, .delete].contains(request.method)
         if unsafeMethod {
             let contentType = request.headers[.contentType] ?? ""
             if contentType.hasPrefix("application/x-www-form-urlencoded") || contentType.hasPrefix("multipart/form-data") {
-                let body = try await request.collectBody(upTo: context.maxUploadSize)
+                let body = try await request.collectBody(upTo: context.bodyLimit)
                 context.form = try FormData.parse(contentType: contentType, body: body)
             }
             if case .session(_, let expected) = context.credential {
@@ -63,10 +71,12 @@ struct ErrorMiddleware: RouterMiddleware {
             switch error {
             case let e as AppError: appError = e
             case let e as HTTPError where e.status == .notFound: appError = .notFound
-            case let e as HTTPError where e.status == .contentTooLarge:
-                appError = AppError(.contentTooLarge, code: "too_large", vi: "Tệp hoặc dữ liệu gửi lên quá lớn.", en: "The upload is too large.")
+            case let e as HTTPError where e.status == .contentTooLarge: appError = .tooLarge
             case let e as HTTPError:
                 appError = AppError(e.status, code: "http_\(e.status.code)", vi: e.body ?? "Yêu cầu không hợp lệ.", en: e.body ?? "Bad request.")
+            case let e as any HTTPResponseError where e.status == .contentTooLarge: appError = .tooLarge
+            case let e as any HTTPResponseError where (400..<500).contains(Int(e.status.code)):
+                appError = AppError(e.status, code: "http_\(e.status.code)", vi: "Yêu cầu không hợp lệ.", en: "Bad request.")
             case is DecodingError:
                 appError = .invalid("Dữ liệu gửi lên không đúng định dạng.", "The request body is not in the expected format.")
             default:

@@ -33,12 +33,14 @@ public struct AppRequestContext: RequestContext {
     /// Parsed form body, kept so the CSRF check and the handler read the body only once.
     public var form: FormData?
 
+    /// The largest body this request may send, set from its route and caller before anything is read.
+    public var bodyLimit = BodyLimits.anonymous
+
     public init(source: Source) {
         self.coreContext = .init(source: source)
     }
 
-    /// Imports upload whole resident lists, so allow bodies far beyond the 2 MB default.
-    public var maxUploadSize: Int { 256 * 1024 * 1024 }
+    public var maxUploadSize: Int { bodyLimit }
 }
 
 /// The context of every route behind login: a handler that needs a user cannot compile without one.
@@ -48,6 +50,7 @@ public struct AuthedContext: ChildRequestContext {
     public let credential: Credential
     public let language: Language
     public let form: FormData?
+    public let bodyLimit: Int
 
     public init(context: AppRequestContext) throws {
         guard let user = context.user, let credential = context.credential else {
@@ -58,9 +61,10 @@ public struct AuthedContext: ChildRequestContext {
         self.credential = credential
         self.language = context.language
         self.form = context.form
+        self.bodyLimit = context.bodyLimit
     }
 
-    public var maxUploadSize: Int { 256 * 1024 * 1024 }
+    public var maxUploadSize: Int { bodyLimit }
 
     /// Throws 403 unless the user's role grants `permission`.
     public func require(_ permission: Permission) throws {

@@ -50,7 +50,9 @@ public struct ReportPeriod: Hashable, Comparable, Sendable, CustomStringConverti
     public var description: String { key }
 
     public func adding(_ periods: Int) -> ReportPeriod {
-        ReportPeriod(frequency: frequency, start: start.adding(days: periods * (frequency == .daily ? 1 : 7)))
+        // Beyond ±1,000,000 days the calendar saturates anyway; the clamp keeps the product from overflowing.
+        let days = max(min(periods, 1_000_000), -1_000_000) * (frequency == .daily ? 1 : 7)
+        return ReportPeriod(frequency: frequency, start: start.adding(days: days))
     }
 
     /// The `count` periods ending with this one, oldest first.

@@ -13,6 +13,20 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.day = day
     }
 
+    /// For values already known to be a real calendar day (computed from a day number).
+    init(checkedYear year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// The years a date typed by a user, read from a file or from a URL may have (docs/configuration.md):
+    /// wide enough for any birth date and any plan, narrow enough that arithmetic on them stays in range.
+    public static let acceptedYears = 1900...2100
+
+    /// True when the date lies in `acceptedYears`.
+    public var isInAcceptedRange: Bool { Self.acceptedYears.contains(year) }
+
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -27,10 +41,12 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         guard !text.isEmpty else { throw .empty }
         let parts = text.split(whereSeparator: { $0 == "/" || $0 == "-" || $0 == "." }).map(String.init)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0) != nil }) else { throw .invalidFormat(text) }
-        let numbers = parts.map { Int($0)! }
+        let numbers = parts.compactMap { Int($0) }
+        guard numbers.count == 3 else { throw .invalidFormat(text) }
         let (y, m, d) = parts[0].count == 4 ? (numbers[0], numbers[1], numbers[2]) : (numbers[2], numbers[1], numbers[0])
         guard (parts[0].count == 4 || parts[2].count == 4) else { throw .invalidFormat(text) }
         guard let date = CivilDate(year: y, month: m, day: d) else { throw .invalidDate(text) }
+        guard date.isInAcceptedRange else { throw .outOfRange(text) }
         self = date
     }
 
@@ -60,12 +76,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return years
     }
 
-    public static func today(in timeZone: TimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!) -> CivilDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
-        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
-    }
+    /// Today in Vietnam.
+    public static func today() -> CivilDate { VietnamTime.day(of: Date()) }
 
     public static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 }
@@ -74,12 +86,14 @@ public enum CivilDateError: Error, Equatable, Sendable {
     case empty
     case invalidFormat(String)
     case invalidDate(String)
+    case outOfRange(String)
 
     public var messageVI: String {
         switch self {
         case .empty: return "Chưa nhập ngày."
         case .invalidFormat(let s): return "Ngày '\(s)' không đúng định dạng dd/mm/yyyy."
         case .invalidDate(let s): return "Ngày không hợp lệ '\(s)'."
+        case .outOfRange(let s): return "Ngày '\(s)' nằm ngoài khoảng 1900–2100."
         }
     }
 
@@ -88,6 +102,7 @@ public enum CivilDateError: Error, Equatable, Sendable {
         case .empty: return "No date given."
         case .invalidFormat(let s): return "Date '\(s)' is not in dd/mm/yyyy format."
         case .invalidDate(let s): return "Invalid date '\(s)'."
+        case .outOfRange(let s): return "Date '\(s)' is outside 1900–2100."
         }
     }
 }

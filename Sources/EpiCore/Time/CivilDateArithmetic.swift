@@ -14,9 +14,13 @@ extension CivilDate {
         return era * 146_097 + doe - 719_468
     }
 
-    /// The date `dayNumber` days after 1970-01-01.
-    public init(dayNumber z: Int) {
-        let z = z + 719_468
+    /// Day numbers of 0001-01-01 and 9999-12-31, the dates a `CivilDate` can hold.
+    static let dayNumberRange = -719_162...2_932_896
+
+    /// The date `dayNumber` days after 1970-01-01, clamped to 0001-01-01…9999-12-31 so that no
+    /// arithmetic on a date, however far a user pushes it, can produce an invalid one.
+    public init(dayNumber raw: Int) {
+        let z = min(max(raw, Self.dayNumberRange.lowerBound), Self.dayNumberRange.upperBound) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
         let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
@@ -25,10 +29,14 @@ extension CivilDate {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        self = CivilDate(year: y, month: m, day: d)!
+        self = CivilDate(checkedYear: y, month: m, day: d)
     }
 
-    public func adding(days: Int) -> CivilDate { CivilDate(dayNumber: dayNumber + days) }
+    /// The date `days` later (earlier when negative); saturates at the ends of the calendar instead of trapping.
+    public func adding(days: Int) -> CivilDate {
+        let (sum, overflow) = dayNumber.addingReportingOverflow(days)
+        return CivilDate(dayNumber: overflow ? (days < 0 ? Int.min : Int.max) : sum)
+    }
 
     /// Whole days from `other` to this date (positive when this date is later).
     public func days(since other: CivilDate) -> Int { dayNumber - other.dayNumber }
@@ -46,7 +54,7 @@ extension CivilDate {
     /// ISO 8601 week-numbering year and week (weeks start on Monday; week 1 holds the year's first Thursday).
     public var isoWeek: (year: Int, week: Int) {
         let thursday = adding(days: 4 - weekday)
-        let jan1 = CivilDate(year: thursday.year, month: 1, day: 1)!
+        let jan1 = CivilDate(checkedYear: thursday.year, month: 1, day: 1)
         return (thursday.year, thursday.days(since: jan1) / 7 + 1)
     }
 
@@ -56,20 +64,22 @@ extension CivilDate {
         return "\(y)-W\(w < 10 ? "0" : "")\(w)"
     }
 
-    /// The Monday of an ISO week key such as "2021-W37".
+    /// The Monday of an ISO week key such as "2021-W37" (years in `acceptedYears` only).
     public init?(isoWeekKey key: String) {
         let parts = key.split(separator: "-W")
-        guard parts.count == 2, let y = Int(parts[0]), let w = Int(parts[1]), (1...53).contains(w),
-              let jan4 = CivilDate(year: y, month: 1, day: 4) else { return nil }
+        guard parts.count == 2, parts[0].count == 4, (1...2).contains(parts[1].count), let y = Int(parts[0]), let w = Int(parts[1]), (1...53).contains(w),
+              CivilDate.acceptedYears.contains(y), let jan4 = CivilDate(year: y, month: 1, day: 4) else { return nil }
         let monday = jan4.weekStart.adding(days: (w - 1) * 7)
         guard monday.isoWeek.year == y else { return nil }
         self = monday
     }
 
-    /// Strict ISO "yyyy-mm-dd", for values this program wrote itself.
+    /// Strict ISO "yyyy-mm-dd" in `acceptedYears`, for values this program wrote itself and keys in URLs.
     public init?(iso: String) {
-        let parts = iso.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        let parts = iso.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), CivilDate.acceptedYears.contains(y) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 }
@@ -77,29 +87,39 @@ extension CivilDate {
 /// Wall-clock time in Vietnam (UTC+7, no daylight saving): a report "day" and every deadline
 /// is an Asia/Ho_Chi_Minh day or time, whatever zone the server runs in.
 public enum VietnamTime {
-    public static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? TimeZone(secondsFromGMT: 7 * 3600)!
-
-    private static var calendar: Calendar {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = zone
-        return c
-    }
+    /// UTC+7 all year: Vietnam has had no daylight saving since 1975, so a fixed offset is exact for
+    /// every date the product holds and needs no time-zone database.
+    public static let offsetSeconds = 7 * 3600
+    public static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? TimeZone(secondsFromGMT: offsetSeconds) ?? .gmt
 
     /// The Vietnamese calendar day of an instant.
     public static func day(of instant: Date) -> CivilDate {
-        let c = calendar.dateComponents([.year, .month, .day], from: instant)
-        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+        CivilDate(dayNumber: Self.floorDiv(Self.localSeconds(instant), 86_400))
     }
 
     /// The instant of a wall-clock time on a Vietnamese day.
     public static func instant(_ day: CivilDate, hour: Int = 0, minute: Int = 0) -> Date {
-        calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: hour, minute: minute))!
+        Date(timeIntervalSince1970: TimeInterval(day.dayNumber * 86_400 + hour * 3600 + minute * 60 - offsetSeconds))
     }
 
     /// "dd/mm/yyyy hh:mm" in Vietnam time, for display.
     public static func display(_ instant: Date) -> String {
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: instant)
+        let local = localSeconds(instant)
+        let day = CivilDate(dayNumber: floorDiv(local, 86_400))
+        let minutes = (local - floorDiv(local, 86_400) * 86_400) / 60
         func p(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(p(c.day!))/\(p(c.month!))/\(c.year!) \(p(c.hour!)):\(p(c.minute!))"
+        return "\(day.vietnamese) \(p(minutes / 60)):\(p(minutes % 60))"
+    }
+
+    /// Seconds since 1970-01-01 00:00 in Vietnamese wall-clock time, saturating for instants no calendar holds.
+    static func localSeconds(_ instant: Date) -> Int {
+        let seconds = instant.timeIntervalSince1970.rounded(.down) + TimeInterval(offsetSeconds)
+        guard seconds.isFinite else { return 0 }
+        return Int(max(min(seconds, 9e15), -9e15))
+    }
+
+    static func floorDiv(_ a: Int, _ b: Int) -> Int {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 }

@@ -7,9 +7,9 @@ import SQLKit
 struct AuditRoutes: Sendable {
     let services: AppServices
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("audit", use: page)
-        api.get("audit", use: apiSearch)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("audit", .can(.viewAudit), use: page)
+        api.get("audit", .can(.viewAudit), use: apiSearch)
     }
 
     struct Filter: Sendable {

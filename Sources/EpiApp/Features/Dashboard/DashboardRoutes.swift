@@ -8,14 +8,14 @@ struct DashboardRoutes: Sendable {
     let services: AppServices
     var database: Database { services.database }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("dashboard", use: page)
-        pages.get("dashboard/targets", use: targetsPage)
-        pages.post("dashboard/targets", use: createTargetPage)
-        pages.post("dashboard/targets/:id/remove", use: removeTargetPage)
-        api.get("dashboard", use: apiDashboard)
-        api.get("targets", use: apiTargets)
-        api.post("targets", use: apiCreateTarget)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("dashboard", .can(.viewDashboard), use: page)
+        pages.get("dashboard/targets", .can(.viewDashboard), use: targetsPage)
+        pages.post("dashboard/targets", .can(.manageTasks), use: createTargetPage)
+        pages.post("dashboard/targets/:id/remove", .can(.manageTasks), use: removeTargetPage)
+        api.get("dashboard", .can(.viewDashboard), use: apiDashboard)
+        api.get("targets", .can(.viewDashboard), use: apiTargets)
+        api.post("targets", .can(.manageTasks), use: apiCreateTarget)
     }
 
     private func data(_ request: Request, context: AuthedContext) async throws -> (DashboardData, UnitFocus) {

@@ -7,9 +7,9 @@ import SQLKit
 struct HomeRoutes: Sendable {
     let services: AppServices
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("", use: home)
-        api.get("me", use: me)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("", .signedIn, use: home)
+        api.get("me", .signedIn, use: me)
     }
 
     struct Figures: Encodable, Sendable {

@@ -6,11 +6,11 @@ import Hummingbird
 struct LoginRoutes: Sendable {
     let services: AppServices
 
-    func register(_ router: Router<AppRequestContext>) {
-        router.get("login", use: loginForm)
-        router.post("login", use: login)
-        router.post("logout", use: logout)
-        router.get("lang/:lang", use: switchLanguage)
+    func register(_ router: Routes<AppRequestContext>) {
+        router.get("login", .open, use: loginForm)
+        router.post("login", .open, use: login)
+        router.post("logout", .open, use: logout)
+        router.get("lang/:lang", .open, use: switchLanguage)
     }
 
     private func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {
@@ -79,9 +79,9 @@ struct LoginRoutes: Sendable {
 struct StaticRoutes: Sendable {
     let views: Views
 
-    func register(_ router: Router<AppRequestContext>) {
-        router.get("static/app.css") { _, _ in try Self.file("static/app.css", type: "text/css; charset=utf-8") }
-        router.get("api/openapi.json") { _, _ in try Self.file("openapi.json", type: "application/json") }
+    func register(_ router: Routes<AppRequestContext>) {
+        router.get("static/app.css", .open) { _, _ in try Self.file("static/app.css", type: "text/css; charset=utf-8") }
+        router.get("api/openapi.json", .open) { _, _ in try Self.file("openapi.json", type: "application/json") }
     }
 
     static func file(_ path: String, type: String) throws -> Response {

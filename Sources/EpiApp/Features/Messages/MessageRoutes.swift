@@ -9,14 +9,14 @@ struct MessageRoutes: Sendable {
     let services: AppServices
     var database: Database { services.database }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("messages", use: stream)
-        pages.post("messages", use: postPage)
-        pages.get("messages/:id", use: show)
-        pages.post("messages/:id/handled", use: handledPage)
-        api.get("messages", use: apiStream)
-        api.post("messages", use: apiPost)
-        api.post("messages/:id/handled", use: apiHandled)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("messages", .can(.postMessages), use: stream)
+        pages.post("messages", .can(.postMessages), use: postPage)
+        pages.get("messages/:id", .can(.postMessages), use: show)
+        pages.post("messages/:id/handled", .can(.postMessages), use: handledPage)
+        api.get("messages", .can(.postMessages), use: apiStream)
+        api.post("messages", .can(.postMessages), use: apiPost)
+        api.post("messages/:id/handled", .can(.postMessages), use: apiHandled)
     }
 
     struct PostInput: Sendable {

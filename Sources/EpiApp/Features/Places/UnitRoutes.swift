@@ -8,17 +8,17 @@ struct UnitRoutes: Sendable {
     let services: AppServices
     var directory: UnitDirectory { services.directory }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("units", use: root)
-        pages.get("units/:slug", use: show)
-        pages.post("units/:slug/groups", use: addGroupPage)
-        pages.post("units/:slug/population", use: setPopulationPage)
-        pages.post("units/populations", use: importPopulationsPage)
-        api.get("units", use: apiList)
-        api.get("units/:slug", use: apiShow)
-        api.post("units/:slug/groups", use: apiAddGroup)
-        api.put("units/:slug/population", use: apiSetPopulation)
-        api.post("units/populations", use: apiImportPopulations)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("units", .signedIn, use: root)
+        pages.get("units/:slug", .signedIn, use: show)
+        pages.post("units/:slug/groups", .can(.manageUnits), use: addGroupPage)
+        pages.post("units/:slug/population", .can(.setPopulation), use: setPopulationPage)
+        pages.post("units/populations", .can(.setPopulation), body: .upload, use: importPopulationsPage)
+        api.get("units", .signedIn, use: apiList)
+        api.get("units/:slug", .signedIn, use: apiShow)
+        api.post("units/:slug/groups", .can(.manageUnits), use: apiAddGroup)
+        api.put("units/:slug/population", .can(.setPopulation), use: apiSetPopulation)
+        api.post("units/populations", .can(.setPopulation), body: .upload, use: apiImportPopulations)
     }
 
     private func unit(_ context: AuthedContext) async throws -> UnitRecord {

@@ -9,22 +9,22 @@ struct PersonRoutes: Sendable {
     var database: Database { services.database }
     var people: PersonService { PersonService(database: services.database, directory: services.directory) }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("people", use: list)
-        pages.get("people/new", use: newForm)
-        pages.post("people", use: createPage)
-        pages.get("people/:id", use: show)
-        pages.get("people/:id/edit", use: editForm)
-        pages.post("people/:id", use: updatePage)
-        pages.get("people/:id/merge", use: mergeForm)
-        pages.post("people/:id/merge", use: mergePage)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("people", .can(.viewPeople), use: list)
+        pages.get("people/new", .can(.editPeople), use: newForm)
+        pages.post("people", .can(.editPeople), use: createPage)
+        pages.get("people/:id", .can(.viewPeople), use: show)
+        pages.get("people/:id/edit", .can(.editPeople), use: editForm)
+        pages.post("people/:id", .can(.editPeople), use: updatePage)
+        pages.get("people/:id/merge", .can(.mergePeople), use: mergeForm)
+        pages.post("people/:id/merge", .can(.mergePeople), use: mergePage)
 
-        api.get("people", use: apiList)
-        api.post("people", use: apiCreate)
-        api.get("people/:id", use: apiShow)
-        api.put("people/:id", use: apiUpdate)
-        api.post("people/:id/merge", use: apiMerge)
-        api.get("people/:id/history", use: apiHistory)
+        api.get("people", .can(.viewPeople), use: apiList)
+        api.post("people", .can(.editPeople), use: apiCreate)
+        api.get("people/:id", .can(.viewPeople), use: apiShow)
+        api.put("people/:id", .can(.editPeople), use: apiUpdate)
+        api.post("people/:id/merge", .can(.mergePeople), use: apiMerge)
+        api.get("people/:id/history", .can(.viewPeople), use: apiHistory)
     }
 
     private func scope(_ context: AuthedContext) async throws -> Scope {

@@ -7,12 +7,12 @@ import NIOCore
 struct ResidentRoutes: Sendable {
     let services: AppServices
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("residents/import", use: importForm)
-        pages.post("residents/import", use: importPage)
-        pages.get("residents/export.csv", use: export)
-        api.post("residents/import", use: apiImport)
-        api.get("residents/export.csv", use: export)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("residents/import", .can(.importResidents), use: importForm)
+        pages.post("residents/import", .can(.importResidents), body: .upload, use: importPage)
+        pages.get("residents/export.csv", .can(.exportResidents), use: export)
+        api.post("residents/import", .can(.importResidents), body: .upload, use: apiImport)
+        api.get("residents/export.csv", .can(.exportResidents), use: export)
     }
 
     private func people(_ context: AuthedContext) -> PersonService {

@@ -11,27 +11,27 @@ struct ReportRoutes: Sendable {
     var database: Database { services.database }
     var reports: ReportService { ReportService(services: services) }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("reports", use: index)
-        pages.get("reports/:code/completeness", use: completenessPage)
-        pages.post("reports/:code/reminders", use: remindPage)
-        pages.get("reports/:code/consolidation", use: consolidationPage)
-        pages.get("reports/:code/print", use: printPage)
-        pages.get("reports/:code/consolidation.csv", use: csvExport)
-        pages.get("reports/:code/consolidation.xlsx", use: xlsxExport)
-        pages.get("reports/:code/:period/:slug", use: show)
-        pages.get("reports/:code/:period/:slug/correct", use: correctForm)
-        pages.post("reports/:code/:period/:slug", use: submitPage)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("reports", .can(.viewReports), use: index)
+        pages.get("reports/:code/completeness", .can(.viewReports), use: completenessPage)
+        pages.post("reports/:code/reminders", .can(.remindUnits), use: remindPage)
+        pages.get("reports/:code/consolidation", .can(.viewReports), use: consolidationPage)
+        pages.get("reports/:code/print", .can(.viewReports), use: printPage)
+        pages.get("reports/:code/consolidation.csv", .can(.viewReports), use: csvExport)
+        pages.get("reports/:code/consolidation.xlsx", .can(.viewReports), use: xlsxExport)
+        pages.get("reports/:code/:period/:slug", .can(.viewReports), use: show)
+        pages.get("reports/:code/:period/:slug/correct", .can(.submitReports), use: correctForm)
+        pages.post("reports/:code/:period/:slug", .can(.submitReports), use: submitPage)
 
-        api.get("reports", use: apiIndex)
-        api.get("reports/:code/completeness", use: apiCompleteness)
-        api.get("reports/:code/history", use: apiHistory)
-        api.post("reports/:code/reminders", use: apiRemind)
-        api.get("reports/:code/consolidation", use: apiConsolidation)
-        api.get("reports/:code/consolidation.csv", use: csvExport)
-        api.get("reports/:code/consolidation.xlsx", use: xlsxExport)
-        api.get("reports/:code/:period/:slug", use: apiShow)
-        api.post("reports/:code/:period/:slug", use: apiSubmit)
+        api.get("reports", .can(.viewReports), use: apiIndex)
+        api.get("reports/:code/completeness", .can(.viewReports), use: apiCompleteness)
+        api.get("reports/:code/history", .can(.viewReports), use: apiHistory)
+        api.post("reports/:code/reminders", .can(.remindUnits), use: apiRemind)
+        api.get("reports/:code/consolidation", .can(.viewReports), use: apiConsolidation)
+        api.get("reports/:code/consolidation.csv", .can(.viewReports), use: csvExport)
+        api.get("reports/:code/consolidation.xlsx", .can(.viewReports), use: xlsxExport)
+        api.get("reports/:code/:period/:slug", .can(.viewReports), use: apiShow)
+        api.post("reports/:code/:period/:slug", .can(.submitReports), use: apiSubmit)
     }
 
     private var vi: (AuthedContext) -> Bool { { $0.language == .vi } }

@@ -9,15 +9,15 @@ struct TemplateRoutes: Sendable {
     let services: AppServices
     var database: Database { services.database }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("report-templates", use: list)
-        pages.get("report-templates/new", use: newForm)
-        pages.post("report-templates", use: createPage)
-        pages.get("report-templates/:code", use: editForm)
-        pages.post("report-templates/:code", use: updatePage)
-        api.get("report-templates", use: apiList)
-        api.post("report-templates", use: apiSave)
-        api.get("report-templates/:code", use: apiShow)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("report-templates", .can(.viewReports), use: list)
+        pages.get("report-templates/new", .can(.manageReportTemplates), use: newForm)
+        pages.post("report-templates", .can(.manageReportTemplates), use: createPage)
+        pages.get("report-templates/:code", .can(.manageReportTemplates), use: editForm)
+        pages.post("report-templates/:code", .can(.manageReportTemplates), use: updatePage)
+        api.get("report-templates", .can(.viewReports), use: apiList)
+        api.post("report-templates", .can(.manageReportTemplates), use: apiSave)
+        api.get("report-templates/:code", .can(.viewReports), use: apiShow)
     }
 
     struct TemplateInput: Sendable {

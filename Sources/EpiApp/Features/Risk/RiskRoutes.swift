@@ -9,25 +9,25 @@ struct RiskRoutes: Sendable {
     var database: Database { services.database }
     var risk: RiskService { RiskService(services: services) }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("risk", use: page)
-        pages.post("risk/compute", use: computePage)
-        pages.post("risk/indicators", use: indicatorPage)
-        pages.get("risk/history/:slug", use: historyPage)
-        pages.get("rules", use: rulesPage)
-        pages.post("rules/policies", use: policyPage)
-        pages.post("rules/quarantine", use: quarantineRulePage)
-        pages.post("rules/risk", use: riskRulePage)
-        pages.post("rules/recompute-levels", use: recomputePage)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("risk", .can(.viewRisk), use: page)
+        pages.post("risk/compute", .can(.assessRisk), use: computePage)
+        pages.post("risk/indicators", .can(.assessRisk), use: indicatorPage)
+        pages.get("risk/history/:slug", .can(.viewRisk), use: historyPage)
+        pages.get("rules", .can(.manageRules), use: rulesPage)
+        pages.post("rules/policies", .can(.manageRules), use: policyPage)
+        pages.post("rules/quarantine", .can(.manageRules), use: quarantineRulePage)
+        pages.post("rules/risk", .can(.manageRules), use: riskRulePage)
+        pages.post("rules/recompute-levels", .can(.manageRules), use: recomputePage)
 
-        api.get("risk", use: apiLevels)
-        api.post("risk/compute", use: apiCompute)
-        api.post("risk/indicators", use: apiIndicator)
-        api.get("risk/history/:slug", use: apiHistory)
-        api.get("rules", use: apiRules)
-        api.post("rules/policies", use: apiPolicy)
-        api.post("rules/quarantine", use: apiQuarantineRule)
-        api.post("rules/risk", use: apiRiskRule)
+        api.get("risk", .can(.viewRisk), use: apiLevels)
+        api.post("risk/compute", .can(.assessRisk), use: apiCompute)
+        api.post("risk/indicators", .can(.assessRisk), use: apiIndicator)
+        api.get("risk/history/:slug", .can(.viewRisk), use: apiHistory)
+        api.get("rules", .anyOf([.manageRules, .viewRisk]), use: apiRules)
+        api.post("rules/policies", .can(.manageRules), use: apiPolicy)
+        api.post("rules/quarantine", .can(.manageRules), use: apiQuarantineRule)
+        api.post("rules/risk", .can(.manageRules), use: apiRiskRule)
     }
 
     private func scope(_ context: AuthedContext) async throws -> Scope {

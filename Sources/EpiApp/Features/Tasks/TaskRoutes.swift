@@ -8,30 +8,30 @@ struct TaskRoutes: Sendable {
     let services: AppServices
     var database: Database { services.database }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("tasks", use: list)
-        pages.post("tasks", use: createPage)
-        pages.get("tasks/:id", use: show)
-        pages.post("tasks/:id/status", use: statusPage)
-        pages.get("rosters", use: roster)
-        pages.post("rosters/shifts", use: addShiftPage)
-        pages.post("rosters/shifts/:id/delete", use: deleteShiftPage)
-        pages.post("rosters/hotline", use: hotlinePage)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("tasks", .can(.viewDashboard), use: list)
+        pages.post("tasks", .can(.manageTasks), use: createPage)
+        pages.get("tasks/:id", .can(.viewDashboard), use: show)
+        pages.post("tasks/:id/status", .can(.viewDashboard), use: statusPage)
+        pages.get("rosters", .can(.viewDashboard), use: roster)
+        pages.post("rosters/shifts", .can(.manageRosters), use: addShiftPage)
+        pages.post("rosters/shifts/:id/delete", .can(.manageRosters), use: deleteShiftPage)
+        pages.post("rosters/hotline", .can(.manageRosters), use: hotlinePage)
 
-        api.get("tasks", use: apiList)
-        api.post("tasks", use: apiCreate)
-        api.get("tasks/:id", use: apiShow)
-        api.post("tasks/:id/status", use: apiStatus)
-        api.get("rosters", use: apiRoster)
-        api.post("rosters/shifts", use: apiAddShift)
-        api.put("rosters/hotline", use: apiHotline)
+        api.get("tasks", .can(.viewDashboard), use: apiList)
+        api.post("tasks", .can(.manageTasks), use: apiCreate)
+        api.get("tasks/:id", .can(.viewDashboard), use: apiShow)
+        api.post("tasks/:id/status", .can(.viewDashboard), use: apiStatus)
+        api.get("rosters", .can(.viewDashboard), use: apiRoster)
+        api.post("rosters/shifts", .can(.manageRosters), use: apiAddShift)
+        api.put("rosters/hotline", .can(.manageRosters), use: apiHotline)
     }
 
     /// The public directory, outside the signed-in group: anyone may find who to call.
-    static func registerPublic(_ router: Router<AppRequestContext>, services: AppServices) {
+    static func registerPublic(_ router: Routes<AppRequestContext>, services: AppServices) {
         let routes = TaskRoutes(services: services)
-        router.get("hotlines", use: routes.hotlines)
-        router.get("api/v1/public/hotlines", use: routes.apiHotlines)
+        router.get("hotlines", .open, use: routes.hotlines)
+        router.get("api/v1/public/hotlines", .open, use: routes.apiHotlines)
     }
 
     // MARK: tasks

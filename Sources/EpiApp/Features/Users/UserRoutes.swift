@@ -72,10 +72,10 @@ struct UserRoutes: Sendable {
     let services: AppServices
     var admin: UserAdmin { UserAdmin(services: services) }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("users", use: list)
-        pages.post("users", use: create)
-        api.get("users", use: apiList)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("users", .can(.manageUsers), use: list)
+        pages.post("users", .can(.manageUsers), use: create)
+        api.get("users", .can(.manageUsers), use: apiList)
     }
 
     @Sendable func list(_ request: Request, context: AuthedContext) async throws -> Response {

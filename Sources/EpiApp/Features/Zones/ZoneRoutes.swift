@@ -10,23 +10,23 @@ struct ZoneRoutes: Sendable {
     var database: Database { services.database }
     var zones: ZoneService { ZoneService(services: services) }
 
-    func register(pages: RouterGroup<AuthedContext>, api: RouterGroup<AuthedContext>) {
-        pages.get("zones", use: list)
-        pages.get("zones/new", use: newForm)
-        pages.post("zones", use: createPage)
-        pages.get("zones/:id", use: show)
-        pages.post("zones/:id/redraw", use: redrawPage)
-        pages.post("zones/:id/lift", use: liftPage)
-        pages.post("zones/:id/supplies", use: supplyPage)
-        pages.post("zones/:id/checkpoints", use: checkpointPage)
+    func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("zones", .anyOf([.viewCases, .manageZones]), use: list)
+        pages.get("zones/new", .can(.manageZones), use: newForm)
+        pages.post("zones", .can(.manageZones), use: createPage)
+        pages.get("zones/:id", .anyOf([.viewCases, .manageZones]), use: show)
+        pages.post("zones/:id/redraw", .can(.manageZones), use: redrawPage)
+        pages.post("zones/:id/lift", .can(.manageZones), use: liftPage)
+        pages.post("zones/:id/supplies", .can(.logSupplies), use: supplyPage)
+        pages.post("zones/:id/checkpoints", .can(.manageZones), use: checkpointPage)
 
-        api.get("zones", use: apiList)
-        api.post("zones", use: apiCreate)
-        api.get("zones/:id", use: apiShow)
-        api.post("zones/:id/redraw", use: apiRedraw)
-        api.post("zones/:id/lift", use: apiLift)
-        api.post("zones/:id/supplies", use: apiSupply)
-        api.post("zones/:id/checkpoints", use: apiCheckpoint)
+        api.get("zones", .anyOf([.viewCases, .manageZones]), use: apiList)
+        api.post("zones", .can(.manageZones), use: apiCreate)
+        api.get("zones/:id", .anyOf([.viewCases, .manageZones]), use: apiShow)
+        api.post("zones/:id/redraw", .can(.manageZones), use: apiRedraw)
+        api.post("zones/:id/lift", .can(.manageZones), use: apiLift)
+        api.post("zones/:id/supplies", .can(.logSupplies), use: apiSupply)
+        api.post("zones/:id/checkpoints", .can(.manageZones), use: apiCheckpoint)
     }
 
     private func scope(_ context: AuthedContext) async throws -> Scope {
