@@ -113,7 +113,7 @@ struct Seed: AsyncParsableCommand {
 }
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage user accounts.", subcommands: [Add.self, Token.self, List.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage user accounts.", subcommands: [Add.self, Token.self, Tokens.self, RevokeToken.self, Deactivate.self, Activate.self, List.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user bound to one unit (password from EPI_PASSWORD or prompted).")
@@ -140,10 +140,64 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Option var username: String
         @Option var name: String = "api"
+        @Option(help: "Days until the token expires (1–730).") var days: Int = AuthService.defaultTokenDays
 
         func run() async throws {
-            let token = try await withServices(db.settings()) { try await $0.auth.issueToken(username: username, name: name) }
+            let token = try await withServices(db.settings()) { try await $0.auth.issueToken(username: username, name: name, days: days) }
             print(token)
+        }
+    }
+
+    struct Tokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a user's API tokens (id, name, created, expires, revoked).")
+        @OptionGroup var db: DatabaseOptions
+        @Option var username: String
+
+        func run() async throws {
+            try await withServices(db.settings()) { services in
+                for t in try await services.auth.tokens(username: username) {
+                    print("\(t.id)\t\(t.name)\t\(t.createdAt)\t\(t.expiresAt ?? "-")\t\(t.revokedAt ?? "-")")
+                }
+            }
+        }
+    }
+
+    struct RevokeToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "revoke-token", abstract: "Revoke an API token by id; it stops working at once.")
+        @OptionGroup var db: DatabaseOptions
+        @Option var id: String
+
+        func run() async throws {
+            try await withServices(db.settings()) { try await $0.auth.revokeToken(id: id, by: nil) }
+            print("Đã thu hồi / revoked \(id)")
+        }
+    }
+
+    struct Deactivate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deactivate an account: its sessions end and its tokens stop working.")
+        @OptionGroup var db: DatabaseOptions
+        @Option var username: String
+
+        func run() async throws {
+            try await withServices(db.settings()) { services in
+                let admin = UserAdmin(services: services)
+                try await admin.setActive(userID: try await admin.id(of: username), active: false, actor: nil)
+            }
+            print("Đã vô hiệu hóa / deactivated \(username)")
+        }
+    }
+
+    struct Activate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reactivate a deactivated account.")
+        @OptionGroup var db: DatabaseOptions
+        @Option var username: String
+
+        func run() async throws {
+            try await withServices(db.settings()) { services in
+                let admin = UserAdmin(services: services)
+                try await admin.setActive(userID: try await admin.id(of: username), active: true, actor: nil)
+            }
+            print("Đã kích hoạt lại / reactivated \(username)")
         }
     }
 

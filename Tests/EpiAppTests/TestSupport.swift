@@ -77,7 +77,7 @@ struct TestApp: Sendable {
         ("supervisor.mk", .supervisor, "01/007/00295"),
     ]
 
-    static func run(_ dialect: Dialect, _ body: @escaping @Sendable (TestApp, any TestClientProtocol) async throws -> Void) async throws {
+    static func run(_ dialect: Dialect, mode: TestingSetup = .router, _ body: @escaping @Sendable (TestApp, any TestClientProtocol) async throws -> Void) async throws {
         let database = try await TestDatabase.make(dialect)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -96,7 +96,7 @@ struct TestApp: Sendable {
             }
             let app = Application(router: buildRouter(services))
             let testApp = TestApp(services: services)
-            try await app.test(.router) { client in
+            try await app.test(mode) { client in
                 try await body(testApp, client)
             }
         } catch {

@@ -3,6 +3,7 @@ import EpiCore
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt
+import NIOConcurrencyHelpers
 import NIOPosix
 import SQLKit
 
@@ -42,11 +43,30 @@ enum Passwords {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
-    /// Minimum policy for new passwords; messages in both languages.
-    static func validate(_ password: String) throws {
+    /// Policy for new passwords: at least 8 characters, not the username, not a commonly used password.
+    static func validate(_ password: String, username: String = "") throws {
         guard password.count >= 8 else {
             throw AppError.invalid("Mật khẩu phải có ít nhất 8 ký tự.", "The password must be at least 8 characters.", details: ["password": "min8"])
         }
+        let folded = password.lowercased()
+        guard folded != username.lowercased() else {
+            throw AppError.invalid("Mật khẩu không được trùng tên đăng nhập.", "The password must not equal the username.", details: ["password": "equals_username"])
+        }
+        guard !CommonPasswords.contains(folded) else {
+            throw AppError.invalid("Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác.", "This password is too common and easily guessed. Choose another.",
+                                   details: ["password": "common"])
+        }
+    }
+
+    /// A hash of nothing at the configured cost, verified when a username does not exist so that an
+    /// unknown user costs the same bcrypt as a wrong password and timing does not reveal accounts.
+    private static let dummyHashes = NIOLockedValueBox<[UInt8: String]>([:])
+
+    static func dummyHash(cost: UInt8) async throws -> String {
+        if let hash = dummyHashes.withLockedValue({ $0[cost] }) { return hash }
+        let hash = try await hash(Tokens.random(), cost: cost)
+        dummyHashes.withLockedValue { $0[cost] = hash }
+        return hash
     }
 }
 
@@ -54,8 +74,8 @@ enum Passwords {
 public struct AuthService: Sendable {
     let database: Database
     let settings: Settings
-    /// Verified against when the username does not exist, so both paths cost one bcrypt.
-    private static let dummyHash = Bcrypt.hash("not-a-real-password", cost: 4)
+    /// How long an API token lives unless the operator says otherwise.
+    public static let defaultTokenDays = 90
 
     public enum LoginResult: Sendable {
         case success(sessionToken: String, user: CurrentUser)
@@ -66,15 +86,16 @@ public struct AuthService: Sendable {
     func login(username: String, password: String) async throws -> LoginResult {
         let name = username.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let found = try await database.read { db -> (UserRow, Credentials)? in
-            guard let sqlRow = try await db.raw("SELECT id, username, display_name, role, unit_path, active, password_hash, failed_logins, locked_until FROM users WHERE username = \(bind: name)").first() else {
+            guard name.count <= 100, let sqlRow = try await db.raw("SELECT id, username, display_name, role, unit_path, active, password_hash, failed_logins, locked_until FROM users WHERE username = \(bind: name)").first() else {
                 return nil
             }
             return (try sqlRow.decode(model: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase), try sqlRow.decode(model: Credentials.self, keyDecodingStrategy: .convertFromSnakeCase))
         }
         guard let (row, credentials) = found, row.active else {
-            _ = try await Passwords.verify(password, hash: Self.dummyHash)
+            _ = try await Passwords.verify(password, hash: try await Passwords.dummyHash(cost: settings.bcryptCost))
+            let shown = String(name.prefix(60))
             try await database.transaction { db in
-                try await Audit.record(db, actor: nil, actorName: name.isEmpty ? "?" : name, action: "login_failed", entityType: "user", entityId: nil, unitPath: nil, summary: "Đăng nhập thất bại: tài khoản không tồn tại hoặc bị khóa")
+                try await Audit.record(db, actor: nil, actorName: shown.isEmpty ? "?" : shown, action: "login_failed", entityType: "user", entityId: nil, unitPath: nil, summary: "Đăng nhập thất bại: tài khoản không tồn tại hoặc bị khóa")
             }
             return .invalid
         }
@@ -82,15 +103,29 @@ public struct AuthService: Sendable {
         if let lockedUntil = credentials.lockedUntil.flatMap(Timestamp.date), lockedUntil > now {
             return .locked(until: lockedUntil)
         }
+        // Count the attempt before checking the password, in one atomic statement: parallel guesses each
+        // take a number, and those past the threshold are refused without a password being evaluated.
+        let attempt = try await database.transaction { db -> Int? in
+            try await db.raw("""
+                UPDATE users SET failed_logins = failed_logins + 1
+                WHERE id = \(bind: row.id) AND (locked_until IS NULL OR locked_until <= \(bind: Timestamp.string(now))) RETURNING failed_logins
+                """).first()?.decode(column: "failed_logins", as: Int.self)
+        }
+        guard let attempt else { return .locked(until: now.addingTimeInterval(TimeInterval(settings.lockoutMinutes * 60))) }
+        let lockUntil = now.addingTimeInterval(TimeInterval(settings.lockoutMinutes * 60))
+        if attempt > settings.lockoutThreshold {
+            try await lock(row, until: lockUntil, failures: attempt)
+            return .locked(until: lockUntil)
+        }
         guard try await Passwords.verify(password, hash: credentials.passwordHash) else {
-            let failures = credentials.failedLogins + 1
-            let lock = failures >= settings.lockoutThreshold ? now.addingTimeInterval(TimeInterval(settings.lockoutMinutes * 60)) : nil
-            try await database.transaction { db in
-                try await db.raw("UPDATE users SET failed_logins = \(bind: lock == nil ? failures : 0), locked_until = \(bind: lock.map(Timestamp.string)) WHERE id = \(bind: row.id)").run()
-                try await Audit.record(db, actor: nil, actorName: row.username, action: lock == nil ? "login_failed" : "locked", entityType: "user", entityId: row.id, unitPath: try? UnitPath(row.unitPath),
-                                       summary: lock == nil ? "Sai mật khẩu (lần \(failures))" : "Khóa tài khoản \(settings.lockoutMinutes) phút sau \(failures) lần sai mật khẩu")
+            if attempt >= settings.lockoutThreshold {
+                try await lock(row, until: lockUntil, failures: attempt)
+                return .locked(until: lockUntil)
             }
-            if let lock { return .locked(until: lock) }
+            try await database.transaction { db in
+                try await Audit.record(db, actor: nil, actorName: row.username, action: "login_failed", entityType: "user", entityId: row.id, unitPath: try? UnitPath(row.unitPath),
+                                       summary: "Sai mật khẩu (lần \(attempt))")
+            }
             return .invalid
         }
         let user = try row.currentUser()
@@ -105,6 +140,19 @@ public struct AuthService: Sendable {
             try await Audit.record(db, actor: user, action: "login", entityType: "user", entityId: user.id, unitPath: user.unitPath, summary: "Đăng nhập")
         }
         return .success(sessionToken: token, user: user)
+    }
+
+    /// Locks an account (once: later parallel attempts find it locked already) and audits it.
+    private func lock(_ row: UserRow, until: Date, failures: Int) async throws {
+        try await database.transaction { db in
+            let changed = try await db.raw("""
+                UPDATE users SET failed_logins = 0, locked_until = \(bind: Timestamp.string(until))
+                WHERE id = \(bind: row.id) AND (locked_until IS NULL OR locked_until <= \(bind: Timestamp.now())) RETURNING id
+                """).all()
+            guard !changed.isEmpty else { return }
+            try await Audit.record(db, actor: nil, actorName: row.username, action: "locked", entityType: "user", entityId: row.id, unitPath: try? UnitPath(row.unitPath),
+                                   summary: "Khóa tài khoản \(settings.lockoutMinutes) phút sau \(failures) lần đăng nhập sai")
+        }
     }
 
     func logout(sessionID: String, user: CurrentUser) async throws {
@@ -134,28 +182,55 @@ public struct AuthService: Sendable {
             try await db.raw("""
                 SELECT u.id, u.username, u.display_name, u.role, u.unit_path, u.active
                 FROM api_tokens t JOIN users u ON u.id = t.user_id
-                WHERE t.token_hash = \(bind: Tokens.digest(token)) AND t.revoked_at IS NULL
+                WHERE t.token_hash = \(bind: Tokens.digest(token)) AND t.revoked_at IS NULL AND t.expires_at > \(bind: Timestamp.now())
                 """).first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
         guard let row, row.active else { return nil }
         return try row.currentUser()
     }
 
-    /// Issues a new API token for a user; only its digest is stored, so it is shown once.
-    public func issueToken(username: String, name: String) async throws -> String {
+    /// Issues a new API token for a user, valid for `days`; only its digest is stored, so it is shown once.
+    public func issueToken(username: String, name: String, days: Int = AuthService.defaultTokenDays) async throws -> String {
+        guard (1...730).contains(days) else { throw AppError.invalid("Thời hạn token từ 1 đến 730 ngày.", "A token lives 1 to 730 days.") }
         let token = "epi_" + Tokens.random()
+        let expires = Timestamp.string(Date().addingTimeInterval(TimeInterval(days * 86_400)))
         try await database.transaction { db in
             guard let user = try await db.raw("SELECT id, username, display_name, role, unit_path, active FROM users WHERE username = \(bind: username.lowercased())")
                 .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase) else {
                 throw AppError.invalid("Không có người dùng \(username).", "No user \(username).")
             }
             try await db.raw("""
-                INSERT INTO api_tokens (id, user_id, name, token_hash, created_at)
-                VALUES (\(bind: Identifier.make()), \(bind: user.id), \(bind: name), \(bind: Tokens.digest(token)), \(bind: Timestamp.now()))
+                INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at)
+                VALUES (\(bind: Identifier.make()), \(bind: user.id), \(bind: name), \(bind: Tokens.digest(token)), \(bind: Timestamp.now()), \(bind: expires))
                 """).run()
-            try await Audit.record(db, actor: nil, actorName: "cli", action: "create", entityType: "api_token", entityId: user.id, unitPath: try? UnitPath(user.unitPath), summary: "Cấp token API \"\(name)\" cho \(user.username)")
+            try await Audit.record(db, actor: nil, actorName: "cli", action: "create", entityType: "api_token", entityId: user.id, unitPath: try? UnitPath(user.unitPath),
+                                   summary: "Cấp token API \"\(name)\" cho \(user.username), hết hạn \(DisplayTime.format(expires))")
         }
         return token
+    }
+
+    public struct TokenInfo: Codable, Sendable {
+        public let id: String, username: String, name: String, createdAt: String, expiresAt: String?, revokedAt: String?
+    }
+
+    /// A user's tokens (never the secret), newest first.
+    public func tokens(username: String) async throws -> [TokenInfo] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT t.id, u.username, t.name, t.created_at, t.expires_at, t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+                WHERE u.username = \(bind: username.lowercased()) ORDER BY t.created_at DESC
+                """).all(decoding: TokenInfo.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    /// Revokes one token by id; it stops working at once.
+    public func revokeToken(id: String, by actor: CurrentUser?) async throws {
+        try await database.transaction { db in
+            let rows = try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: Timestamp.now()) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING user_id").all()
+            guard let row = rows.first else { throw AppError.notFound }
+            try await Audit.record(db, actor: actor, actorName: "cli", action: "revoke", entityType: "api_token", entityId: id, unitPath: nil,
+                                   summary: "Thu hồi token API của người dùng \(try row.decode(column: "user_id", as: String.self))")
+        }
     }
 
     static func role(_ raw: String) throws -> Role {

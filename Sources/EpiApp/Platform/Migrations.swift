@@ -27,6 +27,7 @@ public enum MigrationRunner {
         ReportMigrations.createReports,                // report templates, submissions, latest versions, figures, reminders
         ReportMigrations.createStreamsTasksRosters,    // message streams, tasks, duty rosters, hotlines, targets
         ReportMigrations.seedTemplates,                // the daily ward report and the weekly district report
+        SecurityMigrations.hardening,                  // token expiry, request fingerprints, import status, append-only audit
     ]
 
     /// Applies pending migrations and returns the names applied now.

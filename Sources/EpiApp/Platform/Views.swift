@@ -87,6 +87,25 @@ public struct Views: Sendable {
     static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
     }
+
+    /// A redirect to a path the request named (`next`, `back`), or to `fallback` when that path could
+    /// lead off this site.
+    static func redirect(local raw: String?, fallback: String) -> Response {
+        redirect(LocalPath.checked(raw) ?? fallback)
+    }
+}
+
+/// Paths on this site only: what a form or query names as where to go next must not become an open
+/// redirect ("//evil.example", "/\evil.example", "https://…", control characters).
+enum LocalPath {
+    static func checked(_ raw: String?) -> String? {
+        guard let raw, raw.count <= 2000, raw.hasPrefix("/") else { return nil }
+        let scalars = raw.unicodeScalars
+        guard !scalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0 == "\\" }) else { return nil }
+        guard !raw.hasPrefix("//"), !raw.hasPrefix("/%2f"), !raw.hasPrefix("/%2F"), !raw.hasPrefix("/%5c"), !raw.hasPrefix("/%5C") else { return nil }
+        guard let url = URL(string: raw), url.scheme == nil, url.host == nil else { return nil }
+        return raw
+    }
 }
 
 /// The menu a role sees: only what its permissions allow.
@@ -145,13 +164,14 @@ enum ResourceFiles {
 }
 
 /// Prepares view data for Mustache, where any present value opens a `{{#section}}`: nil values and
-/// empty strings are dropped, so `{{#error}}…{{/error}}` means "there is an error" as a reader expects.
+/// empty strings become `Absent`, so `{{#error}}…{{/error}}` means "there is an error" as a reader
+/// expects. A key with no value is kept (as `Absent`) rather than dropped, because Mustache looks a
+/// missing key up in the enclosing context: a contact row without a phone would otherwise show the
+/// case's own phone. Keys a row never had (`t`, `csrf`) still come from the page, as intended.
 enum TemplateData {
     static func clean(_ data: [String: Any]) -> [String: Any] {
         var out: [String: Any] = [:]
-        for (key, value) in data {
-            if let cleaned = clean(value) { out[key] = cleaned }
-        }
+        for (key, value) in data { out[key] = clean(value) ?? Absent() }
         return out
     }
 
@@ -168,6 +188,13 @@ enum TemplateData {
         default: return value
         }
     }
+}
+
+/// A value that is there but empty: renders as nothing, counts as false in a section, and stops
+/// Mustache from looking the key up in an enclosing context.
+struct Absent: MustacheCustomRenderable, Sendable {
+    var renderText: String { "" }
+    var isNull: Bool { true }
 }
 
 private protocol OptionalProbe {

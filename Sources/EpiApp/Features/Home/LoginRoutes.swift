@@ -25,7 +25,7 @@ struct LoginRoutes: Sendable {
     private func render(request: Request, context: AppRequestContext, error: String?, username: String, status: HTTPResponse.Status = .ok) -> Response {
         // Double-submit token: the login form predates any session, so its CSRF token lives in its own cookie.
         let token = request.cookies[SessionCookie.loginCSRF]?.value ?? Tokens.random()
-        let next = request.uri.queryParameters.get("next") ?? ""
+        let next = LocalPath.checked(request.uri.queryParameters.get("next")) ?? ""
         var response = services.views.publicPage("login", title: context.language == .vi ? "Đăng nhập" : "Sign in", language: context.language, data: [
             "csrf": token, "error": error as Any, "username": username, "next": next,
         ], status: status)
@@ -42,8 +42,7 @@ struct LoginRoutes: Sendable {
         let username = form.value("username") ?? ""
         switch try await services.auth.login(username: username, password: form["password"] ?? "") {
         case .success(let token, _):
-            let next = form.value("next").flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
-            var response = Views.redirect(next)
+            var response = Views.redirect(local: form.value("next"), fallback: "/")
             response.setCookie(cookie(SessionCookie.name, token, maxAge: services.settings.sessionHours * 3600))
             return response
         case .invalid:
@@ -68,8 +67,8 @@ struct LoginRoutes: Sendable {
     @Sendable func switchLanguage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let lang = Language(rawValue: context.parameters.get("lang") ?? "") ?? .vi
         // Only same-site paths, so the switch cannot be used as an open redirect.
-        let back = request.headers[.referer].flatMap { URL(string: $0)?.path }.flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
-        var response = Views.redirect(back)
+        let back = request.headers[.referer].flatMap { URL(string: $0)?.path }
+        var response = Views.redirect(local: back, fallback: "/")
         response.setCookie(Cookie(name: "lang", value: lang.rawValue, maxAge: 365 * 86400, path: "/", secure: services.settings.secureCookies, httpOnly: false, sameSite: .lax))
         return response
     }

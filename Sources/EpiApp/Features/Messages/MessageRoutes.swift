@@ -147,7 +147,7 @@ struct MessageRoutes: Sendable {
 
     @Sendable func postPage(_ request: Request, context: AuthedContext) async throws -> Response {
         let form = context.form ?? FormData()
-        let back = form.value("back").flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/messages"
+        let back = LocalPath.checked(form.value("back")) ?? "/messages"
         do {
             _ = try await post(Self.input(form), user: context.user, key: Idempotency.key(request, context))
         } catch let error as AppError where error.status == .unprocessableContent {

@@ -473,7 +473,7 @@ struct QuarantineRoutes: Sendable {
     @Sendable func transferActionPage(_ request: Request, context: AuthedContext) async throws -> Response {
         _ = try await scope(context)
         _ = try await transferAction(id: try context.parameters.require("id"), action: try context.parameters.require("action"), vehicle: context.form?.value("vehicle"), context: context)
-        return Views.redirect(context.form?.value("back") ?? "/transfers")
+        return Views.redirect(local: context.form?.value("back"), fallback: "/transfers")
     }
 
     // MARK: API

@@ -37,10 +37,18 @@ struct RiskRoutes: Sendable {
 
     /// The week asked for, else the latest assessed week in scope, else this week.
     private func week(_ request: Request, scope: Scope) async throws -> String {
-        if let w = request.query("week"), CivilDate(isoWeekKey: w) != nil { return w }
+        if let w = request.query("week") {
+            guard CivilDate(isoWeekKey: w) != nil else { throw Self.invalidWeek(w) }
+            return w
+        }
         let latest = try await database.read { try await $0.raw("SELECT MAX(week) AS w FROM risk_assessments WHERE \(scope.wholeWard.condition())").first() }
         if let w = try latest?.decodeNil(column: "w") == false ? latest?.decode(column: "w", as: String.self) : nil { return w }
         return VietnamTime.day(of: Date()).isoWeekKey
+    }
+
+    static func invalidWeek(_ raw: String) -> AppError {
+        AppError.invalid("Tuần '\(raw.prefix(40))' không hợp lệ (dạng 2021-W37, năm 1900–2100).", "Week '\(raw.prefix(40))' is invalid (form 2021-W37, years 1900–2100).",
+                         details: ["week": "invalid"])
     }
 
     @Sendable func page(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -54,7 +62,7 @@ struct RiskRoutes: Sendable {
         let rows = try await database.read { try await RiskService.assessments($0, week: week, scope: scope) }
         let byPath = Dictionary(uniqueKeysWithValues: rows.map { ($0.unitPath, $0) })
         let sets = try await database.read { try await RiskService.ruleSets($0) }
-        let monday = CivilDate(isoWeekKey: week)!
+        guard let monday = CivilDate(isoWeekKey: week) else { throw Self.invalidWeek(week) }
         let inForce = sets.first { $0.effectiveFrom <= monday.adding(days: 6) }
         func view(_ unit: UnitRecord) async -> [String: Any] {
             let a = byPath[unit.path]

@@ -34,7 +34,7 @@ public struct UserAdmin: Sendable {
             guard creator.can(.manageUsers), creator.role.canAssign.contains(role) else { throw AppError.forbidden }
             guard creator.covers(unitPath) else { throw AppError.forbidden }
         }
-        try Passwords.validate(password)
+        try Passwords.validate(password, username: username)
         let hash = try await Passwords.hash(password, cost: settings.bcryptCost)
         let id = Identifier.make()
         let now = Timestamp.now()
@@ -50,6 +50,36 @@ public struct UserAdmin: Sendable {
                                    summary: "Tạo tài khoản \(username) (\(role.labelVI))", changes: [FieldChange("role", old: nil, new: role.rawValue), FieldChange("unit_path", old: nil, new: unitPath.string)])
         }
         return id
+    }
+
+    /// Deactivates or reactivates an account. A deactivated user's sessions end at once and their API
+    /// tokens stop working; their records and audit history stay. `actor` nil means the command line.
+    public func setActive(userID: String, active: Bool, actor: CurrentUser?) async throws {
+        try await database.transaction { db in
+            guard let target = try await db.raw("SELECT id, username, display_name, role, unit_path, active FROM users WHERE id = \(bind: userID)")
+                .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
+            if let actor {
+                guard actor.can(.manageUsers), let path = try? UnitPath(target.unitPath), actor.covers(path) else { throw AppError.notFound }
+                guard let role = Role(rawValue: target.role), actor.role.canAssign.contains(role) else { throw AppError.forbidden }
+                guard actor.id != target.id else {
+                    throw AppError.invalid("Không thể tự khóa tài khoản của mình.", "You cannot deactivate your own account.")
+                }
+            }
+            guard target.active != active else { return }
+            try await db.raw("UPDATE users SET active = \(bind: active), updated_at = \(bind: Timestamp.now()), version = version + 1 WHERE id = \(bind: target.id)").run()
+            if !active { try await db.raw("DELETE FROM sessions WHERE user_id = \(bind: target.id)").run() }
+            try await Audit.record(db, actor: actor, actorName: "cli", action: active ? "activate" : "deactivate", entityType: "user", entityId: target.id,
+                                   unitPath: try? UnitPath(target.unitPath), summary: (active ? "Mở lại tài khoản " : "Khóa tài khoản ") + target.username,
+                                   changes: [FieldChange("active", old: String(target.active), new: String(active))])
+        }
+    }
+
+    /// The id of a user by username, for the command line.
+    public func id(of username: String) async throws -> String {
+        guard let row = try await database.read({ try await $0.raw("SELECT id FROM users WHERE username = \(bind: username.lowercased())").first() }) else {
+            throw AppError.invalid("Không có người dùng \(username).", "No user \(username).")
+        }
+        return try row.decode(column: "id", as: String.self)
     }
 
     public struct Listed: Codable, Sendable {
@@ -75,7 +105,9 @@ struct UserRoutes: Sendable {
     func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
         pages.get("users", .can(.manageUsers), use: list)
         pages.post("users", .can(.manageUsers), use: create)
+        pages.post("users/:id/active", .can(.manageUsers), use: setActivePage)
         api.get("users", .can(.manageUsers), use: apiList)
+        api.post("users/:id/active", .can(.manageUsers), use: apiSetActive)
     }
 
     @Sendable func list(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -88,7 +120,9 @@ struct UserRoutes: Sendable {
         let users = try await admin.list(scope: context.user.unitPath)
         var rows: [[String: Any]] = []
         for u in users {
-            rows.append(["username": u.username, "displayName": u.displayName,
+            let assignable = Role(rawValue: u.role).map { context.user.role.canAssign.contains($0) } ?? false
+            rows.append(["id": u.id, "username": u.username, "displayName": u.displayName, "active": u.active,
+                         "canToggle": assignable && u.id != context.user.id,
                          "role": Role(rawValue: u.role).map { lang == .vi ? $0.labelVI : $0.labelEN } ?? u.role,
                          "unit": await services.directory.cached(u.unitPath)?.name ?? u.unitPath, "locked": u.lockedUntil.flatMap(Timestamp.date).map { $0 > Date() } ?? false])
         }
@@ -111,6 +145,18 @@ struct UserRoutes: Sendable {
         } catch let error as AppError where error.status != .internalServerError {
             return try await render(context: context, error: error, values: values)
         }
+    }
+
+    @Sendable func setActivePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await admin.setActive(userID: try context.parameters.require("id"), active: context.form?.value("active") == "1", actor: context.user)
+        return Views.redirect("/users")
+    }
+
+    @Sendable func apiSetActive(_ request: Request, context: AuthedContext) async throws -> Response {
+        struct In: Decodable { let active: Bool }
+        let body = try await PersonRoutes.decode(In.self, request, context: context)
+        try await admin.setActive(userID: try context.parameters.require("id"), active: body.active, actor: context.user)
+        return try JSON.response(["data": ["id": try context.parameters.require("id"), "active": String(body.active)]])
     }
 
     @Sendable func apiList(_ request: Request, context: AuthedContext) async throws -> Response {
