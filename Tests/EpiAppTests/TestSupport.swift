@@ -226,7 +226,7 @@ extension TestApp {
                       correction: String? = nil, key: String? = nil, at now: Date = Date()) async throws -> String {
         try await ReportService(services: services).submit(code: code, periodKey: period, unitPath: unit,
                                                            input: .init(values: values, reasons: reasons, correctionReason: correction),
-                                                           user: try await user(username), key: key, now: now)
+                                                           user: try await user(username), key: key.map { IdempotencyKey($0) }, now: now)
     }
 
     func audit(_ entityType: String) async throws -> [AuditEntry] {

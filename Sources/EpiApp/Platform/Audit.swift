@@ -55,6 +55,24 @@ public enum Audit {
             """).run()
     }
 
+    /// Records that `user` saw these people's records (a search, a list, a chain, a form filled from
+    /// a record) in one statement per 500, in its own transaction: who looked at whom is itself sensitive.
+    public static func viewed(_ database: Database, user: CurrentUser, people: [(id: String, unitPath: String)], action: String = "view", summary: String) async throws {
+        var seen = Set<String>()
+        let unique = people.filter { seen.insert($0.id).inserted }
+        guard !unique.isEmpty else { return }
+        try await database.transaction { db in
+            let at = Timestamp.now()
+            for start in stride(from: 0, to: unique.count, by: 500) {
+                var insert = db.insert(into: "audit_log").columns("id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes")
+                for p in unique[start..<min(start + 500, unique.count)] {
+                    insert = insert.values([Identifier.make(), at, user.id, user.username, action, "person", p.id, p.unitPath, summary, nil as String?] as [any Encodable & Sendable])
+                }
+                try await insert.run()
+            }
+        }
+    }
+
     /// The history of one record, newest first.
     public static func history(_ db: any SQLDatabase, entityType: String, entityId: String, limit: Int = 200) async throws -> [AuditEntry] {
         try await db.raw("""

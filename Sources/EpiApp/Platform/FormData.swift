@@ -23,13 +23,14 @@ public struct FormData: Sendable {
 
     static func parse(contentType: String, body: ByteBuffer) throws -> FormData {
         let bytes = Array(body.readableBytesView)
+        var form = FormData()
         if contentType.hasPrefix("application/x-www-form-urlencoded") {
-            return FormData(fields: parseURLEncoded(String(decoding: bytes, as: UTF8.self)))
+            form = FormData(fields: parseURLEncoded(String(decoding: bytes, as: UTF8.self)))
+        } else if contentType.hasPrefix("multipart/form-data"), let boundary = boundary(of: contentType) {
+            form = try parseMultipart(bytes, boundary: boundary)
         }
-        if contentType.hasPrefix("multipart/form-data"), let boundary = boundary(of: contentType) {
-            return try parseMultipart(bytes, boundary: boundary)
-        }
-        return FormData()
+        for (name, value) in form.fields { try TextLimits.check(value, field: name) }
+        return form
     }
 
     static func parseURLEncoded(_ string: String) -> [String: String] {

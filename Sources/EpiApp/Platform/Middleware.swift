@@ -15,6 +15,14 @@ struct AuthMiddleware: RouterMiddleware {
         var request = request
         var context = context
         context.language = Language.from(request)
+        // A URL that no page of ours produces: too long, or carrying NUL that the database cannot store.
+        let uri = request.uri.string
+        if uri.utf8.count > 8192 {
+            throw AppError(.uriTooLong, code: "uri_too_long", vi: "Địa chỉ yêu cầu quá dài.", en: "The request URL is too long.")
+        }
+        if uri.range(of: "%00") != nil || uri.utf8.contains(0) {
+            throw AppError.invalid("Địa chỉ yêu cầu chứa ký tự không hợp lệ (NUL).", "The request URL contains an invalid character (NUL).")
+        }
         // Refuse an oversized body by its declared length before authenticating or reading any of it.
         let routeLimit = catalog.rule(method: request.method, path: request.uri.path)?.body.bytes ?? BodyLimits.standard
         let declared = request.headers[.contentLength].flatMap { Int($0) }
@@ -37,10 +45,16 @@ struct AuthMiddleware: RouterMiddleware {
             let contentType = request.headers[.contentType] ?? ""
             if contentType.hasPrefix("application/x-www-form-urlencoded") || contentType.hasPrefix("multipart/form-data") {
                 let body = try await request.collectBody(upTo: context.bodyLimit)
-                context.form = try FormData.parse(contentType: contentType, body: body)
+                let form = try FormData.parse(contentType: contentType, body: body)
+                context.form = form
+                if form.value("_key") != nil { context.requestFingerprint = Idempotency.fingerprint(form: form) }
+            } else if context.user != nil, HTTPField.Name.idempotencyKey.flatMap({ request.headers[$0] }) != nil {
+                // A repeat-safe API write: remember what was asked, so the same key with another body is caught.
+                let body = try await request.collectBody(upTo: context.bodyLimit)
+                context.requestFingerprint = Idempotency.fingerprint(body: body)
             }
             if case .session(_, let expected) = context.credential {
-                let provided = request.headers[HTTPField.Name("X-CSRF-Token")!] ?? context.form?["_csrf"]
+                let provided = HTTPField.Name.csrfToken.flatMap({ request.headers[$0] }) ?? context.form?["_csrf"]
                 guard let provided, Tokens.constantTimeEquals(provided, expected) else {
                     throw AppError.csrf
                 }
@@ -48,6 +62,12 @@ struct AuthMiddleware: RouterMiddleware {
         }
         return try await next(request, context)
     }
+}
+
+extension HTTPField.Name {
+    /// Header names this product reads; optional because the initializer is, though these are valid tokens.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")
 }
 
 enum SessionCookie {
@@ -70,6 +90,7 @@ struct ErrorMiddleware: RouterMiddleware {
             let appError: AppError
             switch error {
             case let e as AppError: appError = e
+            case let e as any InputProblem: appError = .invalid(e.messageVI, e.messageEN)
             case let e as HTTPError where e.status == .notFound: appError = .notFound
             case let e as HTTPError where e.status == .contentTooLarge: appError = .tooLarge
             case let e as HTTPError:
@@ -110,7 +131,7 @@ enum SecurityHeaders {
     static func apply(_ response: inout Response) {
         response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        if let name = HTTPField.Name("X-Frame-Options") { response.headers[name] = "DENY" }
+        if let name = HTTPField.Name("Referrer-Policy") { response.headers[name] = "same-origin" }
     }
 }

@@ -35,6 +35,8 @@ public struct AppRequestContext: RequestContext {
 
     /// The largest body this request may send, set from its route and caller before anything is read.
     public var bodyLimit = BodyLimits.anonymous
+    /// SHA-256 of a repeat-safe request's content (see `IdempotencyKey`).
+    public var requestFingerprint: String?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
@@ -51,6 +53,7 @@ public struct AuthedContext: ChildRequestContext {
     public let language: Language
     public let form: FormData?
     public let bodyLimit: Int
+    public let requestFingerprint: String?
 
     public init(context: AppRequestContext) throws {
         guard let user = context.user, let credential = context.credential else {
@@ -62,6 +65,7 @@ public struct AuthedContext: ChildRequestContext {
         self.language = context.language
         self.form = context.form
         self.bodyLimit = context.bodyLimit
+        self.requestFingerprint = context.requestFingerprint
     }
 
     public var maxUploadSize: Int { bodyLimit }

@@ -22,11 +22,29 @@ public struct Scope: Sendable, Equatable {
     /// rather than collecting a whole district and sorting it.
     var filterWithoutIndex = false
 
+    /// Private: a scope comes only from a user (`of`), a unit that user covers (`focus`), or `nothing`,
+    /// so no query can be handed an ad-hoc "everything".
+    private init(kind: Kind, root: UnitPath, filterWithoutIndex: Bool = false) {
+        self.kind = kind
+        self.root = root
+        self.filterWithoutIndex = filterWithoutIndex
+    }
+
     /// True when the scope is the deployment's only root: nothing needs filtering.
     public var coversEverything: Bool { kind == .everything }
 
     public static func of(_ user: CurrentUser, directory: UnitDirectory) async throws -> Scope {
-        let path = user.unitPath
+        try await narrowest(user.unitPath, directory: directory)
+    }
+
+    /// The scope of one unit inside the user's jurisdiction (a drill-down, a report's unit): 404 when
+    /// the user does not cover it.
+    public static func focus(_ path: UnitPath, for user: CurrentUser, directory: UnitDirectory) async throws -> Scope {
+        guard user.covers(path) else { throw AppError.notFound }
+        return try await narrowest(path, directory: directory)
+    }
+
+    private static func narrowest(_ path: UnitPath, directory: UnitDirectory) async throws -> Scope {
         guard let unit = try await directory.unit(path.string) else {
             return Scope(kind: .subtree(path), root: path)
         }

@@ -74,6 +74,7 @@ enum Strings {
         "column": ("Cột", "Column"),
         "problem": ("Lỗi", "Problem"),
         "previous_import": ("Tệp này đã được nhập lúc", "This file was already imported at"),
+        "previous_import_interrupted": ("Lần nhập trước của tệp này bị dừng giữa chừng; lần này đã hoàn tất phần còn lại. Lần trước bắt đầu lúc", "An earlier import of this file stopped midway; this run completed the rest. The earlier one started at"),
         "users_title": ("Tài khoản trong địa bàn", "Accounts in your jurisdiction"),
         "display_name": ("Họ tên", "Name"),
         "role": ("Vai trò", "Role"),
@@ -104,6 +105,9 @@ enum Strings {
         "population_import": ("Nhập dân số từ tệp CSV", "Import populations from CSV"),
         "population_import_help": ("Cột: ma (mã quận/huyện hoặc phường/xã), dan_so. Dòng lỗi được báo kèm số dòng; dòng hợp lệ được cập nhật.", "Columns: ma (district or ward code), dan_so. Bad rows are reported with their line; good rows are applied."),
         "population_updated": ("Số đơn vị được cập nhật dân số", "Units whose population was updated"),
+        "population_unchanged": ("Không đổi (giữ nguyên, không ghi)", "Unchanged (nothing written)"),
+        "population_repeated": ("Dòng lặp lại đơn vị (lấy dòng sau cùng)", "Lines repeating a unit (the last one wins)"),
+        "hidden_duplicates": ("Có người cùng họ tên và ngày sinh ở phường/xã khác trong quận/huyện (không hiển thị chi tiết). Nếu là cùng một người, Ban Chỉ huy quận/huyện có thể gộp hồ sơ", "Someone with the same name and birth date lives in another ward of the district (details not shown). If it is the same person, the district command can merge the records"),
         "fields_changed": ("Trường thay đổi", "Fields changed"),
     ]
 

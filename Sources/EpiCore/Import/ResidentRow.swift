@@ -90,7 +90,16 @@ public struct ResidentRow: Sendable, Equatable {
             .failure(ResidentRowProblem(line: record.line, column: c.labelVI, messageVI: "Dòng \(record.line), cột \(c.labelVI): \(vi)",
                                         messageEN: "Line \(record.line), column \(c.rawValue): \(en)"))
         }
+        if record.fields.contains(where: { $0.utf8.contains(0) }) {
+            return .failure(ResidentRowProblem(line: record.line, column: nil, messageVI: "Dòng \(record.line): có ký tự không hợp lệ (NUL).",
+                                               messageEN: "Line \(record.line): contains an invalid character (NUL)."))
+        }
         guard let rawName = value(.fullName) else { return problem(.fullName, "thiếu họ tên.", "full name is missing.") }
+        guard rawName.count <= 150 else { return problem(.fullName, "họ tên dài quá 150 ký tự.", "full name is longer than 150 characters.") }
+        if let address = value(.address), address.count > 500 { return problem(.address, "địa chỉ dài quá 500 ký tự.", "address is longer than 500 characters.") }
+        for c in [ResidentColumn.householdCode, .groupCode, .wardCode] {
+            if let v = value(c), v.count > 50 { return problem(c, "giá trị dài quá 50 ký tự.", "value is longer than 50 characters.") }
+        }
         var sex: Sex?
         if let raw = value(.sex) {
             guard let s = Sex.parse(raw) else { return problem(.sex, "giới tính không hợp lệ '\(raw)'.", "invalid sex '\(raw)'.") }
@@ -107,7 +116,7 @@ public struct ResidentRow: Sendable, Equatable {
         var citizen: CitizenID?
         if let raw = value(.citizenID) {
             do { citizen = try CitizenID(parsing: raw) } catch { return problem(.citizenID, error.messageVI, error.messageEN) }
-            for m in citizen!.mismatches(sex: sex, birthYear: birth?.year) { warnings.append("Dòng \(record.line): \(m.messageVI)") }
+            for m in citizen?.mismatches(sex: sex, birthYear: birth?.year) ?? [] { warnings.append("Dòng \(record.line): \(m.messageVI)") }
         }
         var old: CitizenID?
         if let raw = value(.oldID) {

@@ -54,7 +54,7 @@ struct JurisdictionTests {
             #expect(ids == [own.id])
 
             // Nothing changed, and the unseen records have no view in their history.
-            let after = try await app.services.database.read { try await PersonQueries.find($0, id: stranger.id, scope: Scope(kind: .everything, root: try UnitPath("01"))) }
+            let after = try await app.services.database.read { try await PersonQueries.find($0, id: stranger.id, scope: try await app.scope(for: "city")) }
             #expect(after?.fullName == "Nguyễn Văn Nam")
             #expect(try await app.auditRows(entityId: stranger.id, action: "view").isEmpty)
             #expect(try await app.auditRows(entityId: other.id).isEmpty)

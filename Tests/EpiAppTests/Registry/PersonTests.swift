@@ -158,7 +158,7 @@ struct PersonTests {
             #expect(form.text.contains(dup.id))
             let merged = try await user.post(client, "/people/\(keep.id)/merge", form: ["duplicate_id": dup.id])
             #expect(merged.status == .seeOther)
-            let scope = Scope(kind: .everything, root: try UnitPath("01"))
+            let scope = try await app.scope(for: "city")
             let survivor = try await app.services.database.read { try await PersonQueries.find($0, id: keep.id, scope: scope) }.unwrapped()
             let gone = try await app.services.database.read { try await PersonQueries.find($0, id: dup.id, scope: scope) }.unwrapped()
             #expect(survivor.citizenId == "001190067890")

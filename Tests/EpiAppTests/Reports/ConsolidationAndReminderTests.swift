@@ -29,7 +29,7 @@ struct ConsolidationAndReminderTests {
             let after = try await hbt.get(client, "/reports/ward_daily/completeness?period=\(period)&unit=01.007")
             #expect(after.text.contains("data-unit=\"01.007.00295\""))
             let reminders = try await app.services.database.read { db in
-                try await ReportStore.reminderCounts(db, code: "ward_daily", period: period, scope: Scope(kind: .everything, root: try UnitPath("01")))
+                try await ReportStore.reminderCounts(db, code: "ward_daily", period: period, scope: try await app.scope(for: "city"))
             }
             #expect(reminders == [Self.mk: 1])
             #expect(try await app.audit("report_reminder").count == 1)

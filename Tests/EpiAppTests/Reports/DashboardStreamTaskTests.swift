@@ -107,7 +107,7 @@ struct DashboardStreamTaskTests {
             // The same form again is one post.
             _ = try await minhKhai.post(client, "/messages", form: ["body": "Đề nghị Bạch Mai phối hợp truy vết F1 tại chợ", "mention.01.007.00286": "1", "urgent": "1",
                                                                     "_key": BrowserSession.formKey(form.text)])
-            let stored = try await app.services.database.read { try await MessageStore.stream($0, scope: Scope(kind: .everything, root: try UnitPath("01"))) }
+            let stored = try await app.services.database.read { try await MessageStore.stream($0, scope: try await app.scope(for: "city")) }
             #expect(stored.count == 1)
             let id = try stored.first.unwrapped().id
 

@@ -109,7 +109,7 @@ struct ReportSubmissionTests {
             // 00:30 on 16/9 in Vietnam is still 15/9 in UTC: the report for the 15th is late all the same.
             try await app.submitReport("minhkhai", period: "2021-09-14", unit: Self.mk, values: TestApp.wardDailyValues(), at: Self.utc("2021-09-14T17:30:00Z"))
             let rows = try await app.services.database.read { db in
-                try await ReportStore.statuses(db, code: "ward_daily", from: "2021-09-14", to: "2021-09-15", scope: Scope(kind: .everything, root: try UnitPath("01")))
+                try await ReportStore.statuses(db, code: "ward_daily", from: "2021-09-14", to: "2021-09-15", scope: try await app.scope(for: "city"))
             }
             let byKey = Dictionary(uniqueKeysWithValues: rows.map { ("\($0.unitPath)@\($0.periodKey)", $0.onTime) })
             #expect(byKey["\(Self.mk)@2021-09-15"] == true)

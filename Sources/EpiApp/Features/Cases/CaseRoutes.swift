@@ -58,6 +58,7 @@ struct CaseRoutes: Sendable {
         let scope = try await scope(context)
         let outcome = request.query("outcome").flatMap(CaseOutcome.init(rawValue:)) ?? (request.query("outcome") == "all" ? nil : .active)
         let page = try await database.read { try await CaseQueries.list($0, scope: scope, outcome: outcome, after: request.query("after")) }
+        try await Audit.viewed(database, user: context.user, people: page.rows.map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách F0")
         let l = context.language
         var rows: [[String: Any]] = []
         for r in page.rows {
@@ -86,7 +87,8 @@ struct CaseRoutes: Sendable {
         var person: PersonRecord?
         if let id = request.query("person") {
             person = try await database.read { try await PersonQueries.find($0, id: id, scope: scope) }
-            if person == nil { throw AppError.notFound }
+            guard let person else { throw AppError.notFound }
+            try await Audit.viewed(database, user: context.user, people: [(person.id, person.unitPath)], summary: "Mở hồ sơ vào phiếu ghi nhận F0")
         }
         return try await intakeForm(context: context, scope: scope, values: values, person: person, error: nil)
     }
@@ -181,12 +183,15 @@ struct CaseRoutes: Sendable {
         let scope = try await scope(context)
         let record = try await caseOr404(context, scope: scope)
         let l = context.language
-        let (person, exposures, task, episodes, cluster, history, facilities, clusters) = try await database.transaction { db in
-            let person = try await PersonQueries.find(db, id: record.personId, scope: Scope(kind: .everything, root: context.user.unitPath))
+        let (reachable, moved, exposures, task, episodes, cluster, history, facilities, clusters) = try await database.transaction { db in
+            // The case is the ward's; its person may have moved out of the ward since. Then the ward still sees
+            // the name it recorded, never their current address, phone, ID or birth date.
+            let inScope = try await PersonQueries.find(db, id: record.personId, scope: scope)
+            let moved = inScope == nil ? try await PersonQueries.find(db, grant: .ownCase(personID: record.personId)) : nil
             // Opening a case shows a person's record: audited like any view of a person.
             try await Audit.record(db, actor: context.user, action: "view", entityType: "person", entityId: record.personId, unitPath: try? UnitPath(record.unitPath),
                                    summary: "Xem hồ sơ qua F0 \(record.caseNumber)")
-            return (person, try await CaseQueries.exposures(db, caseID: record.id), try await CaseQueries.task(db, caseID: record.id),
+            return (inScope, moved, try await CaseQueries.exposures(db, caseID: record.id), try await CaseQueries.task(db, caseID: record.id),
                     try await QuarantineService.episodes(db, personID: record.personId),
                     try await record.clusterId.asyncMap { id in try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: id)").first(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase) } ?? nil,
                     try await Audit.history(db, entityType: "case", entityId: record.id, limit: 50),
@@ -207,9 +212,11 @@ struct CaseRoutes: Sendable {
         }
         let now = Date()
         let canEdit = context.user.can(.editCases)
-        let homeCare = request.query("hc") == nil ? nil : try Self.homeCare(record, person: person, request: request).map { context.t($0.vi, $0.en) }
+        let homeCare = request.query("hc") == nil ? nil : try Self.homeCare(record, person: reachable ?? moved, request: request).map { context.t($0.vi, $0.en) }
+        let person = reachable
         let data: [String: Any] = [
-            "id": record.id, "caseId": record.id, "number": record.caseNumber, "personId": record.personId, "name": person?.fullName ?? "",
+            "id": record.id, "caseId": record.id, "number": record.caseNumber, "personId": record.personId,
+            "name": person?.fullName ?? moved?.fullName ?? "", "movedAway": moved != nil, "personVisible": person != nil,
             "birth": CaseView.date(person?.birthDate), "cid": person?.citizenId ?? person?.oldId ?? "", "phone": person?.phone.flatMap { try? PhoneNumber(parsing: $0).national } ?? "",
             "address": person?.address ?? "", "unitLabel": await services.directory.label(record.unitPath),
             "confirmed": CaseView.date(record.confirmedOn), "sampled": CaseView.date(record.sampledOn), "testType": CaseView.testType(record.testType, l),
@@ -299,8 +306,9 @@ struct CaseRoutes: Sendable {
     }
 
     /// People around `seeds` with their levels; names outside the viewer's scope are masked and not linked.
+    /// Viewing a chain shows every named person in it, so each visible one gets a view row in the audit.
     func chain(around seeds: Set<String>, scope: Scope, context: AuthedContext, hops: Int = 3) async throws -> ChainGraph {
-        try await database.read { db in
+        let (graph, shown) = try await database.read { db -> (ChainGraph, [(id: String, unitPath: String)]) in
             let (people, edges) = try await CaseQueries.neighbourhood(db, of: seeds, hops: hops)
             var persons: [String: PersonRecord] = [:]
             var levels: [String: Int] = [:]
@@ -317,17 +325,21 @@ struct CaseRoutes: Sendable {
                 }
             }
             let canPeople = context.user.can(.viewPeople)
+            var shown: [(id: String, unitPath: String)] = []
             let nodes: [ChainGraph.Node] = people.sorted().compactMap { id in
                 guard let p = persons[id] else { return nil }
                 let visible = scope.contains(unitPath: p.unitPath, groupCode: p.groupCode)
+                if visible { shown.append((p.id, p.unitPath)) }
                 let link: String? = !visible ? nil : caseOf[id].map { "/cases/\($0.0)" } ?? (canPeople ? "/people/\(id)" : nil)
                 let short = p.fullName.split(separator: " ").suffix(2).joined(separator: " ")
                 return ChainGraph.Node(id: id, level: levels[id], label: visible ? short : CaseView.masked(p.fullName),
                                        sublabel: caseOf[id]?.1 ?? (visible ? "" : context.t("ngoài địa bàn", "outside jurisdiction")), link: link)
             }
             let graphEdges = edges.map { ChainGraph.Edge(a: $0.sourceId, b: $0.contactId, label: "\(CaseView.date($0.day)) · \(CaseView.setting($0.setting, context.language))") }
-            return ChainGraph(nodes: nodes, edges: graphEdges)
+            return (ChainGraph(nodes: nodes, edges: graphEdges), shown)
         }
+        try await Audit.viewed(database, user: context.user, people: shown, summary: "Xem chuỗi lây nhiễm")
+        return graph
     }
 
     @Sendable func contactsPage(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -335,6 +347,7 @@ struct CaseRoutes: Sendable {
         let level = request.query("level").flatMap(Int.init) ?? 1
         let unplaced = request.query("unplaced") == "1"
         let page = try await database.read { try await CaseQueries.contacts($0, scope: scope, level: level, unplacedOnly: unplaced, after: request.query("after")) }
+        try await Audit.viewed(database, user: context.user, people: page.rows.map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách tiếp xúc")
         var rows: [[String: Any]] = []
         for r in page.rows {
             rows.append(["personId": r.personId, "name": r.fullName, "birth": CaseView.date(r.birthDate), "phone": r.phone.flatMap { try? PhoneNumber(parsing: $0).national } ?? "",
@@ -398,10 +411,11 @@ struct CaseRoutes: Sendable {
         var notes: String?
     }
 
-    func createCluster(_ input: ClusterInput, context: AuthedContext, key: String?) async throws -> ClusterRecord {
+    func createCluster(_ input: ClusterInput, context: AuthedContext, key: IdempotencyKey?) async throws -> ClusterRecord {
         try context.require(.editCases)
         let name = (input.name ?? "").trimmed
         guard !name.isEmpty else { throw AppError.invalid("Tên ổ dịch là bắt buộc.", "A cluster name is required.", details: ["name": "required"]) }
+        guard name.count <= TextLimits.title else { throw AppError.invalid("Tên ổ dịch quá dài.", "The cluster name is too long.", details: ["name": "too_long"]) }
         guard let ward = try await PersonService(database: database, directory: services.directory).resolveUnit(input.unit, user: context.user) else {
             throw AppError.invalid("Chọn phường/xã trong địa bàn của bạn.", "Choose a ward in your jurisdiction.", details: ["unit": "required"])
         }
@@ -437,13 +451,17 @@ struct CaseRoutes: Sendable {
         let id = try context.parameters.require("id")
         guard let cluster = try await database.read({ try await $0.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: id) AND \(scope.wholeWard.condition())")
             .first(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase) }) else { throw AppError.notFound }
-        let page = try await database.read { try await CaseQueries.list($0, scope: Scope(kind: .everything, root: context.user.unitPath), outcome: nil, clusterID: cluster.id, after: nil, limit: 200) }
+        // A cluster may reach other wards: the ward lists its own cases and counts the others.
+        let (page, total) = try await database.read { db in
+            (try await CaseQueries.list(db, scope: scope, outcome: nil, clusterID: cluster.id, after: nil, limit: 200),
+             try await db.raw("SELECT COUNT(*) AS n FROM cases WHERE cluster_id = \(bind: cluster.id)").first()?.decode(column: "n", as: Int.self) ?? 0)
+        }
         let graph = try await chain(around: Set(page.rows.map(\.personId)), scope: scope, context: context, hops: 1)
         return services.views.page("cases/cluster", title: cluster.name, context: context, data: [
             "name": cluster.name, "place": cluster.place, "started": CaseView.date(cluster.startedOn), "unitLabel": await services.directory.label(cluster.unitPath),
-            "cases": page.rows.map { ["id": $0.id, "number": $0.caseNumber, "name": scope.contains(unitPath: $0.unitPath, groupCode: nil) ? $0.fullName : CaseView.masked($0.fullName),
+            "cases": page.rows.map { ["id": $0.id, "number": $0.caseNumber, "name": $0.fullName,
                                       "confirmed": CaseView.date($0.confirmedOn), "outcome": CaseView.outcome($0.outcome, context.language)] },
-            "caseCount": page.rows.count, "svg": graph.render(title: cluster.name),
+            "caseCount": total, "outsideCount": max(0, total - page.rows.count), "hasOutside": total > page.rows.count, "svg": graph.render(title: cluster.name),
         ], active: "cases")
     }
 
@@ -454,6 +472,7 @@ struct CaseRoutes: Sendable {
         let outcome = request.query("outcome").flatMap(CaseOutcome.init(rawValue:))
         let limit = request.query("limit").flatMap(Int.init) ?? 50
         let page = try await database.read { try await CaseQueries.list($0, scope: scope, outcome: outcome, after: request.query("after"), limit: limit) }
+        try await Audit.viewed(database, user: context.user, people: page.rows.map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách F0")
         struct Body: Encodable { let data: [CaseListRow]; let nextCursor: String? }
         return try JSON.response(Body(data: page.rows, nextCursor: page.nextCursor))
     }
@@ -530,6 +549,7 @@ struct CaseRoutes: Sendable {
             try await CaseQueries.contacts($0, scope: scope, level: request.query("level").flatMap(Int.init), unplacedOnly: request.query("unplaced") == "1",
                                            after: request.query("after"), limit: request.query("limit").flatMap(Int.init) ?? 50)
         }
+        try await Audit.viewed(database, user: context.user, people: page.rows.map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách tiếp xúc")
         struct Body: Encodable { let data: [ContactListRow]; let nextCursor: String? }
         return try JSON.response(Body(data: page.rows, nextCursor: page.nextCursor))
     }
@@ -563,10 +583,11 @@ struct CaseRoutes: Sendable {
         let scope = try await scope(context)
         try context.require(.viewPeople)
         let id = try context.parameters.require("id")
-        let (cases, level, episodes) = try await database.read { db -> ([CaseRecord], ContactLevelRecord?, [EpisodeRecord]) in
-            guard try await PersonQueries.find(db, id: id, scope: scope) != nil else { throw AppError.notFound }
-            return (try await CaseQueries.cases(ofPerson: id, db), try await CaseQueries.level(db, personID: id), try await QuarantineService.episodes(db, personID: id))
+        let (person, cases, level, episodes) = try await database.read { db -> (PersonRecord, [CaseRecord], ContactLevelRecord?, [EpisodeRecord]) in
+            guard let person = try await PersonQueries.find(db, id: id, scope: scope) else { throw AppError.notFound }
+            return (person, try await CaseQueries.cases(ofPerson: id, db), try await CaseQueries.level(db, personID: id), try await QuarantineService.episodes(db, personID: id))
         }
+        try await Audit.viewed(database, user: context.user, people: [(person.id, person.unitPath)], summary: "Xem tình trạng dịch tễ")
         struct Body: Encodable { let cases: [CaseRecord]; let level: ContactLevelRecord?; let episodes: [EpisodeRecord] }
         return try JSON.response(Body(cases: cases, level: level, episodes: episodes))
     }
@@ -587,7 +608,8 @@ struct CaseRoutes: Sendable {
     @Sendable func apiHomeCare(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         let record = try await caseOr404(context, scope: scope)
-        let person = try await database.read { try await PersonQueries.find($0, id: record.personId, scope: Scope(kind: .everything, root: context.user.unitPath)) }
+        // Only the age is used, from the person's birth date, even if they have moved away since.
+        let person = try await database.read { try await PersonQueries.find($0, grant: .ownCase(personID: record.personId)) }
         let failures = try Self.homeCare(record, person: person, request: request)
         struct Failure: Encodable { let code: String; let message: String }
         struct Body: Encodable { let eligible: Bool; let failures: [Failure] }

@@ -94,7 +94,7 @@ struct CaseService: Sendable {
     }
 
     /// Records an F0 (new or registered person), its contacts and a tracing task, in one transaction.
-    func record(_ input: CaseInput, user: CurrentUser, scope: Scope, key: String?, language: Language) async throws -> Recorded {
+    func record(_ input: CaseInput, user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language) async throws -> Recorded {
         guard user.can(.editCases) else { throw AppError.forbidden }
         var errors: [String: String] = [:]
         let today = VietnamTime.day(of: Date())
@@ -271,7 +271,7 @@ struct CaseService: Sendable {
     }
 
     /// Adds contacts to an existing case (the tracing page and `POST /api/v1/cases/:id/contacts`).
-    func addContacts(caseID: String, _ contacts: [ContactInput], user: CurrentUser, scope: Scope, key: String?, language: Language) async throws -> Int {
+    func addContacts(caseID: String, _ contacts: [ContactInput], user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language) async throws -> Int {
         guard user.can(.editCases) else { throw AppError.forbidden }
         guard let record = try await database.read({ try await CaseQueries.find($0, id: caseID, scope: scope) }) else { throw AppError.notFound }
         var errors: [String: String] = [:]

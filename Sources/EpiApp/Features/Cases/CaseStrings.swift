@@ -35,6 +35,8 @@ enum CaseStrings {
         "c_closed": ("đã đóng", "closed"),
         "c_cluster": ("Ổ dịch", "Cluster"),
         "c_clusters": ("Ổ dịch", "Clusters"),
+        "c_cluster_outside": ("Số ca F0 của ổ dịch thuộc địa bàn khác (không hiển thị)", "Cases of this cluster in other jurisdictions (not shown)"),
+        "c_moved_away": ("Người này đã chuyển khỏi địa bàn; thông tin liên hệ do địa bàn mới quản lý.", "This person has moved out of your jurisdiction; their contact details are kept by their new unit."),
         "c_confirmation": ("Xác định ca bệnh", "Confirmation"),
         "c_confirmed_on": ("Ngày khẳng định", "Confirmed on"),
         "c_contacts": ("Người tiếp xúc", "Contacts"),

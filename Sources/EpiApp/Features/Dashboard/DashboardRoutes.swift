@@ -120,7 +120,7 @@ struct DashboardRoutes: Sendable {
         return out
     }
 
-    func create(_ input: TargetInput, user: CurrentUser, key: String?) async throws -> Target {
+    func create(_ input: TargetInput, user: CurrentUser, key: IdempotencyKey?) async throws -> Target {
         guard user.can(.manageTasks) else { throw AppError.forbidden }
         let path = try input.unit.flatMap { $0.isEmpty ? nil : try UnitPath(slug: $0.replacingOccurrences(of: "/", with: ".")) } ?? user.unitPath
         guard user.covers(path), let unit = try await services.directory.unit(path.string), !unit.isGroup else { throw AppError.notFound }

@@ -27,7 +27,7 @@ struct MessageRoutes: Sendable {
     }
 
     /// Posts into the user's own unit stream (or group, for a community team), once per idempotency key.
-    func post(_ input: PostInput, user: CurrentUser, key: String?) async throws -> StreamMessage {
+    func post(_ input: PostInput, user: CurrentUser, key: IdempotencyKey?) async throws -> StreamMessage {
         guard user.can(.postMessages) else { throw AppError.forbidden }
         let text = input.body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw AppError.invalid("Nội dung không được để trống.", "The message is empty.", details: ["body": "required"]) }
@@ -133,7 +133,7 @@ struct MessageRoutes: Sendable {
         var names: [String] = []
         for p in m.mentions { names.append(await services.directory.cached(p)?.name ?? p) }
         row["mentionNames"] = names.joined(separator: ", ")
-        if let sid = m.submissionId, let s = try await database.read({ try await ReportStore.submission($0, id: sid, scope: Scope(kind: .everything, root: context.user.unitPath)) }) {
+        if let sid = m.submissionId, let s = try await database.read({ try await ReportStore.submission($0, id: sid, scope: scope) }) {
             row["reportHref"] = "/reports/\(s.templateCode)/\(s.periodKey)/\(ReportView.slug(s.unitPath))"
         }
         return services.views.page("messages/show", title: context.t("Trao đổi", "Message"), context: context, data: ["m": row], active: "messages")

@@ -69,7 +69,7 @@ struct UnitRoutes: Sendable {
         let name = VietnameseText.normalizeName(rawName ?? "")
         var errors: [String: String] = [:]
         if (try? path.appending(code)) == nil || code.isEmpty { errors["code"] = "invalid" }
-        if name.isEmpty { errors["name"] = "required" }
+        if name.isEmpty { errors["name"] = "required" } else if name.count > TextLimits.name { errors["name"] = "too_long" }
         guard errors.isEmpty else {
             throw AppError.invalid("Mã tổ (chữ, số, tối đa 20 ký tự) và tên tổ là bắt buộc.", "A group code (letters and digits, up to 20) and a name are required.", details: errors)
         }
@@ -111,6 +111,10 @@ struct UnitRoutes: Sendable {
 
     struct PopulationReport: Encodable, Sendable {
         var updated = 0
+        /// Units whose population already had the value in the file: nothing written, nothing audited.
+        var unchanged = 0
+        /// Lines naming a unit a later line names again (the last line wins).
+        var repeated = 0
         var errors: [ImportReport.RowError] = []
     }
 
@@ -128,9 +132,11 @@ struct UnitRoutes: Sendable {
         var byCode: [String: UnitRecord] = [:]
         for unit in await directory.all() where !unit.isGroup { byCode[unit.code] = unit }
         var report = PopulationReport()
-        var changes: [(UnitRecord, Int)] = []
+        var latest: [String: (unit: UnitRecord, population: Int)] = [:]
         while let record = try reader.next() {
-            func fail(_ vi: String, _ en: String) { report.errors.append(.init(line: record.line, column: nil, message: language == .vi ? vi : en)) }
+            func fail(_ vi: String, _ en: String) {
+                if report.errors.count < 5000 { report.errors.append(.init(line: record.line, column: nil, message: language == .vi ? vi : en)) }
+            }
             let code = codeIndex < record.fields.count ? record.fields[codeIndex].trimmingCharacters(in: .whitespaces) : ""
             let raw = popIndex < record.fields.count ? record.fields[popIndex].replacingOccurrences(of: ".", with: "").replacingOccurrences(of: ",", with: "").trimmingCharacters(in: .whitespaces) : ""
             guard let unit = byCode[code], let path = try? UnitPath(unit.path), user.covers(path) else {
@@ -139,18 +145,24 @@ struct UnitRoutes: Sendable {
             guard let population = Int(raw), population >= 0, population < 100_000_000 else {
                 fail("Dòng \(record.line): dân số '\(raw)' không hợp lệ.", "Line \(record.line): invalid population '\(raw)'."); continue
             }
-            changes.append((unit, population))
+            if latest.updateValue((unit, population), forKey: unit.code) != nil { report.repeated += 1 }
         }
-        let apply = changes
-        try await services.database.transaction { db in
-            for (unit, population) in apply where unit.population != population {
-                try await db.raw("UPDATE units SET population = \(bind: population), updated_at = \(bind: Timestamp.now()), version = version + 1 WHERE id = \(bind: unit.id)").run()
-                try await Audit.record(db, actor: user, action: "update", entityType: "unit", entityId: unit.id, unitPath: try? UnitPath(unit.path), summary: "Nhập dân số \(unit.name)",
-                                       changes: [FieldChange("population", old: unit.population.map(String.init), new: String(population))])
+        // Only real changes are written and audited, a few dozen per transaction, so a huge file of
+        // repeated lines neither floods the audit nor holds the writer from everyone else.
+        let changes = latest.values.filter { $0.unit.population != $0.population }.sorted { $0.unit.path < $1.unit.path }
+        report.unchanged = latest.count - changes.count
+        for start in stride(from: 0, to: changes.count, by: 50) {
+            let chunk = Array(changes[start..<min(start + 50, changes.count)])
+            try await services.database.transaction { db in
+                for (unit, population) in chunk {
+                    try await db.raw("UPDATE units SET population = \(bind: population), updated_at = \(bind: Timestamp.now()), version = version + 1 WHERE id = \(bind: unit.id)").run()
+                    try await Audit.record(db, actor: user, action: "update", entityType: "unit", entityId: unit.id, unitPath: try? UnitPath(unit.path), summary: "Nhập dân số \(unit.name)",
+                                           changes: [FieldChange("population", old: unit.population.map(String.init), new: String(population))])
+                }
             }
+            report.updated += chunk.count
         }
-        report.updated = apply.filter { $0.0.population != $0.1 }.count
-        try await directory.reload()
+        if !changes.isEmpty { try await directory.reload() }
         return report
     }
 
@@ -158,13 +170,13 @@ struct UnitRoutes: Sendable {
         guard let file = context.form?.files["file"] else { throw AppError.invalid("Chọn tệp CSV dân số.", "Choose a population CSV.") }
         let report = try await importPopulations(file.bytes, user: context.user, language: context.language)
         return services.views.page("units/population-report", title: context.t("Nhập dân số", "Population import"), context: context, data: [
-            "updated": report.updated, "errors": report.errors.map { ["line": $0.line, "message": $0.message] }, "hasErrors": !report.errors.isEmpty,
+            "updated": report.updated, "unchanged": report.unchanged, "repeated": report.repeated, "errors": report.errors.map { ["line": $0.line, "message": $0.message] }, "hasErrors": !report.errors.isEmpty,
         ], active: "units")
     }
 
     @Sendable func apiImportPopulations(_ request: Request, context: AuthedContext) async throws -> Response {
         var request = request
-        let body = try await request.collectBody(upTo: 16 << 20)
+        let body = try await request.collectBody(upTo: context.bodyLimit)
         return try JSON.response(["data": try await importPopulations(Array(body.readableBytesView), user: context.user, language: context.language)])
     }
 

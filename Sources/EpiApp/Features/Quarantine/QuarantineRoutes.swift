@@ -43,6 +43,12 @@ struct QuarantineRoutes: Sendable {
         return try await Scope.of(context.user, directory: services.directory)
     }
 
+    /// The people a list may show by their ward: the user's scope for ward and case staff, nobody for
+    /// facility staff, who see people only through the facilities they run.
+    private func wardListing(_ context: AuthedContext, _ scope: Scope) -> Scope {
+        context.user.can(.viewCases) || context.user.can(.manageQuarantine) ? scope : Scope.nothing(root: scope.root)
+    }
+
     /// Facilities the user runs (facility staff see people through their facility, not their ward).
     private func ownFacilities(_ context: AuthedContext, _ db: any SQLDatabase) async throws -> [FacilityRecord] {
         guard context.user.can(.manageFacilities) else { return [] }
@@ -73,12 +79,12 @@ struct QuarantineRoutes: Sendable {
 
     @Sendable func list(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
-        let readsWard = context.user.can(.viewCases) || context.user.can(.manageQuarantine)
         let (rows, facilities, gauges) = try await database.read { db in
             let own = try await ownFacilities(context, db)
-            return (try await active(db, scope: readsWard ? scope : Scope.nothing(root: scope.root), facilityIDs: own.map(\.id), after: request.query("after")),
+            return (try await active(db, scope: wardListing(context, scope), facilityIDs: own.map(\.id), after: request.query("after")),
                     own, try await Counters.gauges(db, scope: scope, [.quarantineFacility, .quarantineHome, .isolationHome, .isolationFacility, .hospital]))
         }
+        try await Audit.viewed(database, user: context.user, people: rows.prefix(100).map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách cách ly")
         let l = context.language
         var out: [[String: Any]] = []
         for r in rows.prefix(100) {
@@ -99,6 +105,7 @@ struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         guard context.user.can(.manageQuarantine) else { throw AppError.forbidden }
         guard let id = request.query("person"), let person = try await database.read({ try await PersonQueries.find($0, id: id, scope: scope) }) else { throw AppError.notFound }
+        try await Audit.viewed(database, user: context.user, people: [(person.id, person.unitPath)], summary: "Mở hồ sơ vào phiếu cách ly")
         let subject = request.query("subject") ?? "f1"
         return try await startForm(context: context, person: person, values: ["subject": subject, "setting": subject == "f0" ? "home" : "facility"], error: nil)
     }
@@ -149,9 +156,18 @@ struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         let e = try await episodeOr404(context, scope: scope)
         let l = context.language
-        let (person, tests, rule, facility, history) = try await database.transaction { db in
+        let (person, maskedName, tests, rule, facility, history) = try await database.transaction { db in
             try await Audit.record(db, actor: context.user, action: "view", entityType: "person", entityId: e.personId, unitPath: try? UnitPath(e.unitPath), summary: "Xem hồ sơ qua đợt cách ly")
-            return (try await PersonQueries.find(db, id: e.personId, scope: Scope(kind: .everything, root: context.user.unitPath)),
+            // The person's details go to their own unit and to the facility holding them; a ward looking at an
+            // old episode of someone who has since moved away sees initials only.
+            var runsFacility = false
+            if let fid = e.facilityId, let f = try await QuarantineService.facility(db, id: fid), let path = try? UnitPath(f.unitPath) {
+                runsFacility = context.user.can(.manageFacilities) && context.user.covers(path)
+            }
+            var person = try await PersonQueries.find(db, id: e.personId, scope: scope)
+            if person == nil, runsFacility { person = try await PersonQueries.find(db, grant: .authorizedEpisode(personID: e.personId)) }
+            let masked = person == nil ? try await PersonQueries.find(db, grant: .authorizedEpisode(personID: e.personId)).map { CaseView.masked($0.fullName) } : nil
+            return (person, masked,
                     try await QuarantineService.tests(db, episodeID: e.id),
                     try await QuarantineService.rules(db).first { $0.id == e.ruleId },
                     try await e.facilityId.asyncMap { try await QuarantineService.facility(db, id: $0) } ?? nil,
@@ -160,8 +176,9 @@ struct QuarantineRoutes: Sendable {
         let canAct = (try? await database.read { db in try await quarantine.authorize(e, user: context.user, scope: scope, db: db) }) != nil
         let today = VietnamTime.day(of: Date())
         let positive = tests.contains { $0.result == "positive" }
-        return services.views.page("quarantine/show", title: person?.fullName ?? "", context: context, data: [
-            "id": e.id, "personId": e.personId, "name": person?.fullName ?? "", "birth": CaseView.date(person?.birthDate), "address": person?.address ?? "",
+        return services.views.page("quarantine/show", title: person?.fullName ?? maskedName ?? "", context: context, data: [
+            "id": e.id, "personId": e.personId, "name": person?.fullName ?? maskedName ?? "", "birth": CaseView.date(person?.birthDate), "address": person?.address ?? "",
+            "personVisible": person != nil && context.user.can(.viewPeople), "movedAway": person == nil,
             "kind": e.kind == "isolation" ? context.t("Cách ly điều trị F0", "F0 isolation") : context.t("Cách ly", "Quarantine"),
             "subject": CaseView.label(e.subject, QuarantineSubject.self, l) { ($0.labelVI, $0.labelEN) }, "setting": CaseView.care(e.setting, l),
             "facility": facility?.name ?? "", "facilityId": facility?.id ?? "", "start": CaseView.date(e.startDate), "end": CaseView.date(e.plannedEnd),
@@ -240,11 +257,11 @@ struct QuarantineRoutes: Sendable {
         var active: Bool?
     }
 
-    func createFacility(_ input: FacilityInput, context: AuthedContext, key: String?) async throws -> FacilityRecord {
+    func createFacility(_ input: FacilityInput, context: AuthedContext, key: IdempotencyKey?) async throws -> FacilityRecord {
         try context.require(.manageFacilities)
         let name = (input.name ?? "").trimmed
         var errors: [String: String] = [:]
-        if name.isEmpty { errors["name"] = "required" }
+        if name.isEmpty { errors["name"] = "required" } else if name.count > TextLimits.name { errors["name"] = "too_long" }
         let kind = FacilityKind(rawValue: input.kind ?? "quarantine")
         if kind == nil { errors["kind"] = "invalid" }
         let capacity = input.capacity ?? -1
@@ -343,7 +360,7 @@ struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         let (rows, facilities) = try await database.read { db in
             let own = try await ownFacilities(context, db)
-            return (try await TransferService.open(db, scope: context.user.can(.viewCases) ? scope : Scope.nothing(root: scope.root), facilityIDs: own.map(\.id)),
+            return (try await TransferService.open(db, scope: wardListing(context, scope), facilityIDs: own.map(\.id)),
                     try await QuarantineService.facilities(db, scope: nil))
         }
         let l = context.language
@@ -369,7 +386,7 @@ struct QuarantineRoutes: Sendable {
         var pickup: String?
     }
 
-    func requestTransfer(_ input: TransferInput, context: AuthedContext, key: String?) async throws -> TransferRecord {
+    func requestTransfer(_ input: TransferInput, context: AuthedContext, key: IdempotencyKey?) async throws -> TransferRecord {
         guard context.user.can(.manageQuarantine) else { throw AppError.forbidden }
         let scope = try await Scope.of(context.user, directory: services.directory)
         let kind = input.kind ?? "to_facility"
@@ -444,7 +461,7 @@ struct QuarantineRoutes: Sendable {
                 // Arrival: the quarantine continues in the facility from its original start, all in this transaction,
                 // so a full facility refuses without ending the episode the person came from. Levels are recomputed
                 // once, when the new episode begins.
-                guard let person = try await PersonQueries.find(db, id: t.personId, scope: Scope(kind: .everything, root: context.user.unitPath)) else { throw AppError.notFound }
+                guard let person = try await PersonQueries.find(db, grant: .authorizedTransfer(personID: t.personId)) else { throw AppError.notFound }
                 let existing = try await QuarantineService.episodes(db, personID: t.personId).first { $0.isActive }
                 let hasCase = try await db.raw("SELECT id FROM cases WHERE person_id = \(bind: t.personId) AND outcome IN ('active', 'transferred')").first() != nil
                 if let existing {
@@ -481,10 +498,11 @@ struct QuarantineRoutes: Sendable {
     @Sendable func apiList(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         let rows = try await database.read { db in
-            try await active(db, scope: scope, facilityIDs: try await ownFacilities(context, db).map(\.id), after: request.query("after"), limit: 200)
+            try await active(db, scope: wardListing(context, scope), facilityIDs: try await ownFacilities(context, db).map(\.id), after: request.query("after"), limit: 200)
         }
         struct Body: Encodable { let data: [EpisodeRow]; let nextCursor: String? }
         let page = Array(rows.prefix(200))
+        try await Audit.viewed(database, user: context.user, people: page.map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách cách ly")
         return try JSON.response(Body(data: page, nextCursor: rows.count > 200 ? page.last.map { PersonQueries.encodeCursor(name: $0.plannedEnd, id: $0.id) } : nil))
     }
 
@@ -500,6 +518,7 @@ struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         let e = try await episodeOr404(context, scope: scope)
         let tests = try await database.read { try await QuarantineService.tests($0, episodeID: e.id) }
+        try await Audit.viewed(database, user: context.user, people: [(e.personId, e.unitPath)], summary: "Xem đợt cách ly qua API")
         struct Body: Encodable { let data: EpisodeRecord; let tests: [EpisodeTestRecord] }
         return try JSON.response(Body(data: e, tests: tests))
     }
@@ -552,7 +571,7 @@ struct QuarantineRoutes: Sendable {
 
     @Sendable func apiTransfers(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
-        let rows = try await database.read { db in try await TransferService.open(db, scope: scope, facilityIDs: try await ownFacilities(context, db).map(\.id)) }
+        let rows = try await database.read { db in try await TransferService.open(db, scope: wardListing(context, scope), facilityIDs: try await ownFacilities(context, db).map(\.id)) }
         struct Body: Encodable { let data: [TransferService.Row] }
         return try JSON.response(Body(data: rows))
     }

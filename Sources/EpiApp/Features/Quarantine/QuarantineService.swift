@@ -78,33 +78,60 @@ struct QuarantineService: Sendable {
         var note: String?
     }
 
+    /// How far ahead a quarantine may be planned to start.
+    static let maxDaysAhead = 7
+
     /// Starts quarantine (contacts, arrivals) or isolation (cases) with the plan of the rule in force on the start date.
-    func start(_ input: StartInput, user: CurrentUser, scope: Scope, key: String?, language: Language) async throws -> EpisodeRecord {
+    func start(_ input: StartInput, user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language) async throws -> EpisodeRecord {
         guard user.can(.manageQuarantine) || user.can(.manageFacilities) else { throw AppError.forbidden }
         var errors: [String: String] = [:]
         let subject = QuarantineSubject(rawValue: input.subject ?? "f1")
         if subject == nil { errors["subject"] = "invalid" }
         let setting = CareSetting(rawValue: input.setting ?? "home")
         if setting == nil { errors["setting"] = "invalid" }
-        var startDay = VietnamTime.day(of: Date())
+        let today = VietnamTime.day(of: Date())
+        var startDay = today
         if let raw = input.startDate, !raw.isEmpty {
-            if let d = try? CivilDate(parsing: raw) { startDay = d } else { errors["start_date"] = msg(language, "Ngày không hợp lệ.", "Invalid date.") }
+            do {
+                startDay = try CivilDate(parsing: raw)
+                // A quarantine is planned days ahead at most, never for a year that has not come.
+                if startDay > today.adding(days: Self.maxDaysAhead) {
+                    errors["start_date"] = msg(language, "Ngày bắt đầu không được sau hôm nay quá \(Self.maxDaysAhead) ngày.", "The start may be at most \(Self.maxDaysAhead) days from today.")
+                }
+            } catch {
+                errors["start_date"] = msg(language, error.messageVI, error.messageEN)
+            }
         }
         let facilityId = input.facilityId.flatMap { $0.isEmpty ? nil : $0 }
         if setting != .home && facilityId == nil { errors["facility_id"] = msg(language, "Chọn cơ sở.", "Choose the facility.") }
+        // Facility staff admit people into their own facility only, never start home quarantine.
+        if !user.can(.manageQuarantine) && (setting == .home || facilityId == nil) {
+            throw AppError(.forbidden, code: "facility_only", vi: "Cơ sở cách ly chỉ tiếp nhận người vào cơ sở của mình; cách ly tại nhà do phường/xã quyết định.",
+                           en: "A facility admits people into its own facility only; home quarantine is decided by the ward.")
+        }
         guard errors.isEmpty, let subject, let setting else {
             throw AppError.invalid("Vui lòng sửa các trường được đánh dấu.", "Please correct the marked fields.", details: errors)
         }
-        let personScope = user.can(.manageQuarantine) ? scope : Scope(kind: .everything, root: user.unitPath)
         let start = startDay
         return try await database.transaction { db in
-            guard let person = try await PersonQueries.find(db, id: input.personId, scope: personScope) else { throw AppError.notFound }
             var facility: FacilityRecord?
             if let facilityId {
                 facility = try await Self.facility(db, id: facilityId)
                 guard let f = facility, f.active else { throw AppError.invalid("Cơ sở không tồn tại.", "Unknown facility.", details: ["facility_id": "unknown"]) }
                 if !user.can(.manageQuarantine) { guard user.covers(try UnitPath(f.unitPath)) else { throw AppError.notFound } }
             }
+            let person: PersonRecord?
+            if user.can(.manageQuarantine) {
+                person = try await PersonQueries.find(db, id: input.personId, scope: scope)
+            } else if let facility, try await db.raw("""
+                SELECT id FROM transfers WHERE person_id = \(bind: input.personId) AND facility_id = \(bind: facility.id) AND status IN ('requested', 'dispatched')
+                """).first() != nil {
+                // Facility staff reach a person from elsewhere only through a transfer to their facility.
+                person = try await PersonQueries.find(db, grant: .authorizedTransfer(personID: input.personId))
+            } else {
+                person = nil
+            }
+            guard let person else { throw AppError.notFound }
             return try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { try await Self.episode(db, id: $0) }) {
                 try await Self.begin(db, person: person, subject: subject, setting: setting, facility: facility, start: start,
                                      note: input.note ?? "", user: user, language: language)
@@ -277,7 +304,7 @@ struct QuarantineService: Sendable {
         try await Counters.apply(db, deltas)
         if let fid = e.facilityId, let f = try await facility(db, id: fid) {
             try await occupy(db, facility: f, by: -1, language: language)
-            if returnHome && outcome == "released", let person = try await PersonQueries.find(db, id: e.personId, scope: Scope(kind: .everything, root: user.unitPath)) {
+            if returnHome && outcome == "released", let person = try await PersonQueries.find(db, grant: .authorizedEpisode(personID: e.personId)) {
                 let now = Timestamp.now()
                 let t = TransferRecord(id: Identifier.make(), personId: e.personId, episodeId: e.id, kind: "return_home", facilityId: fid, unitPath: e.unitPath,
                                        groupCode: e.groupCode, pickup: f.name, destination: person.address, vehicle: "",

@@ -147,6 +147,9 @@ struct PersonValidator {
         let now = Timestamp.now()
         let name = VietnameseText.normalizeName(input.fullName ?? "")
         if name.isEmpty { errors["full_name"] = msg("Họ tên là bắt buộc.", "Full name is required.") }
+        else if name.count > TextLimits.name { errors["full_name"] = msg("Họ tên dài quá \(TextLimits.name) ký tự.", "Full name is longer than \(TextLimits.name) characters.") }
+        if (input.address ?? "").count > TextLimits.address { errors["address"] = msg("Địa chỉ dài quá \(TextLimits.address) ký tự.", "Address is longer than \(TextLimits.address) characters.") }
+        if (input.householdCode ?? "").count > TextLimits.code { errors["household_code"] = msg("Mã hộ dài quá \(TextLimits.code) ký tự.", "Household code is longer than \(TextLimits.code) characters.") }
         var sex: Sex?
         if let raw = input.sex, !raw.isEmpty {
             sex = Sex(rawValue: raw) ?? Sex.parse(raw)
@@ -167,7 +170,7 @@ struct PersonValidator {
         if let raw = input.citizenId, !raw.isEmpty {
             do {
                 citizen = try CitizenID(parsing: raw)
-                for mismatch in citizen!.mismatches(sex: sex, birthYear: birth?.year) {
+                for mismatch in citizen?.mismatches(sex: sex, birthYear: birth?.year) ?? [] {
                     warnings.append(msg(mismatch.messageVI, mismatch.messageEN))
                 }
             } catch {

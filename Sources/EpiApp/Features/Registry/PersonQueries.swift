@@ -33,6 +33,29 @@ enum PersonQueryKind: Equatable {
 public enum PersonQueries {
     static let select = "SELECT \(PersonRecord.columns) FROM persons"
 
+    /// Why a person outside the caller's scope may still be read: the caller holds a record naming this
+    /// person that they were authorized to act on. Each case is one reviewed access path; pages decide
+    /// what of the record they show (a ward whose F0 moved away sees initials, not the new address).
+    enum Grant: Sendable {
+        /// A case of the caller's unit (the person may have moved since).
+        case ownCase(personID: String)
+        /// An episode the caller runs: their ward's, or held in a facility they run.
+        case authorizedEpisode(personID: String)
+        /// A transfer the caller dispatches or receives.
+        case authorizedTransfer(personID: String)
+
+        var personID: String {
+            switch self {
+            case .ownCase(let id), .authorizedEpisode(let id), .authorizedTransfer(let id): return id
+            }
+        }
+    }
+
+    static func find(_ db: any SQLDatabase, grant: Grant) async throws -> PersonRecord? {
+        try await db.raw("\(unsafeRaw: select) WHERE id = \(bind: grant.personID)")
+            .first(decoding: PersonRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
     public static func find(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> PersonRecord? {
         try await db.raw("\(unsafeRaw: select) WHERE id = \(bind: id) AND \(scope.condition())")
             .first(decoding: PersonRecord.self, keyDecodingStrategy: .convertFromSnakeCase)

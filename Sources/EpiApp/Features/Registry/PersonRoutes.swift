@@ -39,6 +39,7 @@ struct PersonRoutes: Sendable {
         let q = request.formQuery["q"] ?? ""
         let after = request.formQuery["after"]
         let page = try await database.read { try await PersonQueries.search($0, query: q, scope: scope, after: after) }
+        try await Audit.viewed(database, user: context.user, people: page.people.map { ($0.id, $0.unitPath) }, action: "search_view", summary: Self.searchSummary(q))
         var rows: [[String: Any]] = []
         for person in page.people { rows.append(await PersonView.row(person, context.language, services.directory)) }
         let next = page.nextCursor.map { "/people?q=\(q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")&after=\($0)" }
@@ -62,8 +63,8 @@ struct PersonRoutes: Sendable {
             switch try await people.create(input, user: context.user, language: context.language) {
             case .saved(let record, _):
                 return Views.redirect("/people/\(record.id)")
-            case .possibleDuplicates(let dups, let warnings):
-                return try await form(context: context, input: input, person: nil, duplicates: dups, warnings: warnings)
+            case .possibleDuplicates(let dups, let hidden, let warnings):
+                return try await form(context: context, input: input, person: nil, duplicates: dups, hiddenDuplicates: hidden, warnings: warnings)
             }
         } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
             return try await form(context: context, input: input, person: nil, error: error)
@@ -107,6 +108,7 @@ struct PersonRoutes: Sendable {
         try context.require(.editPeople)
         let id = try context.parameters.require("id")
         guard let person = try await database.read({ try await PersonQueries.find($0, id: id, scope: scope) }) else { throw AppError.notFound }
+        try await Audit.viewed(database, user: context.user, people: [(person.id, person.unitPath)], summary: "Mở hồ sơ để sửa")
         return try await form(context: context, input: .from(person), person: person)
     }
 
@@ -118,9 +120,9 @@ struct PersonRoutes: Sendable {
         do {
             switch try await people.update(id: id, input, user: context.user, scope: scope, language: context.language) {
             case .saved(let record, _): return Views.redirect("/people/\(record.id)")
-            case .possibleDuplicates(let dups, let warnings):
+            case .possibleDuplicates(let dups, let hidden, let warnings):
                 let person = try await database.read { try await PersonQueries.find($0, id: id, scope: scope) }
-                return try await form(context: context, input: input, person: person, duplicates: dups, warnings: warnings)
+                return try await form(context: context, input: input, person: person, duplicates: dups, hiddenDuplicates: hidden, warnings: warnings)
             }
         } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
             let person = try await database.read { try await PersonQueries.find($0, id: id, scope: scope) }
@@ -155,7 +157,8 @@ struct PersonRoutes: Sendable {
         return Views.redirect("/people/\(survivor.id)")
     }
 
-    private func form(context: AuthedContext, input: PersonInput, person: PersonRecord?, duplicates: [PersonRecord] = [], warnings: [String] = [], error: AppError? = nil) async throws -> Response {
+    private func form(context: AuthedContext, input: PersonInput, person: PersonRecord?, duplicates: [PersonRecord] = [], hiddenDuplicates: Int = 0,
+                      warnings: [String] = [], error: AppError? = nil) async throws -> Response {
         var values = input.formValues
         if let unit = input.unit, let resolved = try await people.resolveUnit(unit, user: context.user) { values["unit"] = resolved.path }
         let wards = await PersonView.wardOptions(for: context.user, directory: services.directory, selected: values["unit"] ?? "")
@@ -172,10 +175,15 @@ struct PersonRoutes: Sendable {
             "v": values, "errors": fieldErrors, "error": error.map { $0.message(context.language) } as Any,
             "action": person.map { "/people/\($0.id)" } ?? "/people", "isEdit": person != nil, "personId": person?.id ?? "",
             "wards": wards, "groups": groups, "hasGroups": !groups.isEmpty, "statuses": statuses, "sexes": sexes,
-            "duplicates": dupRows, "hasDuplicates": !dupRows.isEmpty, "warnings": warnings, "hasWarnings": !warnings.isEmpty,
+            "duplicates": dupRows, "hasDuplicates": !dupRows.isEmpty || hiddenDuplicates > 0, "hiddenDuplicates": hiddenDuplicates, "hasHiddenDuplicates": hiddenDuplicates > 0, "warnings": warnings, "hasWarnings": !warnings.isEmpty,
         ]
         let title = person == nil ? context.t("Thêm nhân khẩu", "Add person") : context.t("Sửa hồ sơ", "Edit record")
         return services.views.page("people/form", title: title, context: context, data: data, status: error == nil ? .ok : error!.status, active: "people")
+    }
+
+    /// What a search audit row says: the words searched for, cut short.
+    static func searchSummary(_ q: String) -> String {
+        q.isEmpty ? "Hiện trong danh sách nhân khẩu" : "Hiện trong kết quả tìm \"\(q.prefix(60))\""
     }
 
     // MARK: API
@@ -185,6 +193,7 @@ struct PersonRoutes: Sendable {
         let q = request.formQuery["q"] ?? ""
         let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
         let page = try await database.read { try await PersonQueries.search($0, query: q, scope: scope, after: request.uri.queryParameters.get("after"), limit: limit) }
+        try await Audit.viewed(database, user: context.user, people: page.people.map { ($0.id, $0.unitPath) }, action: "search_view", summary: Self.searchSummary(q))
         struct Body: Encodable { let data: [PersonRecord]; let nextCursor: String? }
         return try JSON.response(Body(data: page.people, nextCursor: page.nextCursor))
     }
@@ -196,10 +205,13 @@ struct PersonRoutes: Sendable {
         case .saved(let record, let warnings):
             struct Body: Encodable { let data: PersonRecord; let warnings: [String] }
             return try JSON.response(Body(data: record, warnings: warnings), status: .created)
-        case .possibleDuplicates(let dups, _):
+        case .possibleDuplicates(let dups, let hidden, _):
+            // Records in the caller's scope are named; those elsewhere in the district are only counted.
+            var details = Dictionary(uniqueKeysWithValues: dups.map { ($0.id, $0.fullName) })
+            if hidden > 0 { details["outside_scope"] = String(hidden) }
             throw AppError(.conflict, code: "possible_duplicate", vi: "Đã có người cùng họ tên và ngày sinh trong quận/huyện. Gửi lại với confirm_duplicate=true nếu đây là người khác.",
                            en: "Someone with the same name and birth date exists in the district. Resend with confirm_duplicate=true if this is a different person.",
-                           details: Dictionary(uniqueKeysWithValues: dups.map { ($0.id, $0.fullName) }))
+                           details: details)
         }
     }
 
@@ -236,10 +248,11 @@ struct PersonRoutes: Sendable {
     @Sendable func apiHistory(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         let id = try context.parameters.require("id")
-        let history = try await database.read { db -> [AuditEntry] in
-            guard try await PersonQueries.find(db, id: id, scope: scope) != nil else { throw AppError.notFound }
-            return try await Audit.history(db, entityType: "person", entityId: id)
+        let (person, history) = try await database.read { db -> (PersonRecord, [AuditEntry]) in
+            guard let person = try await PersonQueries.find(db, id: id, scope: scope) else { throw AppError.notFound }
+            return (person, try await Audit.history(db, entityType: "person", entityId: id))
         }
+        try await Audit.viewed(database, user: context.user, people: [(person.id, person.unitPath)], summary: "Xem lịch sử hồ sơ")
         struct Body: Encodable { let data: [AuditEntry] }
         return try JSON.response(Body(data: history))
     }
@@ -248,11 +261,29 @@ struct PersonRoutes: Sendable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         var request = request
-        let body = try await request.collectBody(upTo: 1 << 20)
+        let body = try await request.collectBody(upTo: min(context.bodyLimit, BodyLimits.standard))
+        let data = Data(body.readableBytesView)
+        // Every string in the document obeys the text rules (length, no NUL) before any field is used.
+        if let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) { try TextLimits.check(json: json) }
         do {
-            return try decoder.decode(T.self, from: Data(body.readableBytesView))
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw AppError.invalid("Nội dung JSON không hợp lệ: \(Self.describe(error, vi: true))", "Invalid JSON body: \(Self.describe(error, vi: false))")
         } catch {
-            throw AppError.invalid("Nội dung JSON không hợp lệ: \(error)", "Invalid JSON body: \(error)")
+            throw AppError.invalid("Nội dung JSON không hợp lệ.", "Invalid JSON body.")
+        }
+    }
+
+    /// A decoding error as a reader can act on it: which field, and what was wrong.
+    static func describe(_ error: DecodingError, vi: Bool) -> String {
+        func path(_ keys: [any CodingKey]) -> String { keys.map { $0.intValue.map { String($0 + 1) } ?? $0.stringValue }.joined(separator: ".") }
+        switch error {
+        case .keyNotFound(let key, let context): return vi ? "thiếu trường '\(path(context.codingPath + [key]))'" : "missing field '\(path(context.codingPath + [key]))'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return vi ? "sai kiểu dữ liệu ở '\(path(context.codingPath))'" : "wrong type at '\(path(context.codingPath))'"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return vi ? "không phải JSON" : "not JSON" }
+            return vi ? "giá trị sai ở '\(path(context.codingPath))'" : "bad value at '\(path(context.codingPath))'"
+        @unknown default: return vi ? "không đọc được" : "unreadable"
         }
     }
 

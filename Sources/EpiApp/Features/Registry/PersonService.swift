@@ -5,8 +5,10 @@ import SQLKit
 /// The outcome of a save that the user may need to confirm.
 enum SaveOutcome: Sendable {
     case saved(PersonRecord, warnings: [String])
-    /// Same folded name and birth date in the same district: shown to the user, saved only on confirmation.
-    case possibleDuplicates([PersonRecord], warnings: [String])
+    /// Same folded name and birth date in the same district: saved only on confirmation. The ones inside
+    /// the user's scope are shown; those in other wards are only counted (`hidden`), with no personal
+    /// detail, and the district, which sees both, can merge them.
+    case possibleDuplicates([PersonRecord], hidden: Int, warnings: [String])
 }
 
 /// Creating, editing and merging people: validation, duplicate guard, scope and audit in one place
@@ -40,11 +42,13 @@ struct PersonService: Sendable {
         try await checkGroup(&draft)
         let warnings = validator.warnings
         let record = draft
+        let scope = try await Scope.of(user, directory: directory)
         return try await database.transaction { db in
             try await Self.guardUniqueIDs(db, record, language: language)
             if input.confirmDuplicate != true {
                 let dups = try await PersonQueries.possibleDuplicates(db, record: record)
-                if !dups.isEmpty { return .possibleDuplicates(dups, warnings: warnings) }
+                let visible = dups.filter { scope.contains(unitPath: $0.unitPath, groupCode: $0.groupCode) }
+                if !dups.isEmpty { return .possibleDuplicates(visible, hidden: dups.count - visible.count, warnings: warnings) }
             }
             try await PersonQueries.insert(db, [record])
             try await Audit.record(db, actor: user, action: "create", entityType: "person", entityId: record.id, unitPath: try? UnitPath(record.unitPath),

@@ -31,7 +31,7 @@ struct ResidentRoutes: Sendable {
             data["report"] = [
                 "total": report.totalRows, "inserted": report.inserted, "duplicates": report.duplicates, "failed": report.failed,
                 "errors": report.errors.prefix(500).map { ["line": $0.line, "column": $0.column ?? "", "message": $0.message] },
-                "moreErrors": report.errors.count > 500, "hasErrors": !report.errors.isEmpty, "previous": report.previousImportAt.map(DisplayTime.format) as Any,
+                "moreErrors": report.errors.count > 500, "hasErrors": !report.errors.isEmpty, "previous": report.previousImportAt.map(DisplayTime.format) as Any, "interrupted": report.previousInterrupted,
             ]
         }
         return services.views.page("residents/import", title: context.t("Nhập danh sách cư trú", "Import residents"), context: context, data: data,

@@ -179,7 +179,7 @@ enum ReportDemo {
                     let due = weekly.deadline.instant(period)
                     let at = due.addingTimeInterval(late ? 5 * 3600 : -20 * 3600)
                     guard at <= now else { continue }
-                    let live = try await database.read { try await service.prefill($0, template: weekly, unit: path, period: period) }
+                    let live = try await database.read { try await service.prefill($0, template: weekly, unit: path, period: period, user: user) }
                     var values = live.mapValues(String.init)
                     values["samples_week"] = String(path == "01/007" ? 48_250 + i * 3_100 : 41_900 + i * 2_200)
                     values["doses_week"] = String(path == "01/007" ? 21_400 + i * 1_700 : 19_800 + i * 900)

@@ -118,7 +118,7 @@ struct ReportRoutes: Sendable {
         guard units.isSubmitter(unit, template.level) else { throw AppError.notFound }
         let (history, prefill) = try await database.read { db in
             (try await ReportStore.history(db, code: template.code, period: period.key, unit: unit.path),
-             try await reports.prefill(db, template: template, unit: unit.path, period: period))
+             try await reports.prefill(db, template: template, unit: unit.path, period: period, user: context.user))
         }
         return ReportContext(template: template, period: period, unit: unit, history: history, prefill: prefill)
     }
@@ -474,8 +474,7 @@ struct ReportRoutes: Sendable {
             "csv": "\(base)/consolidation.csv?period=\(c.period.key)&unit=\(slug)", "xlsx": "\(base)/consolidation.xlsx?period=\(c.period.key)&unit=\(slug)",
             "print": "\(base)/print?period=\(c.period.key)&unit=\(slug)", "completeness": "\(base)/completeness?period=\(c.period.key)&unit=\(slug)",
             "prev": "\(base)/consolidation?period=\(c.period.adding(-1).key)&unit=\(slug)", "next": "\(base)/consolidation?period=\(c.period.adding(1).key)&unit=\(slug)",
-            "crumbs": await UnitFocus(unit: c.root, scope: Scope(kind: .everything, root: (try? UnitPath(c.root.path)) ?? context.user.unitPath), path: (try? UnitPath(c.root.path)) ?? context.user.unitPath)
-                .crumbs(user: context.user, directory: services.directory, base: "\(base)/consolidation", query: "period=\(c.period.key)"),
+            "crumbs": await UnitFocus.crumbs(to: c.root, user: context.user, directory: services.directory, base: "\(base)/consolidation", query: "period=\(c.period.key)"),
             "printedAt": VietnamTime.display(Date()), "printedBy": context.user.displayName,
         ]
     }

@@ -2,18 +2,6 @@ import EpiCore
 import Foundation
 import SQLKit
 
-extension Scope {
-    /// The scope of one unit's subtree: a drill-down target the caller has already checked lies inside the user's scope.
-    static func subtree(_ path: String, directory: UnitDirectory) async throws -> Scope {
-        let root = try UnitPath(path)
-        if await directory.isLowestAdministrative(path) { return Scope(kind: .unit(path), root: root) }
-        if let unit = await directory.cached(path), unit.parentPath == nil, await directory.roots().count == 1 {
-            return Scope(kind: .everything, root: root)
-        }
-        return Scope(kind: .subtree(root), root: root)
-    }
-}
-
 /// The administrative tree as reports see it: who is expected to submit, and the units to drill into.
 struct ReportUnits: Sendable {
     let units: [UnitRecord]
@@ -91,10 +79,10 @@ struct ReportService: Sendable {
 
     /// Live figures for the template's pre-filled fields: daily metrics summed over the report's day
     /// (or its week), gauges as they stand now.
-    func prefill(_ db: any SQLDatabase, template: ReportTemplate, unit: String, period: ReportPeriod) async throws -> [String: Int] {
+    func prefill(_ db: any SQLDatabase, template: ReportTemplate, unit: String, period: ReportPeriod, user: CurrentUser) async throws -> [String: Int] {
         let fields = template.fields.filter { $0.metric != nil }
         guard !fields.isEmpty else { return [:] }
-        let scope = try await Scope.subtree(unit, directory: directory)
+        let scope = try await Scope.focus(try UnitPath(unit), for: user, directory: directory)
         let metrics = fields.compactMap { $0.metric.flatMap(Metric.init(rawValue:)) }
         let gauges = try await Counters.gauges(db, scope: scope, metrics.filter { $0.kind == .gauge })
         let dailyMetrics = metrics.filter { $0.kind == .daily }
@@ -122,7 +110,7 @@ struct ReportService: Sendable {
 
     /// Submits (version 1) or corrects (version n+1) a unit's report, once per idempotency key.
     /// Returns the report's page path.
-    func submit(code: String, periodKey: String, unitPath: String, input: SubmitInput, user: CurrentUser, key: String?, now: Date = Date()) async throws -> String {
+    func submit(code: String, periodKey: String, unitPath: String, input: SubmitInput, user: CurrentUser, key: IdempotencyKey?, now: Date = Date()) async throws -> String {
         guard user.can(.submitReports) else { throw AppError.forbidden }
         let template = try await template(code)
         let period = try period(periodKey, template: template)
@@ -142,7 +130,7 @@ struct ReportService: Sendable {
                 if previous != nil, correction?.isEmpty ?? true {
                     throw AppError.invalid("Bản điều chỉnh cần ghi lý do.", "A correction needs a reason.", details: ["correction_reason": "required"])
                 }
-                let live = try await prefill(db, template: template, unit: unit.path, period: period)
+                let live = try await prefill(db, template: template, unit: unit.path, period: period, user: user)
                 // A correction re-judges only what it changes: a figure kept from the accepted version keeps
                 // that version's reason, even if the live figure has moved on since (gauges do).
                 var judged = live, reasons = input.reasons
@@ -275,7 +263,7 @@ struct ReportService: Sendable {
     // MARK: reminders
 
     /// Sends a reminder to each unit (late or missing), recorded, audited and posted to the unit's message stream.
-    func remind(template: ReportTemplate, period: ReportPeriod, units targets: [String], note: String, user: CurrentUser, key: String?) async throws -> Int {
+    func remind(template: ReportTemplate, period: ReportPeriod, units targets: [String], note: String, user: CurrentUser, key: IdempotencyKey?) async throws -> Int {
         guard user.can(.remindUnits) else { throw AppError.forbidden }
         let units = await ReportUnits.load(directory)
         var chosen: [UnitRecord] = []

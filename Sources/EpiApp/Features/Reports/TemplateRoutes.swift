@@ -34,7 +34,7 @@ struct TemplateRoutes: Sendable {
     }
 
     /// Validates and stores a template as version 1 (new code) or as the next version of an existing code.
-    func save(_ input: TemplateInput, user: CurrentUser, isNew: Bool, key: String?) async throws -> ReportTemplate {
+    func save(_ input: TemplateInput, user: CurrentUser, isNew: Bool, key: IdempotencyKey?) async throws -> ReportTemplate {
         guard user.can(.manageReportTemplates) else { throw AppError.forbidden }
         var problems: [String: String] = [:]
         let code = input.code.trimmingCharacters(in: .whitespaces).lowercased()

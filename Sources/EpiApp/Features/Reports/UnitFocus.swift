@@ -14,7 +14,7 @@ struct UnitFocus: Sendable {
             guard let path = try? UnitPath(slug: slug.replacingOccurrences(of: "/", with: ".")), context.user.covers(path),
                   let unit = try await directory.unit(path.string) else { throw AppError.notFound }
             if path != context.user.unitPath {
-                return UnitFocus(unit: unit, scope: try await Scope.subtree(path.string, directory: directory), path: path)
+                return UnitFocus(unit: unit, scope: try await Scope.focus(path, for: context.user, directory: directory), path: path)
             }
         }
         guard let unit = try await directory.unit(context.user.unitPath.string) else { throw AppError.notFound }
@@ -23,6 +23,10 @@ struct UnitFocus: Sendable {
 
     /// Links from the user's own unit down to this one, for climbing back up.
     func crumbs(user: CurrentUser, directory: UnitDirectory, base: String, query: String = "") async -> [[String: Any]] {
+        await Self.crumbs(to: unit, user: user, directory: directory, base: base, query: query)
+    }
+
+    static func crumbs(to unit: UnitRecord, user: CurrentUser, directory: UnitDirectory, base: String, query: String = "") async -> [[String: Any]] {
         let lineage = await directory.lineage(unit.path).filter { (try? UnitPath($0.path)).map(user.unitPath.contains) ?? false }
         return lineage.map { u in
             let slug = (try? UnitPath(u.path))?.slug ?? u.path

@@ -130,10 +130,8 @@ struct RiskService: Sendable {
         let sunday = monday.adding(days: 6)
         let directory = services.directory
         guard let rootUnit = try await directory.unit(root.string) else { throw AppError.notFound }
-        let scope = try await Scope.of(user, directory: directory)
-        guard scope.contains(unit: root) else { throw AppError.notFound }
+        let rootScope = try await Scope.focus(root, for: user, directory: directory)
         let (ruleSet, cases, indicators) = try await database.read { db -> (RuleSetVersion?, [String: Int], [String: [Indicator: Double]]) in
-            let rootScope = Scope(kind: rootUnit.parentPath == nil ? .everything : .subtree(root), root: root)
             return (try await Self.ruleSet(db, on: sunday),
                     try await Counters.byUnit(db, scope: rootScope, .casesNewCommunity, from: monday, to: sunday),
                     try await Self.indicators(db, on: sunday))

@@ -56,7 +56,7 @@ struct TaskRoutes: Sendable {
         return VietnamTime.instant(day, hour: hm[0], minute: hm[1])
     }
 
-    func create(_ input: TaskInput, user: CurrentUser, key: String?) async throws -> TaskItem {
+    func create(_ input: TaskInput, user: CurrentUser, key: IdempotencyKey?) async throws -> TaskItem {
         guard user.can(.manageTasks) else { throw AppError.forbidden }
         var problems: [String: String] = [:]
         let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -243,7 +243,7 @@ struct TaskRoutes: Sendable {
         var end: String
     }
 
-    func addShift(_ input: ShiftInput, user: CurrentUser, key: String?) async throws -> DutyShift {
+    func addShift(_ input: ShiftInput, user: CurrentUser, key: IdempotencyKey?) async throws -> DutyShift {
         guard user.can(.manageRosters) else { throw AppError.forbidden }
         let path = try input.unit.flatMap { $0.isEmpty ? nil : try UnitPath($0.replacingOccurrences(of: ".", with: "/")) } ?? user.unitPath
         guard user.covers(path), let unit = try await services.directory.unit(path.string), !unit.isGroup else { throw AppError.notFound }

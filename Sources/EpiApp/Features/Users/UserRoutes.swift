@@ -21,7 +21,7 @@ public struct UserAdmin: Sendable {
         let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
         var errors: [String: String] = [:]
         if username.range(of: "^[a-z0-9._-]{3,40}$", options: .regularExpression) == nil { errors["username"] = "invalid" }
-        if displayName.trimmingCharacters(in: .whitespaces).isEmpty { errors["display_name"] = "required" }
+        if displayName.trimmingCharacters(in: .whitespaces).isEmpty { errors["display_name"] = "required" } else if displayName.count > TextLimits.name { errors["display_name"] = "too_long" }
         let unitPath = try? UnitPath(rawUnit.replacingOccurrences(of: ".", with: "/"))
         if unitPath == nil { errors["unit"] = "invalid" }
         guard errors.isEmpty, let unitPath else {

@@ -96,6 +96,7 @@ struct ZoneRoutes: Sendable {
             (try await ZoneService.residents(db, zone: zone, limit: canPeople ? 500 : 0), try await ZoneService.versions(db, zoneID: zone.id),
              try await ZoneService.supplies(db, zoneID: zone.id), try await ZoneService.checkpoints(db, zoneID: zone.id))
         }
+        try await Audit.viewed(database, user: context.user, people: residents.people.map { ($0.id, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách vùng phong tỏa \(zone.name)")
         let groups = await services.directory.children(of: zone.unitPath).filter(\.isGroup).map { ["code": $0.code, "name": $0.name, "checked": zone.groupList.contains($0.code)] }
         let changeLabels: [String: (String, String)] = ["create": ("Phong tỏa", "Created"), "narrow": ("Thu hẹp", "Narrowed"), "redraw": ("Điều chỉnh", "Redrawn"), "lift": ("Gỡ phong tỏa", "Lifted")]
         return services.views.page("zones/show", title: zone.name, context: context, data: [
@@ -174,6 +175,7 @@ struct ZoneRoutes: Sendable {
             (try await ZoneService.residents(db, zone: zone, limit: canPeople ? 500 : 0), try await ZoneService.versions(db, zoneID: zone.id),
              try await ZoneService.supplies(db, zoneID: zone.id), try await ZoneService.checkpoints(db, zoneID: zone.id))
         }
+        try await Audit.viewed(database, user: context.user, people: residents.people.map { ($0.id, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách vùng phong tỏa \(zone.name)")
         struct Resident: Encodable { let id: String; let fullName: String; let address: String; let groupCode: String? }
         struct Body: Encodable {
             let data: ZoneRecord; let residentCount: Int; let residents: [Resident]; let versions: [ZoneVersionRecord]; let supplies: [SupplyRecord]; let checkpoints: [CheckpointRecord]

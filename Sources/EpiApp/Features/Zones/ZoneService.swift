@@ -125,13 +125,14 @@ struct ZoneService: Sendable {
         return (groups, addresses)
     }
 
-    func create(_ input: Input, user: CurrentUser, scope: Scope, key: String?) async throws -> ZoneRecord {
+    func create(_ input: Input, user: CurrentUser, scope: Scope, key: IdempotencyKey?) async throws -> ZoneRecord {
         guard user.can(.manageZones) else { throw AppError.forbidden }
         guard let ward = try await PersonService(database: database, directory: services.directory).resolveUnit(input.unit, user: user) else {
             throw AppError.invalid("Chọn phường/xã trong địa bàn của bạn.", "Choose a ward in your jurisdiction.", details: ["unit": "required"])
         }
         let name = (input.name ?? "").trimmed
         guard !name.isEmpty else { throw AppError.invalid("Tên vùng phong tỏa là bắt buộc.", "A zone name is required.", details: ["name": "required"]) }
+        guard name.count <= TextLimits.title else { throw AppError.invalid("Tên vùng phong tỏa quá dài.", "The zone name is too long.", details: ["name": "too_long"]) }
         let started = try DateInput.orToday(input.startedOn, field: "started_on")
         let (groups, addresses) = try await boundary(input, ward: ward)
         return try await database.transaction { db in
@@ -246,7 +247,7 @@ struct ZoneService: Sendable {
         return (count, matched)
     }
 
-    func logSupply(zoneID: String, deliveredOn: String?, items: String, households: Int, note: String, user: CurrentUser, scope: Scope, key: String?) async throws {
+    func logSupply(zoneID: String, deliveredOn: String?, items: String, households: Int, note: String, user: CurrentUser, scope: Scope, key: IdempotencyKey?) async throws {
         guard user.can(.logSupplies) else { throw AppError.forbidden }
         guard !items.trimmed.isEmpty else { throw AppError.invalid("Ghi rõ hàng hóa đã cấp.", "Describe what was delivered.", details: ["items": "required"]) }
         guard (0...100_000).contains(households) else { throw AppError.invalid("Số hộ không hợp lệ.", "Invalid number of households.", details: ["households": "invalid"]) }
@@ -271,6 +272,7 @@ struct ZoneService: Sendable {
     func addCheckpoint(zoneID: String, name: String, location: String, user: CurrentUser, scope: Scope) async throws {
         guard user.can(.manageZones) else { throw AppError.forbidden }
         guard !name.trimmed.isEmpty else { throw AppError.invalid("Tên chốt là bắt buộc.", "A checkpoint name is required.", details: ["name": "required"]) }
+        guard name.count <= TextLimits.title, location.count <= TextLimits.address else { throw AppError.invalid("Tên hoặc vị trí chốt quá dài.", "The checkpoint name or place is too long.", details: ["name": "too_long"]) }
         try await database.transaction { db in
             guard let zone = try await Self.find(db, id: zoneID, scope: scope) else { throw AppError.notFound }
             let id = Identifier.make()
