@@ -25,14 +25,16 @@ public enum Counters {
     /// Applies deltas (several changes to the same key are summed first); call inside the write's transaction.
     public static func apply(_ db: any SQLDatabase, _ deltas: [Change: Int]) async throws {
         let nonZero = deltas.filter { $0.value != 0 }
-        let daily = nonZero.filter { $0.key.metric.kind == .daily && $0.key.day != nil }
-            .sorted { ($0.key.unitPath, $0.key.groupCode, $0.key.metric.rawValue, $0.key.day!.iso) < ($1.key.unitPath, $1.key.groupCode, $1.key.metric.rawValue, $1.key.day!.iso) }
+        let daily: [(key: Change, day: CivilDate, n: Int)] = nonZero.compactMap { entry in
+            guard entry.key.metric.kind == .daily, let day = entry.key.day else { return nil }
+            return (entry.key, day, entry.value)
+        }.sorted { ($0.key.unitPath, $0.key.groupCode, $0.key.metric.rawValue, $0.day.iso) < ($1.key.unitPath, $1.key.groupCode, $1.key.metric.rawValue, $1.day.iso) }
         let gauges = nonZero.filter { $0.key.metric.kind == .gauge }
             .sorted { ($0.key.unitPath, $0.key.groupCode, $0.key.metric.rawValue) < ($1.key.unitPath, $1.key.groupCode, $1.key.metric.rawValue) }
         for start in stride(from: 0, to: daily.count, by: 400) {
             var builder = db.insert(into: "unit_daily").columns("metric", "day", "unit_path", "group_code", "n")
-            for (key, n) in daily[start..<min(start + 400, daily.count)] {
-                builder = builder.values(SQLBind(key.metric.rawValue), SQLBind(key.day!.iso), SQLBind(key.unitPath), SQLBind(key.groupCode), SQLBind(n))
+            for (key, day, n) in daily[start..<min(start + 400, daily.count)] {
+                builder = builder.values(SQLBind(key.metric.rawValue), SQLBind(day.iso), SQLBind(key.unitPath), SQLBind(key.groupCode), SQLBind(n))
             }
             try await builder.onConflict(with: ["metric", "day", "unit_path", "group_code"]) { $0.set(SQLColumn("n"), to: SQLRaw("unit_daily.n + excluded.n")) }.run()
         }
@@ -87,7 +89,7 @@ public enum Counters {
         if metric.kind == .gauge {
             rows = try await db.raw("SELECT unit_path, CAST(SUM(n) AS BIGINT) AS n FROM unit_gauges WHERE metric = \(bind: metric.rawValue) AND \(scope.condition()) GROUP BY unit_path").all()
         } else {
-            let start = (from ?? CivilDate(year: 1900, month: 1, day: 1)!).iso, end = (to ?? CivilDate(year: 9999, month: 12, day: 31)!).iso
+            let start = from?.iso ?? "0000-00-00", end = to?.iso ?? "9999-99-99"
             rows = try await db.raw("""
                 SELECT unit_path, CAST(SUM(n) AS BIGINT) AS n FROM unit_daily
                 WHERE metric = \(bind: metric.rawValue) AND day >= \(bind: start) AND day <= \(bind: end) AND \(scope.condition()) GROUP BY unit_path

@@ -112,23 +112,24 @@ enum LocalPath {
 enum Navigation {
     static func items(for user: CurrentUser, language: Language, active: String) -> [[String: Any]] {
         let t = Strings.table(language)
-        var items: [(String, String, String)] = [("home", "/", t["nav_home"]!), ("units", "/units", t["nav_units"]!)]
-        if user.can(.viewPeople) { items.append(("people", "/people", t["nav_people"]!)) }
-        if user.can(.importResidents) { items.append(("import", "/residents/import", t["nav_import"]!)) }
+        func label(_ key: String) -> String { t[key] ?? key }
+        var items: [(String, String, String)] = [("home", "/", label("nav_home")), ("units", "/units", label("nav_units"))]
+        if user.can(.viewPeople) { items.append(("people", "/people", label("nav_people"))) }
+        if user.can(.importResidents) { items.append(("import", "/residents/import", label("nav_import"))) }
         if user.can(.viewCases) {
-            items += [("cases", "/cases", t["nav_cases"]!), ("contacts", "/contacts", t["nav_contacts"]!), ("tracing", "/tracing", t["nav_tracing"]!)]
+            items += [("cases", "/cases", label("nav_cases")), ("contacts", "/contacts", label("nav_contacts")), ("tracing", "/tracing", label("nav_tracing"))]
         }
-        if user.can(.manageQuarantine) || user.can(.viewCases) { items.append(("quarantine", "/quarantine", t["nav_quarantine"]!)) }
-        if user.can(.manageFacilities) || user.can(.viewCases) { items.append(("facilities", "/facilities", t["nav_facilities"]!)) }
-        if user.can(.viewCases) { items.append(("zones", "/zones", t["nav_zones"]!)) }
-        if user.can(.viewRisk) { items.append(("risk", "/risk", t["nav_risk"]!)) }
-        if user.can(.manageRules) { items.append(("rules", "/rules", t["nav_rules"]!)) }
-        if user.can(.manageUsers) { items.append(("users", "/users", t["nav_users"]!)) }
-        if user.can(.viewAudit) { items.append(("audit", "/audit", t["nav_audit"]!)) }
-        if user.can(.viewDashboard) { items.append(("dashboard", "/dashboard", t["nav_dashboard"]!)) }
-        if user.can(.viewReports) { items.append(("reports", "/reports", t["nav_reports"]!)) }
-        if user.can(.postMessages) { items.append(("messages", "/messages", t["nav_messages"]!)) }
-        if user.can(.viewDashboard) { items.append(("tasks", "/tasks", t["nav_tasks"]!)) }
+        if user.can(.manageQuarantine) || user.can(.viewCases) { items.append(("quarantine", "/quarantine", label("nav_quarantine"))) }
+        if user.can(.manageFacilities) || user.can(.viewCases) { items.append(("facilities", "/facilities", label("nav_facilities"))) }
+        if user.can(.viewCases) { items.append(("zones", "/zones", label("nav_zones"))) }
+        if user.can(.viewRisk) { items.append(("risk", "/risk", label("nav_risk"))) }
+        if user.can(.manageRules) { items.append(("rules", "/rules", label("nav_rules"))) }
+        if user.can(.manageUsers) { items.append(("users", "/users", label("nav_users"))) }
+        if user.can(.viewAudit) { items.append(("audit", "/audit", label("nav_audit"))) }
+        if user.can(.viewDashboard) { items.append(("dashboard", "/dashboard", label("nav_dashboard"))) }
+        if user.can(.viewReports) { items.append(("reports", "/reports", label("nav_reports"))) }
+        if user.can(.postMessages) { items.append(("messages", "/messages", label("nav_messages"))) }
+        if user.can(.viewDashboard) { items.append(("tasks", "/tasks", label("nav_tasks"))) }
         return items.map { ["key": $0.0, "href": $0.1, "label": $0.2, "active": $0.0 == active] }
     }
 }

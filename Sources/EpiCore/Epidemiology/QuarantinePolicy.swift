@@ -121,7 +121,7 @@ public enum QuarantinePolicy {
     /// The rules from `domain-rules.md`, seeded into the editable table. Test days marked
     /// [unsure] there are a reading, not a quotation.
     public static let seed: [QuarantineRule] = {
-        func d(_ y: Int, _ m: Int, _ day: Int) -> CivilDate { CivilDate(year: y, month: m, day: day)! }
+        func d(_ y: Int, _ m: Int, _ day: Int) -> CivilDate { CivilDate(checkedYear: y, month: m, day: day) }
         return [
             QuarantineRule(id: "seed-2021-05-05-f1-facility", effectiveFrom: d(2021, 5, 5), subject: .f1, setting: .facility, days: 21, monitoringDays: 7, testDays: [1, 14, 21],
                            source: "Bộ Y tế 5/5/2021: 21 ngày tập trung + 7 ngày theo dõi [test days unsure]"),

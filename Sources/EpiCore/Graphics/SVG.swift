@@ -83,27 +83,27 @@ public struct ChainGraph: Sendable {
         }
         let rowKeys = rows.keys.sorted()
         var order: [String: Double] = [:]
-        func renumber() { for key in rowKeys { for (i, id) in rows[key]!.enumerated() { order[id] = Double(i) } } }
+        func renumber() { for key in rowKeys { for (i, id) in (rows[key] ?? []).enumerated() { order[id] = Double(i) } } }
         renumber()
         for sweep in 0..<4 {
             let keys = sweep % 2 == 0 ? rowKeys : rowKeys.reversed()
             for key in keys {
-                rows[key]!.sort { a, b in
+                rows[key]?.sort { a, b in
                     func centre(_ id: String) -> Double {
                         let ns = (neighbours[id] ?? []).compactMap { order[$0] }
-                        return ns.isEmpty ? order[id]! : ns.reduce(0, +) / Double(ns.count)
+                        return ns.isEmpty ? order[id] ?? 0 : ns.reduce(0, +) / Double(ns.count)
                     }
                     let (ca, cb) = (centre(a), centre(b))
-                    return ca != cb ? ca < cb : order[a]! < order[b]!
+                    return ca != cb ? ca < cb : (order[a] ?? 0) < (order[b] ?? 0)
                 }
-                for (i, id) in rows[key]!.enumerated() { order[id] = Double(i) }
+                for (i, id) in (rows[key] ?? []).enumerated() { order[id] = Double(i) }
             }
         }
         let widest = rows.values.map(\.count).max() ?? 1
         let width = Self.margin * 2 + Double(max(widest - 1, 0)) * Self.columnWidth
         var positions: [String: Position] = [:]
         for (r, key) in rowKeys.enumerated() {
-            let ids = rows[key]!
+            let ids = rows[key] ?? []
             let offset = (Double(widest) - Double(ids.count)) * Self.columnWidth / 2
             for (i, id) in ids.enumerated() {
                 positions[id] = Position(x: Self.margin + offset + Double(i) * Self.columnWidth, y: 50 + Double(r) * Self.rowHeight)

@@ -8,6 +8,11 @@ public struct CitizenID: Hashable, Sendable, Codable, CustomStringConvertible {
     public let digits: String
     public let kind: Kind
 
+    private init(digits: String, kind: Kind) {
+        self.digits = digits
+        self.kind = kind
+    }
+
     public init(parsing raw: String) throws(CitizenIDError) {
         var digits = ""
         for ch in raw.trimmingCharacters() {
@@ -53,7 +58,7 @@ public struct CitizenID: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var encodedBirthYear: Int? {
         guard let g = centuryDigit else { return nil }
-        let yy = Int(digits.dropFirst(4).prefix(2))!
+        guard let yy = Int(digits.dropFirst(4).prefix(2)) else { return nil }
         return 1900 + (g / 2) * 100 + yy
     }
 
@@ -65,7 +70,7 @@ public struct CitizenID: Hashable, Sendable, Codable, CustomStringConvertible {
         return result
     }
 
-    /// Builds a valid CCCD (synthetic data, tests).
+    /// Builds a CCCD from its parts (synthetic data, tests); `makeCCCDRoundTrips` checks it parses back.
     public static func makeCCCD(provinceCode: String, sex: Sex, birthYear: Int, serial: Int) -> CitizenID {
         let century = (birthYear - 1900) / 100
         let g = century * 2 + (sex == .female ? 1 : 0)
@@ -73,7 +78,7 @@ public struct CitizenID: Hashable, Sendable, Codable, CustomStringConvertible {
         var s = String(serial % 1_000_000)
         while s.count < 6 { s = "0" + s }
         let y = yy < 10 ? "0\(yy)" : "\(yy)"
-        return try! CitizenID(parsing: "\(provinceCode)\(g)\(y)\(s)")
+        return CitizenID(digits: "\(provinceCode)\(g)\(y)\(s)", kind: .cccd)
     }
 
     public var description: String { digits }

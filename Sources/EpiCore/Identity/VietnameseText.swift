@@ -10,7 +10,7 @@ public enum VietnameseText {
         ]
         var table: [UInt32: UInt8] = [:]
         for (base, variants) in groups {
-            let ascii = base.asciiValue!
+            guard let ascii = base.asciiValue else { continue }
             for ch in variants {
                 for scalar in String(ch).unicodeScalars { table[scalar.value] = ascii }
                 for scalar in String(ch).uppercased().unicodeScalars where scalar.value >= 128 { table[scalar.value] = ascii }

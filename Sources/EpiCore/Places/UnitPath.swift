@@ -36,7 +36,7 @@ public struct UnitPath: Hashable, Comparable, Sendable, Codable, CustomStringCon
     public var string: String { components.joined(separator: "/") }
     public var slug: String { components.joined(separator: ".") }
     public var depth: Int { components.count }
-    public var code: String { components.last! }
+    public var code: String { components.last ?? "" }
 
     public var parent: UnitPath? {
         components.count > 1 ? try? UnitPath(components: Array(components.dropLast())) : nil

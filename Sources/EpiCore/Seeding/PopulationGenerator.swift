@@ -88,10 +88,10 @@ public struct PopulationGenerator: Sendable {
         let year = reference.year - years
         let month = 1 + Int(rng.next() % 12)
         let day = 1 + Int(rng.next() % UInt64(CivilDate.daysIn(month: month, year: year)))
-        let birth = CivilDate(year: year, month: month, day: day)!
+        let birth = CivilDate(checkedYear: year, month: month, day: day)
         let province = chance(800) ? "001" : pick(Self.otherProvinces)
         let g = ((year - 1900) / 100) * 2 + (sex == .female ? 1 : 0)
-        let key = Int(province)! * 1000 + g * 100 + year % 100
+        let key = (Int(province) ?? 0) * 1000 + g * 100 + year % 100
         let serial = serials[key, default: firstSerial]
         serials[key] = serial + 1
         let id = CitizenID.makeCCCD(provinceCode: province, sex: sex, birthYear: year, serial: serial)

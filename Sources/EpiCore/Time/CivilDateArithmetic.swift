@@ -14,6 +14,9 @@ extension CivilDate {
         return era * 146_097 + doe - 719_468
     }
 
+    /// 1 September 2021, the reference day of the demo data and the synthetic populations.
+    public static let september1st2021 = 18_871
+
     /// Day numbers of 0001-01-01 and 9999-12-31, the dates a `CivilDate` can hold.
     static let dayNumberRange = -719_162...2_932_896
 
@@ -74,6 +77,13 @@ extension CivilDate {
         self = monday
     }
 
+    /// A date this program stored itself: a malformed one is a fault of the data, reported as an error
+    /// instead of stopping the server.
+    public static func stored(_ iso: String) throws(StoredDateError) -> CivilDate {
+        guard let date = CivilDate(iso: iso) else { throw StoredDateError(value: String(iso.prefix(40))) }
+        return date
+    }
+
     /// Strict ISO "yyyy-mm-dd" in `acceptedYears`, for values this program wrote itself and keys in URLs.
     public init?(iso: String) {
         let parts = iso.split(separator: "-", omittingEmptySubsequences: false)
@@ -112,7 +122,7 @@ public enum VietnamTime {
     }
 
     /// Seconds since 1970-01-01 00:00 in Vietnamese wall-clock time, saturating for instants no calendar holds.
-    static func localSeconds(_ instant: Date) -> Int {
+    public static func localSeconds(_ instant: Date) -> Int {
         let seconds = instant.timeIntervalSince1970.rounded(.down) + TimeInterval(offsetSeconds)
         guard seconds.isFinite else { return 0 }
         return Int(max(min(seconds, 9e15), -9e15))
@@ -122,4 +132,9 @@ public enum VietnamTime {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
+}
+
+/// A stored date that does not read back: a database fault, not something a user typed.
+public struct StoredDateError: Error, Equatable, Sendable {
+    public let value: String
 }

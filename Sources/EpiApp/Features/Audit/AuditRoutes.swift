@@ -52,10 +52,7 @@ struct AuditRoutes: Sendable {
     }
 
     static func hanoiMidnightUTC(_ date: CivilDate, plusDays: Int = 0) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        let start = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day + plusDays))!
-        return Timestamp.string(start)
+        Timestamp.string(VietnamTime.instant(date.adding(days: plusDays)))
     }
 
     @Sendable func page(_ request: Request, context: AuthedContext) async throws -> Response {

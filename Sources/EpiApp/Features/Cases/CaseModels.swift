@@ -32,7 +32,8 @@ public struct CaseRecord: Codable, Sendable, Equatable {
 
     var outcomeValue: CaseOutcome { CaseOutcome(rawValue: outcome) ?? .active }
     var careValue: CareSetting { CareSetting(rawValue: careSetting) ?? .home }
-    var confirmedDate: CivilDate { CivilDate(iso: confirmedOn) ?? CivilDate(year: 2021, month: 1, day: 1)! }
+    /// The stored confirmation day; a record that does not read back counts from 1970, visibly wrong rather than a crash.
+    var confirmedDate: CivilDate { CivilDate(iso: confirmedOn) ?? CivilDate(dayNumber: 0) }
     var isCommunity: Bool { detectedIn == DetectionSetting.community.rawValue }
 
     /// The gauges and daily figures this case contributes while in its current state.

@@ -186,7 +186,7 @@ struct CaseService: Sendable {
                 // now, or the whole record is refused when it is full) or at home. An F1 already in quarantine
                 // moves on to isolation.
                 if let active = try await QuarantineService.episodes(db, personID: f0.id).first(where: { $0.isActive }), active.kind == "quarantine" {
-                    _ = try await QuarantineService.end(db, active, outcome: "transferred", on: max(confirmed, CivilDate(iso: active.startDate)!),
+                    _ = try await QuarantineService.end(db, active, outcome: "transferred", on: max(confirmed, (try CivilDate.stored(active.startDate))),
                                                         note: "Trở thành F0 \(number)", returnHome: false, user: user, language: language, recomputeLevels: false)
                 }
                 let facility = try await facilityId.asyncMap { try await QuarantineService.facility(db, id: $0) } ?? nil

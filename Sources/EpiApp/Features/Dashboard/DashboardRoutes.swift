@@ -58,7 +58,7 @@ struct DashboardRoutes: Sendable {
             let key = d.grid.count > 40 ? cell.parentName : focus.unit.name
             let item: [String: Any] = ["name": cell.name, "label": v ? cell.labelVi : cell.labelEn, "color": cell.color, "assessed": cell.level != nil,
                                        "href": "/dashboard?unit=\(ReportView.slug(cell.unitPath))", "level": cell.level.map(String.init) ?? "0"]
-            if current?.0 == key { current!.1.append(item) } else {
+            if let c = current, c.0 == key { current = (key, c.1 + [item]) } else {
                 if let c = current { groups.append(["name": c.0, "cells": c.1]) }
                 current = (key, [item])
             }
@@ -135,7 +135,7 @@ struct DashboardRoutes: Sendable {
         if due == nil { problems["due_day"] = "invalid" }
         if let start, let due, due < start { problems["due_day"] = "before_start" }
         let value = ReportValidation.integer(input.value)
-        if value == nil || value! <= 0 { problems["target_value"] = "invalid" }
+        if (value ?? 0) <= 0 { problems["target_value"] = "invalid" }
         guard problems.isEmpty, let start, let due, let value else {
             throw AppError.invalid("Chỉ tiêu cần tên, nguồn số liệu, ngày bắt đầu, hạn và giá trị đích lớn hơn 0.",
                                    "A target needs a title, a data source, a start day, a due day and a value above 0.", details: problems)

@@ -17,7 +17,7 @@ public enum HanoiSeed {
         var reader = CSVReader(bytes: try csvBytes())
         guard let header = try reader.next() else { return 0 }
         let index = Dictionary(uniqueKeysWithValues: header.fields.enumerated().map { ($1, $0) })
-        func field(_ record: CSVRecord, _ name: String) -> String { record.fields[index[name]!] }
+        func field(_ record: CSVRecord, _ name: String) -> String { index[name].flatMap { $0 < record.fields.count ? record.fields[$0] : nil } ?? "" }
         var rows: [(path: String, parent: String?, code: String, depth: Int, kind: UnitKind, name: String)] = []
         var seen = Set<String>()
         while let record = try reader.next() {

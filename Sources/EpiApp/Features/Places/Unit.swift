@@ -41,7 +41,7 @@ public actor UnitDirectory {
                 .all(decoding: UnitRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
         byPath = Dictionary(uniqueKeysWithValues: rows.map { ($0.path, $0) })
-        children = Dictionary(grouping: rows.filter { $0.parentPath != nil }, by: { $0.parentPath! }).mapValues { $0.sorted { $0.code < $1.code }.map(\.path) }
+        children = Dictionary(grouping: rows.compactMap { r in r.parentPath.map { ($0, r) } }, by: \.0).mapValues { $0.map(\.1) }.mapValues { $0.sorted { $0.code < $1.code }.map(\.path) }
     }
 
     public func unit(_ path: String) async throws -> UnitRecord? {

@@ -202,7 +202,7 @@ struct UnitRoutes: Sendable {
 
     @Sendable func apiList(_ request: Request, context: AuthedContext) async throws -> Response {
         let parent = request.uri.queryParameters.get("parent").flatMap { try? UnitPath(slug: $0) }
-        let units = parent == nil ? await directory.roots() : await directory.children(of: parent!.string)
+        let units = if let parent { await directory.children(of: parent.string) } else { await directory.roots() }
         return try JSON.response(["data": units.map(UnitJSON.init)])
     }
 
@@ -225,6 +225,6 @@ struct UnitRoutes: Sendable {
         struct Input: Decodable { let population: Int }
         let input = try await PersonRoutes.decode(Input.self, request, context: context)
         try await setPopulation(of: unit, raw: String(input.population), user: context.user)
-        return try JSON.response(["data": UnitJSON(try await directory.unit(unit.path)!)])
+        return try JSON.response(["data": UnitJSON(try await directory.unit(unit.path) ?? unit)])
     }
 }

@@ -236,7 +236,7 @@ struct QuarantineRoutes: Sendable {
         }
         let isWard = await services.directory.isLowestAdministrative(context.user.unitPath.string)
         let canCreate = context.user.can(.manageFacilities) && !isWard
-        var units = await services.directory.all().filter { !$0.isGroup && context.user.covers((try? UnitPath($0.path)) ?? UnitPath.invalid) }.sorted { $0.path < $1.path }
+        var units = await services.directory.all().filter { !$0.isGroup && ((try? UnitPath($0.path)).map(context.user.covers) ?? false) }.sorted { $0.path < $1.path }
         if units.count > 700 { units = Array(units.prefix(700)) }
         return services.views.page("quarantine/facilities", title: context.t("Cơ sở cách ly", "Quarantine facilities"), context: context, data: [
             "rows": rows, "hasRows": !rows.isEmpty, "isCity": scope.coversEverything,
@@ -443,7 +443,7 @@ struct QuarantineRoutes: Sendable {
             guard let t = try await TransferService.find(db, id: id) else { throw AppError.notFound }
             let facility = try await t.facilityId.asyncMap { try await QuarantineService.facility(db, id: $0) } ?? nil
             let byWard = context.user.can(.manageQuarantine) && scope.contains(unitPath: t.unitPath, groupCode: t.groupCode)
-            let byFacility = context.user.can(.manageFacilities) && (facility.map { context.user.covers((try? UnitPath($0.unitPath)) ?? UnitPath.invalid) } ?? false)
+            let byFacility = context.user.can(.manageFacilities) && (facility.flatMap { try? UnitPath($0.unitPath) }.map(context.user.covers) ?? false)
             guard byWard || byFacility else { throw AppError.notFound }
             return (t, facility)
         }
@@ -453,7 +453,8 @@ struct QuarantineRoutes: Sendable {
         return try await database.transaction { db in
             let status = action == "dispatch" ? "dispatched" : action == "complete" ? "completed" : "cancelled"
             let now = Timestamp.now()
-            let newVehicle = (vehicle ?? "").trimmed.isEmpty ? t.vehicle : vehicle!.trimmed
+            let typed = (vehicle ?? "").trimmed
+            let newVehicle = typed.isEmpty ? t.vehicle : typed
             if action == "dispatch" && newVehicle.isEmpty {
                 throw AppError.invalid("Ghi biển số xe/phương tiện.", "Enter the vehicle.", details: ["vehicle": "required"])
             }
@@ -592,9 +593,4 @@ struct QuarantineRoutes: Sendable {
         struct Body: Encodable { let data: TransferRecord }
         return try JSON.response(Body(data: t))
     }
-}
-
-extension UnitPath {
-    /// A path no unit has, for "matches nothing" checks.
-    static var invalid: UnitPath { try! UnitPath("-") }
 }

@@ -250,8 +250,8 @@ struct QuarantineService: Sendable {
             try await authorize(e, user: user, scope: scope, db: db)
             guard e.isActive else { throw AppError(.conflict, code: "episode_closed", vi: "Đợt cách ly đã kết thúc.", en: "This episode has ended.") }
             let old = e.plannedEnd
-            let newEnd = CivilDate(iso: e.plannedEnd)!.adding(days: days)
-            let monitoring = CivilDate(iso: e.monitoringEnd)!.adding(days: days)
+            let newEnd = (try CivilDate.stored(e.plannedEnd)).adding(days: days)
+            let monitoring = (try CivilDate.stored(e.monitoringEnd)).adding(days: days)
             e.extraDays += days
             e.plannedEnd = newEnd.iso
             e.monitoringEnd = monitoring.iso
@@ -286,7 +286,7 @@ struct QuarantineService: Sendable {
                     user: CurrentUser, language: Language, recomputeLevels: Bool = true) async throws -> EpisodeRecord {
         var e = episode
         guard e.isActive else { throw AppError(.conflict, code: "episode_closed", vi: "Đợt cách ly đã kết thúc.", en: "This episode has ended.") }
-        guard day >= CivilDate(iso: e.startDate)! else {
+        guard day >= (try CivilDate.stored(e.startDate)) else {
             throw AppError.invalid("Ngày kết thúc trước ngày bắt đầu.", "End before start.", details: ["released_on": "before_start"])
         }
         e.status = outcome

@@ -178,7 +178,7 @@ struct PersonRoutes: Sendable {
             "duplicates": dupRows, "hasDuplicates": !dupRows.isEmpty || hiddenDuplicates > 0, "hiddenDuplicates": hiddenDuplicates, "hasHiddenDuplicates": hiddenDuplicates > 0, "warnings": warnings, "hasWarnings": !warnings.isEmpty,
         ]
         let title = person == nil ? context.t("Thêm nhân khẩu", "Add person") : context.t("Sửa hồ sơ", "Edit record")
-        return services.views.page("people/form", title: title, context: context, data: data, status: error == nil ? .ok : error!.status, active: "people")
+        return services.views.page("people/form", title: title, context: context, data: data, status: error?.status ?? .ok, active: "people")
     }
 
     /// What a search audit row says: the words searched for, cut short.
@@ -354,9 +354,8 @@ enum PersonView {
 enum DisplayTime {
     static func format(_ iso: String) -> String {
         guard let date = Timestamp.date(iso) else { return iso }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%02d/%02d/%04d %02d:%02d:%02d", c.day!, c.month!, c.year!, c.hour!, c.minute!, c.second!)
+        let seconds = VietnamTime.localSeconds(date)
+        let s = ((seconds % 60) + 60) % 60
+        return VietnamTime.display(date) + (s < 10 ? ":0\(s)" : ":\(s)")
     }
 }

@@ -30,7 +30,7 @@ public struct ReportBenchmark: Sendable {
         let today = VietnamTime.day(of: Date())
         // Full days only, ending yesterday, so every period is due.
         let dayList = (0..<days).map { today.adding(days: $0 - days) }
-        let lastDay = dayList.last!
+        guard let lastDay = dayList.last else { return }
         print("EpiCommand bench reports — \(wards.count) wards × \(days) days of daily reports, SQLite (WAL), \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
         // 1. The data: reports (every version row, latest rows, per-field figures) and the live counters behind the pre-fills.
@@ -86,7 +86,8 @@ public struct ReportBenchmark: Sendable {
         print("pages over HTTP (\(rounds) timed requests each after 10 warm-ups):")
         for page in pages {
             for username in ["bench.city", "bench.district"] {
-                var request = URLRequest(url: URL(string: base + page.path)!)
+                guard let url = URL(string: base + page.path) else { continue }
+                var request = URLRequest(url: url)
                 request.setValue(cookies[username], forHTTPHeaderField: "Cookie")
                 var times: [Double] = []
                 var bytes = 0
@@ -127,7 +128,7 @@ public struct ReportBenchmark: Sendable {
 
     private func waitForServer(_ base: String) async throws {
         for _ in 0..<100 {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (response as? HTTPURLResponse)?.statusCode == 200 { return }
+            if let url = URL(string: "\(base)/health"), let (_, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw AppError(.internalServerError, code: "bench_server", vi: "Máy chủ benchmark không khởi động.", en: "The benchmark server did not start.")

@@ -140,7 +140,7 @@ struct ReportRoutes: Sendable {
         let latest = rc.history.first
         let now = Date()
         let deadline = rc.template.deadline.instant(rc.period)
-        let timeliness = latest.map { _ in rc.history.last!.onTime ? Timeliness.onTime : .late } ?? Timeliness.of(firstSubmittedAt: nil, deadline: deadline, now: now)
+        let timeliness = rc.history.last.map { $0.onTime ? Timeliness.onTime : .late } ?? Timeliness.of(firstSubmittedAt: nil, deadline: deadline, now: now)
         let canSubmit = context.user.can(.submitReports)
         let showForm = canSubmit && (latest == nil || correcting) && rc.period.start <= VietnamTime.day(of: now)
         let problems = error?.details ?? [:]

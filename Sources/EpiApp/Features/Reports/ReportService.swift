@@ -141,7 +141,7 @@ struct ReportService: Sendable {
                     }
                 }
                 var outcome = ReportValidation.validate(template.fields, input: input.values, prefill: judged, reasons: reasons)
-                for (key, reason) in reasons where outcome.values[key] != nil && outcome.reasons[key] == nil && live[key] != nil && Int(outcome.values[key]!) != live[key] {
+                for (key, reason) in reasons where outcome.reasons[key] == nil && live[key] != nil && outcome.values[key].map({ Int($0) != live[key] }) == true {
                     outcome.reasons[key] = reason
                 }
                 guard outcome.isValid else {

@@ -81,11 +81,12 @@ struct RiskRoutes: Sendable {
         }
         var children: [[String: Any]] = []
         for child in await directory.children(of: focus.string) where !child.isGroup { children.append(await view(child)) }
-        let own = focusUnit.map { _ in () } != nil ? await view(focusUnit!) : [:]
+        var own: [String: Any] = [:]
+        if let focusUnit { own = await view(focusUnit) }
         let canAssess = context.user.can(.assessRisk)
         var indicatorUnits: [[String: Any]] = []
         if canAssess {
-            indicatorUnits = [["path": focus.string, "name": focusUnit?.name ?? focus.string]] + children.map { ["path": $0["path"]!, "name": $0["name"]!] }
+            indicatorUnits = [["path": focus.string, "name": focusUnit?.name ?? focus.string]] + children.map { ["path": $0["path"] ?? "", "name": $0["name"] ?? ""] }
         }
         return services.views.page("risk/index", title: context.t("Cấp độ dịch", "Risk levels"), context: context, data: [
             "week": week, "prevWeek": monday.adding(days: -7).isoWeekKey, "nextWeek": monday.adding(days: 7).isoWeekKey,

@@ -32,7 +32,7 @@ public struct Benchmark: Sendable {
         var sampleNames: [String] = []
         var sampleIDs: [String] = []
         if !fm.fileExists(atPath: csvPath) {
-            var generator = PopulationGenerator(seed: 42, referenceDate: CivilDate(year: 2021, month: 9, day: 1)!)
+            var generator = PopulationGenerator(seed: 42, referenceDate: CivilDate(dayNumber: CivilDate.september1st2021))
             fm.createFile(atPath: csvPath, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
             var chunk = CSVWriter.row(ResidentExport.header)
@@ -114,7 +114,7 @@ public struct Benchmark: Sendable {
         let nameQueries = sampleNames.map { VietnameseText.fold($0) }
         let nameTimes = try await time(nameQueries) { q in _ = try await services.database.read { try await PersonQueries.search($0, query: q, scope: scope) } }
         let idTimes = try await time(sampleIDs) { q in _ = try await services.database.read { try await PersonQueries.search($0, query: q, scope: scope) } }
-        let familyOnly = Array(Set(sampleNames.map { VietnameseText.fold(String($0.split(separator: " ").first!)) })).sorted()
+        let familyOnly = Array(Set(sampleNames.map { VietnameseText.fold(String($0.split(separator: " ").first ?? "")) })).sorted()
         let familyTimes = try await time(Array(repeating: familyOnly, count: max(1, 200 / max(familyOnly.count, 1))).flatMap { $0 }) { q in
             _ = try await services.database.read { try await PersonQueries.search($0, query: q, scope: scope) }
         }
@@ -136,7 +136,8 @@ public struct Benchmark: Sendable {
         var requests: [(String, URLRequest)] = []
         for username in ["bench.ward", "bench.district", "bench.city"] {
             guard case .success(let token, _) = try await services.auth.login(username: username, password: password) else { continue }
-            var request = URLRequest(url: URL(string: "\(base)/people")!)
+            guard let url = URL(string: "\(base)/people") else { continue }
+            var request = URLRequest(url: url)
             request.setValue("\(SessionCookie.name)=\(token)", forHTTPHeaderField: "Cookie")
             requests.append((username, request))
         }
@@ -165,7 +166,7 @@ public struct Benchmark: Sendable {
 
     static func waitForServer(_ base: String) async throws {
         for _ in 0..<100 {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (response as? HTTPURLResponse)?.statusCode == 200 { return }
+            if let url = URL(string: "\(base)/health"), let (_, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw AppError(.internalServerError, code: "bench_server", vi: "Máy chủ benchmark không khởi động.", en: "The benchmark server did not start.")

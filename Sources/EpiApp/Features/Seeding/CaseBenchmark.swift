@@ -66,7 +66,7 @@ public struct CaseBenchmark: Sendable {
             start = i
         }
         var rng = SplitMixDemo(seed: 99)
-        let firstDay = CivilDate(year: 2021, month: 6, day: 1)!
+        let firstDay = CivilDate(dayNumber: CivilDate.september1st2021 - 92)
         let now = Timestamp.now()
         var made = 0
         var seen = Set<String>()
@@ -74,7 +74,7 @@ public struct CaseBenchmark: Sendable {
             var rows: [[any Encodable & Sendable]] = []
             while rows.count < 20_000 && made + rows.count < exposures {
                 let a = Int(rng.next() % UInt64(ids.count))
-                let range = ranges[wardOf[a]]!
+                guard let range = ranges[wardOf[a]] else { continue }
                 let b = range.lowerBound + Int(rng.next() % UInt64(range.count))
                 guard a != b else { continue }
                 let day = firstDay.adding(days: Int(rng.next() % 120)).iso
@@ -195,7 +195,8 @@ public struct CaseBenchmark: Sendable {
             var next: String? = "/cases?outcome=all"
             var pages = 0
             while pages < 220 {
-                var request = URLRequest(url: URL(string: base + (next ?? "/cases?outcome=all"))!)
+                guard let url = URL(string: base + (next ?? "/cases?outcome=all")) else { break }
+                var request = URLRequest(url: url)
                 request.setValue(cookies[username], forHTTPHeaderField: "Cookie")
                 let s = DispatchTime.now().uptimeNanoseconds
                 let (data, response) = try await URLSession.shared.data(for: request)

@@ -114,7 +114,7 @@ enum CaseDemoSeed {
         let allRecorded = recorded
         try await db.transaction { db in
             for record in allRecorded {
-                let opened = VietnamTime.instant(CivilDate(iso: record.confirmedOn)!, hour: 9)
+                let opened = VietnamTime.instant((try CivilDate.stored(record.confirmedOn)), hour: 9)
                 try await db.raw("""
                     UPDATE tracing_tasks SET opened_at = \(bind: Timestamp.string(opened)), due_at = \(bind: Timestamp.string(opened.addingTimeInterval(86_400)))
                     WHERE case_id = \(bind: record.id)
@@ -124,7 +124,7 @@ enum CaseDemoSeed {
         // Some have recovered; one was a false positive.
         for record in recorded.prefix(4) {
             let scope = try await Scope.of(minhKhai, directory: directory)
-            _ = try await cases.update(caseID: record.id, CaseUpdate(outcome: "recovered", outcomeOn: CivilDate(iso: record.confirmedOn)!.adding(days: 10).iso),
+            _ = try await cases.update(caseID: record.id, CaseUpdate(outcome: "recovered", outcomeOn: (try CivilDate.stored(record.confirmedOn)).adding(days: 10).iso),
                                        user: minhKhai, scope: scope, language: .vi)
         }
         if let last = recorded.last(where: { $0.unitPath == "01/007/00286" }) {

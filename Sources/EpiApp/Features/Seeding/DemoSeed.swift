@@ -94,7 +94,7 @@ public enum SyntheticPopulation {
         }
         guard !wards.isEmpty else { return 0 }
         try await services.database.prepareForBulkLoad()
-        var generator = PopulationGenerator(seed: seed, referenceDate: CivilDate(year: 2021, month: 9, day: 1)!, firstSerial: firstSerial)
+        var generator = PopulationGenerator(seed: seed, referenceDate: CivilDate(dayNumber: CivilDate.september1st2021), firstSerial: firstSerial)
         let now = Timestamp.now()
         var done = 0
         let perTransaction = 20_000

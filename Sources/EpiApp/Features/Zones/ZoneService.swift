@@ -202,7 +202,7 @@ struct ZoneService: Sendable {
             guard var zone = try await Self.find(db, id: zoneID, scope: scope) else { throw AppError.notFound }
             guard zone.isActive else { return zone }
             let day = day ?? VietnamTime.day(of: Date())
-            guard day >= CivilDate(iso: zone.startedOn)! else { throw AppError.invalid("Ngày gỡ trước ngày phong tỏa.", "Lifted before it started.", details: ["ended_on": "before_start"]) }
+            guard day >= (try CivilDate.stored(zone.startedOn)) else { throw AppError.invalid("Ngày gỡ trước ngày phong tỏa.", "Lifted before it started.", details: ["ended_on": "before_start"]) }
             zone.status = "lifted"
             zone.endedOn = day.iso
             zone.currentVersion += 1
