@@ -62,6 +62,10 @@ struct TestDatabase {
 /// A running application on a fresh database with Hanoi's units and a set of users, one per role we test.
 struct TestApp: Sendable {
     let services: AppServices
+    /// Every route the router holds, with its declared access rule.
+    var catalog = RouteCatalog()
+    /// The router's own list of (method, path), to check the catalog is complete.
+    var registered: [(method: String, path: String)] = []
     static let password = "correct horse battery"
 
     /// Users: city, district (Hai Bà Trưng), two wards (Minh Khai, Bạch Mai), data entry, community team (group TDP01 of Minh Khai), checkpoint, supervisor.
@@ -94,8 +98,10 @@ struct TestApp: Sendable {
             for (username, role, unit) in users {
                 try await admin.create(username: username, displayName: "User \(username)", role: role, unit: unit, password: password, creator: nil)
             }
-            let app = Application(router: buildRouter(services))
-            let testApp = TestApp(services: services)
+            let catalog = RouteCatalog()
+            let router = buildRouter(services, catalog: catalog)
+            let app = Application(router: router)
+            let testApp = TestApp(services: services, catalog: catalog, registered: router.routes.map { ($0.method.rawValue, $0.path.description) })
             try await app.test(mode) { client in
                 try await body(testApp, client)
             }

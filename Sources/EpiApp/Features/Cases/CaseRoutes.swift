@@ -326,16 +326,20 @@ struct CaseRoutes: Sendable {
             }
             let canPeople = context.user.can(.viewPeople)
             var shown: [(id: String, unitPath: String)] = []
+            // People outside the viewer's jurisdiction appear under a stand-in id, so neither a node nor an
+            // edge of the drawing or the API carries their record id.
+            var alias: [String: String] = [:]
             let nodes: [ChainGraph.Node] = people.sorted().compactMap { id in
                 guard let p = persons[id] else { return nil }
                 let visible = scope.contains(unitPath: p.unitPath, groupCode: p.groupCode)
-                if visible { shown.append((p.id, p.unitPath)) }
+                if visible { shown.append((p.id, p.unitPath)) } else { alias[id] = "x\(alias.count + 1)" }
                 let link: String? = !visible ? nil : caseOf[id].map { "/cases/\($0.0)" } ?? (canPeople ? "/people/\(id)" : nil)
                 let short = p.fullName.split(separator: " ").suffix(2).joined(separator: " ")
-                return ChainGraph.Node(id: id, level: levels[id], label: visible ? short : CaseView.masked(p.fullName),
-                                       sublabel: caseOf[id]?.1 ?? (visible ? "" : context.t("ngoài địa bàn", "outside jurisdiction")), link: link)
+                return ChainGraph.Node(id: alias[id] ?? id, level: levels[id], label: visible ? short : CaseView.masked(p.fullName),
+                                       sublabel: visible ? caseOf[id]?.1 ?? "" : context.t("ngoài địa bàn", "outside jurisdiction"), link: link)
             }
-            let graphEdges = edges.map { ChainGraph.Edge(a: $0.sourceId, b: $0.contactId, label: "\(CaseView.date($0.day)) · \(CaseView.setting($0.setting, context.language))") }
+            let graphEdges = edges.map { ChainGraph.Edge(a: alias[$0.sourceId] ?? $0.sourceId, b: alias[$0.contactId] ?? $0.contactId,
+                                                         label: "\(CaseView.date($0.day)) · \(CaseView.setting($0.setting, context.language))") }
             return (ChainGraph(nodes: nodes, edges: graphEdges), shown)
         }
         try await Audit.viewed(database, user: context.user, people: shown, summary: "Xem chuỗi lây nhiễm")
@@ -527,7 +531,7 @@ struct CaseRoutes: Sendable {
         struct Node: Encodable { let id: String; let level: Int?; let label: String; let link: String? }
         struct Edge: Encodable { let a: String; let b: String; let label: String }
         struct Body: Encodable { let nodes: [Node]; let edges: [Edge]; let svg: String }
-        return try JSON.response(Body(nodes: graph.nodes.map { Node(id: $0.link == nil ? "" : $0.id, level: $0.level, label: $0.label, link: $0.link) },
+        return try JSON.response(Body(nodes: graph.nodes.map { Node(id: $0.id, level: $0.level, label: $0.label, link: $0.link) },
                                       edges: graph.edges.map { Edge(a: $0.a, b: $0.b, label: $0.label) }, svg: graph.render(title: record.caseNumber)))
     }
 

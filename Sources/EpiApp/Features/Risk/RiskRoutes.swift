@@ -56,7 +56,11 @@ struct RiskRoutes: Sendable {
         let week = try await week(request, scope: scope)
         // Which unit's children to show: ?unit=01.007, else the user's own unit.
         var focus = context.user.unitPath
-        if let slug = request.query("unit"), let p = try? UnitPath(slug: slug), context.user.covers(p) { focus = p }
+        if let slug = request.query("unit") {
+            // A unit outside the user's jurisdiction is 404, as everywhere else, not silently their own.
+            guard let p = try? UnitPath(slug: slug), context.user.covers(p) else { throw AppError.notFound }
+            focus = p
+        }
         let directory = services.directory
         let focusUnit = try await directory.unit(focus.string)
         let rows = try await database.read { try await RiskService.assessments($0, week: week, scope: scope) }
@@ -252,7 +256,13 @@ struct RiskRoutes: Sendable {
     // MARK: API
 
     @Sendable func apiLevels(_ request: Request, context: AuthedContext) async throws -> Response {
-        let scope = try await scope(context)
+        var narrowed = try await scope(context)
+        // `?unit=01.007` narrows to one unit below the user's; outside their jurisdiction it is 404.
+        if let slug = request.query("unit") {
+            guard let path = try? UnitPath(slug: slug) else { throw AppError.notFound }
+            narrowed = try await Scope.focus(path, for: context.user, directory: services.directory)
+        }
+        let scope = narrowed
         let week = try await week(request, scope: scope)
         let rows = try await database.read { try await RiskService.assessments($0, week: week, scope: scope) }
         struct Body: Encodable { let week: String; let data: [RiskAssessmentRow] }
