@@ -187,6 +187,39 @@ def main():
         for name, _ in contacts:
             assert name in table.text, name + " is not in the F1 list"
 
+    f2s = [("Trịnh Văn Sáu", "0912700011"), ("Trịnh Thị Bảy", "0912700012"), ("Trịnh Văn Tám", "0912700013")]
+
+    def f1_contacts_become_f2_then_f1():
+        """From the contact list, the officer records an F1's three contacts (F2); when the F1 tests positive they are F1."""
+        c.open("/contacts?level=1&unplaced=1")
+        row = next(r for r in d.find_elements(By.CSS_SELECTOR, "#contact-levels tr.contact-level") if contacts[0][0] in r.text)
+        row.find_element(By.CSS_SELECTOR, "a.record-contacts").click()
+        c.find("#person-contacts")
+        for i, (name, phone) in enumerate(f2s):
+            d.find_element(By.NAME, f"c{i}_name").send_keys(name)
+            d.find_element(By.NAME, f"c{i}_phone").send_keys(phone)
+        d.find_element(By.CSS_SELECTOR, "#person-contacts button[type=submit]").click()
+        recorded = c.find("#recorded-contacts")
+        for name, _ in f2s:
+            assert name in recorded.text, name + " was not recorded"
+        person_url = d.find_element(By.CSS_SELECTOR, ".crumbs a[href^='/people/']").get_attribute("href")
+        c.open("/contacts?level=2")
+        table = c.find("#contact-levels")
+        for name, _ in f2s:
+            assert name in table.text, name + " is not on the F2 list"
+        # The F1 tests positive: recorded as an F0 from their record.
+        d.get(person_url)
+        c.find("#person-epi a.button[href^='/cases/new']").click()
+        c.find("#case-form")
+        d.find_element(By.CSS_SELECTOR, "#case-form button[type=submit]").click()
+        c.find("#case-title")
+        c.open("/contacts?level=1")
+        table = c.find("#contact-levels")
+        for name, _ in f2s:
+            assert name in table.text, name + " did not become F1"
+        c.open("/contacts?level=2")
+        assert not any(name in d.find_element(By.TAG_NAME, "main").text for name, _ in f2s), "still listed as F2"
+
     c.step("wrong password shows an error", wrong_password)
     c.step("ward officer signs in (Vietnamese UI)", sign_in)
     c.step("search 'nguyen van nam' without diacritics finds Nguyễn Văn Nam", search_without_diacritics)
@@ -195,6 +228,7 @@ def main():
     c.step("another ward's officer gets 'not found' for that record", other_ward_is_refused)
     c.step("data entry records an F0 and five contacts keyboard-only (phone screen)", f0_and_five_contacts_by_keyboard)
     c.step("the chain is drawn and the five are on the F1 list", chain_and_f1_list)
+    c.step("an F1's three contacts recorded from the contact list are F2, then F1 once the F1 tests positive", f1_contacts_become_f2_then_f1)
 
     # Reporting regime and command dashboard.
     def ward_dashboard():

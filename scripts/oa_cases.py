@@ -111,7 +111,7 @@ PATHS = {
         "responses": {"200": ok(data(ref("Episode")))} | errors(401, 403, 404, 409, 422)}},
     "/api/v1/facilities": {
         "get": {"operationId": "listFacilities", "summary": "Facilities in your jurisdiction with live occupancy, and the city totals", "responses": {"200": ok(obj({"data": arr(ref("Facility")),
-                "city_totals": obj({"occupancy": i, "capacity": i})}))} | errors(401, 403)},
+                "quarantine_places": obj({"occupancy": i, "capacity": i}), "hospital_beds": obj({"occupancy": i, "capacity": i})}))} | errors(401, 403)},
         "post": {"operationId": "createFacility", "summary": "Add a facility (district or city)", "parameters": [KEY],
                  "requestBody": body(obj({"name": s, "kind": {"type": "string", "enum": ["quarantine", "field_hospital", "hospital"]}, "unit": s, "address": s, "capacity": i}, ["name", "unit", "capacity"])),
                  "responses": {"201": created(data(ref("Facility")))} | errors(401, 403, 422)}},

@@ -11,6 +11,8 @@ public struct AppServices: Sendable {
     public let directory: UnitDirectory
     /// Alerts and unit levels other features contribute to the command dashboard.
     public let dashboard: DashboardSources
+    /// Long work with progress (a city-wide recomputation), off the request that asked for it.
+    public let jobs: JobRunner
     public var auth: AuthService { AuthService(database: database, settings: settings) }
 
     /// Opens the database, applies migrations and loads templates and the unit tree.
@@ -20,12 +22,35 @@ public struct AppServices: Sendable {
             try await MigrationRunner.migrate(database)
             let directory = UnitDirectory(database: database)
             try await directory.reload()
-            return AppServices(database: database, settings: settings, views: try await Views.load(), directory: directory, dashboard: dashboardSources())
+            let jobs = JobRunner(database: database, logger: logger)
+            registerJobs(jobs, database: database)
+            return AppServices(database: database, settings: settings, views: try await Views.load(), directory: directory, dashboard: dashboardSources(), jobs: jobs)
         } catch {
             await database.shutdown()
             throw error
         }
     }
+}
+
+extension AppServices {
+    /// For `serve` only: runs again what a stopped server left unfinished, and every six hours (first
+    /// at start) recomputes every contact level, so contacts past their follow period lapse on time
+    /// and the whole city follows the rules in force on each record's date.
+    public func startMaintenance(every interval: Duration = .seconds(6 * 3600)) async throws -> Task<Void, Never> {
+        try await jobs.resume()
+        let jobs = self.jobs
+        return Task {
+            while !Task.isCancelled {
+                _ = try? await jobs.enqueue(ContactLevelJob.kind, by: nil, reason: "Định kỳ")
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// What each kind of background job does.
+func registerJobs(_ jobs: JobRunner, database: Database) {
+    jobs.register(ContactLevelJob.kind) { try await ContactLevelJob.run(database, $0) }
 }
 
 /// Which features feed the dashboard: each adds its providers here.
@@ -58,6 +83,7 @@ public func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteCa
     UserRoutes(services: services).register(pages: pages, api: api)
     AuditRoutes(services: services).register(pages: pages, api: api)
     CaseRoutes(services: services).register(pages: pages, api: api)
+    PersonContactRoutes(services: services).register(pages: pages, api: api)
     QuarantineRoutes(services: services).register(pages: pages, api: api)
     ZoneRoutes(services: services).register(pages: pages, api: api)
     RiskRoutes(services: services).register(pages: pages, api: api)

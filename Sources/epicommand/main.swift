@@ -69,12 +69,15 @@ struct Serve: AsyncParsableCommand {
         }()
         print("EpiCommand đang chạy tại / is running at http://\(settings.host):\(settings.port) (\(where_))")
         let app = buildApplication(services)
+        let maintenance = try await services.startMaintenance()
         do {
             try await app.runService()
         } catch {
+            maintenance.cancel()
             await services.database.shutdown()
             throw error
         }
+        maintenance.cancel()
         await services.database.shutdown()
     }
 }

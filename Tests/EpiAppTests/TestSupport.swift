@@ -67,6 +67,8 @@ struct TestApp: Sendable {
     /// The router's own list of (method, path), to check the catalog is complete.
     var registered: [(method: String, path: String)] = []
     static let password = "correct horse battery"
+    /// The day the tests' data is as of (`SimulatedDay`).
+    static let today = CivilDate(dayNumber: CivilDate.september1st2021 + 19)
 
     /// Users: city, district (Hai Bà Trưng), two wards (Minh Khai, Bạch Mai), data entry, community team (group TDP01 of Minh Khai), checkpoint, supervisor.
     static let users: [(String, Role, String)] = [
@@ -90,6 +92,8 @@ struct TestApp: Sendable {
         do {
             try await HanoiSeed.seed(services.database)
             try await services.directory.reload()
+            // The tests' data is dated September 2021: contact levels are judged as of then.
+            try await services.database.transaction { try await SimulatedDay.set($0, TestApp.today) }
             let minhKhai = try await services.directory.unit("01/007/00295")!
             let city = CurrentUser(id: "test", username: "test", displayName: "test", role: .cityCommand, unitPath: try UnitPath("01"))
             _ = try await UnitRoutes(services: services).addGroup(to: minhKhai, code: "TDP01", name: "Tổ dân phố số 1", kind: nil, user: city)
@@ -106,10 +110,12 @@ struct TestApp: Sendable {
                 try await body(testApp, client)
             }
         } catch {
+            await services.jobs.waitUntilIdle()
             await services.database.shutdown()
             try await database.cleanup()
             throw error
         }
+        await services.jobs.waitUntilIdle()
         await services.database.shutdown()
         try await database.cleanup()
     }

@@ -86,6 +86,51 @@ struct ContactLevelTests {
         #expect(derive([f0("A")], edges + [e("A", "B", day(9, 22))], quarantine: released)["B"] == 1)
     }
 
+    /// Hanoi: when an F1 turns positive, its F2s become F1s, including those it met before "sampling − 2 days".
+    @Test func aPromotedF1TransmitsFromItsOwnExposure() {
+        let edges = [e("A", "B", day(9, 3)), e("B", "C", day(9, 4)), e("B", "D", day(9, 9))]
+        #expect(derive([f0("A")], edges) == ["A": 0, "B": 1, "C": 2, "D": 2])
+        // B tests positive with a sample on 10/9: its own window would start 8/9, which used to drop C.
+        let promoted = derive([f0("A"), f0("B", from: day(9, 8))], edges)
+        #expect(promoted == ["A": 0, "B": 0, "C": 1, "D": 1])
+        #expect(ContactLevels.promote([f0("A"), f0("B", from: day(9, 8))], edges: edges).first { $0.node == "B" }?.infectiousFrom == day(9, 3))
+        // A chain of promotions: C also turns positive later; its own contact from before its sample counts.
+        let chain = derive([f0("A"), f0("B", from: day(9, 8)), f0("C", from: day(9, 12))], edges + [e("C", "E", day(9, 5))])
+        #expect(chain["E"] == 1)
+    }
+
+    /// Every quarantine counts: an old, completed one keeps its exposures done, and a later one does
+    /// not make them count again.
+    @Test func everyEpisodeCountsNotOnlyTheLatest() {
+        let edges = [e("A", "B", day(6, 1)), e("B", "C", day(6, 2))]
+        let old = Levels.Quarantine(startedOn: day(6, 3), releasedOn: day(6, 17))
+        let new = Levels.Quarantine(startedOn: day(9, 1), releasedOn: nil)
+        let result = ContactLevels.derivation(sources: [f0("A", from: day(5, 30))], edges: edges, episodes: ["B": [old, new]], maxLevel: 3).levels
+        #expect(result.mapValues(\.level) == ["A": 0])
+        // A new exposure during September is judged against the September quarantine: before it, B transmits.
+        let later = ContactLevels.derivation(sources: [f0("A", from: day(5, 30))], edges: edges + [e("A", "B", day(8, 28)), e("B", "D", day(8, 30)), e("B", "G", day(9, 3))],
+                                             episodes: ["B": [old, new]], maxLevel: 3).levels
+        #expect(later.mapValues(\.level) == ["A": 0, "B": 1, "D": 2])
+    }
+
+    /// A contact never placed in quarantine stops being followed after the rule's period from the last exposure.
+    @Test func anUnplacedContactLapsesAndIsReported() {
+        let edges = [e("A", "B", day(9, 1)), e("A", "B", day(9, 4)), e("B", "C", day(9, 5))]
+        let during = ContactLevels.derivation(sources: [f0("A")], edges: edges, maxLevel: 3, lapse: .init(today: day(9, 18)) { _ in 14 })
+        #expect(during.levels.mapValues(\.level) == ["A": 0, "B": 1, "C": 2])
+        // 14 days after the last exposure (4/9): followed up to 18/9, not from 19/9; C goes with B.
+        let after = ContactLevels.derivation(sources: [f0("A")], edges: edges, maxLevel: 3, lapse: .init(today: day(9, 19)) { _ in 14 })
+        #expect(after.levels.mapValues(\.level) == ["A": 0])
+        #expect(after.lapsed["B"] == day(9, 19))
+        // Placed in quarantine: still followed, whatever the day.
+        let placed = ContactLevels.derivation(sources: [f0("A")], edges: edges, episodes: ["B": [.init(startedOn: day(9, 6), releasedOn: nil)]], maxLevel: 3,
+                                              lapse: .init(today: day(10, 30)) { _ in 14 })
+        #expect(placed.levels["B"]?.level == 1)
+        // The follow period is the one in force on the exposure's date.
+        let byDate = ContactLevels.derivation(sources: [f0("A")], edges: edges, maxLevel: 3, lapse: .init(today: day(9, 25)) { d in d < day(9, 3) ? 14 : 28 })
+        #expect(byDate.levels["B"]?.level == 1)
+    }
+
     @Test func aCaseStaysF0EvenWhenAlsoAContact() {
         #expect(derive([f0("A"), f0("B")], [e("A", "B")]) == ["A": 0, "B": 0])
     }
@@ -101,12 +146,19 @@ struct ContactLevelTests {
             let a = ids[Int(rng.next() % UInt64(n))], b = ids[Int(rng.next() % UInt64(n))]
             edges.append(e(a, b, day(9, 1 + Int(rng.next() % 20))))
         }
-        var quarantine: [String: Levels.Quarantine] = [:]
+        // Several episodes per person: an earlier one released, a later one running.
+        var quarantine: [String: [Levels.Quarantine]] = [:]
         for id in ids where rng.next() % 5 == 0 {
-            quarantine[id] = .init(startedOn: day(9, 5 + Int(rng.next() % 15)), releasedOn: rng.next() % 3 == 0 ? day(9, 25) : nil)
+            quarantine[id] = [.init(startedOn: day(9, 5 + Int(rng.next() % 15)), releasedOn: rng.next() % 3 == 0 ? day(9, 25) : nil)]
+            if rng.next() % 3 == 0 { quarantine[id]?.append(.init(startedOn: day(8, 1), releasedOn: day(8, 14))) }
         }
+        // Contacts never placed stop being followed 12 days after their last exposure; today is 1 October.
+        let lapse = Levels.Lapse(today: day(10, 1)) { _ in 12 }
         var sources = ids.filter { _ in rng.next() % 9 == 0 }.map { f0($0, from: day(9, 1 + Int(rng.next() % 10))) }
-        let before = ContactLevels.derive(sources: sources, edges: edges, quarantine: quarantine, maxLevel: 3)
+        func full(_ s: [Levels.Source<String>]) -> [String: Levels.Assignment<String>] {
+            ContactLevels.derivation(sources: s, edges: edges, episodes: quarantine, maxLevel: 3, lapse: lapse).levels
+        }
+        let before = full(sources)
         // Change: a new case or one ruled out, a new exposure, or a quarantine that starts or ends.
         let changed = ids[Int(rng.next() % UInt64(n))], other = ids[Int(rng.next() % UInt64(n))]
         var changedNodes: Set<String> = [changed]
@@ -117,9 +169,9 @@ struct ContactLevelTests {
             edges.append(e(changed, other, day(9, 1 + Int(rng.next() % 20))))
             changedNodes.insert(other)
         default:
-            quarantine[changed] = quarantine[changed] == nil ? .init(startedOn: day(9, 6), releasedOn: nil) : .init(startedOn: day(9, 6), releasedOn: day(9, 22))
+            quarantine[changed, default: []].append(quarantine[changed] == nil ? .init(startedOn: day(9, 6), releasedOn: nil) : .init(startedOn: day(9, 6), releasedOn: day(9, 22)))
         }
-        let full = ContactLevels.derive(sources: sources, edges: edges, quarantine: quarantine, maxLevel: 3)
+        let whole = full(sources)
 
         // Region: within 3 hops of the change; rim: one hop further, kept as it was.
         var adjacency: [String: Set<String>] = [:]
@@ -130,13 +182,15 @@ struct ContactLevelTests {
             region.formUnion(frontier)
         }
         let rim = Set(region.flatMap { adjacency[$0] ?? [] }).subtracting(region)
-        let fixed = before.filter { rim.contains($0.key) }
-        let local = ContactLevels.derive(sources: sources.filter { region.contains($0.node) || rim.contains($0.node) }, edges: edges.filter { region.contains($0.a) || region.contains($0.b) },
-                                         quarantine: quarantine, maxLevel: 3, fixed: fixed)
+        let fixed = before.filter { rim.contains($0.key) && $0.value.level > 0 }
+        // As the server does: case windows promoted over the whole graph of cases, then a local pass.
+        let promoted = ContactLevels.promote(sources, edges: edges)
+        let local = ContactLevels.derivation(sources: promoted.filter { region.contains($0.node) || rim.contains($0.node) }, edges: edges.filter { region.contains($0.a) || region.contains($0.b) },
+                                             episodes: quarantine, maxLevel: 3, fixed: fixed, lapse: lapse).levels
         var merged = before.filter { !region.contains($0.key) }
         for (k, v) in local where region.contains(k) { merged[k] = v }
-        #expect(merged.mapValues(\.level) == full.mapValues(\.level))
-        #expect(merged.mapValues(\.since) == full.mapValues(\.since))
+        #expect(merged.mapValues(\.level) == whole.mapValues(\.level))
+        #expect(merged.mapValues(\.since) == whole.mapValues(\.since))
     }
 }
 

@@ -28,6 +28,7 @@ public enum MigrationRunner {
         ReportMigrations.createStreamsTasksRosters,    // message streams, tasks, duty rosters, hotlines, targets
         ReportMigrations.seedTemplates,                // the daily ward report and the weekly district report
         SecurityMigrations.hardening,                  // token expiry, request fingerprints, import status, append-only audit
+        TracingMigrations.levelEndsJobsRules,          // ended levels, background jobs, 2022 facility rule, [unsure] start dates
     ]
 
     /// Applies pending migrations and returns the names applied now.

@@ -6,7 +6,9 @@ public enum PolicyKey: String, CaseIterable, Codable, Sendable {
     case maxContactLevel = "max_contact_level"
     case infectiousDaysBefore = "infectious_days_before"
     case facilityAlertPercent = "facility_alert_percent"
-    case riskCapacityFailRaises = "risk_capacity_fail_raises"
+    /// Days a contact never placed in quarantine is followed after the last exposure; 0 takes the
+    /// quarantine and monitoring days of the F1 rule in force on that exposure's date.
+    case contactFollowDays = "contact_follow_days"
 
     /// The seeded value (in force from 2020-01-01 until an administrator adds a version).
     public var defaultValue: Int {
@@ -15,8 +17,13 @@ public enum PolicyKey: String, CaseIterable, Codable, Sendable {
         case .maxContactLevel: return 3
         case .infectiousDaysBefore: return 2
         case .facilityAlertPercent: return 90
-        case .riskCapacityFailRaises: return 1
+        case .contactFollowDays: return 0
         }
+    }
+
+    /// Settings whose change can move contact levels: changing one recomputes the whole city.
+    public var movesContactLevels: Bool {
+        self == .maxContactLevel || self == .infectiousDaysBefore || self == .contactFollowDays
     }
 
     public var range: ClosedRange<Int> {
@@ -25,7 +32,7 @@ public enum PolicyKey: String, CaseIterable, Codable, Sendable {
         case .maxContactLevel: return 1...6
         case .infectiousDaysBefore: return 0...14
         case .facilityAlertPercent: return 1...100
-        case .riskCapacityFailRaises: return 0...1
+        case .contactFollowDays: return 0...90
         }
     }
 
@@ -35,7 +42,7 @@ public enum PolicyKey: String, CaseIterable, Codable, Sendable {
         case .maxContactLevel: return "Cấp tiếp xúc xa nhất được theo dõi (F1…Fn)"
         case .infectiousDaysBefore: return "Số ngày F0 có khả năng lây trước ngày khởi phát/lấy mẫu"
         case .facilityAlertPercent: return "Ngưỡng cảnh báo công suất cơ sở cách ly (%)"
-        case .riskCapacityFailRaises: return "Khi không đáp ứng năng lực điều trị: nâng cấp độ (1) hay giữ nguyên (0)"
+        case .contactFollowDays: return "Số ngày theo dõi người tiếp xúc chưa được cách ly, tính từ lần tiếp xúc cuối (0 = theo quy định cách ly F1: số ngày cách ly + theo dõi)"
         }
     }
 
@@ -45,7 +52,7 @@ public enum PolicyKey: String, CaseIterable, Codable, Sendable {
         case .maxContactLevel: return "Furthest contact level followed (F1…Fn)"
         case .infectiousDaysBefore: return "Days an F0 is infectious before onset/sampling"
         case .facilityAlertPercent: return "Quarantine facility load alert threshold (%)"
-        case .riskCapacityFailRaises: return "When treatment capacity fails: raise the level (1) or keep it (0)"
+        case .contactFollowDays: return "Days a contact never placed in quarantine is followed after the last exposure (0 = the F1 rule's quarantine plus monitoring days)"
         }
     }
 
@@ -56,7 +63,7 @@ public enum PolicyKey: String, CaseIterable, Codable, Sendable {
         case .maxContactLevel: return "F3+ informal chain [unsure]"
         case .infectiousDaysBefore: return "MoH guidance 2021 [unsure]"
         case .facilityAlertPercent: return "EpiCommand default"
-        case .riskCapacityFailRaises: return "4800/QĐ-BYT criterion 3 [unsure]"
+        case .contactFollowDays: return "domain-rules.md: stops after quarantine + monitoring from the last exposure [unsure]"
         }
     }
 }

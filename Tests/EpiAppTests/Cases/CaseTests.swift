@@ -132,14 +132,11 @@ struct CaseTests {
                 {"contacts": [{"full_name": "Hồ Văn Dũng", "phone": "0913000004", "day": "2021-09-09"}]}
                 """)
             #expect(dung.status == .ok)
-            // Bích (F1 of both) meets Em after her exposure and before any quarantine: Em is F2.
-            let entry = try await app.user("entry.mk")
+            // Bích (F1 of both) meets Em after her exposure and before any quarantine: the ward records Bích's
+            // contact as it would, and Em is F2.
             let emRecord = try await app.person("Lương Thị Em", citizenID: nil, phone: "+84913000010")
-            try await app.services.database.transaction { db in
-                try await CaseService.insertExposure(db, source: bich, contact: emRecord, day: CivilDate(year: 2021, month: 9, day: 12)!, setting: .market, closeness: .close,
-                                                     note: "", caseId: nil, unitPath: "01/007/00295", user: entry)
-                try await ContactLevelService.recompute(db, around: [bich, emRecord.id])
-            }
+            let em = try await client.json(.post, "/api/v1/people/\(bich)/contacts", headers, #"{"contacts": [{"person_id": "\#(emRecord.id)", "day": "2021-09-12", "setting": "market"}]}"#)
+            #expect(em.status == .created)
             var levels = try await app.levels()
             #expect(levels[bich] == 1)
             #expect(levels[emRecord.id] == 2)

@@ -141,15 +141,15 @@ struct ZoneRiskTests {
             _ = try await client.json(.post, "/api/v1/cases", headers, #"{"person": {"full_name": "Mai Văn A", "phone": "0915000001"}, "confirmed_on": "2021-09-10", "contacts": [{"full_name": "Mai Thị B", "phone": "0915000002"}]}"#)
             let b = try await app.services.database.read { try await PersonQueries.fetch($0, "\(unsafeRaw: PersonQueries.select) WHERE phone = '+84915000002'").first! }
             let c = try await app.person("Mai Văn C", phone: "+84915000003"), d = try await app.person("Mai Văn D", birth: "2000-01-01", phone: "+84915000004")
-            let user = try await app.user("entry.mk")
-            try await app.services.database.transaction { db in
-                try await CaseService.insertExposure(db, source: b.id, contact: c, day: CivilDate(year: 2021, month: 9, day: 10)!, setting: .household, closeness: .close, note: "", caseId: nil, unitPath: b.unitPath, user: user)
-                try await CaseService.insertExposure(db, source: c.id, contact: d, day: CivilDate(year: 2021, month: 9, day: 10)!, setting: .household, closeness: .close, note: "", caseId: nil, unitPath: b.unitPath, user: user)
-                try await ContactLevelService.recompute(db, around: [b.id, c.id, d.id])
-            }
+            // The ward records B's contact C, then C's contact D, as it traces.
+            #expect(try await client.json(.post, "/api/v1/people/\(b.id)/contacts", headers, #"{"contacts": [{"person_id": "\#(c.id)", "day": "2021-09-10"}]}"#).status == .created)
+            #expect(try await client.json(.post, "/api/v1/people/\(c.id)/contacts", headers, #"{"contacts": [{"person_id": "\#(d.id)", "day": "2021-09-10"}]}"#).status == .created)
             #expect(try await app.levels()[d.id] == 3)
             #expect(try await city.post(client, "/rules/policies", form: ["key": "max_contact_level", "value": "2", "effective_from": "01/01/2021"]).status == .seeOther)
+            // The change is applied to the whole city by a background job, shown on /rules.
+            await app.services.jobs.waitUntilIdle()
             #expect(try await app.levels()[d.id] == nil)
+            #expect(try await city.get(client, "/rules").text.contains("class=\"job\""))
             #expect(try await app.gauges("city")[.f3PlusActive] ?? 0 == 0)
 
             var district = try await BrowserSession.login(client, "hbt")

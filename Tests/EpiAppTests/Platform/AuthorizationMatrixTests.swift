@@ -314,6 +314,11 @@ enum MatrixBodies {
         case (.post, "/people"): return both(["full_name": "Đinh Văn Mới", "birth_date": "05/05/1990", "unit": s.ward])
         case (.post, "/people/:id"), (.put, "/people/:id"): return both(["address": "Số 2 phố Sửa"], names: false)
         case (.post, "/people/:id/merge"): return both(["duplicate_id": s.person2])
+        case (.post, "/people/:id/contacts"):
+            return both(["c0_name": "Tôn Văn Gặp", "c0_phone": "0916900111", "c0_day": "10/09/2021"],
+                        json: #"{"contacts": [{"full_name": "Tôn Văn Gặp", "phone": "0916900111", "day": "2021-09-10"}]}"#, names: false)
+        case (.post, "/people/:id/contacts/import"):
+            return Body(form: [:], json: "", namesJurisdiction: false, csv: "ho_ten,so_dien_thoai,ngay_tiep_xuc\nTôn Thị Gặp,0916900112,10/09/2021\n")
         case (.post, "/residents/import"):
             return Body(form: ["unit": s.ward], json: "", namesJurisdiction: true, query: "?unit=\(s.wardSlug)", csv: "ho_ten,ngay_sinh\nLã Văn Nhập,01/01/1970\n")
         case (.post, "/cases"):

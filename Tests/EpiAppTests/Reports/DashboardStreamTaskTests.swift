@@ -71,7 +71,7 @@ struct DashboardStreamTaskTests {
 
             // With a level provider, the grid takes its colours.
             let withLevels = AppServices(database: app.services.database, settings: app.services.settings, views: app.services.views, directory: app.services.directory,
-                                         dashboard: DashboardSources(alerts: [], levels: StubLevels()))
+                                         dashboard: DashboardSources(alerts: [], levels: StubLevels()), jobs: app.services.jobs)
             let hbtUser = try await app.user("hbt")
             let data = try await DashboardService(services: withLevels).build(root: try await app.services.directory.unit("01/007")!, scope: try await app.scope(for: "hbt"), user: hbtUser)
             #expect(data.grid.count == 18)

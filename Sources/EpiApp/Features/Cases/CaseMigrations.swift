@@ -325,3 +325,62 @@ enum CaseMigrations {
         try await db.create(index: "risk_week").on("risk_assessments").column("week").column("unit_path").run()
     }
 }
+
+/// Tracing that a CDC officer can trust (issue 8).
+enum TracingMigrations {
+    /// Who stopped being followed and why, background jobs with progress, the 2022 facility rule,
+    /// [unsure] start dates, and the retired `risk_capacity_fail_raises` setting (the risk rule set holds it).
+    static let levelEndsJobsRules = Migration("010_level_ends_jobs_rules") { db, kind in
+        let c = kind.byteOrderCollation
+        try await db.create(table: "contact_level_ends")
+            .column("id", type: .text, .primaryKey(autoIncrement: false))
+            .column("person_id", type: .text, .notNull)
+            .column("level", type: .bigint, .notNull)
+            .column("since", type: .text, .notNull)
+            .column("via_person_id", type: .text)
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("group_code", type: .text, .notNull, .default(""))
+            .column("ended_on", type: .text, .notNull)
+            .column("reason", type: .text, .notNull)
+            .column("recorded_at", type: .text, .notNull)
+            .run()
+        // A ward reads its own list by equality on its path, newest first.
+        try await db.create(index: "contact_level_ends_unit").on("contact_level_ends").column("unit_path").column("ended_on").run()
+        try await db.create(index: "contact_level_ends_person").on("contact_level_ends").column("person_id").run()
+
+        try await db.create(table: "jobs")
+            .column("id", type: .text, .primaryKey(autoIncrement: false))
+            .column("kind", type: .text, .notNull)
+            .column("status", type: .text, .notNull)
+            .column("done", type: .bigint, .notNull)
+            .column("total", type: .bigint, .notNull)
+            .column("message", type: .text, .notNull)
+            .column("created_by", type: .text, .notNull)
+            .column("created_at", type: .text, .notNull)
+            .column("started_at", type: .text)
+            .column("finished_at", type: .text)
+            .run()
+        try await db.create(index: "jobs_status").on("jobs").column("status").column("created_at").run()
+
+        for rule in QuarantinePolicy.seed {
+            let exists = try await db.raw("SELECT id FROM quarantine_rules WHERE id = \(bind: rule.id)").first() != nil
+            if exists {
+                try await db.raw("UPDATE quarantine_rules SET source = \(bind: rule.source) WHERE id = \(bind: rule.id)").run()
+            } else {
+                try await db.insert(into: "quarantine_rules")
+                    .columns("id", "effective_from", "subject", "setting", "days", "monitoring_days", "test_days", "source", "created_by", "created_at")
+                    .values(SQLBind(rule.id), SQLBind(rule.effectiveFrom.iso), SQLBind(rule.subject.rawValue), SQLBind(rule.setting.rawValue), SQLBind(rule.days),
+                            SQLBind(rule.monitoringDays), SQLBind(rule.testDays.map(String.init).joined(separator: ",")), SQLBind(rule.source),
+                            SQLBind("system"), SQLBind(Timestamp.now()))
+                    .run()
+            }
+        }
+        try await db.raw("DELETE FROM policies WHERE key = 'risk_capacity_fail_raises'").run()
+
+        // Facts about this database itself, such as the day a demo's data is "as of".
+        try await db.create(table: "system_settings")
+            .column("key", type: .text, .primaryKey(autoIncrement: false))
+            .column("value", type: .text, .notNull)
+            .run()
+    }
+}

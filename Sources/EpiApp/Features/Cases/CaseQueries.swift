@@ -69,7 +69,8 @@ enum CaseQueries {
         return Page(rows: page, nextCursor: rows.count > limit ? page.last.map { PersonQueries.encodeCursor(name: $0.confirmedOn, id: $0.id) } : nil)
     }
 
-    /// People at a contact level, most recently exposed first, with their current quarantine.
+    /// People at a contact level with their current quarantine: most recently exposed first, or, for
+    /// those still waiting to be placed, the longest waiting first (the most overdue).
     static func contacts(_ db: any SQLDatabase, scope: Scope, level: Int?, unplacedOnly: Bool = false, after cursor: String?, limit: Int = 50) async throws -> Page<ContactListRow> {
         let limit = max(1, min(limit, 200))
         var sql: SQLQueryString = """
@@ -82,12 +83,48 @@ enum CaseQueries {
         if let level { sql = level >= 3 ? "\(sql) AND l.level >= 3" : "\(sql) AND l.level = \(bind: level)" }
         if unplacedOnly { sql = "\(sql) AND e.id IS NULL" }
         if let cursor, let (since, id) = PersonQueries.decodeCursor(cursor) {
-            sql = "\(sql) AND (l.since < \(bind: since) OR (l.since = \(bind: since) AND l.person_id < \(bind: id)))"
+            sql = unplacedOnly
+                ? "\(sql) AND (l.since > \(bind: since) OR (l.since = \(bind: since) AND l.person_id > \(bind: id)))"
+                : "\(sql) AND (l.since < \(bind: since) OR (l.since = \(bind: since) AND l.person_id < \(bind: id)))"
         }
-        sql = "\(sql) ORDER BY l.since DESC, l.person_id DESC LIMIT \(literal: limit + 1)"
+        sql = unplacedOnly ? "\(sql) ORDER BY l.since, l.person_id LIMIT \(literal: limit + 1)" : "\(sql) ORDER BY l.since DESC, l.person_id DESC LIMIT \(literal: limit + 1)"
         let rows = try await db.raw(sql).all(decoding: ContactListRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         let page = Array(rows.prefix(limit))
         return Page(rows: page, nextCursor: rows.count > limit ? page.last.map { PersonQueries.encodeCursor(name: $0.since, id: $0.personId) } : nil)
+    }
+
+    /// Someone who had a level and has none now, with when and why it ended.
+    struct EndedRow: Codable, Sendable {
+        let personId: String
+        let fullName: String
+        let birthDate: String?
+        let unitPath: String
+        let groupCode: String
+        let level: Int
+        let since: String
+        let endedOn: String
+        let reason: String
+    }
+
+    /// People who are no longer followed (and not a case now), most recently ended first: the last end
+    /// recorded for each, so no one who lost a level disappears from every list.
+    static func ended(_ db: any SQLDatabase, scope: Scope, after cursor: String?, limit: Int = 50) async throws -> Page<EndedRow> {
+        let limit = max(1, min(limit, 200))
+        var sql: SQLQueryString = """
+            SELECT e.person_id, p.full_name, p.birth_date, e.unit_path, e.group_code, e.level, e.since, e.ended_on, e.reason
+            FROM contact_level_ends e JOIN persons p ON p.id = e.person_id
+            WHERE \(scope.condition("e"))
+              AND NOT EXISTS (SELECT 1 FROM contact_levels l WHERE l.person_id = e.person_id)
+              AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = e.person_id AND c.outcome = 'active')
+              AND e.recorded_at = (SELECT MAX(e2.recorded_at) FROM contact_level_ends e2 WHERE e2.person_id = e.person_id)
+            """
+        if let cursor, let (day, id) = PersonQueries.decodeCursor(cursor) {
+            sql = "\(sql) AND (e.ended_on < \(bind: day) OR (e.ended_on = \(bind: day) AND e.person_id < \(bind: id)))"
+        }
+        sql = "\(sql) ORDER BY e.ended_on DESC, e.person_id DESC LIMIT \(literal: limit + 1)"
+        let rows = try await db.raw(sql).all(decoding: EndedRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let page = Array(rows.prefix(limit))
+        return Page(rows: page, nextCursor: rows.count > limit ? page.last.map { PersonQueries.encodeCursor(name: $0.endedOn, id: $0.personId) } : nil)
     }
 
     static func level(_ db: any SQLDatabase, personID: String) async throws -> ContactLevelRecord? {

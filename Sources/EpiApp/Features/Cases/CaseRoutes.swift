@@ -346,18 +346,37 @@ struct CaseRoutes: Sendable {
         return graph
     }
 
+    /// Who is no longer followed, since when and why: nobody loses a level without the ward seeing it.
+    private func endedPage(_ request: Request, context: AuthedContext, scope: Scope) async throws -> Response {
+        let page = try await database.read { try await CaseQueries.ended($0, scope: scope, after: request.query("after")) }
+        try await Audit.viewed(database, user: context.user, people: page.rows.map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách thôi theo dõi")
+        var rows: [[String: Any]] = []
+        for r in page.rows {
+            rows.append(["personId": r.personId, "name": r.fullName, "birth": CaseView.date(r.birthDate), "unit": await services.directory.cached(r.unitPath)?.name ?? r.unitPath,
+                         "group": r.groupCode, "level": contactLevelName(r.level), "since": CaseView.date(r.since), "ended": CaseView.date(r.endedOn),
+                         "reason": CaseView.endReason(r.reason, context.language)])
+        }
+        return services.views.page("cases/contacts-ended", title: context.t("Không còn theo dõi", "No longer followed"), context: context, data: [
+            "rows": rows, "hasRows": !rows.isEmpty, "canPeople": context.user.can(.viewPeople),
+            "next": page.nextCursor.map { "/contacts?view=ended&after=\($0)" } as Any, "scopeLabel": await services.directory.label(scope.root.string),
+        ], active: "contacts")
+    }
+
     @Sendable func contactsPage(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
+        if request.query("view") == "ended" { return try await endedPage(request, context: context, scope: scope) }
         let level = request.query("level").flatMap(Int.init) ?? 1
         let unplaced = request.query("unplaced") == "1"
         let page = try await database.read { try await CaseQueries.contacts($0, scope: scope, level: level, unplacedOnly: unplaced, after: request.query("after")) }
         try await Audit.viewed(database, user: context.user, people: page.rows.map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách tiếp xúc")
+        let today = VietnamTime.day(of: Date())
         var rows: [[String: Any]] = []
         for r in page.rows {
+            let waiting = CivilDate(iso: r.since).map { today.days(since: $0) } ?? 0
             rows.append(["personId": r.personId, "name": r.fullName, "birth": CaseView.date(r.birthDate), "phone": r.phone.flatMap { try? PhoneNumber(parsing: $0).national } ?? "",
                          "unit": await services.directory.cached(r.unitPath)?.name ?? r.unitPath, "group": r.groupCode, "level": contactLevelName(r.level),
                          "since": CaseView.date(r.since), "episode": r.episodeId as Any, "episodeSetting": r.episodeSetting.map { CaseView.care($0, context.language) } ?? "",
-                         "episodeEnd": CaseView.date(r.episodeEnd), "placed": r.episodeId != nil])
+                         "episodeEnd": CaseView.date(r.episodeEnd), "placed": r.episodeId != nil, "waitingDays": max(0, waiting), "overdue": r.episodeId == nil && waiting >= 1])
         }
         let next = page.nextCursor.map { "/contacts?level=\(level)\(unplaced ? "&unplaced=1" : "")&after=\($0)" }
         let facilities = try await database.read { try await QuarantineService.facilities($0, scope: nil) }
@@ -365,6 +384,7 @@ struct CaseRoutes: Sendable {
             "rows": rows, "hasRows": !rows.isEmpty, "next": next as Any, "level": level, "unplaced": unplaced,
             "levels": [1, 2, 3].map { ["value": $0, "label": $0 == 3 ? "F3+" : "F\($0)", "selected": $0 == level] },
             "canQuarantine": context.user.can(.manageQuarantine), "canPeople": context.user.can(.viewPeople), "formKey": Idempotency.newKey(),
+            "canRecord": context.user.can(.editCases),
             "facilities": facilities.map { ["id": $0.id, "name": $0.name, "load": "\($0.occupancy)/\($0.capacity)"] },
             "scopeLabel": await services.directory.label(scope.root.string),
         ], active: "contacts")
@@ -597,8 +617,9 @@ struct CaseRoutes: Sendable {
     }
 
     /// F0 home-care eligibility (4038/QĐ-BYT) from the case, the person's age and the measurements the officer enters.
+    /// The case is judged on its own date: the person's age and the days since a dose on the day it was confirmed.
     static func homeCare(_ record: CaseRecord, person: PersonRecord?, request: Request) throws -> [HomeCare.Failure] {
-        let today = VietnamTime.day(of: Date())
+        let today = record.confirmedDate
         let int: (String) -> Int? = { request.query($0).flatMap(Int.init) }
         let lastDose = try DateInput.parse(request.query("last_dose"), field: "last_dose")
         let age = person?.birthDate.flatMap(CivilDate.init(iso:)).map { $0.age(on: today) }

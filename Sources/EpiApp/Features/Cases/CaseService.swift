@@ -297,22 +297,57 @@ struct CaseService: Sendable {
         }
     }
 
-    /// Writes the planned contacts of a case: new people first (two rows of one form may name the same
-    /// new person), then one exposure each; returns how many exposures were new and whom they touched.
+    /// Whose contacts are being written: a case's F0, or any person with a level (an F1's F2s).
+    struct ContactSource: Sendable {
+        let personID: String
+        let unitPath: String
+        /// The case the exposures belong to, when the source is an F0 (they then show on the case page).
+        let caseID: String?
+        /// How new people are described in their audit row.
+        let label: String
+
+        init(_ record: CaseRecord) {
+            personID = record.personId
+            unitPath = record.unitPath
+            caseID = record.id
+            label = "F0 \(record.caseNumber)"
+        }
+
+        init(person: PersonRecord, caseID: String?, label: String) {
+            personID = person.id
+            unitPath = person.unitPath
+            self.caseID = caseID
+            self.label = label
+        }
+    }
+
+    /// Writes planned contacts: new people first (two rows may name the same new person, and a person
+    /// typed by phone and name is found again rather than made twice), then one exposure each; returns
+    /// how many exposures were new and whom they touched.
     static func writeContacts(_ db: any SQLDatabase, _ planned: [PlannedContact], for record: CaseRecord, user: CurrentUser) async throws -> (added: Int, touched: Set<String>) {
+        try await writeContacts(db, planned, source: ContactSource(record), user: user)
+    }
+
+    static func writeContacts(_ db: any SQLDatabase, _ planned: [PlannedContact], source: ContactSource, user: CurrentUser) async throws -> (added: Int, touched: Set<String>) {
         var added = 0
         var touched: Set<String> = []
         for plan in planned {
             var contact = plan.existing
             if contact == nil, let p = plan.new {
-                if let holder = try await PersonQueries.holder(db, citizenID: p.citizenId, oldID: p.oldId, excluding: nil) { contact = holder } else {
-                    try await insertPerson(db, p, user: user, summary: "Tạo hồ sơ khi ghi nhận tiếp xúc của F0 \(record.caseNumber)")
+                if let holder = try await PersonQueries.holder(db, citizenID: p.citizenId, oldID: p.oldId, excluding: nil) {
+                    contact = holder
+                } else if let phone = p.phone, let same = try await PersonQueries.fetch(db, """
+                    \(unsafeRaw: PersonQueries.select) WHERE phone = \(bind: phone) AND name_folded = \(bind: p.nameFolded) AND merged_into IS NULL LIMIT 1
+                    """).first {
+                    contact = same
+                } else {
+                    try await insertPerson(db, p, user: user, summary: "Tạo hồ sơ khi ghi nhận tiếp xúc của \(source.label)")
                     contact = p
                 }
             }
-            guard let contact, contact.id != record.personId else { continue }
-            if try await insertExposure(db, source: record.personId, contact: contact, day: plan.day, setting: plan.setting, closeness: plan.closeness,
-                                        note: plan.note, caseId: record.id, unitPath: record.unitPath, user: user) {
+            guard let contact, contact.id != source.personID else { continue }
+            if try await insertExposure(db, source: source.personID, contact: contact, day: plan.day, setting: plan.setting, closeness: plan.closeness,
+                                        note: plan.note, caseId: source.caseID, unitPath: source.unitPath, user: user) {
                 added += 1
                 touched.insert(contact.id)
             }
@@ -332,8 +367,8 @@ struct CaseService: Sendable {
 
     /// Resolves one contact row: a chosen person in scope, the holder of the ID anywhere in the city,
     /// someone with the same name at the same phone, or a new record in the given (or the case's) ward.
-    private func planContact(_ c: ContactInput, index i: Int, defaultDay: CivilDate, defaultUnit: String?, scope: Scope, language: Language,
-                             errors: inout [String: String]) async throws -> PlannedContact {
+    func planContact(_ c: ContactInput, index i: Int, defaultDay: CivilDate, defaultUnit: String?, scope: Scope, language: Language,
+                     errors: inout [String: String]) async throws -> PlannedContact {
         let prefix = "contacts.\(i)."
         let day = date(c.day, field: prefix + "day", &errors, language, default: defaultDay) ?? defaultDay
         let setting = choice(c.setting, ExposureSetting.self, default: .household, field: prefix + "setting", &errors, language)
@@ -433,6 +468,7 @@ struct CaseService: Sendable {
             try await Counters.apply(db, deltas)
             try await Audit.record(db, actor: user, action: "update", entityType: "case", entityId: final.id, unitPath: try? UnitPath(final.unitPath),
                                    summary: "Cập nhật F0 \(final.caseNumber)", changes: changes)
+            try await Self.moveIsolation(db, from: existing, to: final, user: user, language: language)
             if final.outcome != existing.outcome || final.outcomeOn != existing.outcomeOn || final.symptomOnset != existing.symptomOnset {
                 try await ContactLevelService.recompute(db, around: [final.personId])
             }
@@ -440,6 +476,34 @@ struct CaseService: Sendable {
             if final.outcomeValue == .ruledOut { try await TracingService.close(db, caseID: final.id, note: "Loại trừ F0", user: user) }
             return final
         }
+    }
+}
+
+extension CaseService {
+    /// Keeps the case's isolation episode in step with the case, in the same transaction: a case that
+    /// recovers, dies or is ruled out ends its isolation (so no list shows it as still isolated), and a
+    /// change of care setting or facility moves it, continuing from its original start.
+    static func moveIsolation(_ db: any SQLDatabase, from old: CaseRecord, to new: CaseRecord, user: CurrentUser, language: Language) async throws {
+        guard let episode = try await QuarantineService.episodes(db, personID: new.personId).first(where: { $0.isActive && $0.kind == "isolation" }) else { return }
+        let today = VietnamTime.day(of: Date())
+        let start = try CivilDate.stored(episode.startDate)
+        if !new.outcomeValue.isActive {
+            let day = max(start, new.outcomeOn.flatMap(CivilDate.init(iso:)) ?? today)
+            let (outcome, note): (String, String) = switch new.outcomeValue {
+            case .recovered: ("released", "Khỏi bệnh (F0 \(new.caseNumber))")
+            case .died: ("released", "Tử vong (F0 \(new.caseNumber))")
+            default: ("cancelled", "Loại trừ F0 \(new.caseNumber)")
+            }
+            _ = try await QuarantineService.end(db, episode, outcome: outcome, on: day, note: note, returnHome: false, user: user, language: language, recomputeLevels: false)
+            return
+        }
+        guard new.careSetting != old.careSetting || new.facilityId != old.facilityId, episode.setting != new.careSetting || episode.facilityId != new.facilityId else { return }
+        guard let person = try await PersonQueries.find(db, grant: .ownCase(personID: new.personId)) else { return }
+        let facility = try await new.facilityId.asyncMap { try await QuarantineService.facility(db, id: $0) } ?? nil
+        _ = try await QuarantineService.end(db, episode, outcome: "transferred", on: max(start, today), note: "Chuyển nơi điều trị: \(new.careValue.labelVI)",
+                                            returnHome: false, user: user, language: language, recomputeLevels: false)
+        _ = try await QuarantineService.begin(db, person: person, subject: .f0, setting: new.careValue, facility: new.careValue == .home ? nil : facility, start: start,
+                                              note: "Cách ly điều trị F0 \(new.caseNumber) (chuyển nơi)", user: user, language: language, recomputeLevels: false)
     }
 }
 

@@ -48,3 +48,14 @@ extension Request {
         return v
     }
 }
+
+extension CaseView {
+    /// Why a contact level ended, as a ward reads it.
+    static func endReason(_ raw: String, _ l: Language) -> String {
+        switch raw {
+        case "lapsed": return l == .vi ? "Hết thời hạn theo dõi, chưa được cách ly" : "Follow period over, never placed in quarantine"
+        case "became_case": return l == .vi ? "Đã trở thành F0" : "Became an F0"
+        default: return l == .vi ? "Không còn liên hệ với ca bệnh (F0 loại trừ, đã hoàn thành cách ly hoặc quy định thay đổi)" : "No longer linked to a case (case ruled out, quarantine completed or rules changed)"
+        }
+    }
+}

@@ -52,13 +52,16 @@ struct HomeRoutes: Sendable {
     }
 }
 
-/// Vietnamese number formatting: 46.375 (dot as thousands separator).
+/// Number formatting in the reader's language: 46.375 in Vietnamese, 46,375 in English.
 enum NumberFormat {
-    static func grouped(_ n: Int) -> String {
-        let digits = String(abs(n))
+    static func grouped(_ n: Int) -> String { localized(n, language: .vi) }
+
+    static func localized(_ n: Int, language: Language) -> String {
+        let separator: Character = language == .vi ? "." : ","
+        let digits = String(n.magnitude)
         var out = ""
         for (i, ch) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(".") }
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(separator) }
             out.append(ch)
         }
         return n < 0 ? "-" + out : out

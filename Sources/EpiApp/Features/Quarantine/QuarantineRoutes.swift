@@ -189,6 +189,7 @@ struct QuarantineRoutes: Sendable {
                                        "late": t.result == "pending" && (CivilDate(iso: t.dueOn).map { $0 < today } ?? false), "taken": CaseView.date(t.takenOn)] },
             "positive": positive, "canAct": canAct && e.isActive, "canCase": context.user.can(.editCases), "isFacility": e.facilityId != nil,
             "today": today.vietnamese, "history": history.map { PersonView.audit($0, l) },
+            "early": request.query("early").map { ["day": $0, "result": request.query("result") ?? "", "taken": request.query("taken") ?? ""] } as Any,
         ], active: "quarantine")
     }
 
@@ -196,8 +197,13 @@ struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         let id = try context.parameters.require("id")
         let f = context.form ?? FormData()
-        _ = try await quarantine.recordTest(episodeID: id, day: f.value("day").flatMap(Int.init) ?? 0, result: f.value("result") ?? "", takenOn: f.value("taken_on"),
-                                            user: context.user, scope: scope, language: context.language)
+        do {
+            _ = try await quarantine.recordTest(episodeID: id, day: f.value("day").flatMap(Int.init) ?? 0, result: f.value("result") ?? "", takenOn: f.value("taken_on"),
+                                                confirmEarly: f.value("confirm_early") == "1", user: context.user, scope: scope, language: context.language)
+        } catch let error as AppError where error.code == "early_test" {
+            // Back to the episode with the question; the form there offers the confirmation.
+            return Views.redirect("/quarantine/\(id)?early=\(f.value("day") ?? "")&result=\(f.value("result") ?? "")&taken=\(CaseRoutes.urlEncode(f.value("taken_on") ?? ""))")
+        }
         return Views.redirect("/quarantine/\(id)")
     }
 
@@ -227,7 +233,11 @@ struct QuarantineRoutes: Sendable {
              try await Policies.value(db, .facilityAlertPercent))
         }
         let l = context.language
-        let occupancy = all.reduce(0) { $0 + $1.occupancy }, capacity = all.reduce(0) { $0 + $1.capacity }
+        // The 30,000/40,000/50,000 scenarios are places for people in centralized quarantine: they are
+        // compared with quarantine facilities only; hospital and field-hospital beds are their own figure.
+        let places = all.filter { $0.kind == FacilityKind.quarantine.rawValue }, beds = all.filter { $0.kind != FacilityKind.quarantine.rawValue }
+        let occupancy = places.reduce(0) { $0 + $1.occupancy }, capacity = places.reduce(0) { $0 + $1.capacity }
+        let bedsUsed = beds.reduce(0) { $0 + $1.occupancy }, bedsTotal = beds.reduce(0) { $0 + $1.capacity }
         var rows: [[String: Any]] = []
         for f in facilities {
             rows.append(["id": f.id, "name": f.name, "kind": FacilityKind(rawValue: f.kind).map { l == .vi ? $0.labelVI : $0.labelEN } ?? f.kind,
@@ -241,7 +251,9 @@ struct QuarantineRoutes: Sendable {
         return services.views.page("quarantine/facilities", title: context.t("Cơ sở cách ly", "Quarantine facilities"), context: context, data: [
             "rows": rows, "hasRows": !rows.isEmpty, "isCity": scope.coversEverything,
             "totalOccupancy": NumberFormat.grouped(occupancy), "totalCapacity": NumberFormat.grouped(capacity),
-            "scenarios": scenarios.map { s in ["label": s.0, "beds": NumberFormat.grouped(s.1), "percent": s.1 > 0 ? occupancy * 100 / s.1 : 0, "bar": min(s.1 > 0 ? occupancy * 100 / s.1 : 0, 100)] },
+            "bedsUsed": NumberFormat.grouped(bedsUsed), "bedsTotal": NumberFormat.grouped(bedsTotal), "hasBeds": !beds.isEmpty,
+            "scenarios": scenarios.map { s in ["label": context.t("Kịch bản \(NumberFormat.grouped(s.1)) chỗ cách ly tập trung", "Scenario: \(NumberFormat.localized(s.1, language: .en)) centralized quarantine places"),
+                                                "percent": s.1 > 0 ? occupancy * 100 / s.1 : 0, "bar": min(s.1 > 0 ? occupancy * 100 / s.1 : 0, 100)] },
             "canCreate": canCreate, "formKey": Idempotency.newKey(),
             "kinds": CaseView.options(FacilityKind.self, selected: "quarantine", l) { ($0.labelVI, $0.labelEN) },
             "units": units.map { ["path": $0.path, "name": $0.name, "depth": $0.depth] },
@@ -526,10 +538,10 @@ struct QuarantineRoutes: Sendable {
 
     @Sendable func apiTest(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
-        struct In: Decodable { let day: Int; let result: String; let takenOn: String? }
+        struct In: Decodable { let day: Int; let result: String; let takenOn: String?; let confirmEarly: Bool? }
         let body = try await PersonRoutes.decode(In.self, request, context: context)
         let t = try await quarantine.recordTest(episodeID: try context.parameters.require("id"), day: body.day, result: body.result, takenOn: body.takenOn,
-                                                user: context.user, scope: scope, language: context.language)
+                                                confirmEarly: body.confirmEarly ?? false, user: context.user, scope: scope, language: context.language)
         struct Body: Encodable { let data: EpisodeTestRecord }
         return try JSON.response(Body(data: t))
     }
@@ -558,8 +570,10 @@ struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         let (own, all) = try await database.read { (try await QuarantineService.facilities($0, scope: scope.wholeWard), try await QuarantineService.facilities($0, scope: nil)) }
         struct Totals: Encodable { let occupancy: Int; let capacity: Int }
-        struct Body: Encodable { let data: [FacilityRecord]; let cityTotals: Totals }
-        return try JSON.response(Body(data: own, cityTotals: Totals(occupancy: all.reduce(0) { $0 + $1.occupancy }, capacity: all.reduce(0) { $0 + $1.capacity })))
+        struct Body: Encodable { let data: [FacilityRecord]; let quarantinePlaces: Totals; let hospitalBeds: Totals }
+        let places = all.filter { $0.kind == FacilityKind.quarantine.rawValue }, beds = all.filter { $0.kind != FacilityKind.quarantine.rawValue }
+        return try JSON.response(Body(data: own, quarantinePlaces: Totals(occupancy: places.reduce(0) { $0 + $1.occupancy }, capacity: places.reduce(0) { $0 + $1.capacity }),
+                                      hospitalBeds: Totals(occupancy: beds.reduce(0) { $0 + $1.occupancy }, capacity: beds.reduce(0) { $0 + $1.capacity })))
     }
 
     @Sendable func apiCreateFacility(_ request: Request, context: AuthedContext) async throws -> Response {

@@ -204,7 +204,8 @@ struct QuarantineService: Sendable {
     }
 
     /// Records a scheduled test's result; a positive one points the officer to the F0 form.
-    func recordTest(episodeID: String, day: Int, result: String, takenOn: String?, user: CurrentUser, scope: Scope, language: Language) async throws -> EpisodeTestRecord {
+    func recordTest(episodeID: String, day: Int, result: String, takenOn: String?, confirmEarly: Bool = false, user: CurrentUser, scope: Scope,
+                    language: Language) async throws -> EpisodeTestRecord {
         guard ["negative", "positive", "pending"].contains(result) else {
             throw AppError.invalid("Kết quả phải là âm tính hoặc dương tính.", "The result must be negative or positive.", details: ["result": "invalid"])
         }
@@ -215,6 +216,13 @@ struct QuarantineService: Sendable {
             guard let before = try await db.raw("SELECT \(unsafeRaw: EpisodeTestRecord.columns) FROM episode_tests WHERE episode_id = \(bind: episodeID) AND day_number = \(bind: day)")
                 .first(decoding: EpisodeTestRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
             guard before.result != result else { return before }
+            // A result taken before its day is usually a slip (the day-7 box ticked on day 1): it is kept only when confirmed.
+            if result != "pending", let due = CivilDate(iso: before.dueOn), taken < due, !confirmEarly {
+                throw AppError(.unprocessableContent, code: "early_test",
+                               vi: "Xét nghiệm ngày \(day) đến hạn \(due.vietnamese) nhưng kết quả ghi ngày \(taken.vietnamese). Đánh dấu xác nhận nếu đúng là lấy mẫu sớm.",
+                               en: "The day-\(day) test is due on \(due.vietnamese) but the result is dated \(taken.vietnamese). Confirm if the sample really was taken early.",
+                               details: ["confirm_early": "required"])
+            }
             let now = Timestamp.now()
             try await db.raw("""
                 UPDATE episode_tests SET result = \(bind: result), taken_on = \(bind: result == "pending" ? nil : taken.iso), recorded_by = \(bind: user.username), recorded_at = \(bind: now)

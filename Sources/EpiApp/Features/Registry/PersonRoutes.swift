@@ -97,6 +97,7 @@ struct PersonRoutes: Sendable {
                 "level": level.map { contactLevelName($0.level) } as Any, "since": level.map { CaseView.date($0.since) } as Any,
                 "episodes": episodes.map { ["id": $0.id, "setting": CaseView.care($0.setting, l), "start": CaseView.date($0.startDate), "end": CaseView.date($0.plannedEnd), "status": $0.status] },
                 "canRecord": context.user.can(.editCases) && person.mergedInto == nil,
+                "canContacts": context.user.can(.editCases) && person.mergedInto == nil && (level != nil || cases.contains { CaseOutcome(rawValue: $0.outcome)?.isActive ?? false }),
                 "canQuarantine": context.user.can(.manageQuarantine) && !episodes.contains { $0.isActive } && person.mergedInto == nil,
             ] as [String: Any]
         }

@@ -19,6 +19,8 @@ struct RiskRoutes: Sendable {
         pages.post("rules/quarantine", .can(.manageRules), use: quarantineRulePage)
         pages.post("rules/risk", .can(.manageRules), use: riskRulePage)
         pages.post("rules/recompute-levels", .can(.manageRules), use: recomputePage)
+        api.post("rules/recompute-levels", .can(.manageRules), use: apiRecompute)
+        api.get("jobs", .can(.manageRules), use: apiJobs)
 
         api.get("risk", .can(.viewRisk), use: apiLevels)
         api.post("risk/compute", .can(.assessRisk), use: apiCompute)
@@ -153,7 +155,9 @@ struct RiskRoutes: Sendable {
     @Sendable func rulesPage(_ request: Request, context: AuthedContext) async throws -> Response {
         try context.require(.manageRules)
         let l = context.language
-        let (policies, qRules, sets) = try await database.read { (try await Policies.history($0), try await QuarantineService.rules($0), try await RiskService.ruleSets($0)) }
+        let (policies, qRules, sets, jobs) = try await database.read {
+            (try await Policies.history($0), try await QuarantineService.rules($0), try await RiskService.ruleSets($0), try await services.jobs.recent($0, limit: 5))
+        }
         let today = VietnamTime.day(of: Date())
         var current: [[String: Any]] = []
         for key in PolicyKey.allCases {
@@ -176,7 +180,12 @@ struct RiskRoutes: Sendable {
                                          "zeroMet": s.rules.zeroCasesLevelIfCoverageMet, "zeroNotMet": s.rules.zeroCasesLevelIfCoverageNotMet,
                                          "aggregation": s.rules.aggregation.rawValue, "capacityRaises": s.rules.capacityFailRaises] },
             "currentRiskJSON": sets.first.map { String(decoding: (try? encoder.encode($0.rules)) ?? Data(), as: UTF8.self) } ?? "",
-            "today": today.vietnamese, "recomputed": request.query("recomputed") as Any,
+            "today": today.vietnamese,
+            "jobs": jobs.map { j in ["kind": j.kind == ContactLevelJob.kind ? context.t("Tính lại cấp tiếp xúc toàn thành phố", "Recompute every contact level") : j.kind,
+                                     "status": JobView.status(j.status, l), "running": j.status == "running" || j.status == "queued", "percent": j.percent,
+                                     "progress": "\(NumberFormat.grouped(j.done))/\(NumberFormat.grouped(j.total))", "changes": j.status == "done" ? j.message : "",
+                                     "by": j.createdBy, "at": DisplayTime.format(j.createdAt), "finished": j.finishedAt.map(DisplayTime.format) ?? ""] },
+            "jobsRunning": jobs.contains { $0.status == "running" || $0.status == "queued" },
         ], active: "rules")
     }
 
@@ -193,8 +202,10 @@ struct RiskRoutes: Sendable {
         let day = try DateInput.orToday(from, field: "effective_from")
         try await database.transaction { db in
             try await Policies.set(db, key, value: v, from: day, note: note ?? "", user: context.user)
-            // The furthest level followed changes every level: recompute them with the new setting.
-            if key == .maxContactLevel { try await ContactLevelService.recomputeAll(db) }
+        }
+        // A setting that can move a level is applied to the whole city by a background job (progress on /rules).
+        if key.movesContactLevels {
+            try await services.jobs.enqueue(ContactLevelJob.kind, by: context.user, reason: "Quy định \(key.rawValue) thay đổi")
         }
     }
 
@@ -222,6 +233,8 @@ struct RiskRoutes: Sendable {
         }
         let rule = QuarantineRule(id: Identifier.make(), effectiveFrom: day, subject: s, setting: c, days: d, monitoringDays: m, testDays: t, source: (source ?? "").trimmed)
         try await database.transaction { try await QuarantineService.addRule($0, rule, user: context.user) }
+        // How long an unplaced contact is followed can come from the F1 rules.
+        if s == .f1 { try await services.jobs.enqueue(ContactLevelJob.kind, by: context.user, reason: "Quy định cách ly mới") }
     }
 
     @Sendable func riskRulePage(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -244,13 +257,19 @@ struct RiskRoutes: Sendable {
 
     @Sendable func recomputePage(_ request: Request, context: AuthedContext) async throws -> Response {
         try context.require(.manageRules)
-        let outcome = try await database.transaction { db in
-            let outcome = try await ContactLevelService.recomputeAll(db)
-            try await Audit.record(db, actor: context.user, action: "recompute", entityType: "contact_levels", entityId: nil, unitPath: nil,
-                                   summary: "Tính lại toàn bộ cấp tiếp xúc: \(outcome.changed.count) thay đổi")
-            return outcome
-        }
-        return Views.redirect("/rules?recomputed=\(outcome.changed.count)")
+        try await services.jobs.enqueue(ContactLevelJob.kind, by: context.user, reason: "Yêu cầu tính lại")
+        return Views.redirect("/rules#jobs")
+    }
+
+    @Sendable func apiRecompute(_ request: Request, context: AuthedContext) async throws -> Response {
+        try context.require(.manageRules)
+        let id = try await services.jobs.enqueue(ContactLevelJob.kind, by: context.user, reason: "Yêu cầu tính lại")
+        return try JSON.response(["data": ["job_id": id]], status: .accepted)
+    }
+
+    @Sendable func apiJobs(_ request: Request, context: AuthedContext) async throws -> Response {
+        try context.require(.manageRules)
+        return try JSON.response(["data": try await database.read { try await services.jobs.recent($0, limit: 20) }])
     }
 
     // MARK: API
@@ -330,4 +349,17 @@ struct RiskRoutes: Sendable {
 
 enum RiskAssessmentFormat {
     static func rate(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+}
+
+/// How a background job's state reads on a page.
+enum JobView {
+    static func status(_ raw: String, _ l: Language) -> String {
+        switch raw {
+        case "queued": return l == .vi ? "Đang chờ" : "Queued"
+        case "running": return l == .vi ? "Đang chạy" : "Running"
+        case "done": return l == .vi ? "Hoàn thành" : "Done"
+        case "failed": return l == .vi ? "Lỗi, có thể chạy lại" : "Failed; can be run again"
+        default: return raw
+        }
+    }
 }

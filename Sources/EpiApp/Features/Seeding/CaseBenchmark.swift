@@ -39,6 +39,9 @@ public struct CaseBenchmark: Sendable {
         let password = BenchEnvironment.password
         let city = try await CLIImport.user(services, username: "bench.city")
         let districtUser = try await CLIImport.user(services, username: "bench.district")
+        // The data is dated June to September 2021: levels are judged as of 30 September 2021.
+        let benchToday = CivilDate(dayNumber: CivilDate.september1st2021 + 29)
+        try await db.transaction { try await SimulatedDay.set($0, benchToday) }
 
         // 1. People: most spread over the city, a denser Hai Bà Trưng to hold its 100,000 cases.
         var t = Date()
@@ -126,6 +129,32 @@ public struct CaseBenchmark: Sendable {
         try await db.analyze()
         print(String(format: "cases: %@ in %.0f s", NumberFormat.grouped(allCases.count), Date().timeIntervalSince(t)))
 
+        // 3b. Quarantine episodes: a tenth of the people had one (most released), some of them a second,
+        //     later one, so levels are judged against every episode, not only the latest.
+        t = Date()
+        var episodeRows: [[any Encodable & Sendable]] = []
+        for i in stride(from: 0, to: ids.count, by: 10) {
+            let start = firstDay.adding(days: Int(rng.next() % 100))
+            let released = rng.next() % 4 != 0
+            episodeRows.append([Identifier.make(), ids[i], "quarantine", "f1", "home", nil as String?, wardOf[i], "", start.iso, start.adding(days: 13).iso,
+                                start.adding(days: 13).iso, 0, "seed-2021-07-14-f1-home", released ? "released" : "active", released ? start.adding(days: 13).iso : nil as String?,
+                                "", "bench", now, now, 1])
+            if released && rng.next() % 3 == 0 {
+                let later = start.adding(days: 20 + Int(rng.next() % 20))
+                episodeRows.append([Identifier.make(), ids[i], "quarantine", "f1", "home", nil as String?, wardOf[i], "", later.iso, later.adding(days: 13).iso,
+                                    later.adding(days: 13).iso, 0, "seed-2021-07-14-f1-home", "active", nil as String?, "", "bench", now, now, 1])
+            }
+        }
+        let allEpisodes = episodeRows
+        try await db.transaction { db in
+            for s in stride(from: 0, to: allEpisodes.count, by: 1000) {
+                var builder = db.insert(into: "episodes").columns(EpisodeRecord.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                for r in allEpisodes[s..<min(s + 1000, allEpisodes.count)] { builder = builder.values(r) }
+                try await builder.run()
+            }
+        }
+        print(String(format: "quarantine episodes: %@ in %.0f s", NumberFormat.grouped(allEpisodes.count), Date().timeIntervalSince(t)))
+
         // 4. Every level once, from scratch.
         t = Date()
         let full = try await db.transaction { try await ContactLevelService.recomputeAll($0) }
@@ -176,8 +205,32 @@ public struct CaseBenchmark: Sendable {
         print("levels after a new F0, local recomputation only (\(recomputeNew.count) cases; region p50 \(regionSorted[regionSorted.count / 2]) people): \(Benchmark.summary(recomputeNew)) (goal p95 < 50 ms)")
         print("recording a new F0 end to end (case, tracing task, counters, audit, levels): \(Benchmark.summary(recordNew))")
         print("ruling that F0 out end to end (levels below it recomputed): \(Benchmark.summary(ruleOut)) (goal p95 < 50 ms)")
+        // 5b. Tracing as a ward does it: F1s' own contacts recorded through the service (new F2s), then
+        //     some of those F1s turn positive (promoted: their F2s become F1s).
+        let contactService = PersonContactService(services: services)
+        let f1Rows = try await db.read { try await $0.raw("SELECT l.person_id, l.since FROM contact_levels l WHERE l.level = 1 AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = l.person_id) ORDER BY l.person_id LIMIT 120").all() }
+        var f2Times: [Double] = [], promoteTimes: [Double] = []
+        var f2Added = 0
+        for (n, row) in f1Rows.enumerated() {
+            let personID = try row.decode(column: "person_id", as: String.self)
+            let since = try CivilDate.stored(try row.decode(column: "since", as: String.self))
+            let contacts = (0..<3).map { k in
+                ContactInput(fullName: "Người tiếp xúc \(n)-\(k)", phone: String(format: "09%08d", 10_000_000 + n * 3 + k), setting: "workplace", day: since.adding(days: 1).iso)
+            }
+            let s1 = DispatchTime.now().uptimeNanoseconds
+            f2Added += try await contactService.add(personID: personID, contacts, user: city, scope: cityScope, key: nil, language: .vi)
+            f2Times.append(Double(DispatchTime.now().uptimeNanoseconds - s1) / 1e6)
+            if n % 2 == 0 {
+                let s2 = DispatchTime.now().uptimeNanoseconds
+                _ = try await service.record(CaseInput(personId: personID, confirmedOn: since.adding(days: 6).iso, sampledOn: since.adding(days: 5).iso, detectedIn: "quarantine"),
+                                             user: city, scope: cityScope, key: nil, language: .vi)
+                promoteTimes.append(Double(DispatchTime.now().uptimeNanoseconds - s2) / 1e6)
+            }
+        }
+        print("F1s' contacts recorded through the service (\(f1Rows.count) F1s × 3, \(f2Added) exposures): \(Benchmark.summary(f2Times)) (goal p95 < 50 ms)")
+        print("F1s recorded as positive, their F2s promoted (\(promoteTimes.count)): \(Benchmark.summary(promoteTimes))")
         let check = try await db.transaction { try await ContactLevelService.recomputeAll($0) }
-        print("full recomputation after the \(samples.count * 2) incremental updates changed \(check.changed.count) levels (0 = the incremental path kept them exact)")
+        print("full recomputation after \(samples.count * 2 + f2Times.count + promoteTimes.count) incremental updates (with several episodes per person, F2s recorded through the service and promoted F1s) changed \(check.changed.count) levels (0 = the incremental path kept them exact)")
 
         // 6. The case list page for the district (100,000 cases) and a ward, over HTTP, walking pages with the cursor.
         let app = buildApplication(services)

@@ -86,13 +86,11 @@ enum CaseDemoSeed {
             let scope = try await Scope.of(user, directory: directory)
             let made = try await cases.record(adjusted, user: user, scope: scope, key: nil, language: .vi)
             recorded.append(made.caseRecord)
-            // One contact of each case met a neighbour the next day, before any quarantine: an F2.
+            // One contact of each case met a neighbour the next day, before any quarantine: an F2, recorded
+            // the way a ward records an F1's contacts.
             if let first = contacts.first?.personId, let neighbour = pick(pool) {
-                try await db.transaction { db in
-                    try await CaseService.insertExposure(db, source: first, contact: neighbour, day: confirmed, setting: .market, closeness: .close, note: "",
-                                                         caseId: nil, unitPath: neighbour.unitPath, user: user)
-                    try await ContactLevelService.recompute(db, around: [first, neighbour.id])
-                }
+                _ = try await PersonContactService(services: services).add(personID: first, [ContactInput(personId: neighbour.id, setting: "market", day: confirmed.iso)],
+                                                                           user: user, scope: scope, key: nil, language: .vi)
             }
             // Contacts of the older cases went into quarantine; some have finished it.
             if daysAgo >= 6 {
