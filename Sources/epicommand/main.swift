@@ -57,9 +57,14 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         let services = try await AppServices.start(settings: settings, logger: logger)
         if demo {
-            let logins = try await DemoSeed.seedIfEmpty(services) { print($0) }
-            print("Tài khoản demo / demo logins (mật khẩu / password: \(DemoSeed.password)):")
-            for login in logins { print("  \(login.username.padding(toLength: 16, withPad: " ", startingAt: 0)) \(login.description)") }
+            do {
+                let logins = try await DemoSeed.seedIfEmpty(services) { print($0) }
+                print("Tài khoản demo / demo logins (mật khẩu / password: \(DemoSeed.password)):")
+                for login in logins { print("  \(login.username.padding(toLength: 16, withPad: " ", startingAt: 0)) \(login.description)") }
+            } catch {
+                await services.database.shutdown()
+                throw error
+            }
         }
         let where_ = { () -> String in
             switch settings.database {

@@ -88,7 +88,7 @@ enum CaseDemoSeed {
             recorded.append(made.caseRecord)
             // One contact of each case met a neighbour the next day, before any quarantine: an F2, recorded
             // the way a ward records an F1's contacts.
-            if let first = contacts.first?.personId, let neighbour = pick(pool) {
+            if let first = contacts.first?.personId, try await db.read({ try await CaseQueries.level($0, personID: first) }) != nil, let neighbour = pick(pool) {
                 _ = try await PersonContactService(services: services).add(personID: first, [ContactInput(personId: neighbour.id, setting: "market", day: confirmed.iso)],
                                                                            user: user, scope: scope, key: nil, language: .vi)
             }
