@@ -5,6 +5,11 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// Dependency products, named once so the capability targets below read as a graph.
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let sqlKit: Target.Dependency = .product(name: "SQLKit", package: "sql-kit")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+
 let package = Package(
     name: "epicommand",
     platforms: [.macOS(.v14)],
@@ -22,38 +27,95 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
+        // Pure rules and value types: no framework imports.
         .target(name: "EpiCore", swiftSettings: swiftSettings),
+        // HTTP, sessions, SQL, migrations runner, templates, audit, jobs: what every capability uses.
         .target(
-            name: "EpiApp",
+            name: "EpiPlatform",
             dependencies: [
                 "EpiCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                hummingbird,
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "SQLKit", package: "sql-kit"),
+                sqlKit,
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                crypto,
             ],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // People, households, places, users, audit log: the registry every capability points into.
+        .target(
+            name: "EpiRegistry",
+            dependencies: ["EpiCore", "EpiPlatform", hummingbird, sqlKit, crypto],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // Cases, contacts and F-levels, quarantine places, zones, risk.
+        .target(
+            name: "EpiTracing",
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", hummingbird, sqlKit],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // Report forms, consolidation, dashboard, messages, tasks.
+        .target(
+            name: "EpiReporting",
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", hummingbird, sqlKit],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // Composition root: which capabilities run, in which order their migrations apply; demo seeds.
+        .target(
+            name: "EpiApp",
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", hummingbird, sqlKit],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "epicommand",
             dependencies: [
                 "EpiApp",
+                "EpiPlatform",
+                "EpiRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "EpiCoreTests", dependencies: ["EpiCore"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "EpiAppTests",
+        // Shared fixtures for the capability test targets (an app on both dialects, login helpers).
+        .target(
+            name: "EpiTestSupport",
             dependencies: [
-                "EpiApp",
+                "EpiApp", "EpiPlatform", "EpiRegistry",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            path: "Tests/EpiTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiPlatformTests",
+            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiRegistryTests",
+            dependencies: ["EpiTestSupport", "EpiPlatform", "EpiRegistry",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiTracingTests",
+            dependencies: ["EpiTestSupport", "EpiPlatform", "EpiRegistry", "EpiTracing",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiReportingTests",
+            dependencies: ["EpiTestSupport", "EpiPlatform", "EpiRegistry", "EpiReporting",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Writes Sources/EpiApp/Resources/openapi.json, the OpenAPI 3.1 description of /api/v1.
+"""Writes the OpenAPI 3.1 description of /api/v1, one part per target:
+Sources/EpiPlatform/Resources/openapi.json (the frame: info, security, the error envelope) and
+Sources/<Target>/Resources/openapi.json (that capability's paths and schemas). The server merges
+them at start (`APIDocument.merge`) and serves the whole at /api/openapi.json.
 
 Run after changing the API: python3 scripts/gen_openapi.py
 """
@@ -35,12 +38,19 @@ report = {"type": "object", "properties": {"import_id": {"type": "string"}, "tot
 error = {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
     "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object", "additionalProperties": {"type": "string"}}}}}}
 
-doc = {
+frame = {
   "openapi": "3.1.0",
   "info": {"title": "EpiCommand API", "version": "1.0.0",
            "description": "JSON API of the EpiCommand epidemic command center. Authenticate with `Authorization: Bearer <token>` (issued by `epicommand user token`). Browser sessions may call it too, sending the page's CSRF token in `X-CSRF-Token` on writes. Every answer is scoped to the caller's jurisdiction: records outside it answer 404. Errors use one envelope: {\"error\": {\"code\", \"message\", \"details\"}}; messages follow the `lang` cookie (vi default)."},
   "servers": [{"url": "/"}],
   "security": [{"bearer": []}, {"session": []}],
+  "paths": {},
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "session": {"type": "apiKey", "in": "cookie", "name": "epi_session"}},
+    "schemas": {"Error": error}},
+}
+# The registry's own endpoints (people, residents, units, users, audit); the other capabilities' are in scripts/oa_<feature>.py.
+registry = {
   "paths": {
     "/api/v1/me": {"get": {"operationId": "me", "summary": "The caller: role, unit, permissions", "responses": {"200": ok({"type": "object"})} | errors(401)}},
     "/api/v1/people": {
@@ -85,23 +95,32 @@ doc = {
         "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}} for n in ["username", "action", "entity_id", "day", "before"]],
         "responses": {"200": ok(data({"type": "array", "items": ref("AuditEntry")}))} | errors(401, 403)}},
   },
-  "components": {
-    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "session": {"type": "apiKey", "in": "cookie", "name": "epi_session"}},
-    "schemas": {"Person": person, "PersonInput": person_input, "Unit": unit, "AuditEntry": audit, "ImportReport": report, "Error": error}},
+  "components": {"schemas": {"Person": person, "PersonInput": person_input, "Unit": unit, "AuditEntry": audit, "ImportReport": report}},
 }
-# Each feature describes its own endpoints in scripts/oa_<feature>.py (PATHS and SCHEMAS dicts).
+# Each feature describes its own endpoints in scripts/oa_<feature>.py (TARGET, PATHS and SCHEMAS).
 import importlib.util
+root = pathlib.Path(__file__).resolve().parent.parent
+parts = {"EpiRegistry": registry}
 for fragment in sorted(pathlib.Path(__file__).resolve().parent.glob("oa_*.py")):
     if fragment.name == "oa_common.py":
         continue
     spec = importlib.util.spec_from_file_location(fragment.stem, fragment)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    clash = set(module.PATHS) & set(doc["paths"]) | set(module.SCHEMAS) & set(doc["components"]["schemas"])
+    part = parts.setdefault(module.TARGET, {"paths": {}, "components": {"schemas": {}}})
+    clash = set(module.PATHS) & set(part["paths"]) | set(module.SCHEMAS) & set(part["components"]["schemas"])
     if clash:
         raise SystemExit(f"{fragment.name} redefines {sorted(clash)}")
-    doc["paths"].update(module.PATHS)
-    doc["components"]["schemas"].update(module.SCHEMAS)
-out = pathlib.Path(__file__).resolve().parent.parent / "Sources/EpiApp/Resources/openapi.json"
-out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
-print(f"wrote {out}")
+    part["paths"].update(module.PATHS)
+    part["components"]["schemas"].update(module.SCHEMAS)
+# The server refuses to start when two parts define the same path or schema; refuse here first.
+seen = {}
+for target, part in [("EpiPlatform", frame)] + sorted(parts.items()):
+    for key in list(part["paths"]) + list(part["components"]["schemas"]):
+        if key in seen:
+            raise SystemExit(f"{target} redefines {key} (already in {seen[key]})")
+        seen[key] = target
+for target, part in [("EpiPlatform", frame)] + sorted(parts.items()):
+    out = root / "Sources" / target / "Resources" / "openapi.json"
+    out.write_text(json.dumps(part, ensure_ascii=False, indent=1) + "\n")
+    print(f"wrote {out.relative_to(root)}: {len(part['paths'])} paths, {len(part['components']['schemas'])} schemas")

@@ -1,6 +1,8 @@
 """OpenAPI paths and schemas of cases, tracing, quarantine, facilities, zones, risk levels and rules."""
 from oa_common import *  # noqa: F401,F403
 
+TARGET = "EpiTracing"
+
 s = {"type": "string"}
 i = {"type": "integer"}
 b = {"type": "boolean"}

@@ -1,6 +1,8 @@
 """OpenAPI fragment: reporting regime, command dashboard, message streams, tasks, duty rosters, hotlines."""
 from oa_common import *  # noqa: F401,F403
 
+TARGET = "EpiReporting"
+
 CODE = path_param("code", "Template code, e.g. ward_daily or district_weekly")
 PERIOD_PATH = path_param("period", "Daily period yyyy-mm-dd or weekly period yyyy-Www (ISO week)")
 UNIT_SLUG = path_param("slug", "Submitting unit with dots, e.g. 01.007.00295")

@@ -1,6 +1,8 @@
 """OpenAPI fragment: account administration added with the security hardening (issue 9)."""
 from oa_common import *  # noqa: F401,F403
 
+TARGET = "EpiRegistry"
+
 PATHS = {
     "/api/v1/users/{id}/active": {"post": {
         "operationId": "setUserActive",

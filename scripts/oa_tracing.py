@@ -1,6 +1,8 @@
 """OpenAPI fragment: recording an F1's contacts and the city-wide recomputation job (issue 8)."""
 from oa_common import *  # noqa: F401,F403
 
+TARGET = "EpiTracing"
+
 i = {"type": "integer"}
 s = {"type": "string"}
 ns = {"type": ["string", "null"]}

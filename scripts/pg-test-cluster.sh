@@ -20,8 +20,10 @@ case "${1:-}" in
     if ! as_postgres test -w "$dir"; then echo "the postgres user cannot write $dir (check its parents' permissions)" >&2; exit 1; fi
     as_postgres "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
+    # Test databases live for seconds. Autovacuum is off because its workers are superuser processes:
+    # one busy in a test database makes the non-superuser test role's DROP DATABASE … WITH (FORCE) fail.
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500" start >/dev/null \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500 -c autovacuum=off" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     psql -q -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 \
       -c "CREATE ROLE epi LOGIN PASSWORD 'epi' CREATEDB" -c "CREATE DATABASE epi_test OWNER epi" >/dev/null

@@ -1,42 +1,52 @@
 import EpiCore
+import EpiPlatform
+import EpiRegistry
+import EpiReporting
+import EpiTracing
 import Foundation
 import Hummingbird
 import Logging
 
-/// What every route receives: the database, settings, templates and the unit tree.
-public struct AppServices: Sendable {
-    public let database: Database
-    public let settings: Settings
-    public let views: Views
-    public let directory: UnitDirectory
-    /// Alerts and unit levels other features contribute to the command dashboard.
-    public let dashboard: DashboardSources
-    /// Long work with progress (a city-wide recomputation), off the request that asked for it.
-    public let jobs: JobRunner
-    public var auth: AuthService { AuthService(database: database, settings: settings) }
-
-    /// Opens the database, applies migrations and loads templates and the unit tree.
-    public static func start(settings: Settings, logger: Logger) async throws -> AppServices {
-        let database = try await Database.open(settings.database, logger: logger)
-        do {
-            try await MigrationRunner.migrate(database)
-            let directory = UnitDirectory(database: database)
-            try await directory.reload()
-            let jobs = JobRunner(database: database, logger: logger)
-            registerJobs(jobs, database: database)
-            return AppServices(database: database, settings: settings, views: try await Views.load(), directory: directory, dashboard: dashboardSources(), jobs: jobs)
-        } catch {
-            await database.shutdown()
-            throw error
-        }
-    }
+/// The capabilities of EpiCommand, put together: every migration in order, the UI text, templates and
+/// API descriptions, the menu, the dashboard's providers, the person page's sections and the background
+/// jobs. A new capability adds its part here and to `buildRouter`, and nowhere else.
+extension Composition {
+    package static let epiCommand = Composition(
+        migrations: [
+            PlatformMigrations.createUsersSessionsAudit,   // users, sessions, API tokens, audit log
+            PlaceMigrations.createUnits,                   // administrative tree with validity dates
+            RegistryMigrations.createPersons,              // person registry, merges, imports
+            RegistryMigrations.createPersonCounts,         // pre-aggregated registry figures per unit
+            SharedMigrations.createCountersPoliciesIdempotency, // live figures per unit, versioned rule settings, repeat-safe forms
+            CaseMigrations.createCases,                    // F0 cases, exposures, derived contact levels, tracing, clusters
+            CaseMigrations.createQuarantine,               // quarantine rules and episodes, facilities, transfers, scenarios
+            CaseMigrations.createZonesRisk,                // lockdown zones, checkpoints, risk rules, indicators, assessments
+            ReportMigrations.createReports,                // report templates, submissions, latest versions, figures, reminders
+            ReportMigrations.createStreamsTasksRosters,    // message streams, tasks, duty rosters, hotlines, targets
+            ReportMigrations.seedTemplates,                // the daily ward report and the weekly district report
+            SecurityMigrations.hardening,                  // token expiry, request fingerprints, import status, append-only audit
+            TracingMigrations.levelEndsJobsRules,          // ended levels, background jobs, 2022 facility rule, [unsure] start dates
+        ],
+        strings: [CaseStrings.entries, ReportStrings.entries],
+        resources: [Registry.resources, Tracing.resources, Reporting.resources],
+        navigation: Registry.navigation + Tracing.navigation + Registry.adminNavigation + Reporting.navigation,
+        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()],
+                                    levels: RiskLevelProvider()),
+        personSections: [EpiSection()],
+        jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) }]
+    )
 }
 
 extension AppServices {
+    /// Opens the database with every capability of EpiCommand: what `serve`, the commands and the tests use.
+    package static func start(settings: Settings, logger: Logger) async throws -> AppServices {
+        try await start(settings: settings, logger: logger, composition: .epiCommand)
+    }
+
     /// For `serve` only: runs again what a stopped server left unfinished, and every six hours (first
     /// at start) recomputes every contact level, so contacts past their follow period lapse on time
     /// and the whole city follows the rules in force on each record's date.
-    public func startMaintenance(every interval: Duration = .seconds(6 * 3600)) async throws -> Task<Void, Never> {
+    package func startMaintenance(every interval: Duration = .seconds(6 * 3600)) async throws -> Task<Void, Never> {
         try await jobs.resume()
         let jobs = self.jobs
         return Task {
@@ -48,20 +58,9 @@ extension AppServices {
     }
 }
 
-/// What each kind of background job does.
-func registerJobs(_ jobs: JobRunner, database: Database) {
-    jobs.register(ContactLevelJob.kind) { try await ContactLevelJob.run(database, $0) }
-}
-
-/// Which features feed the dashboard: each adds its providers here.
-func dashboardSources() -> DashboardSources {
-    DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()],
-                     levels: RiskLevelProvider())
-}
-
 /// The one composition root, called by `epicommand serve` and by the tests. Every route is
 /// registered through `Routes`, so `catalog` ends up holding each one with its access rule.
-public func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteCatalog()) -> Router<AppRequestContext> {
+package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteCatalog()) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware(views: services.views))
     router.add(middleware: AuthMiddleware(auth: services.auth, catalog: catalog))
@@ -70,7 +69,7 @@ public func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteCa
     open.get("health", .open) { _, _ in
         try JSON.response(["status": "ok", "database": services.database.kind.rawValue])
     }
-    StaticRoutes(views: services.views).register(open)
+    StaticRoutes(apiDocument: services.apiDocument).register(open)
     LoginRoutes(services: services).register(open)
     TaskRoutes.registerPublic(open, services: services)
 
@@ -96,7 +95,7 @@ public func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteCa
 }
 
 /// The HTTP application for `serve`.
-public func buildApplication(_ services: AppServices) -> some ApplicationProtocol {
+package func buildApplication(_ services: AppServices) -> some ApplicationProtocol {
     Application(
         router: buildRouter(services),
         configuration: .init(address: .hostname(services.settings.host, port: services.settings.port), serverName: "EpiCommand"),

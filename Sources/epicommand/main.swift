@@ -3,6 +3,8 @@ import EpiApp
 import EpiCore
 @preconcurrency import Foundation
 import Logging
+import EpiPlatform
+import EpiRegistry
 
 /// The entry point only: parses a command and calls into EpiApp.
 @main

@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+
+/// Which SQL engine a `Database` talks to; a few queries differ by dialect.
+package enum DatabaseKind: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Where the data lives: an embedded SQLite file or a PostgreSQL server.
+package enum DatabaseLocation: Sendable, Equatable {
+    case sqliteFile(String)
+    case postgres(url: String)
+}
+
+/// The one handle to the database that every feature receives.
+///
+/// Reads run on a small pool of connections; writes run inside a transaction. On SQLite,
+/// writes are funnelled through a single connection with `BEGIN IMMEDIATE`, because SQLite
+/// admits one writer at a time and a deferred transaction that later upgrades to a write lock
+/// can fail with SQLITE_BUSY no matter how long it waits.
+package final class Database: Sendable {
+    package let kind: DatabaseKind
+    private let backend: Backend
+
+    private enum Backend: Sendable {
+        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: ConnectionPool<SQLiteConnection>)
+        case postgres(PostgresClient, Task<Void, Never>)
+    }
+
+    private init(kind: DatabaseKind, backend: Backend) {
+        self.kind = kind
+        self.backend = backend
+    }
+
+    /// Opens the database and configures it (WAL mode and pragmas on SQLite).
+    package static func open(_ location: DatabaseLocation, logger: Logger, readers: Int = 4) async throws -> Database {
+        switch location {
+        case .sqliteFile(let path):
+            var connections: [SQLiteConnection] = []
+            for _ in 0..<(readers + 1) {
+                let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA cache_size = -65536",
+                    "PRAGMA temp_store = MEMORY",
+                ] {
+                    _ = try await connection.query(pragma)
+                }
+                connections.append(connection)
+            }
+            let writer = ConnectionPool([connections.removeFirst()])
+            return Database(kind: .sqlite, backend: .sqlite(readers: ConnectionPool(connections), writer: writer))
+        case .postgres(let url):
+            let sqlConfig = try SQLPostgresConfiguration(url: url)
+            let core = sqlConfig.coreConfiguration
+            var config = PostgresClient.Configuration(
+                host: core.host ?? "127.0.0.1",
+                port: core.port ?? 5432,
+                username: core.username,
+                password: core.password,
+                database: core.database,
+                tls: url.contains("sslmode=require") ? .require(.makeClientConfiguration()) : .disable
+            )
+            config.options.maximumConnections = 16
+            let client = PostgresClient(configuration: config, backgroundLogger: logger)
+            let task = Task { await client.run() }
+            let database = Database(kind: .postgres, backend: .postgres(client, task))
+            // Fail fast with a clear message when the server is unreachable.
+            _ = try await database.read { try await $0.raw("SELECT 1 AS one").all() }
+            return database
+        }
+    }
+
+    /// Runs `body` with a connection for reading.
+    package func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let readers, _):
+            return try await readers.with { try await body($0.sql(queryLogLevel: nil)) }
+        case .postgres(let client, _):
+            return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
+        }
+    }
+
+    /// Runs `body` inside one transaction: all of it is applied, or none of it.
+    package func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(_, let writer):
+            return try await writer.with { try await Self.inTransaction($0.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body) }
+        case .postgres(let client, _):
+            return try await client.withConnection { try await Self.inTransaction($0.sql(queryLogLevel: nil), begin: "BEGIN", body) }
+        }
+    }
+
+    private static func inTransaction<T: Sendable>(_ db: any SQLDatabase, begin: String, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.raw("\(unsafeRaw: begin)").run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
+    /// Closes every connection.
+    package func shutdown() async {
+        switch backend {
+        case .sqlite(let readers, let writer):
+            for connection in await readers.drain() + writer.drain() {
+                try? await connection.close()
+            }
+        case .postgres(_, let task):
+            task.cancel()
+            _ = await task.value
+        }
+    }
+
+    /// SQLite-only knobs for bulk loads: a larger page cache for the writer.
+    package func prepareForBulkLoad() async throws {
+        guard kind == .sqlite else { return }
+        try await transactionless { db in
+            try await db.raw("PRAGMA cache_size = -524288").run()
+        }
+    }
+
+    /// Runs a statement outside a transaction on the writer (pragmas, VACUUM INTO).
+    package func transactionless<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(_, let writer):
+            return try await writer.with { try await body($0.sql(queryLogLevel: nil)) }
+        case .postgres(let client, _):
+            return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
+        }
+    }
+}
+
+/// A minimal async pool of already-open connections.
+final class ConnectionPool<Connection: Sendable>: Sendable {
+    private let state: PoolState<Connection>
+
+    init(_ connections: [Connection]) {
+        self.state = PoolState(connections)
+    }
+
+    func with<T: Sendable>(_ body: (Connection) async throws -> T) async throws -> T {
+        let connection = await state.acquire()
+        do {
+            let result = try await body(connection)
+            await state.release(connection)
+            return result
+        } catch {
+            await state.release(connection)
+            throw error
+        }
+    }
+
+    func drain() async -> [Connection] {
+        await state.drain()
+    }
+}
+
+private actor PoolState<Connection: Sendable> {
+    private var idle: [Connection]
+    private var waiters: [CheckedContinuation<Connection, Never>] = []
+
+    init(_ connections: [Connection]) {
+        self.idle = connections
+    }
+
+    func acquire() async -> Connection {
+        if let connection = idle.popLast() {
+            return connection
+        }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release(_ connection: Connection) {
+        if waiters.isEmpty {
+            idle.append(connection)
+        } else {
+            waiters.removeFirst().resume(returning: connection)
+        }
+    }
+
+    func drain() -> [Connection] {
+        defer { idle = [] }
+        return idle
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Everything an operator can configure, read once at start-up.
+package struct Settings: Sendable {
+    package var database: DatabaseLocation
+    package var host: String
+    package var port: Int
+    /// Set behind HTTPS so cookies carry the Secure attribute.
+    package var secureCookies: Bool
+    package var bcryptCost: UInt8
+    package var sessionHours: Int
+    /// Failed logins in a row that lock an account, and for how long.
+    package var lockoutThreshold: Int
+    package var lockoutMinutes: Int
+
+    package init(
+        database: DatabaseLocation = .sqliteFile("epicommand.sqlite"),
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        secureCookies: Bool = false,
+        bcryptCost: UInt8 = 12,
+        sessionHours: Int = 12,
+        lockoutThreshold: Int = 5,
+        lockoutMinutes: Int = 15
+    ) {
+        self.database = database
+        self.host = host
+        self.port = port
+        self.secureCookies = secureCookies
+        self.bcryptCost = bcryptCost
+        self.sessionHours = sessionHours
+        self.lockoutThreshold = lockoutThreshold
+        self.lockoutMinutes = lockoutMinutes
+    }
+
+    /// Reads `DATABASE_URL`, `EPI_SQLITE_PATH`, `EPI_HOST`, `EPI_PORT`, `EPI_SECURE_COOKIES`,
+    /// `EPI_BCRYPT_COST` and `EPI_SESSION_HOURS`.
+    package static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Settings {
+        var settings = Settings()
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            settings.database = .postgres(url: url)
+        } else if let path = env["EPI_SQLITE_PATH"], !path.isEmpty {
+            settings.database = .sqliteFile(path)
+        }
+        if let host = env["EPI_HOST"], !host.isEmpty { settings.host = host }
+        if let port = env["EPI_PORT"].flatMap(Int.init) { settings.port = port }
+        settings.secureCookies = env["EPI_SECURE_COOKIES"] == "1"
+        if let cost = env["EPI_BCRYPT_COST"].flatMap(UInt8.init), (4...31).contains(cost) { settings.bcryptCost = cost }
+        if let hours = env["EPI_SESSION_HOURS"].flatMap(Int.init), hours > 0 { settings.sessionHours = hours }
+        return settings
+    }
+}

@@ -1,0 +1,401 @@
+import EpiCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+@testable import EpiApp
+@testable import EpiTestSupport
+@testable import EpiPlatform
+@testable import EpiRegistry
+@testable import EpiTracing
+@testable import EpiReporting
+
+/// Every route of the router × every role (and an API token) × a record inside and one outside the
+/// caller's unit, generated from the route catalog, so a new route is covered without anyone adding
+/// it here. It fails on:
+/// - a route the router holds that the catalog does not (a route without an access rule);
+/// - any 5xx;
+/// - a success (2xx, or a redirect that is not an error or the login page) for a role the route's
+///   rule does not admit, or for a record outside the caller's jurisdiction;
+/// - a successful read that contains a person from outside the caller's jurisdiction;
+/// - a write route with no request body described in `MatrixBodies`, so writes are exercised with
+///   bodies that would succeed inside the jurisdiction.
+@Suite("Authorization matrix: every route × every role × inside/outside")
+struct AuthorizationMatrixTests {
+    @Test(arguments: Dialect.enabled)
+    func everyRouteHasAnAccessRule(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, _ in
+            let declared = Set(app.catalog.rules.map { "\($0.method.rawValue) \($0.path)" })
+            let routed = Set(app.registered.map { "\($0.method) \(MatrixRunner.normalize($0.path))" })
+            #expect(routed.subtracting(declared).isEmpty, "routes without an access rule: \(routed.subtracting(declared).sorted())")
+            #expect(declared.subtracting(routed).isEmpty, "catalog entries the router lacks: \(declared.subtracting(routed).sorted())")
+            #expect(app.catalog.rules.count >= 150)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func noRoleReachesWhatItShouldNot(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let runner = try await MatrixRunner.prepare(app, client)
+            let report = try await runner.run()
+            #expect(report.failures.isEmpty, "\(report.failures.count) failures:\n\(report.failures.prefix(60).joined(separator: "\n"))")
+            #expect(report.missingBodies.isEmpty, "write routes with no body in MatrixBodies: \(report.missingBodies.sorted())")
+            #expect(report.requests > 3000, "only \(report.requests) requests")
+            print("authorization matrix (\(dialect.rawValue)): \(report.routes) routes × \(report.callers) callers × inside/outside = \(report.requests) requests, \(report.denied) refused as expected")
+        }
+    }
+}
+
+/// The records one side of the matrix holds: inside is Minh Khai (Hai Bà Trưng), outside a ward of Long Biên.
+struct MatrixSide: Sendable {
+    var ward = "", district = "", person = "", person2 = "", personName = "", caseID = "", exposure = "", episode = "", facility = ""
+    var transfer = "", zone = "", cluster = "", message = "", task = "", shift = "", target = "", user = ""
+
+    var wardSlug: String { ward.replacingOccurrences(of: "/", with: ".") }
+    var districtSlug: String { district.replacingOccurrences(of: "/", with: ".") }
+}
+
+struct MatrixCaller: Sendable {
+    let name: String
+    let user: CurrentUser
+    let session: BrowserSession?
+    let bearer: String?
+}
+
+struct MatrixReport: Sendable {
+    var failures: [String] = []
+    var missingBodies: Set<String> = []
+    var requests = 0
+    var denied = 0
+    var routes = 0
+    var callers = 0
+}
+
+struct MatrixRunner: Sendable {
+    let app: TestApp
+    let client: any TestClientProtocol
+    let inside: MatrixSide
+    let outside: MatrixSide
+    let callers: [MatrixCaller]
+
+    /// Hummingbird prints parameters as `:id`, like the catalog, but may add a leading slash differently.
+    static func normalize(_ path: String) -> String {
+        "/" + path.split(separator: "/").map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : String($0) }.joined(separator: "/")
+    }
+
+    static func prepare(_ app: TestApp, _ client: any TestClientProtocol) async throws -> MatrixRunner {
+        let admin = UserAdmin(services: app.services)
+        let outsideWard = try await app.services.directory.children(of: "01/004").first { !$0.isGroup }.unwrapped("a Long Biên ward").path
+        for (name, role, unit) in [("lab.mk", Role.lab, "01/007/00295"), ("vax.mk", .vaccinationSite, "01/007/00295"), ("kcl.hbt", .quarantineFacility, "01/007"),
+                                   ("biz.mk", .business, "01/007/00295"), ("ward.lb", .wardCommand, outsideWard), ("target.in", .wardDataEntry, "01/007/00295"),
+                                   ("target.out", .wardDataEntry, outsideWard)] {
+            try await admin.create(username: name, displayName: "User \(name)", role: role, unit: unit, password: TestApp.password, creator: nil)
+        }
+        let inside = try await side(app, client, ward: "01/007/00295", district: "01/007", poster: "minhkhai", targetUser: "target.in", tag: "Nội")
+        let outside = try await side(app, client, ward: outsideWard, district: "01/004", poster: "ward.lb", targetUser: "target.out", tag: "Ngoại")
+        var callers: [MatrixCaller] = []
+        for name in ["city", "hbt", "minhkhai", "entry.mk", "team.mk", "checkpoint.mk", "supervisor.mk", "lab.mk", "vax.mk", "kcl.hbt", "biz.mk"] {
+            let user = try await app.user(name)
+            let session = try await BrowserSession.login(client, name)
+            callers.append(MatrixCaller(name: name, user: user, session: session, bearer: try await app.services.auth.issueToken(username: name, name: "matrix")))
+        }
+        // An API token used for pages as well, as a script would.
+        callers.append(MatrixCaller(name: "minhkhai+token", user: try await app.user("minhkhai"), session: nil,
+                                    bearer: try await app.services.auth.issueToken(username: "minhkhai", name: "matrix-pages")))
+        return MatrixRunner(app: app, client: client, inside: inside, outside: outside, callers: callers)
+    }
+
+    /// Creates one side's records through the API, as the city (and the side's ward for its own streams).
+    private static func side(_ app: TestApp, _ client: any TestClientProtocol, ward: String, district: String, poster: String, targetUser: String, tag: String) async throws -> MatrixSide {
+        var s = MatrixSide()
+        s.ward = ward
+        s.district = district
+        let city = try await app.token("city"), own = try await app.token(poster)
+        func post(_ path: String, _ headers: HTTPFields, _ body: String) async throws -> [String: Any] {
+            let r = try await client.json(.post, path, headers, body)
+            guard (200..<300).contains(Int(r.status.code)) else { throw MissingValue(description: "setup \(path): \(r.status) \(r.text.prefix(300))") }
+            return (try r.json()["data"] as? [String: Any]) ?? [:]
+        }
+        s.personName = "\(tag) Thị Matrận"
+        s.person = try await post("/api/v1/people", city, #"{"full_name": "\#(s.personName)", "birth_date": "01/02/1980", "unit": "\#(ward)"}"#)["id"] as? String ?? ""
+        s.person2 = try await post("/api/v1/people", city, #"{"full_name": "\#(tag) Văn Trùnglặp", "birth_date": "03/04/1981", "unit": "\#(ward)"}"#)["id"] as? String ?? ""
+        let contactPhone = tag == "Nội" ? "0918000001" : "0918000002"
+        s.caseID = try await post("/api/v1/cases", city, #"{"person_id": "\#(s.person)", "confirmed_on": "2021-09-10", "contacts": [{"full_name": "\#(tag) Văn Tiếpxúc", "phone": "\#(contactPhone)", "unit": "\#(ward)"}]}"#)["id"] as? String ?? ""
+        let (caseID, personID) = (s.caseID, s.person)
+        s.exposure = try await app.services.database.read { try await $0.raw("SELECT id FROM exposures WHERE case_id = \(bind: caseID)").first()?.decode(column: "id", as: String.self) } ?? ""
+        s.episode = try await app.services.database.read { try await QuarantineService.episodes($0, personID: personID) }.first?.id ?? ""
+        s.facility = try await post("/api/v1/facilities", city, #"{"name": "KCL \#(tag)", "unit": "\#(district)", "capacity": 100}"#)["id"] as? String ?? ""
+        s.transfer = try await post("/api/v1/transfers", city, #"{"person_id": "\#(s.person2)", "facility_id": "\#(s.facility)"}"#)["id"] as? String ?? ""
+        s.zone = try await post("/api/v1/zones", city, #"{"unit": "\#(ward)", "name": "Vùng \#(tag)", "addresses": "ngõ Thửnghiệm 1", "started_on": "2021-09-10"}"#)["id"] as? String ?? ""
+        s.cluster = try await post("/api/v1/clusters", city, #"{"name": "Ổ dịch \#(tag)", "unit": "\#(ward)"}"#)["id"] as? String ?? ""
+        s.message = try await post("/api/v1/messages", own, #"{"body": "Tin \#(tag)", "urgent": true}"#)["id"] as? String ?? ""
+        s.task = try await post("/api/v1/tasks", city, #"{"title": "Việc \#(tag)", "due_at": "2030-01-01 08:00", "assignee_unit": "\#(s.wardSlug)"}"#)["id"] as? String ?? ""
+        s.shift = try await post("/api/v1/rosters/shifts", city, #"{"unit": "\#(s.wardSlug)", "person_name": "Trực \#(tag)", "phone": "0912000000", "starts_at": "2030-01-01 08:00", "ends_at": "2030-01-01 16:00"}"#)["id"] as? String ?? ""
+        s.target = try await post("/api/v1/targets", city, #"{"unit": "\#(s.wardSlug)", "title_vi": "Chỉ tiêu \#(tag)", "source": "metric:cases_new", "start_day": "2021-09-01", "due_day": "2021-09-30", "target_value": 10}"#)["id"] as? String ?? ""
+        s.user = try await UserAdmin(services: app.services).id(of: targetUser)
+        for (what, value) in [("person", s.person), ("case", s.caseID), ("exposure", s.exposure), ("episode", s.episode), ("facility", s.facility),
+                              ("transfer", s.transfer), ("zone", s.zone), ("cluster", s.cluster), ("message", s.message), ("task", s.task), ("shift", s.shift),
+                              ("target", s.target)] where value.isEmpty {
+            throw MissingValue(description: "setup made no \(what) for \(tag)")
+        }
+        return s
+    }
+
+    /// The id a path parameter takes on one side.
+    private func parameter(_ name: String, in path: String, _ s: MatrixSide) -> String? {
+        switch name {
+        case "slug": return path.contains("/reports/") || path.contains("risk/history") || path.contains("units") ? s.wardSlug : nil
+        case "code": return path.contains("report-templates") ? "ward_daily" : "ward_daily"
+        case "period": return "2021-09-10"
+        case "exposure": return s.exposure
+        case "action": return "cancel"
+        case "lang": return "en"
+        case "id":
+            let resource = path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }.first.map(String.init) ?? ""
+            switch resource {
+            case "people": return s.person
+            case "cases": return s.caseID
+            case "quarantine": return s.episode
+            case "facilities": return s.facility
+            case "transfers": return s.transfer
+            case "zones": return s.zone
+            case "clusters": return s.cluster
+            case "messages": return s.message
+            case "tasks": return s.task
+            case "rosters": return s.shift
+            case "dashboard", "targets": return s.target
+            case "users": return s.user
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    func run() async throws -> MatrixReport {
+        var report = MatrixReport()
+        let rules = app.catalog.rules.filter { !MatrixBodies.exempt.contains("\($0.method.rawValue) \($0.path)") }
+        report.routes = rules.count
+        report.callers = callers.count
+        // Outside first: those must never succeed, and run before inside writes change the records.
+        for outsidePass in [true, false] {
+            for rule in rules {
+                let side = outsidePass ? outside : inside
+                var path = rule.path
+                var unresolved = false
+                for segment in rule.path.split(separator: "/") where segment.hasPrefix(":") {
+                    guard let value = parameter(String(segment.dropFirst()), in: rule.path, side) else { unresolved = true; continue }
+                    path = path.replacingOccurrences(of: String(segment), with: value)
+                }
+                if unresolved { report.failures.append("no fixture for a parameter of \(rule.path)"); continue }
+                let api = rule.path.hasPrefix("/api/")
+                var body: MatrixBodies.Body? = nil
+                if rule.method == .get, let query = MatrixBodies.query(rule.path, side: side) {
+                    body = MatrixBodies.Body(form: [:], json: "", namesJurisdiction: true, query: query)
+                }
+                if rule.method != .get {
+                    body = MatrixBodies.body(rule.method, rule.path, side: side, outside: outsidePass)
+                    if body == nil { report.missingBodies.insert("\(rule.method.rawValue) \(rule.path)"); continue }
+                }
+                // An outside pass only means something where the request names a record or a unit.
+                let namesSomething = [":id", ":slug", ":exposure"].contains { rule.path.contains($0) } || (body?.namesJurisdiction ?? false)
+                if outsidePass && !namesSomething { continue }
+                for caller in callers {
+                    var path = path
+                    var headers = HTTPFields()
+                    var sendBody: ByteBuffer?
+                    var session = caller.session
+                    if let bearer = caller.bearer, api || session == nil {
+                        headers[.authorization] = "Bearer \(bearer)"
+                        session = nil
+                    } else if let s = session {
+                        headers[.cookie] = s.cookieHeader
+                    }
+                    if let body {
+                        path += body.query
+                    }
+                    if let body, rule.method != .get {
+                        if let csv = body.csv, api {
+                            headers[.contentType] = "text/csv"
+                            sendBody = ByteBuffer(string: csv)
+                        } else if let csv = body.csv {
+                            let boundary = "matrix-boundary"
+                            headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+                            var fields = body.form
+                            if let s = session { fields["_csrf"] = s.csrf }
+                            var text = ""
+                            for (k, v) in fields { text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n" }
+                            text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ds.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
+                            sendBody = ByteBuffer(string: text)
+                        } else if api {
+                            headers[.contentType] = "application/json"
+                            sendBody = ByteBuffer(string: body.json)
+                        } else {
+                            headers[.contentType] = "application/x-www-form-urlencoded"
+                            var fields = body.form
+                            if let s = session { fields["_csrf"] = s.csrf }
+                            sendBody = ByteBuffer(string: fields.map { "\(BrowserSession.encode($0.key))=\(BrowserSession.encode($0.value))" }.joined(separator: "&"))
+                        }
+                    }
+                    let response = try await client.execute(uri: path, method: rule.method, headers: headers, body: sendBody)
+                    report.requests += 1
+                    let status = Int(response.status.code)
+                    let location = response.headers[.location] ?? ""
+                    let succeeded = (200..<300).contains(status) || ((300..<400).contains(status) && !location.contains("error=") && !location.hasPrefix("/login"))
+                    let label = "\(caller.name) \(rule.method.rawValue) \(path) [\(outsidePass ? "outside" : "inside")]"
+                    if status >= 500 {
+                        report.failures.append("\(label): \(status) \(response.text.prefix(200))")
+                        continue
+                    }
+                    if !rule.access.allows(caller.user) {
+                        if succeeded { report.failures.append("\(label): \(status) although the role lacks \(rule.access)") } else { report.denied += 1 }
+                        continue
+                    }
+                    let coversOutside = caller.user.covers(try UnitPath(outside.ward))
+                    if outsidePass && !coversOutside && rule.access != .open {
+                        if succeeded && !MatrixBodies.outsideMaySucceed.contains("\(rule.method.rawValue) \(rule.path)") {
+                            report.failures.append("\(label): \(status) for a record outside the caller's jurisdiction")
+                        } else if !succeeded { report.denied += 1 }
+                        continue
+                    }
+                    // A read inside the jurisdiction must not carry a person from outside it.
+                    if rule.method == .get, succeeded, !coversOutside {
+                        let text = response.text
+                        for secret in [outside.person, outside.person2, outside.personName] where text.contains(secret) {
+                            report.failures.append("\(label): shows \(secret) from outside the jurisdiction")
+                        }
+                    }
+                }
+            }
+        }
+        return report
+    }
+}
+
+/// What each write route is sent: a body that would succeed inside the caller's jurisdiction, naming
+/// the side's own records and units. A new write route fails the matrix until it is described here.
+enum MatrixBodies {
+    struct Body {
+        var form: [String: String]
+        var json: String
+        /// True when the body names a unit or a record, so the outside pass is meaningful.
+        var namesJurisdiction: Bool
+        /// Appended to the path (the API import names its ward in the query).
+        var query = ""
+        /// A CSV file: the API's body (text/csv), or the file of a multipart form on a page.
+        var csv: String? = nil
+    }
+
+    /// Routes left out, with the reason: signing in and out changes the caller's own session.
+    static let exempt: Set<String> = ["POST /login", "POST /logout"]
+
+    /// Reads of shared reference data that every signed-in user may see anywhere in the city: the
+    /// administrative tree (names, codes, populations) and the quarantine facilities, where people of
+    /// other wards appear by initials only (the leak check on inside reads covers those names).
+    static let outsideMaySucceed: Set<String> = ["GET /units/:slug", "GET /api/v1/units/:slug", "GET /facilities/:id"]
+
+    /// Reads that take their unit as `?unit=`: the outside pass sends the other side's unit.
+    static func query(_ path: String, side s: MatrixSide) -> String? {
+        let route = path.hasPrefix("/api/v1") ? String(path.dropFirst(7)) : path
+        switch route {
+        case "/dashboard", "/dashboard/targets", "/targets", "/messages", "/rosters", "/risk", "/residents/export.csv":
+            return "?unit=\(s.wardSlug)"
+        case "/reports/:code/completeness", "/reports/:code/consolidation", "/reports/:code/consolidation.csv", "/reports/:code/consolidation.xlsx",
+             "/reports/:code/print", "/reports/:code/history":
+            return "?unit=\(s.wardSlug)&period=2021-09-10"
+        default: return nil
+        }
+    }
+
+    static func body(_ method: HTTPRequest.Method, _ path: String, side s: MatrixSide, outside: Bool) -> Body? {
+        let route = path.hasPrefix("/api/v1") ? String(path.dropFirst(7)) : path
+        func both(_ fields: [String: String], json: String? = nil, names: Bool = true) -> Body {
+            let encoded = json ?? "{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ") + "}"
+            return Body(form: fields, json: encoded, namesJurisdiction: names)
+        }
+        switch (method, route) {
+        case (.post, "/people"): return both(["full_name": "Đinh Văn Mới", "birth_date": "05/05/1990", "unit": s.ward])
+        case (.post, "/people/:id"), (.put, "/people/:id"): return both(["address": "Số 2 phố Sửa"], names: false)
+        case (.post, "/people/:id/merge"): return both(["duplicate_id": s.person2])
+        case (.post, "/people/:id/contacts"):
+            return both(["c0_name": "Tôn Văn Gặp", "c0_phone": "0916900111", "c0_day": "10/09/2021"],
+                        json: #"{"contacts": [{"full_name": "Tôn Văn Gặp", "phone": "0916900111", "day": "2021-09-10"}]}"#, names: false)
+        case (.post, "/people/:id/contacts/import"):
+            return Body(form: [:], json: "", namesJurisdiction: false, csv: "ho_ten,so_dien_thoai,ngay_tiep_xuc\nTôn Thị Gặp,0916900112,10/09/2021\n")
+        case (.post, "/residents/import"):
+            return Body(form: ["unit": s.ward], json: "", namesJurisdiction: true, query: "?unit=\(s.wardSlug)", csv: "ho_ten,ngay_sinh\nLã Văn Nhập,01/01/1970\n")
+        case (.post, "/cases"):
+            return both(["person_id": s.person2, "confirmed_on": "11/09/2021"], json: #"{"person_id": "\#(s.person2)", "confirmed_on": "2021-09-11"}"#)
+        case (.post, "/cases/:id"), (.put, "/cases/:id"): return both(["clinical_status": "mild"], names: false)
+        case (.post, "/cases/:id/contacts"):
+            return both(["c0_name": "Mạc Văn Thêm", "c0_phone": "0916000111"], json: #"{"contacts": [{"full_name": "Mạc Văn Thêm", "phone": "0916000111"}]}"#, names: false)
+        case (.post, "/cases/:id/exposures/:exposure/reached"): return both(["reached": "1"], names: false)
+        case (.post, "/cases/:id/tracing/close"): return both(["note": "xong"], names: false)
+        case (.post, "/clusters"): return both(["name": "Ổ dịch mới", "unit": s.ward])
+        case (.post, "/quarantine"):
+            return both(["person_id": s.person2, "subject": "f1", "setting": "facility", "facility_id": s.facility, "start_date": "10/09/2021"])
+        case (.post, "/quarantine/:id/tests"): return both(["day": "1", "result": "negative"], json: #"{"day": 1, "result": "negative"}"#, names: false)
+        case (.post, "/quarantine/:id/extend"): return both(["days": "2", "reason": "thiếu xét nghiệm"], json: #"{"days": 2, "reason": "thiếu xét nghiệm"}"#, names: false)
+        case (.post, "/quarantine/:id/release"): return both(["outcome": "released", "released_on": "20/09/2021"], names: false)
+        case (.post, "/facilities"):
+            return both(["name": "KCL mới", "unit": s.district, "capacity": "20"], json: #"{"name": "KCL mới", "unit": "\#(s.district)", "capacity": 20}"#)
+        case (.post, "/facilities/:id"): return both(["capacity": "150", "name": "KCL đổi tên"], json: #"{"capacity": 150}"#, names: false)
+        case (.post, "/transfers"): return both(["person_id": s.person, "facility_id": s.facility])
+        case (.post, "/transfers/:id/:action"): return both(["vehicle": "29A-12345"], names: false)
+        case (.post, "/zones"): return both(["unit": s.ward, "name": "Vùng mới", "addresses": "ngõ Mới 2", "started_on": "10/09/2021"])
+        case (.post, "/zones/:id/redraw"): return both(["addresses": "ngõ Thửnghiệm 1, ngõ Thửnghiệm 3", "reason": "mở rộng"], names: false)
+        case (.post, "/zones/:id/lift"): return both(["ended_on": "20/09/2021", "note": "hết ca"], names: false)
+        case (.post, "/zones/:id/supplies"):
+            return both(["items": "Gạo 10 kg", "households": "3", "delivered_on": "12/09/2021"], json: #"{"items": "Gạo 10 kg", "households": 3, "delivered_on": "12/09/2021"}"#, names: false)
+        case (.post, "/zones/:id/checkpoints"): return both(["name": "Chốt đầu ngõ", "location": "Số 1"], names: false)
+        case (.post, "/units/:slug/groups"): return both(["code": outside ? "TDPX9" : "TDP09", "name": "Tổ dân phố số 9"], names: false)
+        case (.post, "/units/:slug/population"), (.put, "/units/:slug/population"): return both(["population": "31234"], json: #"{"population": 31234}"#, names: false)
+        case (.post, "/units/populations"):
+            return Body(form: [:], json: "", namesJurisdiction: true, csv: "ma,dan_so\n\(s.ward.split(separator: "/").last ?? ""),30000\n")
+        case (.post, "/users"): return both(["username": outside ? "moi.ngoai" : "moi.noi", "display_name": "Người mới", "role": "community_team", "unit": s.ward, "password": "Mật khẩu dài 2021"])
+        case (.post, "/users/:id/active"): return both(["active": "0"], json: #"{"active": false}"#, names: false)
+        case (.post, "/messages"): return both(["body": "Báo cáo nhanh", "urgent": "1"], json: #"{"body": "Báo cáo nhanh", "urgent": true}"#, names: false)
+        case (.post, "/messages/:id/handled"): return both(["handled": "1"], json: "{}", names: false)
+        case (.post, "/tasks"):
+            return both(["title": "Việc mới", "due": "01/01/2030 08:00", "assignee": "unit:\(s.wardSlug)"],
+                        json: #"{"title": "Việc mới", "due_at": "2030-01-01 08:00", "assignee_unit": "\#(s.wardSlug)"}"#)
+        case (.post, "/tasks/:id/status"): return both(["status": "in_progress", "note": "đang làm"], names: false)
+        case (.post, "/rosters/shifts"):
+            return both(["unit": s.wardSlug, "person": "Trực mới", "phone": "0912000001", "start": "01/01/2030 08:00", "end": "01/01/2030 16:00"],
+                        json: #"{"unit": "\#(s.wardSlug)", "person_name": "Trực mới", "phone": "0912000001", "starts_at": "2030-01-01 08:00", "ends_at": "2030-01-01 16:00"}"#)
+        case (.post, "/rosters/shifts/:id/delete"): return both([:], json: "{}", names: false)
+        case (.post, "/rosters/hotline"), (.put, "/rosters/hotline"): return both(["unit": s.wardSlug, "phone": "024 3822 0000", "note": "24/7"])
+        case (.post, "/dashboard/targets"), (.post, "/targets"):
+            return both(["unit": s.wardSlug, "title_vi": "Chỉ tiêu mới", "source": "metric:cases_new", "start_day": "01/09/2021", "due_day": "30/09/2021", "target_value": "5"],
+                        json: #"{"unit": "\#(s.wardSlug)", "title_vi": "Chỉ tiêu mới", "source": "metric:cases_new", "start_day": "2021-09-01", "due_day": "2021-09-30", "target_value": 5}"#)
+        case (.post, "/dashboard/targets/:id/remove"): return both([:], json: "{}", names: false)
+        case (.post, "/reports/:code/:period/:slug"):
+            let values = TestApp.wardDailyValues()
+            var form: [String: String] = [:]
+            for (k, v) in values { form["f.\(k)"] = v }
+            let json = "{\"values\": {" + values.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ") + "}}"
+            return Body(form: form, json: json, namesJurisdiction: false)
+        case (.post, "/reports/:code/reminders"):
+            return both(["period": "2021-09-10", "unit.\(s.ward)": "1", "note": "nhắc"], json: #"{"period": "2021-09-10", "units": ["\#(s.ward)"], "note": "nhắc"}"#)
+        case (.post, "/report-templates"):
+            return both(["code": "thu_nghiem", "title_vi": "Mẫu thử", "frequency": "daily", "time": "17:00", "level": "ward", "fields": "f0_new; number; Số ca; Cases; required min=0"],
+                        json: #"{"code": "thu_nghiem", "title_vi": "Mẫu thử", "frequency": "daily", "time": "17:00", "level": "ward", "fields_spec": "f0_new; number; Số ca; Cases; required min=0"}"#, names: false)
+        case (.post, "/report-templates/:code"):
+            return both(["title_vi": "Báo cáo ngày", "frequency": "daily", "time": "17:00", "level": "ward", "fields": "f0_new; number; Số ca; Cases; required min=0", "active": "1"], names: false)
+        case (.post, "/risk/compute"): return both(["week": "2021-W37", "unit": s.wardSlug])
+        case (.post, "/risk/indicators"):
+            return both(["unit": s.ward, "indicator": "coverage_first_dose_18", "value": "75", "as_of": "10/09/2021"],
+                        json: #"{"unit": "\#(s.ward)", "indicator": "coverage_first_dose_18", "value": 75, "as_of": "10/09/2021"}"#)
+        case (.post, "/rules/policies"):
+            return both(["key": "tracing_deadline_hours", "value": "24", "effective_from": "01/01/2021"], json: #"{"key": "tracing_deadline_hours", "value": 24, "effective_from": "2021-01-01"}"#, names: false)
+        case (.post, "/rules/quarantine"):
+            return both(["effective_from": "01/10/2021", "subject": "f1", "setting": "home", "days": "7", "monitoring_days": "7", "test_days": "1,7"],
+                        json: #"{"effective_from": "2021-10-01", "subject": "f1", "setting": "home", "days": 7, "monitoring_days": 7, "test_days": [1, 7]}"#, names: false)
+        case (.post, "/rules/risk"): return both(["effective_from": "01/10/2021", "definition": "{}"], json: #"{"effective_from": "2021-10-01", "rules": {}}"#, names: false)
+        case (.post, "/rules/recompute-levels"): return both([:], json: "{}", names: false)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import EpiCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import EpiApp
+@testable import EpiTestSupport
+@testable import EpiPlatform
+@testable import EpiRegistry
+@testable import EpiTracing
+@testable import EpiReporting
+
+/// The capabilities meet only through `Composition`: their templates, API descriptions and menu
+/// entries are gathered at start, and a capability cannot silently replace another's.
+@Suite("Composition of capabilities")
+struct CompositionTests {
+    /// A throwaway capability folder with the given files.
+    static func capability(_ name: String, _ files: [String: String]) throws -> CapabilityResources {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("epi-cap-\(UUID().uuidString)")
+        for (path, text) in files {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return CapabilityResources(name: name, root: root)
+    }
+
+    @Test func everyCapabilityShipsItsOwnTemplatesAndTheyAllLoad() throws {
+        let resources = [CapabilityResources.platform] + Composition.epiCommand.resources
+        let views = try Views.load(resources, navigation: [])
+        // One template from each target, rendered by name.
+        for name in ["layout", "people/show", "cases/person-section", "reports/index"] {
+            #expect(views.library.getTemplate(named: name) != nil, "\(name) missing")
+        }
+    }
+
+    @Test func twoCapabilitiesShippingTheSameTemplateAreRefusedAtStart() throws {
+        let a = try Self.capability("A", ["templates/shared/page.mustache": "a"])
+        let b = try Self.capability("B", ["templates/shared/page.mustache": "b"])
+        #expect(throws: AppError.self) { try Views.load([.platform, a, b], navigation: []) }
+        let c = try Self.capability("C", ["templates/other/page.mustache": "c"])
+        let views = try Views.load([.platform, a, c], navigation: [])
+        #expect(views.render("other/page", [:]) == "c")
+    }
+
+    @Test func theAPIDocumentIsEveryCapabilitysPartsAndRefusesARedefinition() throws {
+        let merged = try APIDocument.merge([.platform] + Composition.epiCommand.resources)
+        let doc = try #require(try JSONSerialization.jsonObject(with: merged) as? [String: Any])
+        let paths = try #require(doc["paths"] as? [String: Any])
+        #expect(paths["/api/v1/people"] != nil && paths["/api/v1/cases"] != nil && paths["/api/v1/reports"] != nil)
+        let schemas = try #require((doc["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        #expect(schemas["Error"] != nil && schemas["Person"] != nil && schemas["Case"] != nil && schemas["Dashboard"] != nil)
+
+        let thief = try Self.capability("Thief", ["openapi.json": #"{"paths": {"/api/v1/people": {}}, "components": {"schemas": {}}}"#])
+        #expect(throws: AppError.self) { try APIDocument.merge([.platform, Registry.resources, thief]) }
+    }
+
+    @Test func theMenuShowsEachRoleOnlyWhatItsPermissionsAllow() throws {
+        let all = Composition.epiCommand.navigation
+        Strings.install(Composition.epiCommand.strings)
+        func keys(_ role: Role) throws -> [String] {
+            let user = CurrentUser(id: "u", username: "u", displayName: "u", role: role, unitPath: try UnitPath("01"))
+            return Navigation.items(all, for: user, language: .vi, active: "").compactMap { $0["key"] as? String }
+        }
+        #expect(try keys(.cityCommand).starts(with: ["home", "units", "people"]))
+        #expect(try keys(.cityCommand).contains("dashboard"))
+        // A checkpoint officer has no business in cases, users or the audit log.
+        let checkpoint = try keys(.checkpoint)
+        #expect(!checkpoint.contains("cases") && !checkpoint.contains("users") && !checkpoint.contains("audit"))
+        #expect(checkpoint.first == "home")
+        // Labels are words in the user's language, never keys.
+        let user = CurrentUser(id: "u", username: "u", displayName: "u", role: .cityCommand, unitPath: try UnitPath("01"))
+        for item in Navigation.items(all, for: user, language: .vi, active: "") {
+            #expect(!((item["label"] as? String) ?? "nav_").hasPrefix("nav_"))
+        }
+    }
+}
