@@ -76,3 +76,33 @@ struct CompositionTests {
         }
     }
 }
+
+/// A demo database lives on its own day (10/09/2021 for `serve --demo`), shown in every page's header;
+/// everything people enter is dated on it, while sign-in keeps real time.
+@Suite("Simulated day of a demo database")
+struct SimulatedDayTests {
+    @Test(arguments: Dialect.enabled)
+    func pagesShowTheSimulatedDayAndNewRecordsAreDatedOnIt(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            var ward = try await BrowserSession.login(client, "minhkhai")
+            let home = try await ward.get(client, "/")
+            #expect(String(buffer: home.body).contains("Dữ liệu mô phỏng ngày 20/09/2021"))
+            #expect(Clock.today() == TestApp.today)
+
+            // A person registered now is dated on the simulated day…
+            let created = try await client.json(.post, "/api/v1/people", try await app.token("minhkhai"),
+                                                #"{"full_name": "Hoàng Văn Tư", "birth_date": "01/02/1980", "address": "Số 9 Minh Khai"}"#)
+            #expect(created.status == .created)
+            let person = try #require(try created.json()["data"] as? [String: Any])
+            let createdAt = try #require((person["created_at"] as? String).flatMap(Timestamp.date))
+            #expect(VietnamTime.day(of: createdAt) == TestApp.today)
+
+            // …while the session the officer signed in with expires in real time, not in 2021.
+            let expiry = try await app.services.database.read { db in
+                try await db.raw("SELECT MAX(expires_at) AS e FROM sessions").first()?.decode(column: "e", as: String.self)
+            }
+            let expires = try #require(expiry.flatMap(Timestamp.date))
+            #expect(expires > Date())
+        }
+    }
+}

@@ -18,7 +18,7 @@ struct ConsolidationAndReminderTests {
     @Test(arguments: Dialect.enabled)
     func aDistrictRemindsLateWardsAndTheWardSeesIt(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
-            let period = VietnamTime.day(of: Date()).adding(days: -1).iso
+            let period = Clock.today().adding(days: -1).iso
             try await app.submitReport("bachmai", period: period, unit: Self.bm, values: TestApp.wardDailyValues())
             var hbt = try await BrowserSession.login(client, "hbt")
             let page = try await hbt.get(client, "/reports/ward_daily/completeness?period=\(period)&unit=01.007")

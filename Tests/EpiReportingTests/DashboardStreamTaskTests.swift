@@ -25,7 +25,7 @@ struct DashboardStreamTaskTests {
     @Test(arguments: Dialect.enabled)
     func theDashboardShowsFiguresTrendsReportsTargetsAndAlerts(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
-            let today = VietnamTime.day(of: Date())
+            let today = Clock.today()
             try await app.services.database.transaction { db in
                 try await Counters.apply(db, [
                     .init(Self.mk, .casesNew, day: today): 7, .init(Self.mk, .casesNew, day: today.adding(days: -1)): 4,
@@ -177,7 +177,7 @@ struct DashboardStreamTaskTests {
             // Duty roster and hotline of Minh Khai, then the public directory with no login.
             var minhKhai = try await BrowserSession.login(client, "minhkhai")
             let roster = try await minhKhai.get(client, "/rosters")
-            let now = Date()
+            let now = Clock.now()
             let start = VietnamTime.display(now.addingTimeInterval(-3600)), end = VietnamTime.display(now.addingTimeInterval(8 * 3600))
             #expect(try await minhKhai.post(client, "/rosters/shifts", form: ["person": "Trần Văn Trực", "position": "Phó Chủ tịch UBND phường", "phone": "0912 345 678",
                                                                               "start": start, "end": end, "_key": BrowserSession.formKey(roster.text)]).status == .seeOther)

@@ -16,7 +16,7 @@ struct ReportAPITests {
     func anAPIClientSubmitsOnceAndGetsFieldErrors(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let token = try await app.services.auth.issueToken(username: "minhkhai", name: "t")
-            let day = VietnamTime.day(of: Date()).iso
+            let day = Clock.today().iso
             let uri = "/api/v1/reports/ward_daily/\(day)/01.007.00295"
             func post(_ json: String, key: String?) async throws -> TestResponse {
                 var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]

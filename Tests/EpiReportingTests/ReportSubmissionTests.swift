@@ -18,7 +18,7 @@ struct ReportSubmissionTests {
     @Test(arguments: Dialect.enabled)
     func aWardFillsSubmitsAndTheReportLocks(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
-            let today = VietnamTime.day(of: Date()).iso
+            let today = Clock.today().iso
             let path = "/reports/ward_daily/\(today)/01.007.00295"
             var ward = try await BrowserSession.login(client, "minhkhai")
             let form = try await ward.get(client, path)
@@ -147,7 +147,7 @@ struct ReportSubmissionTests {
     @Test(arguments: Dialect.enabled)
     func livePrefilledFiguresNeedAReasonToChange(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
-            let today = VietnamTime.day(of: Date())
+            let today = Clock.today()
             try await app.services.database.transaction { db in
                 try await Counters.bump(db, Self.mk, group: "TDP01", .casesNew, day: today, by: 3)
                 try await Counters.bump(db, Self.mk, .casesNew, day: today.adding(days: -1), by: 9)

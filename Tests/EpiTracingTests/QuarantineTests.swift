@@ -117,7 +117,7 @@ struct QuarantineTests {
 
             // At 100% the district and the city see an alert; the city page totals it against the scenarios.
             let hbtScope = try await app.scope(for: "hbt")
-            let alerts = try await app.services.database.read { db in try await app.services.dashboard.allAlerts(db, scope: hbtScope, now: Date()) }
+            let alerts = try await app.services.database.read { db in try await app.services.dashboard.allAlerts(db, scope: hbtScope, now: Clock.now()) }
             #expect(alerts.contains { $0.kind == "facility_load" && $0.severity == .critical })
             var city = try await BrowserSession.login(client, "city")
             let page = try await city.get(client, "/facilities")

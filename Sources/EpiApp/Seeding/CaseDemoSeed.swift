@@ -13,7 +13,7 @@ enum CaseDemoSeed {
     static func seed(_ services: AppServices, log: (String) -> Void) async throws {
         let db = services.database
         let directory = services.directory
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         let city = try await CLIImport.user(services, username: "tp.chihuy")
         let district = try await CLIImport.user(services, username: "q.haibatrung")
         let minhKhai = try await CLIImport.user(services, username: "p.minhkhai")

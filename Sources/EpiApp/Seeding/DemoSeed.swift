@@ -9,6 +9,9 @@ import SQLKit
 /// Demo accounts and people for `serve --demo`: enough to try every page on a laptop.
 package enum DemoSeed {
     package static let password = "Demo@2021"
+    /// The day a demo database is set on: Hanoi's fourth wave, the week the seed documents describe,
+    /// so the rules of that month apply (F1 quarantine 14 days, not 2022's 7 + 3).
+    package static let day = CivilDate(dayNumber: CivilDate.september1st2021 + 9)
 
     package struct Login: Sendable {
         package let username: String
@@ -38,7 +41,8 @@ package enum DemoSeed {
         let hasUsers = try await services.database.read { try await $0.raw("SELECT id FROM users LIMIT 1").first() != nil }
         guard !hasUsers else { return logins }
 
-        log("Đang tạo dữ liệu demo…")
+        log("Đang tạo dữ liệu demo (ngày mô phỏng \(day.vietnamese))…")
+        try await services.database.transaction { try await SimulatedDay.set($0, day) }
         try await services.database.transaction { db in
             // Official 2019 census population of Hanoi; wards' figures are entered by the city later.
             try await db.raw("UPDATE units SET population = 8053663 WHERE path = '01'").run()

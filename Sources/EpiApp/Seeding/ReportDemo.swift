@@ -33,7 +33,7 @@ enum ReportBulk {
         var skip: @Sendable (String, CivilDate) -> Bool = { _, _ in false }
         /// Also write `unit_daily` / `unit_gauges` so pre-fills and trends show the same figures.
         var counters = true
-        var now = Date()
+        var now = Clock.now()
     }
 
     /// Returns the number of submissions written.
@@ -152,7 +152,7 @@ enum ReportDemo {
         let ward = try await CLIImport.user(services, username: "p.minhkhai")
         let district = try await CLIImport.user(services, username: "q.haibatrung")
         let city = try await CLIImport.user(services, username: "tp.chihuy")
-        let now = Date()
+        let now = Clock.now()
         let today = VietnamTime.day(of: now)
         let days = (0..<30).map { today.adding(days: $0 - 29) }
         // Live figures come from the cases feature when it seeds its own demo; only fill them when nobody has.

@@ -118,6 +118,8 @@ package struct AppServices: Sendable {
         let database = try await Database.open(settings.database, logger: logger)
         do {
             try await MigrationRunner.migrate(database, migrations: composition.migrations)
+            // A demo database lives on its own day; a database without one leaves the clock alone.
+            if let day = try await database.read({ try await SimulatedDay.get($0) }) { Clock.simulate(day) }
             let directory = UnitDirectory(database: database)
             try await directory.reload()
             let jobs = JobRunner(database: database, logger: logger)

@@ -147,7 +147,7 @@ package struct AuthService: Sendable {
         try await database.transaction { db in
             let changed = try await db.raw("""
                 UPDATE users SET failed_logins = 0, locked_until = \(bind: Timestamp.string(until))
-                WHERE id = \(bind: row.id) AND (locked_until IS NULL OR locked_until <= \(bind: Timestamp.now())) RETURNING id
+                WHERE id = \(bind: row.id) AND (locked_until IS NULL OR locked_until <= \(bind: Timestamp.real())) RETURNING id
                 """).all()
             guard !changed.isEmpty else { return }
             try await Audit.record(db, actor: nil, actorName: row.username, action: "locked", entityType: "user", entityId: row.id, unitPath: try? UnitPath(row.unitPath),
@@ -182,7 +182,7 @@ package struct AuthService: Sendable {
             try await db.raw("""
                 SELECT u.id, u.username, u.display_name, u.role, u.unit_path, u.active
                 FROM api_tokens t JOIN users u ON u.id = t.user_id
-                WHERE t.token_hash = \(bind: Tokens.digest(token)) AND t.revoked_at IS NULL AND t.expires_at > \(bind: Timestamp.now())
+                WHERE t.token_hash = \(bind: Tokens.digest(token)) AND t.revoked_at IS NULL AND t.expires_at > \(bind: Timestamp.real())
                 """).first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
         guard let row, row.active else { return nil }
@@ -201,7 +201,7 @@ package struct AuthService: Sendable {
             }
             try await db.raw("""
                 INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at)
-                VALUES (\(bind: Identifier.make()), \(bind: user.id), \(bind: name), \(bind: Tokens.digest(token)), \(bind: Timestamp.now()), \(bind: expires))
+                VALUES (\(bind: Identifier.make()), \(bind: user.id), \(bind: name), \(bind: Tokens.digest(token)), \(bind: Timestamp.real()), \(bind: expires))
                 """).run()
             try await Audit.record(db, actor: nil, actorName: "cli", action: "create", entityType: "api_token", entityId: user.id, unitPath: try? UnitPath(user.unitPath),
                                    summary: "Cấp token API \"\(name)\" cho \(user.username), hết hạn \(DisplayTime.format(expires))")
@@ -226,7 +226,7 @@ package struct AuthService: Sendable {
     /// Revokes one token by id; it stops working at once.
     package func revokeToken(id: String, by actor: CurrentUser?) async throws {
         try await database.transaction { db in
-            let rows = try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: Timestamp.now()) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING user_id").all()
+            let rows = try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: Timestamp.real()) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING user_id").all()
             guard let row = rows.first else { throw AppError.notFound }
             try await Audit.record(db, actor: actor, actorName: "cli", action: "revoke", entityType: "api_token", entityId: id, unitPath: nil,
                                    summary: "Thu hồi token API của người dùng \(try row.decode(column: "user_id", as: String.self))")

@@ -15,6 +15,6 @@ package enum DateInput {
 
     /// Like `parse`, with today (Vietnam time) for a blank field.
     package static func orToday(_ raw: String?, field: String) throws -> CivilDate {
-        try parse(raw, field: field) ?? VietnamTime.day(of: Date())
+        try parse(raw, field: field) ?? Clock.today()
     }
 }

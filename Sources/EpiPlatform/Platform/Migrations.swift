@@ -52,7 +52,11 @@ extension DatabaseKind {
 
 /// UTC instants stored as ISO 8601 text, so they sort the same on both dialects.
 package enum Timestamp {
-    package static func now() -> String { string(Date()) }
+    /// Now as stored: the data's clock (`Clock`, simulated on a demo database).
+    package static func now() -> String { string(Clock.now()) }
+
+    /// The real instant, for security windows (sessions, lockouts, tokens).
+    package static func real() -> String { string(Date()) }
 
     package static func string(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))

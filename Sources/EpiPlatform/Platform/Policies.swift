@@ -18,7 +18,7 @@ package enum Policies {
     }
 
     /// The value in force on `day`: the latest version effective on or before it, else the seeded default.
-    package static func value(_ db: any SQLDatabase, _ key: PolicyKey, on day: CivilDate = VietnamTime.day(of: Date())) async throws -> Int {
+    package static func value(_ db: any SQLDatabase, _ key: PolicyKey, on day: CivilDate = Clock.today()) async throws -> Int {
         let row = try await db.raw("""
             SELECT value FROM policies WHERE key = \(bind: key.rawValue) AND effective_from <= \(bind: day.iso)
             ORDER BY effective_from DESC LIMIT 1

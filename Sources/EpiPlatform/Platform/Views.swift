@@ -77,6 +77,7 @@ package struct Views: Sendable {
                 "unit": context.user.unitPath.string,
             ],
             "nav": Navigation.items(navigation, for: context.user, language: context.language, active: active),
+            "simulated": Clock.simulated.map { $0.vietnamese } as Any,
             "hasNav": true,
             "otherLang": context.language == .vi ? "en" : "vi",
             "otherLangLabel": context.language == .vi ? "English" : "Tiếng Việt",

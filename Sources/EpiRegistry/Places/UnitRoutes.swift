@@ -82,7 +82,7 @@ package struct UnitRoutes: Sendable {
         let groupPath = try path.appending(code)
         let now = Timestamp.now()
         let record = UnitRecord(id: Identifier.make(), path: groupPath.string, parentPath: unit.path, code: code, depth: groupPath.depth, kind: kind.rawValue,
-                                name: name, nameFolded: VietnameseText.fold(name), population: nil, validFrom: CivilDate.today().iso, validTo: nil, version: 1)
+                                name: name, nameFolded: VietnameseText.fold(name), population: nil, validFrom: Clock.today().iso, validTo: nil, version: 1)
         try await services.database.transaction { db in
             if try await db.raw("SELECT path FROM units WHERE path = \(bind: groupPath.string)").first() != nil {
                 throw AppError(.conflict, code: "duplicate_unit", vi: "Mã tổ \(code) đã có trong \(unit.name).", en: "Group code \(code) already exists in \(unit.name).", details: ["code": "duplicate"])

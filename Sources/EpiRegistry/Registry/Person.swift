@@ -188,7 +188,7 @@ package struct PersonValidator {
         if let raw = input.birthDate, !raw.isEmpty {
             do {
                 let date = try CivilDate(parsing: raw)
-                if date > CivilDate.today() { errors["birth_date"] = msg("Ngày sinh ở tương lai.", "Birth date is in the future.") }
+                if date > Clock.today() { errors["birth_date"] = msg("Ngày sinh ở tương lai.", "Birth date is in the future.") }
                 else if date.year < 1900 { errors["birth_date"] = msg("Năm sinh trước 1900.", "Birth year before 1900.") }
                 else { birth = date }
             } catch {

@@ -92,7 +92,7 @@ package struct ResidentRoutes: Sendable {
             try await Audit.record(db, actor: user, action: "export", entityType: "residents", entityId: nil, unitPath: root,
                                    summary: "Xuất \(count) người (\(statuses.map(\.rawValue).joined(separator: ",")))")
         }
-        let filename = "cu-tru-\(root.slug)-\(CivilDate.today().iso).csv"
+        let filename = "cu-tru-\(root.slug)-\(Clock.today().iso).csv"
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: csv)))
     }

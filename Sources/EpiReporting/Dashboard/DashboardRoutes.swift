@@ -175,7 +175,7 @@ package struct DashboardRoutes: Sendable {
         try context.require(.viewDashboard)
         let focus = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
         let v = context.language == .vi
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         let rows = try await database.read { db -> [TargetProgress] in
             let templates = try await ReportStore.templates(db)
             var out: [TargetProgress] = []
@@ -223,7 +223,7 @@ package struct DashboardRoutes: Sendable {
     @Sendable func apiTargets(_ request: Request, context: AuthedContext) async throws -> Response {
         try context.require(.viewDashboard)
         let focus = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         let rows = try await database.read { db -> [TargetProgress] in
             let templates = try await ReportStore.templates(db)
             var out: [TargetProgress] = []

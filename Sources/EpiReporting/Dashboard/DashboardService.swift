@@ -100,7 +100,7 @@ package struct DashboardService: Sendable {
     static let reportTrends: [(template: String, field: String)] = [("ward_daily", "samples_taken"), ("ward_daily", "doses_given"), ("ward_daily", "quarantine_facility")]
     static let trendDays = 30
 
-    package func build(root: UnitRecord, scope: Scope, user: CurrentUser, now: Date = Date()) async throws -> DashboardData {
+    package func build(root: UnitRecord, scope: Scope, user: CurrentUser, now: Date = Clock.now()) async throws -> DashboardData {
         let today = VietnamTime.day(of: now)
         let days = (0..<Self.trendDays).map { today.adding(days: $0 - Self.trendDays + 1) }
         let units = await ReportUnits.load(services.directory)

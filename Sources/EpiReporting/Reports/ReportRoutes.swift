@@ -49,7 +49,7 @@ package struct ReportRoutes: Sendable {
         let user = context.user
         let scope = try await Scope.of(user, directory: services.directory)
         let units = await ReportUnits.load(services.directory)
-        let now = Date()
+        let now = Clock.now()
         let (templates, reminders) = try await database.read { db in
             (try await ReportStore.templates(db), try await ReportStore.reminders(db, scope: scope, since: Timestamp.string(now.addingTimeInterval(-7 * 86400)), limit: 20))
         }
@@ -144,7 +144,7 @@ package struct ReportRoutes: Sendable {
     private func render(_ rc: ReportContext, context: AuthedContext, correcting: Bool, input: [String: String]? = nil, error: AppError? = nil) async throws -> Response {
         let v = vi(context)
         let latest = rc.history.first
-        let now = Date()
+        let now = Clock.now()
         let deadline = rc.template.deadline.instant(rc.period)
         let timeliness = rc.history.last.map { $0.onTime ? Timeliness.onTime : .late } ?? Timeliness.of(firstSubmittedAt: nil, deadline: deadline, now: now)
         let canSubmit = context.user.can(.submitReports)
@@ -252,7 +252,7 @@ package struct ReportRoutes: Sendable {
     @Sendable func apiShow(_ request: Request, context: AuthedContext) async throws -> Response {
         let rc = try await load(context)
         let deadline = rc.template.deadline.instant(rc.period)
-        let status = rc.history.last.map { $0.onTime ? Timeliness.onTime : .late } ?? Timeliness.of(firstSubmittedAt: nil, deadline: deadline, now: Date())
+        let status = rc.history.last.map { $0.onTime ? Timeliness.onTime : .late } ?? Timeliness.of(firstSubmittedAt: nil, deadline: deadline, now: Clock.now())
         return try JSON.response(SubmissionBody(data: rc.history.first, history: rc.history, status: status.rawValue, deadline: Timestamp.string(deadline), prefill: rc.prefill, template: rc.template))
     }
 
@@ -481,7 +481,7 @@ package struct ReportRoutes: Sendable {
             "print": "\(base)/print?period=\(c.period.key)&unit=\(slug)", "completeness": "\(base)/completeness?period=\(c.period.key)&unit=\(slug)",
             "prev": "\(base)/consolidation?period=\(c.period.adding(-1).key)&unit=\(slug)", "next": "\(base)/consolidation?period=\(c.period.adding(1).key)&unit=\(slug)",
             "crumbs": await UnitFocus.crumbs(to: c.root, user: context.user, directory: services.directory, base: "\(base)/consolidation", query: "period=\(c.period.key)"),
-            "printedAt": VietnamTime.display(Date()), "printedBy": context.user.displayName,
+            "printedAt": VietnamTime.display(Clock.now()), "printedBy": context.user.displayName,
         ]
     }
 

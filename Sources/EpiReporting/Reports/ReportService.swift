@@ -61,7 +61,7 @@ package struct ReportService: Sendable {
         return t
     }
 
-    func period(_ key: String?, template: ReportTemplate, now: Date = Date()) throws -> ReportPeriod {
+    func period(_ key: String?, template: ReportTemplate, now: Date = Clock.now()) throws -> ReportPeriod {
         guard let key, !key.isEmpty else { return template.defaultPeriod(now: now) }
         guard let period = ReportPeriod(key: key, frequency: template.frequency) else {
             throw AppError.invalid("Kỳ báo cáo '\(key)' không hợp lệ (ngày yyyy-mm-dd hoặc tuần yyyy-Www).", "Invalid period '\(key)' (day yyyy-mm-dd or week yyyy-Www).", details: ["period": "invalid"])
@@ -118,7 +118,7 @@ package struct ReportService: Sendable {
 
     /// Submits (version 1) or corrects (version n+1) a unit's report, once per idempotency key.
     /// Returns the report's page path.
-    package func submit(code: String, periodKey: String, unitPath: String, input: SubmitInput, user: CurrentUser, key: IdempotencyKey?, now: Date = Date()) async throws -> String {
+    package func submit(code: String, periodKey: String, unitPath: String, input: SubmitInput, user: CurrentUser, key: IdempotencyKey?, now: Date = Clock.now()) async throws -> String {
         guard user.can(.submitReports) else { throw AppError.forbidden }
         let template = try await template(code)
         let period = try period(periodKey, template: template)
@@ -197,7 +197,7 @@ package struct ReportService: Sendable {
     }
 
     /// Who submitted a period's report on time, late, or not at all, among the units under `root`.
-    package func completeness(template: ReportTemplate, period: ReportPeriod, root: String, scope: Scope, now: Date = Date()) async throws -> [UnitStatus] {
+    package func completeness(template: ReportTemplate, period: ReportPeriod, root: String, scope: Scope, now: Date = Clock.now()) async throws -> [UnitStatus] {
         let expected = await ReportUnits.load(directory).expected(template.level, under: root)
         // Nobody under this unit files this report (a ward and the district report): nothing to show.
         guard !expected.isEmpty else { throw AppError.notFound }
@@ -215,7 +215,7 @@ package struct ReportService: Sendable {
     }
 
     /// Timeliness of every expected unit under `root` over consecutive periods (the lateness strips).
-    package func history(template: ReportTemplate, periods: [ReportPeriod], root: String, scope: Scope, now: Date = Date()) async throws -> [(unit: UnitRecord, record: LatenessRecord)] {
+    package func history(template: ReportTemplate, periods: [ReportPeriod], root: String, scope: Scope, now: Date = Clock.now()) async throws -> [(unit: UnitRecord, record: LatenessRecord)] {
         guard let first = periods.first, let last = periods.last else { return [] }
         let expected = await ReportUnits.load(directory).expected(template.level, under: root)
         let statuses = try await database.read { db in

@@ -149,7 +149,7 @@ package struct TaskRoutes: Sendable {
         try context.require(.viewDashboard)
         let scope = try await Scope.of(context.user, directory: services.directory)
         let all = request.formQuery["all"] == "1"
-        let now = Date()
+        let now = Clock.now()
         let tasks = try await database.read { try await TaskStore.list($0, scope: scope, userID: context.user.id, includeClosed: all) }
         var users: [[String: Any]] = []
         var units: [[String: Any]] = []
@@ -188,7 +188,7 @@ package struct TaskRoutes: Sendable {
             guard let t = try await TaskStore.find(db, id: id, scope: scope, userID: context.user.id) else { throw AppError.notFound }
             return (t, try await TaskStore.events(db, taskID: id))
         }
-        var data = row(task, context.language, now: Date())
+        var data = row(task, context.language, now: Clock.now())
         data["details"] = task.details
         data["unitLabel"] = await services.directory.label(task.unitPath)
         data["version"] = task.version
@@ -213,7 +213,7 @@ package struct TaskRoutes: Sendable {
         let tasks = try await database.read { try await TaskStore.list($0, scope: scope, userID: context.user.id, includeClosed: request.formQuery["all"] == "1") }
         struct Row: Encodable { let task: TaskItem; let overdue: Bool }
         struct Body: Encodable { let data: [TaskItem]; let overdue: [String] }
-        let now = Date()
+        let now = Clock.now()
         return try JSON.response(Body(data: tasks, overdue: tasks.filter { $0.isOverdue(at: now) }.map(\.id)))
     }
 
@@ -235,7 +235,7 @@ package struct TaskRoutes: Sendable {
             return (t, try await TaskStore.events(db, taskID: id))
         }
         struct Body: Encodable { let data: TaskItem; let events: [TaskEvent]; let overdue: Bool }
-        return try JSON.response(Body(data: task, events: events, overdue: task.isOverdue(at: Date())))
+        return try JSON.response(Body(data: task, events: events, overdue: task.isOverdue(at: Clock.now())))
     }
 
     @Sendable func apiStatus(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -318,7 +318,7 @@ package struct TaskRoutes: Sendable {
         try context.require(.viewDashboard)
         let focus = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
         guard !focus.unit.isGroup else { throw AppError.notFound }
-        let now = Date()
+        let now = Clock.now()
         let (shifts, hotline) = try await database.read { db in
             (try await RosterStore.shifts(db, unit: focus.unit.path, endingAfter: now.addingTimeInterval(-86400)),
              try await RosterStore.hotlines(db, units: [focus.unit.path])[focus.unit.path])
@@ -380,7 +380,7 @@ package struct TaskRoutes: Sendable {
     @Sendable func apiRoster(_ request: Request, context: AuthedContext) async throws -> Response {
         try context.require(.viewDashboard)
         let focus = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
-        let now = Date()
+        let now = Clock.now()
         let (shifts, hotline) = try await database.read { db in
             (try await RosterStore.shifts(db, unit: focus.unit.path, endingAfter: now.addingTimeInterval(-86400)), try await RosterStore.hotlines(db, units: [focus.unit.path])[focus.unit.path])
         }
@@ -423,7 +423,7 @@ package struct TaskRoutes: Sendable {
     }
 
     /// The unit and the units directly below it, with hotlines and who is on duty now. Public data only: names, positions and duty phones.
-    func directory(slug: String?, now: Date = Date()) async throws -> Directory {
+    func directory(slug: String?, now: Date = Clock.now()) async throws -> Directory {
         let root: UnitRecord
         if let slug, !slug.isEmpty {
             guard let path = try? UnitPath(slug: slug), let unit = try await services.directory.unit(path.string), !unit.isGroup else { throw AppError.notFound }

@@ -89,7 +89,7 @@ package struct CaseRoutes: Sendable {
     @Sendable func newForm(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         try context.require(.editCases)
-        var values: [String: String] = ["confirmed_on": VietnamTime.day(of: Date()).vietnamese]
+        var values: [String: String] = ["confirmed_on": Clock.today().vietnamese]
         if let detected = request.query("detected_in") { values["detected_in"] = detected }
         var person: PersonRecord?
         if let id = request.query("person") {
@@ -217,7 +217,7 @@ package struct CaseRoutes: Sendable {
                 "reachedAt": x.reachedAt.map(DisplayTime.format) ?? "", "reachedBy": x.reachedBy ?? "",
             ])
         }
-        let now = Date()
+        let now = Clock.now()
         let canEdit = context.user.can(.editCases)
         let homeCare = request.query("hc") == nil ? nil : try Self.homeCare(record, person: reachable ?? moved, request: request).map { context.t($0.vi, $0.en) }
         let person = reachable
@@ -376,7 +376,7 @@ package struct CaseRoutes: Sendable {
         let unplaced = request.query("unplaced") == "1"
         let page = try await database.read { try await CaseQueries.contacts($0, scope: scope, level: level, unplacedOnly: unplaced, after: request.query("after")) }
         try await Audit.viewed(database, user: context.user, people: page.rows.map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách tiếp xúc")
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         var rows: [[String: Any]] = []
         for r in page.rows {
             let waiting = CivilDate(iso: r.since).map { today.days(since: $0) } ?? 0
@@ -400,7 +400,7 @@ package struct CaseRoutes: Sendable {
     @Sendable func tracingPage(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         let tasks = try await database.read { try await CaseQueries.openTasks($0, scope: scope) }
-        let now = Date()
+        let now = Clock.now()
         var rows: [[String: Any]] = []
         for t in tasks {
             let overdue = Timestamp.date(t.dueAt).map { $0 < now } ?? false
@@ -430,7 +430,7 @@ package struct CaseRoutes: Sendable {
         }
         return services.views.page("cases/clusters", title: context.t("Ổ dịch", "Clusters"), context: context, data: [
             "rows": out, "hasRows": !out.isEmpty, "canEdit": context.user.can(.editCases), "formKey": Idempotency.newKey(),
-            "wards": await PersonView.wardOptions(for: context.user, directory: services.directory, selected: ""), "today": VietnamTime.day(of: Date()).vietnamese,
+            "wards": await PersonView.wardOptions(for: context.user, directory: services.directory, selected: ""), "today": Clock.today().vietnamese,
         ], active: "cases")
     }
 
@@ -588,7 +588,7 @@ package struct CaseRoutes: Sendable {
     @Sendable func apiTracing(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         let overdue = request.query("overdue") == "1"
-        let tasks = try await database.read { try await CaseQueries.openTasks($0, scope: scope, overdueAt: overdue ? Date() : nil) }
+        let tasks = try await database.read { try await CaseQueries.openTasks($0, scope: scope, overdueAt: overdue ? Clock.now() : nil) }
         struct Body: Encodable { let data: [CaseQueries.TaskRow] }
         return try JSON.response(Body(data: tasks))
     }

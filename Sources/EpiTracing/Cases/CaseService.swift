@@ -128,7 +128,7 @@ package struct CaseService: Sendable {
         }
         do {
             let d = try CivilDate(parsing: raw)
-            if d > VietnamTime.day(of: Date()) { errors[field] = msg(language, "Ngày ở tương lai.", "Date is in the future.") }
+            if d > Clock.today() { errors[field] = msg(language, "Ngày ở tương lai.", "Date is in the future.") }
             return d
         } catch {
             errors[field] = msg(language, error.messageVI, error.messageEN)
@@ -149,7 +149,7 @@ package struct CaseService: Sendable {
     package func record(_ input: CaseInput, user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language) async throws -> Recorded {
         guard user.can(.editCases) else { throw AppError.forbidden }
         var errors: [String: String] = [:]
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         let confirmed = date(input.confirmedOn, field: "confirmed_on", &errors, language, default: today)
         let sampled = date(input.sampledOn, field: "sampled_on", &errors, language)
         let onset = date(input.symptomOnset, field: "symptom_onset", &errors, language)
@@ -251,7 +251,7 @@ package struct CaseService: Sendable {
                 let written = try await Self.writeContacts(db, plannedContacts, for: record, user: user)
                 newContacts = written.added
                 let task = TracingTaskRecord(id: Identifier.make(), caseId: record.id, unitPath: record.unitPath, groupCode: record.groupCode, openedAt: now,
-                                             dueAt: Timestamp.string(Date().addingTimeInterval(TimeInterval(deadlineHours * 3600))), status: "open",
+                                             dueAt: Timestamp.string(Clock.now().addingTimeInterval(TimeInterval(deadlineHours * 3600))), status: "open",
                                              closedAt: nil, closedBy: nil, note: "")
                 try await Self.insertTask(db, task)
                 try await Counters.bump(db, task.unitPath, group: task.groupCode, .tracingOpen)
@@ -489,7 +489,7 @@ package struct CaseService: Sendable {
         if next.outcomeValue == .active {
             next.outcomeOn = nil
         } else if next.outcome != existing.outcome || change.outcomeOn != nil {
-            let on = date(change.outcomeOn, field: "outcome_on", &errors, language, default: VietnamTime.day(of: Date()))
+            let on = date(change.outcomeOn, field: "outcome_on", &errors, language, default: Clock.today())
             if let on, on < existing.confirmedDate { errors["outcome_on"] = msg(language, "Ngày kết thúc trước ngày khẳng định.", "Outcome before confirmation.") }
             next.outcomeOn = on?.iso
         }
@@ -537,7 +537,7 @@ extension CaseService {
     /// change of care setting or facility moves it, continuing from its original start.
     static func moveIsolation(_ db: any SQLDatabase, from old: CaseRecord, to new: CaseRecord, user: CurrentUser, language: Language) async throws {
         guard let episode = try await QuarantineService.episodes(db, personID: new.personId).first(where: { $0.isActive && $0.kind == "isolation" }) else { return }
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         let start = try CivilDate.stored(episode.startDate)
         if !new.outcomeValue.isActive {
             let day = max(start, new.outcomeOn.flatMap(CivilDate.init(iso:)) ?? today)

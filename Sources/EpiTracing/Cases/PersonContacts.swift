@@ -49,7 +49,7 @@ package struct PersonContactService: Sendable {
     package func add(personID: String, _ contacts: [ContactInput], user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language) async throws -> Int {
         guard user.can(.editCases) else { throw AppError.forbidden }
         let source = try await source(personID: personID, scope: scope, language: language)
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         var errors: [String: String] = [:]
         var planned: [CaseService.PlannedContact] = []
         for (i, c) in contacts.enumerated() where !c.isBlank {
@@ -102,7 +102,7 @@ package struct PersonContactService: Sendable {
         }
         var report = ImportReport()
         var planned: [CaseService.PlannedContact] = []
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         func fail(_ line: Int, _ vi: String, _ en: String) {
             report.failed += 1
             if report.errors.count < 5000 { report.errors.append(.init(line: line, column: nil, message: language == .vi ? "Dòng \(line): \(vi)" : "Line \(line): \(en)")) }
@@ -217,7 +217,7 @@ package struct PersonContactRoutes: Sendable {
                              "phone": visible ? (x.phone.flatMap { try? PhoneNumber(parsing: $0).national } ?? "") : "",
                              "unit": await services.directory.cached(x.unitPath)?.name ?? "", "day": CaseView.date(x.day), "setting": CaseView.setting(x.setting, l)])
         }
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         let rowsCount = 5
         let newRows = (0..<rowsCount).map { i -> [String: Any] in
             ["i": i, "n": i + 1, "name": values["c\(i)_name"] ?? "", "phone": values["c\(i)_phone"] ?? "", "cid": values["c\(i)_cid"] ?? "",

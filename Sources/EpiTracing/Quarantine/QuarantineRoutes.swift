@@ -73,7 +73,7 @@ package struct QuarantineRoutes: Sendable {
         if !facilityIDs.isEmpty { condition = "(\(condition) OR e.facility_id IN (\(binds: facilityIDs)))" }
         var sql: SQLQueryString = """
             SELECT e.id, e.person_id, p.full_name, e.kind, e.setting, e.facility_id, e.unit_path, e.start_date, e.planned_end,
-                   (SELECT COUNT(*) FROM episode_tests t WHERE t.episode_id = e.id AND t.result = 'pending' AND t.due_on <= \(bind: VietnamTime.day(of: Date()).iso)) AS tests_due
+                   (SELECT COUNT(*) FROM episode_tests t WHERE t.episode_id = e.id AND t.result = 'pending' AND t.due_on <= \(bind: Clock.today().iso)) AS tests_due
             FROM episodes e JOIN persons p ON p.id = e.person_id WHERE e.status = 'active' AND \(condition)
             """
         if let after, let (end, id) = PersonQueries.decodeCursor(after) { sql = "\(sql) AND (e.planned_end > \(bind: end) OR (e.planned_end = \(bind: end) AND e.id > \(bind: id)))" }
@@ -119,7 +119,7 @@ package struct QuarantineRoutes: Sendable {
     private func startForm(context: AuthedContext, person: PersonRecord, values: [String: String], error: AppError?) async throws -> Response {
         let l = context.language
         let (facilities, rules) = try await database.read { (try await QuarantineService.facilities($0, scope: nil), try await QuarantineService.rules($0)) }
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         let preview = QuarantineSubject.allCases.flatMap { s in CareSetting.allCases.compactMap { c -> [String: Any]? in
             guard let r = QuarantinePolicy.rule(for: s, setting: c, on: today, rules: rules), r.subject == s, r.setting == c else { return nil }
             return ["subject": l == .vi ? s.labelVI : s.labelEN, "setting": l == .vi ? c.labelVI : c.labelEN, "days": r.days, "monitoring": r.monitoringDays,
@@ -180,7 +180,7 @@ package struct QuarantineRoutes: Sendable {
                     try await Audit.history(db, entityType: "episode", entityId: e.id, limit: 50))
         }
         let canAct = (try? await database.read { db in try await quarantine.authorize(e, user: context.user, scope: scope, db: db) }) != nil
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         let positive = tests.contains { $0.result == "positive" }
         return services.views.page("quarantine/show", title: person?.fullName ?? maskedName ?? "", context: context, data: [
             "id": e.id, "personId": e.personId, "name": person?.fullName ?? maskedName ?? "", "birth": CaseView.date(person?.birthDate), "address": person?.address ?? "",
@@ -409,7 +409,7 @@ package struct QuarantineRoutes: Sendable {
         let scope = try await Scope.of(context.user, directory: services.directory)
         let kind = input.kind ?? "to_facility"
         guard ["to_facility", "to_hospital"].contains(kind) else { throw AppError.invalid("Loại điều chuyển không hợp lệ.", "Invalid transfer kind.", details: ["kind": "invalid"]) }
-        var when = Date().addingTimeInterval(3600)
+        var when = Clock.now().addingTimeInterval(3600)
         if let raw = input.scheduledAt, !raw.isEmpty {
             // "dd/mm/yyyy hh:mm" in Vietnam time, or ISO 8601.
             let parts = raw.split(separator: " ")
@@ -484,11 +484,11 @@ package struct QuarantineRoutes: Sendable {
                 let existing = try await QuarantineService.episodes(db, personID: t.personId).first { $0.isActive }
                 let hasCase = try await db.raw("SELECT id FROM cases WHERE person_id = \(bind: t.personId) AND outcome IN ('active', 'transferred')").first() != nil
                 if let existing {
-                    _ = try await QuarantineService.end(db, existing, outcome: "transferred", on: VietnamTime.day(of: Date()), note: "Chuyển đến \(facility.name)",
+                    _ = try await QuarantineService.end(db, existing, outcome: "transferred", on: Clock.today(), note: "Chuyển đến \(facility.name)",
                                                         returnHome: false, user: context.user, language: context.language, recomputeLevels: false)
                 }
                 let subject = existing.flatMap { QuarantineSubject(rawValue: $0.subject) } ?? (hasCase ? .f0 : .f1)
-                let start = existing.flatMap { CivilDate(iso: $0.startDate) } ?? VietnamTime.day(of: Date())
+                let start = existing.flatMap { CivilDate(iso: $0.startDate) } ?? Clock.today()
                 _ = try await QuarantineService.begin(db, person: person, subject: subject, setting: t.kind == "to_hospital" ? .hospital : .facility,
                                                       facility: facility, start: start, note: "Tiếp nhận từ điều chuyển", user: context.user, language: context.language)
             }

@@ -104,7 +104,7 @@ package struct QuarantineService: Sendable {
         if subject == nil { errors["subject"] = "invalid" }
         let setting = CareSetting(rawValue: input.setting ?? "home")
         if setting == nil { errors["setting"] = "invalid" }
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         var startDay = today
         if let raw = input.startDate, !raw.isEmpty {
             do {
@@ -296,7 +296,7 @@ package struct QuarantineService: Sendable {
         guard ["released", "transferred", "cancelled"].contains(outcome) else {
             throw AppError.invalid("Kết thúc phải là hoàn thành, chuyển đi hoặc hủy.", "End must be released, transferred or cancelled.", details: ["outcome": "invalid"])
         }
-        let day = day ?? VietnamTime.day(of: Date())
+        let day = day ?? Clock.today()
         return try await database.transaction { db in
             guard let e = try await Self.episode(db, id: episodeID) else { throw AppError.notFound }
             try await authorize(e, user: user, scope: scope, db: db)

@@ -51,7 +51,7 @@ package struct RiskRoutes: Sendable {
         }
         let latest = try await database.read { try await $0.raw("SELECT MAX(week) AS w FROM risk_assessments WHERE \(scope.wholeWard.condition())").first() }
         if let w = try latest?.decodeNil(column: "w") == false ? latest?.decode(column: "w", as: String.self) : nil { return w }
-        return VietnamTime.day(of: Date()).isoWeekKey
+        return Clock.today().isoWeekKey
     }
 
     static func invalidWeek(_ raw: String) -> AppError {
@@ -106,14 +106,14 @@ package struct RiskRoutes: Sendable {
             "focusSlug": focus.slug, "scheme": inForce?.rules.nameVI ?? "", "canAssess": canAssess,
             "legend": (inForce?.rules.levels ?? []).map { ["color": $0.color, "label": context.language == .vi ? $0.labelVI : $0.labelEN] },
             "indicators": Indicator.allCases.map { ["value": $0.rawValue, "label": context.language == .vi ? $0.labelVI : $0.labelEN] },
-            "indicatorUnits": indicatorUnits, "today": VietnamTime.day(of: Date()).vietnamese, "computed": request.query("computed") as Any,
+            "indicatorUnits": indicatorUnits, "today": Clock.today().vietnamese, "computed": request.query("computed") as Any,
         ], active: "risk")
     }
 
     @Sendable func computePage(_ request: Request, context: AuthedContext) async throws -> Response {
         _ = try await scope(context)
         let f = context.form ?? FormData()
-        let week = f.value("week") ?? VietnamTime.day(of: Date()).isoWeekKey
+        let week = f.value("week") ?? Clock.today().isoWeekKey
         let root = try f.value("unit").map { try UnitPath(slug: $0) } ?? context.user.unitPath
         guard context.user.covers(root) else { throw AppError.notFound }
         let computed = try await risk.compute(week: week, root: root, user: context.user)
@@ -164,7 +164,7 @@ package struct RiskRoutes: Sendable {
         let (policies, qRules, sets, jobs) = try await database.read {
             (try await Policies.history($0), try await QuarantineService.rules($0), try await RiskService.ruleSets($0), try await services.jobs.recent($0, limit: 5))
         }
-        let today = VietnamTime.day(of: Date())
+        let today = Clock.today()
         var current: [[String: Any]] = []
         for key in PolicyKey.allCases {
             let value = try await database.read { try await Policies.value($0, key, on: today) }

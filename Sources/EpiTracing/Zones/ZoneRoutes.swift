@@ -72,7 +72,7 @@ package struct ZoneRoutes: Sendable {
         let groups = await services.directory.children(of: ward).filter(\.isGroup).map { ["code": $0.code, "name": $0.name, "checked": selectedGroups.contains($0.code)] }
         return services.views.page("zones/new", title: context.t("Khoanh vùng phong tỏa", "New lockdown zone"), context: context, data: [
             "v": values, "wards": wards, "groups": groups, "hasGroups": !groups.isEmpty, "formKey": Idempotency.newKey(),
-            "today": VietnamTime.day(of: Date()).vietnamese, "error": error.map { $0.message(context.language) } as Any, "err": CaseView.fieldErrors(error),
+            "today": Clock.today().vietnamese, "error": error.map { $0.message(context.language) } as Any, "err": CaseView.fieldErrors(error),
         ], status: error?.status ?? .ok, active: "zones")
     }
 
@@ -119,7 +119,7 @@ package struct ZoneRoutes: Sendable {
             "supplies": supplies.map { ["day": CaseView.date($0.deliveredOn), "items": $0.items, "households": $0.households, "by": $0.recordedBy, "note": $0.note] },
             "checkpoints": checkpoints.map { ["name": $0.name, "location": $0.location] },
             "canEdit": context.user.can(.manageZones) && zone.isActive, "canSupply": context.user.can(.logSupplies) && zone.isActive,
-            "formKey": Idempotency.newKey(), "today": VietnamTime.day(of: Date()).vietnamese,
+            "formKey": Idempotency.newKey(), "today": Clock.today().vietnamese,
         ], active: "zones")
     }
 

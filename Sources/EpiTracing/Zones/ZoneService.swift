@@ -218,7 +218,7 @@ package struct ZoneService: Sendable {
         return try await database.transaction { db in
             guard var zone = try await Self.find(db, id: zoneID, scope: scope) else { throw AppError.notFound }
             guard zone.isActive else { return zone }
-            let day = day ?? VietnamTime.day(of: Date())
+            let day = day ?? Clock.today()
             guard day >= (try CivilDate.stored(zone.startedOn)) else { throw AppError.invalid("Ngày gỡ trước ngày phong tỏa.", "Lifted before it started.", details: ["ended_on": "before_start"]) }
             zone.status = "lifted"
             zone.endedOn = day.iso
