@@ -520,6 +520,10 @@ class Sweep:
                 while queue and len(pages) < max_pages:
                     path = queue.pop(0)
                     self.get(path)
+                    final = route_key(d.current_url)
+                    if final != route_key(self.base + path) and final in pages:
+                        continue  # a redirect to a page already swept (e.g. /units -> /units/01)
+                    queued.add(final)
                     pages[route_key(self.base + path)] = path
                     for url in d.execute_script(LINKS_JS):
                         if not self.allowed(url):
@@ -641,7 +645,7 @@ def main():
     parser.add_argument("--roles", default=",".join(DEMO_ACCOUNTS + [PUBLIC]), help="comma list of demo usernames, and 'public'")
     parser.add_argument("--widths", default="390,1440")
     parser.add_argument("--langs", default="vi,en")
-    parser.add_argument("--max-pages", type=int, default=35, help="pages (route patterns) per role")
+    parser.add_argument("--max-pages", type=int, default=60, help="pages (route patterns) per role")
     parser.add_argument("--dump-text", default=None, help=argparse.SUPPRESS)  # debugging: every page's visible text, JSON lines
     args = parser.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="epi-sweep-")

@@ -30,6 +30,7 @@ extension Composition {
         strings: [CaseStrings.entries, ReportStrings.entries],
         resources: [Registry.resources, Tracing.resources, Reporting.resources],
         navigation: Registry.navigation + Tracing.navigation + Registry.adminNavigation + Reporting.navigation,
+        labels: Registry.labels + Tracing.labels + Reporting.labels,
         dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()],
                                     levels: RiskLevelProvider()),
         personSections: [EpiSection()],

@@ -7,6 +7,9 @@ package enum Registry {
     package static let resources = CapabilityResources(name: "EpiRegistry", bundle: .module)
 
     /// The everyday menu: places, people, resident lists.
+    /// The stored codes this capability shows, each with a label in its string table.
+    package static let labels: [LabelSet] = []
+
     package static let navigation: [NavigationItem] = [
         NavigationItem("home", "/", label: "nav_home"),
         NavigationItem("units", "/units", label: "nav_units"),

@@ -6,6 +6,9 @@ import Foundation
 package enum Reporting {
     package static let resources = CapabilityResources(name: "EpiReporting", bundle: .module)
 
+    /// The stored codes this capability shows, each with a label in its string table.
+    package static let labels: [LabelSet] = []
+
     package static let navigation: [NavigationItem] = [
         NavigationItem("dashboard", "/dashboard", label: "nav_dashboard", anyOf: [.viewDashboard]),
         NavigationItem("reports", "/reports", label: "nav_reports", anyOf: [.viewReports]),

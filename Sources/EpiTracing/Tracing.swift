@@ -6,6 +6,9 @@ import Foundation
 package enum Tracing {
     package static let resources = CapabilityResources(name: "EpiTracing", bundle: .module)
 
+    /// The stored codes this capability shows, each with a label in its string table.
+    package static let labels: [LabelSet] = []
+
     package static let navigation: [NavigationItem] = [
         NavigationItem("cases", "/cases", label: "nav_cases", anyOf: [.viewCases]),
         NavigationItem("contacts", "/contacts", label: "nav_contacts", anyOf: [.viewCases]),

@@ -106,3 +106,38 @@ struct SimulatedDayTests {
         }
     }
 }
+
+@Suite("Numbers and weeks in the reader's language")
+struct NumberFormatTests {
+    @Test func decimalsUseTheReadersSeparators() {
+        #expect(NumberFormat.decimal(0.9, language: .vi) == "0,9")
+        #expect(NumberFormat.decimal(0.9, language: .en) == "0.9")
+        #expect(NumberFormat.decimal(1234.56, language: .vi) == "1.234,6")
+        #expect(NumberFormat.decimal(1234.56, language: .en) == "1,234.6")
+        #expect(NumberFormat.decimal(-0.04, language: .vi) == "0,0")
+        #expect(NumberFormat.decimal(-2.25, digits: 2, language: .vi) == "-2,25")
+        #expect(NumberFormat.decimal(.nan, language: .vi) == "–")
+        #expect(NumberFormat.decimal(3, digits: 0, language: .en) == "3")
+    }
+
+    @Test func oneWeekLabelEverywhere() {
+        #expect(NumberFormat.week(CivilDate(year: 2026, month: 11, day: 26)!, language: .vi) == "Tuần 48/2026")
+        #expect(NumberFormat.week(key: "2021-W37", language: .vi) == "Tuần 37/2021")
+        #expect(NumberFormat.week(key: "2021-W37", language: .en) == "Week 37/2021")
+        // ISO weeks: 1 January 2021 belongs to week 53 of 2020.
+        #expect(NumberFormat.week(CivilDate(year: 2021, month: 1, day: 1)!, language: .vi) == "Tuần 53/2020")
+    }
+}
+
+@Suite("Every code a person reads has a label")
+struct LabelTests {
+    /// Each stored code a capability shows (statuses, actions, fields) is a word in both languages.
+    @Test func everyLabelledCodeHasAVietnameseAndAnEnglishLabel() {
+        Strings.install(Composition.epiCommand.strings)
+        var missing: [String] = []
+        for set in Composition.epiCommand.labels {
+            for code in set.codes where !Strings.hasLabel(set.prefix, code) { missing.append("\(set.prefix).\(code)") }
+        }
+        #expect(missing.isEmpty, "no label for \(missing)")
+    }
+}

@@ -32,18 +32,21 @@ package struct Composition: Sendable {
     package var resources: [CapabilityResources]
     /// The menu, in order; each entry shows only to the roles it names.
     package var navigation: [NavigationItem]
+    /// Stored codes shown to people, each needing a label in `strings` (checked by a test).
+    package var labels: [LabelSet]
     package var dashboard: DashboardSources
     package var personSections: [any PersonSectionProvider]
     /// What each kind of background job does.
     package var jobs: [String: @Sendable (Database, JobContext) async throws -> String]
 
     package init(migrations: [Migration], strings: [[String: (vi: String, en: String)]], resources: [CapabilityResources], navigation: [NavigationItem],
-                 dashboard: DashboardSources, personSections: [any PersonSectionProvider],
+                 labels: [LabelSet], dashboard: DashboardSources, personSections: [any PersonSectionProvider],
                  jobs: [String: @Sendable (Database, JobContext) async throws -> String]) {
         self.migrations = migrations
         self.strings = strings
         self.resources = resources
         self.navigation = navigation
+        self.labels = labels
         self.dashboard = dashboard
         self.personSections = personSections
         self.jobs = jobs

@@ -138,3 +138,40 @@ package enum Strings {
         return language == .vi ? both.vi : both.en
     }
 }
+
+/// Stored codes that people read (statuses, audit actions, settings, record fields): each code has
+/// a label in the string tables under `prefix.code` ("episode_status.active"). Capabilities list
+/// their sets in `Composition.labels`, and a test fails when any code lacks a label in either
+/// language, so a missing label never shows a code on screen.
+package struct LabelSet: Sendable {
+    package let prefix: String
+    package let codes: [String]
+
+    package init(_ prefix: String, _ codes: [String]) {
+        self.prefix = prefix
+        self.codes = codes
+    }
+
+    /// Every case of a string enum.
+    package init<E: CaseIterable & RawRepresentable>(_ prefix: String, _: E.Type) where E.RawValue == String {
+        self.init(prefix, E.allCases.map(\.rawValue))
+    }
+}
+
+extension Strings {
+    /// The label of a stored code, in the reader's language. An unknown code (data older than its
+    /// label, a value from an import) shows as itself with underscores spaced, never as nothing.
+    package static func label(_ prefix: String, _ code: String, _ language: Language) -> String {
+        table(language)["\(prefix).\(code)"] ?? code.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// Whether a code has a label in both languages.
+    package static func hasLabel(_ prefix: String, _ code: String) -> Bool {
+        table(.vi)["\(prefix).\(code)"] != nil && table(.en)["\(prefix).\(code)"] != nil
+    }
+}
+
+extension AuthedContext {
+    /// The label of a stored code for this request's reader.
+    package func label(_ prefix: String, _ code: String) -> String { Strings.label(prefix, code, language) }
+}
