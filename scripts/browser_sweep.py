@@ -1,33 +1,44 @@
 #!/usr/bin/env python3
 """Sweeps every page every demo role can reach, on a phone and a desktop screen, in Vietnamese and English.
 
-For each demo account the sweep signs in, crawls the same-origin links it is shown (breadth-first from
-"/" and its menu, GET only, one page per route pattern), then visits every page found at each width and
-in each language, and fails on what a user would see as broken:
+For each demo account (and once without signing in: /login, /hotlines) the sweep signs in, crawls the
+same-origin links it is shown (breadth-first from "/" and its menu; <a href> only, GET only, never a
+form; no /logout, /lang/, downloads or exports), keeps one page per route pattern (two for detail
+pages such as /cases/:id), and checks every page at each width and in each language. It fails on
+what a user would see as broken:
 
-  contrast   an interactive element (a, button, input[type=submit|button], select, summary) whose text
-             colour is the same as the background it is drawn on (e.g. button.link white on white);
-  overflow   the page scrolls sideways (documentElement.scrollWidth > innerWidth + 1); the outermost
-             elements that stick out are reported;
-  raw-words  developer words on a Vietnamese page: English status/action values, snake_case keys,
-             template braces, Swift "Optional(", ISO week labels (2026-W49); the raw-key part
-             (snake_case, braces, Optional() is also checked on English pages;
-  vi-on-en   Vietnamese UI words, or Vietnamese thousands separators (30.000), on an English page;
-  dashboard  the dashboard's key figures (#dashboard-figures) do not start within the first 1,000 px;
-  error      a page reached by following a link answers an error (HTTP >= 400, the app's #error-page,
-             or a bounce to the sign-in page).
+  error            a page reached by following a link answers an error: HTTP >= 400, the app's
+                   error page (#error-page, templates/error.mustache), or a bounce to the sign-in page;
+  contrast         a visible interactive element (a, button, input[type=submit|button], select,
+                   summary) whose text colour is its background colour (first non-transparent
+                   background up the ancestors, alpha composited; contrast ratio < 1.5), e.g.
+                   button.link white on white;
+  overflow         the page scrolls sideways (documentElement.scrollWidth > innerWidth + 1); the
+                   outermost elements that stick out are reported with their width;
+  dashboard        on /dashboard the key figures (#dashboard-figures) do not start within the first
+                   1,000 px of the page (#key-figures is accepted too);
+  raw-words        developer words: snake_case keys, template braces, "Optional(" on any page; on a
+                   Vietnamese page also English status/action values, ISO week labels (2026-W49) and
+                   time-zone ids;
+  en-on-vi         English sentences left on a Vietnamese page ("[unsure] isolation until ...");
+  vi-on-en         Vietnamese UI words on an English page (not names of people or places);
+  vi-number-on-en  Vietnamese thousands separators (30.000) on an English page.
+Text inside <code>, <pre>, <textarea>, input values and [data-raw] is not looked at; the word lists
+below say what is matched and why.
 
-Every page prints one line "ok" or "FAIL"; a summary grouped by problem follows; exit status 1 when
-anything failed. Screenshots (full page, offending elements outlined in magenta) of each failing page,
-and of the home page and the dashboard for every role/width/language, go to --out as
-{role}-{width}-{lang}-{slug}.png; results.json there holds every finding.
+Every page check prints one line "ok" or "FAIL" (role, width, language, path); a summary grouped by
+problem kind follows, then exit status 1 if anything failed. Screenshots (full page, offending
+elements outlined in magenta) of each failing page, and of the home page and the dashboard for every
+role/width/language, go to --out as {role}-{width}-{lang}-{route}.png; results.json there holds every
+finding.
 
-    python3 scripts/browser_sweep.py --base-url http://127.0.0.1:8080 [--out DIR] [--roles p.minhkhai,q.haibatrung]
-        [--widths 390,1440] [--langs vi,en] [--max-pages 35]
+    python3 scripts/browser_sweep.py --base-url http://127.0.0.1:8080 [--out DIR]
+        [--roles p.minhkhai,q.haibatrung,public] [--widths 390,1440] [--langs vi,en] [--max-pages 80]
 
 Each page is loaded once per language and checked at every width by resizing the window (the pages
-are server-rendered, so the DOM does not depend on the width). <details> are opened after the
-as-served checks, so text and overflow inside them count too.
+are server-rendered, so the DOM does not depend on the width). Checks run on the page as served, then
+again with every <details> opened, so text and overflow a user can unfold count too. The whole sweep
+(10 roles + public, about 415 pages, 1,660 checks) takes about 5 minutes on 2 cores.
 """
 import argparse
 import base64
@@ -67,66 +78,78 @@ PUBLIC = "public"  # not signed in: the sign-in page and the public hotline dire
 PUBLIC_START = ["/hotlines", "/login"]
 
 # ---------------------------------------------------------------------------------------------------
-# Word lists.
+# Word lists. All matching is on whole words (a letter, digit or "_" on either side, Vietnamese letters
+# included, means no match) and case-sensitive.
 #
-# English status values, audit actions and other stored enum values that must never show on a
-# Vietnamese page. Matched as whole words and case-sensitively in lowercase anywhere in the visible
-# text ("active" in a sentence is a leaked value; "Active" inside a name is not). A capitalised or
-# upper-case form ("Pending", "OPEN") is also reported, but only when it is the whole text of an
-# element (a badge or a table cell), where it is a leaked label rather than part of a name or sentence.
+# raw-words (Vietnamese pages): English status values, audit actions and other stored enum values.
+# Matched in lowercase anywhere in the visible text ("active" in a sentence is a leaked value, "Active"
+# inside a name is not). A capitalised or upper-case form ("Pending", "OPEN") is reported only when it
+# is the whole text of an element (a badge, a table cell): there it is a leaked label, not a name.
 RAW_STATUS_WORDS = [
-    # statuses asked for
+    # statuses
     "active", "pending", "negative", "positive", "requested", "dispatched", "arrived", "cancelled",
     "completed", "released", "open", "closed", "done", "overdue",
     # other stored values of the domain's enums (tasks, jobs, cases, quarantine, zones, reports)
     "failed", "lifted", "recovered", "transferred", "died", "locked", "submitted", "handled", "urgent",
     "late", "missing", "asymptomatic", "mild", "moderate", "severe", "critical", "permanent", "temporary",
     "male", "female", "household", "workplace", "market", "transport", "healthcare", "community",
-    "lockdown", "arrival", "hospital", "facility", "daily", "weekly", "queued", "running", "expired",
+    "lockdown", "arrival", "hospital", "facility", "home", "daily", "weekly", "queued", "running", "expired",
 ]
-# Stored contact levels; "F0", "F1", "F2" are the Vietnamese terms, only the lowercase values are raw.
+# Stored contact levels: "F0", "F1", "F2" are the Vietnamese terms, only the lowercase values are raw.
 RAW_LEVEL_VALUES = ["f0", "f1", "f2", "f1_vaccinated"]
 RAW_AUDIT_ACTIONS = [
     "login", "logout", "post", "view", "create", "update", "delete", "merge", "import", "export", "seed",
     "revoke", "remind", "recompute", "quarantine", "lift", "handle", "extend", "exposure", "close",
-    "assess", "supply",
-    "case_opened", "list_view", "search_view", "login_failed", "test_result",
+    "assess", "supply", "case_opened", "list_view", "search_view", "login_failed", "test_result",
 ]
-# Field keys that are not snake_case (snake_case keys such as person_id, care_setting are caught by
-# SNAKE_CASE below and need not be listed).
+# Field keys that are not snake_case (snake_case ones such as person_id, care_setting are caught by
+# SNAKE_CASE and need not be listed), and programming leftovers.
 RAW_FIELD_KEYS = ["citizenId", "unitPath", "personId", "displayName", "caseId", "nil", "null", "undefined", "NaN"]
-# snake_case identifiers: person_id, care_setting, ward_daily, case_opened ...
+# snake_case identifiers: person_id, care_setting, ward_daily, case_opened, own_figures ... (also on
+# English pages). Not when glued to a path, URL, file name or "key=value".
 SNAKE_CASE = r"(?<![\w./:=-])[a-z]+(?:_[a-z0-9]+)+(?![\w])"
-# CSV column names that the import pages document on purpose (the header a user's file must have:
-# ResidentImport.header and the contact import of PersonContacts). They are not reported when a text
-# lists at least three of them, i.e. in the column help; anywhere else they are raw keys.
-CSV_COLUMN_NAMES = ["ho_ten", "gioi_tinh", "ngay_sinh", "so_dinh_danh", "cmnd", "so_dien_thoai", "dia_chi", "ma_phuong",
-                    "to_dan_pho", "ma_ho", "tinh_trang_cu_tru", "cu_tru_den", "ngay_tiep_xuc", "hinh_thuc", "ghi_chu"]
 # Template and Swift leftovers, checked on both languages (literal substrings).
 RAW_TOKENS = ["{{", "}}", "[[\"", "Optional(", "<null>", "\\(", "%@"]
-# ISO week labels (2026-W49): a Vietnamese page says "Tuần 49/2026".
+# ISO week labels (2026-W49) and time-zone identifiers (Asia/Ho_Chi_Minh) on a Vietnamese page; it says
+# "Tuần 49/2026" and "giờ Việt Nam".
 ISO_WEEK = r"\b\d{4}-W\d{2}\b"
+TIME_ZONE_ID = r"\b(?:Asia|Europe|America|Etc)/[A-Z][A-Za-z_]+\b"
+# en-on-vi (Vietnamese pages): English words of sentences and notes left untranslated ("[unsure]
+# isolation until negative, about 14 days", "MoH guidance 2021", "· system ·"). Only words that are not
+# also Vietnamese syllables written without marks ("in", "to", "do", "an", "ban", "long", "sang" are).
+ENGLISH_WORDS = [
+    "the", "and", "with", "from", "until", "about", "after", "before", "days", "date", "start", "stops",
+    "unsure", "assumed", "isolation", "treatment", "monitoring", "guidance", "practice", "informal",
+    "chain", "rule", "rules", "default", "print", "system", "unknown", "error", "none", "true", "false",
+]
+# Text that documents what a user must type (CSV column names, the report field syntax) names keys and
+# English keywords on purpose: snake_case and English words are not reported in a text that contains
+# one of these markers (template braces and "Optional(" still are).
+FORMAT_HELP_MARKERS = ["Cột", "cột:", "Column", "column:", "Mỗi dòng", "per row", "One field per line"]
 
-# Vietnamese UI words that must not show on an English page. Only words of the interface, never parts
-# of people's or places' names (Nguyễn, Phường Minh Khai, Quận Hai Bà Trưng, Tổ dân phố ... are data).
-# Matched as whole words, case-sensitively.
+# vi-on-en (English pages): Vietnamese words of the interface. Only UI words and phrases, never parts
+# of people's or places' names (Nguyễn, Phường Minh Khai, Quận Hai Bà Trưng, Xã Phù Lưu, Phường Hàng
+# Trống ... are data), and no bare everyday words ("đã", "ngày", "người", "Gửi"), which free text that
+# users type (messages, tasks, notes, report answers) is full of.
 VIETNAMESE_UI_WORDS = [
-    "Kịch bản", "Đúng hạn", "đúng hạn", "Muộn", "muộn", "giường", "Giường", "Chưa", "chưa", "Tổng", "tổng",
-    "Đã", "đã", "Tuần", "tuần", "Ngày", "ngày", "Tháng", "tháng", "Năm", "năm", "Hạn", "hạn",
-    "Báo cáo", "báo cáo", "Số liệu", "số liệu", "Xem", "xem", "Sửa", "sửa", "Thêm", "thêm", "Xóa", "xóa",
-    "Lưu", "lưu", "Gửi", "gửi", "Hủy", "hủy", "Đóng", "đóng", "Mở", "mở", "Tìm", "tìm", "Không", "không",
-    "Có", "có", "và", "của", "người", "Người", "ca", "Ca", "cách ly", "Cách ly", "xét nghiệm", "Xét nghiệm",
-    "dương tính", "âm tính", "Dương tính", "Âm tính", "tiếp xúc", "Tiếp xúc", "khỏi", "Khỏi", "tử vong",
-    "Tử vong", "nhà", "tại nhà", "Tại nhà", "trang", "Trang", "Đăng", "đăng", "nhập", "Nhập", "xuất", "Xuất",
-    "Mức", "mức", "nguy cơ", "Nguy cơ", "vùng", "Vùng", "phong tỏa", "Phong tỏa", "Nhiệm vụ", "nhiệm vụ",
-    "Trao đổi", "Điều hành", "Chỉ tiêu", "chỉ tiêu", "đơn vị", "Đơn vị", "Tất cả", "tất cả", "Mới", "mới",
-    "Khẩn", "khẩn", "Xử lý", "xử lý", "Lý do", "lý do", "Ghi chú", "ghi chú", "Trạng thái", "trạng thái",
-    "Công suất", "công suất", "chỗ", "Chỗ", "còn", "Còn", "trống", "Trống", "dự báo", "Dự báo",
+    # report timeliness, capacity, totals, weeks
+    "Kịch bản", "Đúng hạn", "đúng hạn", "Muộn", "muộn", "Chưa", "chưa gửi", "chưa đến hạn", "giường",
+    "Tổng", "Tổng hợp", "Tuần", "Báo cáo", "Hạn gửi",
+    "Đã gửi", "Đã khóa", "Đã xử lý", "Đã hủy", "Đã đến", "Đã điều xe",
+    # history and audit lines written by the app
+    "Hiện trong danh sách", "Xem hồ sơ", "Xem chuỗi", "Mở hồ sơ", "Mở danh sách", "Xuất", "Đăng nhập",
+    "Đăng xuất", "Ghi nhận", "Cập nhật", "Bắt đầu", "Hoàn thành", "Chuyển đi", "Khỏi bệnh", "Tử vong",
+    "Cách ly", "Tại nhà", "Đang điều trị",
+    # rule and risk-table notes written by the app
+    "tiêm đủ", "tại nhà", "âm tính", "dương tính", "theo dõi", "thí điểm", "cấp", "mức",
 ]
 # Vietnamese thousands separators (30.000, 1.234.567) on an English page. A leading zero (unit codes
 # such as 01.007.00295) or a 2-digit group (dates such as 10.09.2021) does not match; the number may
-# not be glued to other digits, dots or letters (versions 1.2.3, decimals 0.125, ids).
+# not be glued to letters, digits or dots (versions 1.2.3, decimals 0.125). Numbers inside Vietnamese
+# free text (a report answer "46.375 người ...", a message "Thiếu 2.000 test") are the user's words and
+# not reported: only texts without Vietnamese letters are looked at.
 VI_THOUSANDS = r"(?<![\w.,])[1-9]\d{0,2}(?:\.\d{3})+(?![\w.]|,\d)"
+VIETNAMESE_LETTER = r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]"
 
 # ---------------------------------------------------------------------------------------------------
 # Crawl rules.
@@ -231,7 +254,7 @@ if (de.scrollWidth > window.innerWidth + 1) {
   };
   const sticks = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.right + window.scrollX > limit; };
   for (const el of document.body.querySelectorAll('*')) {
-    if (!sticks(el) || clipped(el)) continue;
+    if (!sticks(el) || clipped(el) || !el.checkVisibility({visibilityProperty: true})) continue;
     const p = el.parentElement;
     if (p && p !== document.body && sticks(p)) continue;  // report the outermost element that sticks out
     const r = el.getBoundingClientRect();
@@ -245,9 +268,12 @@ if (de.scrollWidth > window.innerWidth + 1) {
 // 3/4. visible text, with where it is
 if (wantText) {
   const SKIP = 'code, pre, script, style, textarea, noscript, template, [data-raw]';
-  const chunks = [['title', document.title, true]];
+  const tag = el => {  // a stable mark, so that the elements holding flagged text can be outlined
+    if (!el.hasAttribute('data-sweep-t')) el.setAttribute('data-sweep-t', String(window.__sweepSeq = (window.__sweepSeq || 0) + 1));
+    return el.getAttribute('data-sweep-t');
+  };
+  const chunks = [['title', document.title, true, null]];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const seen = new Map();
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const t = n.nodeValue;
     if (!t || !t.trim()) continue;
@@ -255,12 +281,12 @@ if (wantText) {
     if (!p || p.closest(SKIP)) continue;
     const sel = p.closest('select');
     if (sel ? !visible(sel) : !p.checkVisibility({visibilityProperty: true})) continue;
-    chunks.push([cssPath(p), t, (p.textContent || '').trim() === t.trim()]);
+    chunks.push([cssPath(p), t, (p.textContent || '').trim() === t.trim(), tag(p)]);
   }
   for (const el of document.querySelectorAll('input[type=submit], input[type=button], input[type=reset], input[placeholder]')) {
     if (el.closest('[data-raw]') || !visible(el)) continue;
     const t = el.matches('[placeholder]') && !el.matches('[type=submit],[type=button],[type=reset]') ? (el.value ? '' : el.placeholder) : el.value;
-    if (t && t.trim()) chunks.push([cssPath(el), t, true]);
+    if (t && t.trim()) chunks.push([cssPath(el), t, true, tag(el)]);
   }
   out.text = chunks;
 }
@@ -280,11 +306,11 @@ return out;
 """
 
 HIGHLIGHT_JS = r"""
-if (!document.getElementById('sweep-style')) {
-  const st = document.createElement('style'); st.id = 'sweep-style';
-  st.textContent = '[data-sweep-bad]{outline:3px solid #f0f !important; outline-offset:1px}';
-  document.head.appendChild(st);
-}
+// CSSOM, not a <style> element: the app's Content-Security-Policy blocks inline style sheets.
+document.querySelectorAll('[data-sweep-bad]').forEach(e => {
+  e.style.setProperty('outline', '3px solid #f0f', 'important');
+  e.style.setProperty('outline-offset', '1px', 'important');
+});
 """
 
 LINKS_JS = r"""
@@ -314,8 +340,9 @@ def route_key(url):
     return key + ("?" + "&".join(extra) if extra else "")
 
 
-def slug(path):
-    s = re.sub(r"[^A-Za-z0-9]+", "_", path.split("?")[0]).strip("_") or "home"
+def slug(key):
+    """File-name part for a route key: /cases/:id -> cases-id, /contacts?view=ended -> contacts-view-ended."""
+    s = re.sub(r"[^A-Za-z0-9_]+", "-", key).strip("-") or "home"
     return s[:80]
 
 
@@ -328,40 +355,50 @@ RAW_WORDS_RE = word_pattern(RAW_STATUS_WORDS + RAW_LEVEL_VALUES + RAW_AUDIT_ACTI
 RAW_TITLE_RE = re.compile(r"^(?:" + "|".join(re.escape(w.capitalize()) + "|" + re.escape(w.upper()) for w in RAW_STATUS_WORDS) + r")$")
 SNAKE_RE = re.compile(SNAKE_CASE)
 ISO_WEEK_RE = re.compile(ISO_WEEK)
+TIME_ZONE_RE = re.compile(TIME_ZONE_ID)
+ENGLISH_RE = word_pattern(ENGLISH_WORDS)
 VI_WORDS_RE = word_pattern(VIETNAMESE_UI_WORDS)
 VI_THOUSANDS_RE = re.compile(VI_THOUSANDS)
+VIETNAMESE_RE = re.compile(VIETNAMESE_LETTER, re.I)
+NUMBER_LABEL = "#.### (Vietnamese thousands separator)"
 
 
 def text_findings(chunks, lang):
-    """(kind, offending text, css path, context) for the visible text of a page."""
+    """(kind, offending word, css path, context, element mark) for the visible text of a page."""
     found = []
-    for path, text, whole in chunks:
-        context = " ".join(text.split())[:90]
+    for path, text, whole, *mark in chunks:
+        context = " ".join(text.split())[:100]
 
         def add(kind, word):
-            found.append((kind, word, path, context))
+            found.append((kind, word, path, context, mark[0] if mark else None))
 
+        format_help = any(marker in text for marker in FORMAT_HELP_MARKERS)
         for token in RAW_TOKENS:
             if token in text:
                 add("raw-words", token)
-        snakes = [m.group(0) for m in SNAKE_RE.finditer(text)]
-        column_help = sum(1 for w in set(snakes) if w in CSV_COLUMN_NAMES) >= 3
-        for word in snakes:
-            if not (column_help and word in CSV_COLUMN_NAMES):
-                add("raw-words", word)
+        if not format_help:
+            for m in SNAKE_RE.finditer(text):
+                add("raw-words", m.group(0))
         if lang == "vi":
             for m in RAW_WORDS_RE.finditer(text):
-                if "_" not in m.group(0):  # snake_case ones are reported above
+                if "_" not in m.group(0) and not format_help:  # snake_case ones are reported above
                     add("raw-words", m.group(0))
             if whole and RAW_TITLE_RE.match(text.strip()):
                 add("raw-words", text.strip())
             for m in ISO_WEEK_RE.finditer(text):
                 add("raw-words", m.group(0))
+            for m in TIME_ZONE_RE.finditer(text):
+                add("raw-words", m.group(0))
+            if not format_help:
+                for m in ENGLISH_RE.finditer(text):
+                    if not RAW_WORDS_RE.fullmatch(m.group(0)):
+                        add("en-on-vi", m.group(0))
         else:
             for m in VI_WORDS_RE.finditer(text):
                 add("vi-on-en", m.group(0))
-            for m in VI_THOUSANDS_RE.finditer(text):
-                add("vi-on-en", m.group(0))
+            if not VIETNAMESE_RE.search(text):
+                for m in VI_THOUSANDS_RE.finditer(text):
+                    add("vi-number-on-en", NUMBER_LABEL)
     return found
 
 
@@ -376,6 +413,7 @@ class Sweep:
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         self.driver.set_page_load_timeout(30)
         self.linked_from = {}
+        self.shots = set()
         self.sizes = {}  # width -> window size that gives a viewport of width x height
         self.results = []  # one dict per (role, width, lang, page)
         self.dump = open(args.dump_text, "w") if args.dump_text else None
@@ -440,7 +478,7 @@ class Sweep:
         key = route_key(d.current_url)
         first = d.execute_script(PAGE_JS, "as-served", want_text, DASHBOARD_FIGURES, DASHBOARD_FALLBACK)
         # open every <details> a user could open, and look again
-        opened = d.execute_script("const ds=[...document.querySelectorAll('details:not([open])')]; ds.forEach(x=>x.open=true); return ds.length")
+        opened = d.execute_script("const ds = [...document.querySelectorAll('details:not([open])')]; ds.forEach(x => { x.open = true; x.setAttribute('data-sweep-opened', '1'); }); return ds.length")
         second = d.execute_script(PAGE_JS, "details-open", want_text, DASHBOARD_FIGURES, DASHBOARD_FALLBACK) if opened else None
 
         requested = urlsplit(path).path
@@ -464,12 +502,15 @@ class Sweep:
             widest = over["overflow"][0] if over["overflow"] else {"path": "?", "width": 0, "right": 0}
             problems.append(("overflow", f"scrollWidth {over['scrollWidth']} > {over['innerWidth']}; {widest['path']} width {widest['width']} right edge {widest['right']}",
                              widest["path"], over["phase"] + "; others: " + ", ".join(f"{o['path']} ({o['width']}px)" for o in over["overflow"][1:])))
+        marks = set()
         if want_text:
             texts = first["text"] + (second["text"] if second else [])
             if self.dump:
                 self.dump.write(json.dumps({"role": role, "width": width, "lang": lang, "path": url_path, "key": key, "text": first["text"] if not second else texts}, ensure_ascii=False) + "\n")
             seen = set()
-            for kind, word, where, context in text_findings(texts, lang):
+            for kind, word, where, context, mark in text_findings(texts, lang):
+                if mark:
+                    marks.add(mark)
                 if (kind, word, where) in seen:
                     continue
                 seen.add((kind, word, where))
@@ -484,11 +525,22 @@ class Sweep:
                 problems.append(("dashboard", f"key figures start at {fig['top']} px (limit {DASHBOARD_LIMIT})", fig["selector"], ""))
 
         name = None
+        if marks:
+            d.execute_script("for (const m of arguments[0]) document.querySelectorAll('[data-sweep-t=\"' + m + '\"]').forEach(e => e.setAttribute('data-sweep-bad', '1'))", sorted(marks))
         if problems or extra_shot:
-            name = f"{role}-{width}-{lang}-{extra_shot or slug(url_path)}.png"
+            # the page as served, except <details> holding something outlined stay open
+            d.execute_script("document.querySelectorAll('details[data-sweep-opened]').forEach(x => { if (!x.querySelector('[data-sweep-bad]')) x.open = false; })")
+            name = f"{role}-{width}-{lang}-{extra_shot or slug(key)}"
+            n = 2
+            while name + ".png" in self.shots:  # a second example of the same route
+                name, n = f"{role}-{width}-{lang}-{extra_shot or slug(key)}-{n}", n + 1
+            name += ".png"
+            self.shots.add(name)
             self.screenshot(name, max(first["height"], second["height"] if second else 0))
-        d.execute_script("document.querySelectorAll('[data-sweep-bad]').forEach(e=>e.removeAttribute('data-sweep-bad')); const st=document.getElementById('sweep-style'); if (st) st.remove();")
+        d.execute_script("document.querySelectorAll('[data-sweep-bad]').forEach(e => { e.removeAttribute('data-sweep-bad'); e.style.removeProperty('outline'); e.style.removeProperty('outline-offset'); })")
         result = {"role": role, "width": width, "lang": lang, "path": url_path, "key": key,
+                  "scroll_width": max(first["scrollWidth"], second["scrollWidth"] if second else 0),
+                  "figures_top": first["figures"]["top"] if first["figures"] else None,
                   "problems": [dict(zip(("kind", "what", "where", "context"), p)) for p in problems],
                   "screenshot": name}
         self.results.append(result)
@@ -509,9 +561,11 @@ class Sweep:
             d.delete_all_cookies()
             start = list(PUBLIC_START)
         self.linked_from = {}  # path -> the page whose link led there
-        pages = OrderedDict()  # route key -> path visited
+        pages = OrderedDict()  # path visited -> route key
         queue = list(start)
-        queued = {route_key(self.base + s) for s in start}
+        queued = defaultdict(list)  # route key -> paths queued for it
+        for s in start:
+            queued[route_key(self.base + s)].append(s)
         order = list(widths)
         for li, lang in enumerate(langs):
             self.set_lang(lang)
@@ -521,30 +575,37 @@ class Sweep:
                     path = queue.pop(0)
                     self.get(path)
                     final = route_key(d.current_url)
-                    if final != route_key(self.base + path) and final in pages:
+                    if final != route_key(self.base + path) and final in pages.values():
                         continue  # a redirect to a page already swept (e.g. /units -> /units/01)
-                    queued.add(final)
-                    pages[route_key(self.base + path)] = path
+                    if not queued[final]:
+                        queued[final].append(self.path_of(d.current_url))
+                    pages[path] = route_key(self.base + path)
+                    found = OrderedDict()  # route key -> new paths linked from this page, in order
                     for url in d.execute_script(LINKS_JS):
-                        if not self.allowed(url):
+                        if not self.allowed(url) or (role == PUBLIC and urlsplit(url).path not in PUBLIC_START):
                             continue
-                        if role == PUBLIC and urlsplit(url).path not in PUBLIC_START:
-                            continue
-                        k = route_key(url)
-                        if k not in queued:
-                            queued.add(k)
-                            queue.append(self.path_of(url))
-                            self.linked_from[self.path_of(url)] = path
+                        found.setdefault(route_key(url), [])
+                        if self.path_of(url) not in found[route_key(url)]:
+                            found[route_key(url)].append(self.path_of(url))
+                    for k, paths in found.items():
+                        # one example of each route; detail pages (":id") get up to --examples, taken
+                        # from both ends of the list that links them (e.g. the newest and the oldest case)
+                        room = (self.args.examples if ":id" in k else 1) - len(queued[k])
+                        candidates = dict.fromkeys(paths[:1] + paths[-1:] + paths[1:-1])
+                        for p in [p for p in candidates if p not in queued[k]][:max(room, 0)]:
+                            queued[k].append(p)
+                            queue.append(p)
+                            self.linked_from[p] = path
                     self.check_widths(role, order, lang, path)
                     order.reverse()
             else:
-                for path in pages.values():
+                for path in pages:
                     self.get(path)
                     self.check_widths(role, order, lang, path)
                     order.reverse()
         if queue:
-            print(f"-- {role}: {len(queue)} more route patterns not visited (--max-pages {max_pages}): "
-                  + " ".join(route_key(self.base + q) for q in queue), flush=True)
+            print(f"-- {role}: {len(queue)} more pages not visited (--max-pages {max_pages}): "
+                  + " ".join(sorted({route_key(self.base + q) for q in queue})), flush=True)
         return pages
 
     def check_widths(self, role, order, lang, path):
@@ -561,20 +622,23 @@ class Sweep:
             self.check(role, width, lang, path, lang, extra_shot=shot)
 
 
+WORD_KINDS = ["raw-words", "en-on-vi", "vi-on-en", "vi-number-on-en"]
+
+
 def norm_path(path):
     return re.sub(r":nth-of-type\(\d+\)", "", path)
 
 
 def combos(seen, all_combos):
-    """'p.minhkhai [390/vi, 1440/vi]; q.haibatrung [all]' for a list of (role, width, lang, ...)."""
+    """'all: p.minhkhai, q.haibatrung; 390/vi, 1440/vi: tp.chihuy' for a list of (role, width, lang, ...)."""
     roles = OrderedDict()
     for role, width, lang, *_ in seen:
         roles.setdefault(role, set()).add((width, lang))
-    parts = []
+    by_label = OrderedDict()
     for role, got in roles.items():
-        label = "all" if got >= all_combos else ", ".join(f"{w}/{l}" for w, l in sorted(got))
-        parts.append(f"{role} [{label}]")
-    return "; ".join(parts)
+        label = "all widths and languages" if got >= all_combos else ", ".join(f"{w}/{l}" for w, l in sorted(got))
+        by_label.setdefault(label, []).append(role)
+    return "; ".join(f"[{label}] {', '.join(rs)}" for label, rs in by_label.items())
 
 
 def summarise(results, out, widths, langs):
@@ -584,7 +648,7 @@ def summarise(results, out, widths, langs):
     for r in failed:
         for p in r["problems"]:
             where = norm_path(p["where"])
-            if p["kind"] in ("raw-words", "vi-on-en"):
+            if p["kind"] in WORD_KINDS:
                 sig = (p["what"], r["key"], where)
             elif p["kind"] == "overflow":
                 sig = (r["key"], where)
@@ -598,8 +662,10 @@ def summarise(results, out, widths, langs):
     print(f"{len(results)} page checks, {len(failed)} failed")
     titles = {"error": "Error pages", "contrast": "Invisible interactive elements (text colour = background)",
               "overflow": "Horizontal overflow (page scrolls sideways)", "dashboard": "Dashboard key figures not within the first 1000 px",
-              "raw-words": "Developer words (raw keys, English values) in the UI",
-              "vi-on-en": "Vietnamese UI words / Vietnamese number format on English pages"}
+              "raw-words": "Developer words (raw keys, stored English values) in the UI",
+              "en-on-vi": "English words on Vietnamese pages",
+              "vi-on-en": "Vietnamese UI words on English pages",
+              "vi-number-on-en": "Vietnamese thousands separators on English pages"}
     for kind in ["error", "contrast", "overflow", "dashboard"]:
         sigs = groups.get(kind)
         if not sigs:
@@ -618,21 +684,38 @@ def summarise(results, out, widths, langs):
                 head = f"{sig[0]}: {sig[1]} ({sig[2]})"
             print(f"- {head}")
             print(f"    {combos(seen, all_combos)}  (e.g. {seen[0][3]})")
-    for kind in ["raw-words", "vi-on-en"]:
+    for kind in WORD_KINDS:
         sigs = groups.get(kind)
         if not sigs:
             continue
-        by_word = defaultdict(list)
-        for sig, seen in sigs.items():
-            by_word[sig[0]].append((sig, seen))
-        print(f"\n## {titles[kind]}: {len(by_word)} distinct words, {len(sigs)} places, {sum(len(v) for v in sigs.values())} findings")
-        for word in sorted(by_word, key=lambda w: (w.lower(), w)):
-            places = sorted(by_word[word], key=lambda x: (x[0][1], x[0][2]))
-            routes = sorted({sig[1] for sig, _ in places})
-            print(f"- '{word}' on {', '.join(routes)}")
-            for sig, seen in places:
-                print(f"    {sig[1]}  {sig[2]}  \"{seen[0][4]['context']}\"")
-                print(f"        {combos(seen, all_combos)}  (e.g. {seen[0][3]})")
+        words = {sig[0] for sig in sigs}
+        print(f"\n## {titles[kind]}: {len(words)} distinct words, {len(sigs)} places, {sum(len(v) for v in sigs.values())} findings")
+        if kind == "raw-words":
+            # by word: every distinct offending word and where it shows
+            by_word = defaultdict(list)
+            for sig, seen in sigs.items():
+                by_word[sig[0]].append((sig, seen))
+            for word in sorted(by_word, key=lambda w: (w.lower(), w)):
+                places = sorted(by_word[word], key=lambda x: (x[0][1], x[0][2]))
+                print(f"- '{word}' on {', '.join(sorted({sig[1] for sig, _ in places}))}")
+                for sig, seen in places:
+                    print(f"    {sig[1]}  {sig[2]}  \"{seen[0][4]['context']}\"")
+                    print(f"        {combos(seen, all_combos)}  (e.g. {seen[0][3]})")
+        else:
+            # by place: the untranslated text, with the words that gave it away
+            by_place = OrderedDict()
+            for sig, seen in sorted(sigs.items(), key=lambda kv: (kv[0][1], kv[0][2])):
+                entry = by_place.setdefault((sig[1], sig[2]), {"words": set(), "seen": [], "contexts": []})
+                entry["words"].add(sig[0])
+                entry["seen"] += seen
+                for item in seen:
+                    if item[4]["context"] not in entry["contexts"]:
+                        entry["contexts"].append(item[4]["context"])
+            for (route, where), entry in by_place.items():
+                examples = " | ".join(f'"{c}"' for c in entry["contexts"][:3]) + (f" (+{len(entry['contexts']) - 3} more)" if len(entry["contexts"]) > 3 else "")
+                label = "" if kind == "vi-number-on-en" else f"[{', '.join(sorted(entry['words']))}] "
+                print(f"- {route}  {where}  {label}{examples}")
+                print(f"        {combos(entry['seen'], all_combos)}  (e.g. {entry['seen'][0][3]})")
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, ensure_ascii=False, indent=1)
     return len(failed)
@@ -645,7 +728,8 @@ def main():
     parser.add_argument("--roles", default=",".join(DEMO_ACCOUNTS + [PUBLIC]), help="comma list of demo usernames, and 'public'")
     parser.add_argument("--widths", default="390,1440")
     parser.add_argument("--langs", default="vi,en")
-    parser.add_argument("--max-pages", type=int, default=60, help="pages (route patterns) per role")
+    parser.add_argument("--max-pages", type=int, default=80, help="pages per role (default 80: every route of every demo role)")
+    parser.add_argument("--examples", type=int, default=2, help="pages visited per detail route such as /cases/:id (default 2)")
     parser.add_argument("--dump-text", default=None, help=argparse.SUPPRESS)  # debugging: every page's visible text, JSON lines
     args = parser.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="epi-sweep-")

@@ -27,9 +27,15 @@ extension Composition {
             SecurityMigrations.hardening,                  // token expiry, request fingerprints, import status, append-only audit
             TracingMigrations.levelEndsJobsRules,          // ended levels, background jobs, 2022 facility rule, [unsure] start dates
         ],
-        strings: [CaseStrings.entries, ReportStrings.entries],
+        strings: [Registry.strings, CaseStrings.entries, ReportStrings.entries],
         resources: [Registry.resources, Tracing.resources, Reporting.resources],
         navigation: Registry.navigation + Tracing.navigation + Registry.adminNavigation + Reporting.navigation,
+        primaryNavigation: [
+            .cityCommand: ["dashboard", "reports", "zones"], .districtCommand: ["dashboard", "reports", "quarantine"],
+            .wardCommand: ["dashboard", "cases", "reports"], .wardDataEntry: ["cases", "contacts", "people"],
+            .communityTeam: ["tracing", "contacts", "people"], .quarantineFacility: ["facilities", "quarantine"],
+            .checkpoint: ["people"], .supervisor: ["dashboard", "reports"],
+        ],
         labels: Registry.labels + Tracing.labels + Reporting.labels,
         dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()],
                                     levels: RiskLevelProvider()),

@@ -173,6 +173,14 @@ struct VietnameseTextTests {
         #expect(VietnameseText.normalizeName(input) == expected)
     }
 
+    /// Place names are written in sentence case, unlike people's names.
+    @Test(arguments: [
+        ("tổ dân phố số 1", "Tổ dân phố số 1"), ("  Tổ  dân phố số 2 ", "Tổ dân phố số 2"), ("ngõ Hòa Bình 4", "Ngõ Hòa Bình 4"), ("", ""),
+    ])
+    func placeNamesAreInSentenceCase(input: String, expected: String) {
+        #expect(VietnameseText.normalizePlaceName(input) == expected)
+    }
+
     @Test func normalisedNamesAreNFC() {
         let nfd = "nguyễn văn nam".decomposedStringWithCanonicalMapping
         let normalized = VietnameseText.normalizeName(nfd)

@@ -70,6 +70,29 @@ struct PersonTests {
         }
     }
 
+    /// Officers type what they remember: name words in any order, or only their start.
+    @Test(arguments: Dialect.enabled)
+    func nameWordsMatchInAnyOrderAndInPart(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let nam = try await app.person("Nguyễn Văn Nam")
+            let lan = try await app.person("Nguyễn Thị Lan", birth: "1980-02-02")
+            let hoa = try await app.person("Trần Văn Hòa", birth: "1975-04-04")
+            var user = try await BrowserSession.login(client, "minhkhai")
+            for q in ["van nam", "nguyen nam", "nam nguyen", "Văn Nam", "ngu na", "nguy van n"] {
+                let text = try await user.get(client, "/people?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")").text
+                #expect(text.contains("href=\"/people/\(nam.id)\""), "query \(q)")
+                #expect(!text.contains(lan.id) && !text.contains(hoa.id), "query \(q) found someone else")
+            }
+            // Every word must be in the name: "van lan" is nobody here.
+            let none = try await user.get(client, "/people?q=van+lan").text
+            #expect(!none.contains(nam.id) && !none.contains(lan.id))
+            // The API answers the same.
+            let api = try await client.json(.get, "/api/v1/people?q=nam+van", try await app.token("minhkhai"))
+            let ids = (try api.json()["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            #expect(ids == [nam.id])
+        }
+    }
+
     @Test(arguments: Dialect.enabled)
     func pagesShowOnlyWhatApplies(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in

@@ -32,9 +32,12 @@ struct UnitTests {
         try await TestApp.run(dialect) { app, client in
             var session = try await BrowserSession.login(client, "minhkhai")
             try await session.get(client, "/units/01.007.00295")
-            let ok = try await session.post(client, "/units/01.007.00295/groups", form: ["code": "hb2", "name": "ngõ hòa bình 2"])
+            let ok = try await session.post(client, "/units/01.007.00295/groups", form: ["code": "hb2", "name": "ngõ Hòa Bình 2"])
             #expect(ok.status == .seeOther)
             #expect(try await app.services.directory.unit("01/007/00295/HB2")?.name == "Ngõ Hòa Bình 2")
+            // Sentence case, as Vietnamese writes place names: not "Tổ Dân Phố Số 3".
+            _ = try await session.post(client, "/units/01.007.00295/groups", form: ["code": "TDP03", "name": "tổ dân phố số 3"])
+            #expect(try await app.services.directory.unit("01/007/00295/TDP03")?.name == "Tổ dân phố số 3")
             let dup = try await session.post(client, "/units/01.007.00295/groups", form: ["code": "HB2", "name": "x"])
             #expect(dup.status == .conflict)
             let other = try await session.post(client, "/units/01.007.00286/groups", form: ["code": "X1", "name": "Tổ 1"])

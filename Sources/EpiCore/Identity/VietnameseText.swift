@@ -57,6 +57,14 @@ public enum VietnameseText {
             .joined(separator: " ")
     }
 
+    /// A place's name as Vietnamese writes it: sentence case ("Tổ dân phố số 1", "Ngõ Hòa Bình 2"), so
+    /// only the first letter is raised and the rest is kept as typed (proper names inside keep theirs).
+    public static func normalizePlaceName(_ s: String) -> String {
+        let words = s.precomposedStringWithCanonicalMapping.split(whereSeparator: { $0.isWhitespace })
+        guard let first = words.first else { return "" }
+        return ([first.prefix(1).uppercased() + first.dropFirst()] + words.dropFirst().map(String.init)).joined(separator: " ")
+    }
+
     /// The search key of the given name (the last word in Vietnamese order).
     public static func givenNameKey(_ s: String) -> String {
         let folded = fold(s)

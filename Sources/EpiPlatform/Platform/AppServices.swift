@@ -32,6 +32,8 @@ package struct Composition: Sendable {
     package var resources: [CapabilityResources]
     /// The menu, in order; each entry shows only to the roles it names.
     package var navigation: [NavigationItem]
+    /// Each role's few main actions (menu keys), shown as buttons on a phone; the rest sit behind "Menu".
+    package var primaryNavigation: [Role: [String]]
     /// Stored codes shown to people, each needing a label in `strings` (checked by a test).
     package var labels: [LabelSet]
     package var dashboard: DashboardSources
@@ -40,12 +42,13 @@ package struct Composition: Sendable {
     package var jobs: [String: @Sendable (Database, JobContext) async throws -> String]
 
     package init(migrations: [Migration], strings: [[String: (vi: String, en: String)]], resources: [CapabilityResources], navigation: [NavigationItem],
-                 labels: [LabelSet], dashboard: DashboardSources, personSections: [any PersonSectionProvider],
+                 primaryNavigation: [Role: [String]], labels: [LabelSet], dashboard: DashboardSources, personSections: [any PersonSectionProvider],
                  jobs: [String: @Sendable (Database, JobContext) async throws -> String]) {
         self.migrations = migrations
         self.strings = strings
         self.resources = resources
         self.navigation = navigation
+        self.primaryNavigation = primaryNavigation
         self.labels = labels
         self.dashboard = dashboard
         self.personSections = personSections
@@ -128,7 +131,7 @@ package struct AppServices: Sendable {
             let jobs = JobRunner(database: database, logger: logger)
             for (kind, handler) in composition.jobs { jobs.register(kind) { try await handler(database, $0) } }
             let resources = [CapabilityResources.platform] + composition.resources
-            let views = try Views.load(resources, navigation: composition.navigation)
+            let views = try Views.load(resources, navigation: composition.navigation, primary: composition.primaryNavigation)
             return AppServices(database: database, settings: settings, views: views, apiDocument: try APIDocument.merge(resources), directory: directory,
                                dashboard: composition.dashboard, jobs: jobs, personSections: composition.personSections)
         } catch {

@@ -82,3 +82,51 @@ package enum Audit {
             """).all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 }
+
+/// How an audit row reads for a person: the action as a word, each changed field by its label, and
+/// values as people write them (dates dd/mm/yyyy, codes as their labels), in the reader's language.
+/// Labels live in the string tables under `audit_action.`, `audit_entity.`, `field.` and, for a
+/// field whose values are codes, `<field>.<code>`.
+package enum AuditDisplay {
+    package static func action(_ code: String, _ language: Language) -> String { Strings.label("audit_action", code, language) }
+
+    package static func entity(_ code: String, _ language: Language) -> String { Strings.label("audit_entity", code, language) }
+
+    package static func field(_ name: String, _ language: Language) -> String { Strings.label("field", name, language) }
+
+    /// A stored value of `field`: "—" when empty, a place by its name, a date as dd/mm/yyyy, a code by its label.
+    package static func value(_ raw: String?, field: String, _ language: Language, places: [String: String] = [:]) -> String {
+        guard let raw, !raw.isEmpty else { return "—" }
+        if let place = places[raw] { return place }
+        if raw.count == 10, let day = CivilDate(iso: raw) { return day.vietnamese }
+        if raw.count > 10, raw.count <= 40, raw.contains("T"), Timestamp.date(raw) != nil { return DisplayTime.format(raw) }
+        return Strings.table(language)["\(field).\(raw)"] ?? raw
+    }
+
+    /// The row for a template: `actionLabel`, `entityLabel`, `changes` with labelled fields and values.
+    /// `places` names the unit paths that changed fields hold (see `placeNames`).
+    package static func row(_ e: AuditEntry, _ language: Language, places: [String: String] = [:]) -> [String: Any] {
+        let changes = e.decodedChanges.map { change -> [String: Any] in
+            ["field": field(change.field, language), "old": value(change.old, field: change.field, language, places: places),
+             "new": value(change.new, field: change.field, language, places: places)]
+        }
+        return [
+            "action": e.action, "actionLabel": action(e.action, language), "entityLabel": entity(e.entityType, language),
+            "username": e.username, "summary": e.summary, "at": DisplayTime.format(e.occurredAt),
+            "changes": changes, "hasChanges": !changes.isEmpty,
+        ]
+    }
+}
+
+extension AuditDisplay {
+    /// Names of the places that entries' changed fields hold (`unit_path`, `unit`), for `row`.
+    package static func placeNames(_ entries: [AuditEntry], directory: UnitDirectory) async -> [String: String] {
+        var names: [String: String] = [:]
+        for change in entries.flatMap(\.decodedChanges) where change.field == "unit_path" || change.field == "unit" {
+            for path in [change.old, change.new].compactMap({ $0 }) where names[path] == nil {
+                if let unit = await directory.cached(path) { names[path] = unit.name }
+            }
+        }
+        return names
+    }
+}

@@ -23,6 +23,7 @@ package enum Strings {
     package static let platform: [String: (vi: String, en: String)] = [
         "app_name": ("EpiCommand — Sở Chỉ huy phòng, chống dịch", "EpiCommand — Epidemic Command Center"),
         "nav_home": ("Trang chủ", "Home"),
+        "menu": ("Menu", "Menu"),
         "simulated_data": ("Dữ liệu mô phỏng ngày", "Simulated data as of"),
         "simulated_hint": ("Cơ sở dữ liệu demo: mọi ngày tháng tính theo ngày mô phỏng này.", "Demo database: every date is reckoned from this simulated day."),
         "nav_units": ("Địa bàn", "Places"),

@@ -8,10 +8,11 @@ import NIOCore
 package struct Views: Sendable {
     let library: MustacheLibrary
     let navigation: [NavigationItem]
+    let primary: [Role: [String]]
 
     /// Loads every template under each capability's `Resources/templates`, named by its path there
     /// (`cases/show`). Two capabilities shipping the same name is a build mistake, refused at start.
-    package static func load(_ resources: [CapabilityResources], navigation: [NavigationItem]) throws -> Views {
+    package static func load(_ resources: [CapabilityResources], navigation: [NavigationItem], primary: [Role: [String]] = [:]) throws -> Views {
         var library = MustacheLibrary()
         var owner: [String: String] = [:]
         for bundle in resources {
@@ -31,7 +32,7 @@ package struct Views: Sendable {
         guard library.getTemplate(named: "layout") != nil else {
             throw AppError(.internalServerError, code: "templates_missing", vi: "Thiếu thư mục giao diện.", en: "Templates folder missing.")
         }
-        return Views(library: library, navigation: navigation)
+        return Views(library: library, navigation: navigation, primary: primary)
     }
 
     /// A piece of a page rendered by another capability's template (a person-page section), with the UI text.
@@ -77,6 +78,7 @@ package struct Views: Sendable {
                 "unit": context.user.unitPath.string,
             ],
             "nav": Navigation.items(navigation, for: context.user, language: context.language, active: active),
+            "primaryNav": Navigation.primary(navigation, keys: primary[context.user.role] ?? [], for: context.user, language: context.language, active: active),
             "simulated": Clock.simulated.map { $0.vietnamese } as Any,
             "hasNav": true,
             "otherLang": context.language == .vi ? "en" : "vi",
@@ -140,6 +142,12 @@ enum Navigation {
         let t = Strings.table(language)
         return all.filter { $0.permissions.isEmpty || $0.permissions.contains(where: user.can) }
             .map { ["key": $0.key, "href": $0.href, "label": t[$0.label] ?? $0.label, "active": $0.key == active] }
+    }
+
+    /// A role's main actions, in the order given, among the entries it may see.
+    static func primary(_ all: [NavigationItem], keys: [String], for user: CurrentUser, language: Language, active: String) -> [[String: Any]] {
+        let visible = items(all, for: user, language: language, active: active)
+        return keys.compactMap { key in visible.first { ($0["key"] as? String) == key } }
     }
 }
 

@@ -89,6 +89,7 @@ package struct StaticRoutes: Sendable {
 
     package func register(_ router: Routes<AppRequestContext>) {
         router.get("static/app.css", .open) { _, _ in try Self.file("static/app.css", type: "text/css; charset=utf-8") }
+        router.get("static/app.js", .open) { _, _ in try Self.file("static/app.js", type: "text/javascript; charset=utf-8") }
         let document = apiDocument
         router.get("api/openapi.json", .open) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: .init(bytes: document)))

@@ -71,7 +71,7 @@ package struct UnitRoutes: Sendable {
             throw AppError.invalid("Chỉ thêm tổ dân phố vào phường/xã/thị trấn.", "Residential groups belong to a ward or commune.")
         }
         let code = (rawCode ?? "").trimmingCharacters(in: .whitespaces).uppercased()
-        let name = VietnameseText.normalizeName(rawName ?? "")
+        let name = VietnameseText.normalizePlaceName(rawName ?? "")
         var errors: [String: String] = [:]
         if (try? path.appending(code)) == nil || code.isEmpty { errors["code"] = "invalid" }
         if name.isEmpty { errors["name"] = "required" } else if name.count > TextLimits.name { errors["name"] = "too_long" }

@@ -85,13 +85,24 @@ package enum PersonQueries {
         case .name(let folded):
             // '~' sorts after every character a folded name can hold (a–z, 0–9, space).
             rows = try await fetch(db, "\(base) AND name_folded >= \(bind: folded) AND name_folded < \(bind: folded + "~") ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
-            if !folded.contains(" ") {
-                // One word may be the given name ("Nam"): an exact match walks (given_folded, name_folded) in order.
-                let byGiven = try await fetch(db, "\(base) AND given_folded = \(bind: folded) ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
-                var seen = Set(rows.map(\.id))
-                rows += byGiven.filter { seen.insert($0.id).inserted }
-                rows.sort { ($0.nameFolded, $0.id) < ($1.nameFolded, $1.id) }
+            var seen = Set(rows.map(\.id))
+            // People type names in any order and in part ("van nam", "nguyen nam", "ngu na" for Nguyễn Văn Nam):
+            // each word in turn is taken as the given name (exactly, or for the last word of several, its
+            // start), walking the (given_folded, name_folded) index, and every other word must begin a word
+            // of the name. The whole-name prefix above covers names typed in order.
+            var words: [String] = []
+            for word in folded.split(separator: " ").map(String.init) where !words.contains(word) && words.count < 5 { words.append(word) }
+            for (i, word) in words.enumerated() {
+                var condition: SQLQueryString = words.count > 1 && i == words.count - 1
+                    ? "given_folded >= \(bind: word) AND given_folded < \(bind: word + "~")"
+                    : "given_folded = \(bind: word)"
+                for (j, other) in words.enumerated() where j != i {
+                    condition = "\(condition) AND (name_folded LIKE \(bind: other + "%") OR name_folded LIKE \(bind: "% " + other + "%"))"
+                }
+                let found = try await fetch(db, "\(base) AND \(condition) ORDER BY name_folded, id LIMIT \(literal: limit + 1)")
+                rows += found.filter { seen.insert($0.id).inserted }
             }
+            rows.sort { ($0.nameFolded, $0.id) < ($1.nameFolded, $1.id) }
         }
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { encodeCursor(name: $0.nameFolded, id: $0.id) } : nil

@@ -94,7 +94,8 @@ package struct PersonRoutes: Sendable {
         var members: [[String: Any]] = []
         for member in household { members.append(await PersonView.row(member, context.language, services.directory)) }
         var data = await PersonView.detail(person, context.language, services.directory)
-        data["history"] = history.map { PersonView.audit($0, context.language) }
+        let places = await AuditDisplay.placeNames(history, directory: services.directory)
+        data["history"] = history.map { AuditDisplay.row($0, context.language, places: places) }
         data["household"] = members
         data["hasHousehold"] = !members.isEmpty
         data["canEdit"] = context.user.can(.editPeople) && person.mergedInto == nil
@@ -298,17 +299,7 @@ package enum PersonView {
     }
 
     package static func audit(_ e: AuditEntry, _ language: Language) -> [String: Any] {
-        let labels: [String: (String, String)] = [
-            "view": ("Xem hồ sơ", "Viewed"), "create": ("Tạo mới", "Created"), "update": ("Sửa", "Updated"),
-            "merge": ("Gộp hồ sơ", "Merged"), "import": ("Nhập từ danh sách", "Imported"), "delete": ("Xóa", "Deleted"),
-        ]
-        let label = labels[e.action].map { language == .vi ? $0.0 : $0.1 } ?? e.action
-        return [
-            "action": e.action, "actionLabel": label, "username": e.username, "summary": e.summary,
-            "at": DisplayTime.format(e.occurredAt),
-            "changes": e.decodedChanges.map { ["field": $0.field, "old": $0.old ?? "—", "new": $0.new ?? "—"] },
-            "hasChanges": !e.decodedChanges.isEmpty,
-        ]
+        AuditDisplay.row(e, language)
     }
 
     /// The wards a user may put a person in, grouped by district.
@@ -320,6 +311,8 @@ package enum PersonView {
             let parentName = unit.parentPath.flatMap { p in all.first { $0.path == p }?.name } ?? ""
             result.append(["path": unit.path, "name": unit.name, "parent": parentName, "selected": unit.path == selected])
         }
+        // An officer with one ward has nothing to choose: preselect it rather than make Save fail on an empty list.
+        if result.count == 1, selected.isEmpty { result[0]["selected"] = true }
         return result
     }
 }
