@@ -25,10 +25,31 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Pure rules and value types: no framework imports.
         .target(name: "EpiCore", swiftSettings: swiftSettings),
+        // Encoders and decoders with no app knowledge: Base45, CBOR, COSE_Sign1, EU DCC (HC1), UVCI, QR (SVG/PNG), zlib.
+        .target(
+            name: "EpiCodecs",
+            dependencies: [
+                crypto,
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Laboratory formats: HL7 v2.5.1 ORU^R01 and ACK, MLLP framing, FHIR R4 bundles, NDJSON.
+        .target(name: "EpiLabFormats", swiftSettings: swiftSettings),
+        // Writes fixtures that third-party decoders check in CI (scripts/check_codecs.py, scripts/check_labformats.py).
+        .executableTarget(name: "codec-fixtures", dependencies: ["EpiCodecs", crypto], swiftSettings: swiftSettings),
+        .executableTarget(name: "labformats-fixtures", dependencies: ["EpiLabFormats"], swiftSettings: swiftSettings),
         // HTTP, sessions, SQL, migrations runner, templates, audit, jobs: what every capability uses.
         .target(
             name: "EpiPlatform",
@@ -84,6 +105,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "EpiCoreTests", dependencies: ["EpiCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EpiCodecsTests", dependencies: ["EpiCodecs", crypto], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "EpiLabFormatsTests", dependencies: ["EpiLabFormats"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         // Shared fixtures for the capability test targets (an app on both dialects, login helpers).
         .target(
             name: "EpiTestSupport",

@@ -23,7 +23,7 @@ what a user would see as broken:
   en-on-vi         English sentences left on a Vietnamese page ("[unsure] isolation until ...");
   vi-on-en         Vietnamese UI words on an English page (not names of people or places);
   vi-number-on-en  Vietnamese thousands separators (30.000) on an English page.
-Text inside <code>, <pre>, <textarea>, input values and [data-raw] is not looked at; the word lists
+Text inside <code>, <pre>, <textarea>, input values, [data-raw] and elements marked with another lang is not looked at; the word lists
 below say what is matched and why.
 
 Every page check prints one line "ok" or "FAIL" (role, width, language, path); a summary grouped by
@@ -279,6 +279,9 @@ if (wantText) {
     if (!t || !t.trim()) continue;
     const p = n.parentElement;
     if (!p || p.closest(SKIP)) continue;
+    // Text marked as another language (a record kept as written, e.g. a Vietnamese audit summary) is not UI text.
+    const marked = p.closest('[lang]');
+    if (marked && marked.getAttribute('lang') !== document.documentElement.lang) continue;
     const sel = p.closest('select');
     if (sel ? !visible(sel) : !p.checkVisibility({visibilityProperty: true})) continue;
     chunks.push([cssPath(p), t, (p.textContent || '').trim() === t.trim(), tag(p)]);

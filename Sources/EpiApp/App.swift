@@ -27,7 +27,7 @@ extension Composition {
             SecurityMigrations.hardening,                  // token expiry, request fingerprints, import status, append-only audit
             TracingMigrations.levelEndsJobsRules,          // ended levels, background jobs, 2022 facility rule, [unsure] start dates
         ],
-        strings: [Registry.strings, CaseStrings.entries, ReportStrings.entries],
+        strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries],
         resources: [Registry.resources, Tracing.resources, Reporting.resources],
         navigation: Registry.navigation + Tracing.navigation + Registry.adminNavigation + Reporting.navigation,
         primaryNavigation: [

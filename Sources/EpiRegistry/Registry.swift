@@ -11,10 +11,11 @@ package enum Registry {
     package static let labels: [LabelSet] = [
         LabelSet("audit_action", ["create", "update", "delete", "view", "list_view", "search_view", "login", "logout", "login_failed", "locked", "seed",
                                   "export", "import", "revoke", "activate", "deactivate", "merge"]),
-        LabelSet("audit_entity", ["person", "user", "unit", "residents", "import", "api_token"]),
+        LabelSet("audit_entity", ["person", "user", "unit", "residents", "import", "api_token", "policy"]),
         LabelSet("field", personFields.map(\.0)),
         LabelSet("sex", Sex.self),
         LabelSet("residence_status", ResidenceStatus.self),
+        LabelSet("role", Role.self),
     ]
 
     /// The person record's fields as the history shows them.
@@ -40,8 +41,21 @@ package enum Registry {
             "audit_entity.residents": ("Danh sách cư trú", "Resident list"), "audit_entity.import": ("Lần nhập", "Import"), "audit_entity.api_token": ("Mã truy cập API", "API token"),
             "audit_words": ("Tìm theo từ", "Words"), "audit_words_hint": ("xem, gộp hồ sơ, tên người…", "viewed, merged, a person's name…"),
             "all": ("Tất cả", "All"), "record_id": ("Mã hồ sơ", "Record ID"),
+            "actor.system": ("Hệ thống", "System"), "actor.cli": ("Dòng lệnh", "Command line"),
         ]
         for (field, label) in personFields { table["field.\(field)"] = label }
+        table["field.user.role"] = ("Vai trò", "Role")
+        table["field.user.active"] = ("Trạng thái", "Status")
+        table["user.active.true"] = ("Đang dùng", "Active")
+        table["user.active.false"] = ("Đã khóa", "Deactivated")
+        table["field.user.unit_path"] = ("Đơn vị", "Unit")
+        for role in Role.allCases { table["role.\(role.rawValue)"] = (role.labelVI, role.labelEN) }
+        table["field.unit.path"] = ("Mã địa bàn", "Place code")
+        table["field.unit.name"] = ("Tên", "Name")
+        table["field.unit.population"] = ("Dân số", "Population")
+        table["field.person.merged_from"] = ("Gộp từ hồ sơ", "Merged from")
+        table["audit_entity.policy"] = ("Tham số quy tắc", "Rule setting")
+        for key in PolicyKey.allCases { table["field.policy.\(key.rawValue)"] = (key.labelVI, key.labelEN) }
         for sex in Sex.allCases { table["sex.\(sex.rawValue)"] = (sex.labelVI, sex.labelEN) }
         for status in ResidenceStatus.allCases { table["residence_status.\(status.rawValue)"] = (status.labelVI, status.labelEN) }
         return table

@@ -45,7 +45,31 @@ struct AuthorizationMatrixTests {
             #expect(report.missingBodies.isEmpty, "write routes with no body in MatrixBodies: \(report.missingBodies.sorted())")
             #expect(report.requests > 3000, "only \(report.requests) requests")
             print("authorization matrix (\(dialect.rawValue)): \(report.routes) routes × \(report.callers) callers × inside/outside = \(report.requests) requests, \(report.denied) refused as expected")
+
+            // Every route has now been called by every role: whatever the audit trail recorded must read as words.
+            let unlabelled = try await Self.unlabelledAuditCodes(app)
+            #expect(unlabelled.isEmpty, "audit codes without a label in both languages: \(unlabelled.sorted())")
         }
+    }
+
+    /// Actions, record kinds, changed fields and coded values in the audit trail that have no label.
+    static func unlabelledAuditCodes(_ app: TestApp) async throws -> Set<String> {
+        let entries = try await app.services.database.read { db in
+            try await db.raw("SELECT id, occurred_at, user_id, username, action, entity_type, entity_id, unit_path, summary, changes FROM audit_log")
+                .all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        var missing = Set<String>()
+        for e in entries {
+            if !Strings.hasLabel("audit_action", e.action) { missing.insert("audit_action.\(e.action)") }
+            if !Strings.hasLabel("audit_entity", e.entityType) { missing.insert("audit_entity.\(e.entityType)") }
+            for change in e.decodedChanges {
+                if !AuditDisplay.hasFieldLabel(change.field, entity: e.entityType) { missing.insert("field.\(e.entityType).\(change.field)") }
+                for value in [change.old, change.new].compactMap({ $0 }) where AuditDisplay.isCode(value) {
+                    if !AuditDisplay.hasValueLabel(value, field: change.field, entity: e.entityType) { missing.insert("\(e.entityType).\(change.field).\(value)") }
+                }
+            }
+        }
+        return missing
     }
 }
 

@@ -73,3 +73,20 @@ struct UnitTests {
         }
     }
 }
+
+@Suite("Figures in the reader's language")
+struct ReaderNumberTests {
+    /// The same population reads 8.053.663 to a Vietnamese reader and 8,053,663 to an English one.
+    @Test(arguments: Dialect.enabled)
+    func thousandsSeparatorsFollowThePageLanguage(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            try await app.services.database.transaction { try await $0.raw("UPDATE units SET population = 8053663 WHERE path = '01'").run() }
+            try await app.services.directory.reload()
+            var city = try await BrowserSession.login(client, "city")
+            #expect(try await city.get(client, "/units/01").text.contains("8.053.663"))
+            _ = try await city.get(client, "/lang/en")
+            let english = try await city.get(client, "/units/01").text
+            #expect(english.contains("8,053,663") && !english.contains("8.053.663"))
+        }
+    }
+}

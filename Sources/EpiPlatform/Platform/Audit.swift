@@ -84,35 +84,63 @@ package enum Audit {
 }
 
 /// How an audit row reads for a person: the action as a word, each changed field by its label, and
-/// values as people write them (dates dd/mm/yyyy, codes as their labels), in the reader's language.
-/// Labels live in the string tables under `audit_action.`, `audit_entity.`, `field.` and, for a
-/// field whose values are codes, `<field>.<code>`.
+/// values as people write them (dates dd/mm/yyyy, places by name, codes as their labels), in the
+/// reader's language. Labels live in the string tables under `audit_action.<action>`,
+/// `audit_entity.<entity>`, `field.<name>` and, for a field whose values are codes, `<name>.<code>`;
+/// where one field name means different things per record kind (a task's `status` is not an
+/// episode's), `field.<entity>.<name>` and `<entity>.<name>.<code>` come first.
 package enum AuditDisplay {
     package static func action(_ code: String, _ language: Language) -> String { Strings.label("audit_action", code, language) }
 
     package static func entity(_ code: String, _ language: Language) -> String { Strings.label("audit_entity", code, language) }
 
-    package static func field(_ name: String, _ language: Language) -> String { Strings.label("field", name, language) }
+    package static func field(_ name: String, entity: String = "", _ language: Language) -> String {
+        // A versioned setting is recorded as "key@yyyy-mm-dd": the setting, in force from that day.
+        if let at = name.firstIndex(of: "@"), let day = CivilDate(iso: String(name[name.index(after: at)...])) {
+            return field(String(name[..<at]), entity: entity, language) + (language == .vi ? " (từ \(day.vietnamese))" : " (from \(day.vietnamese))")
+        }
+        let table = Strings.table(language)
+        return table["field.\(entity).\(name)"] ?? Strings.label("field", name, language)
+    }
 
     /// A stored value of `field`: "—" when empty, a place by its name, a date as dd/mm/yyyy, a code by its label.
-    package static func value(_ raw: String?, field: String, _ language: Language, places: [String: String] = [:]) -> String {
+    package static func value(_ raw: String?, field: String, entity: String = "", _ language: Language, places: [String: String] = [:]) -> String {
         guard let raw, !raw.isEmpty else { return "—" }
         if let place = places[raw] { return place }
         if raw.count == 10, let day = CivilDate(iso: raw) { return day.vietnamese }
         if raw.count > 10, raw.count <= 40, raw.contains("T"), Timestamp.date(raw) != nil { return DisplayTime.format(raw) }
-        return Strings.table(language)["\(field).\(raw)"] ?? raw
+        let table = Strings.table(language)
+        return table["\(entity).\(field).\(raw)"] ?? table["\(field).\(raw)"] ?? raw
+    }
+
+    /// Whether a stored value reads as itself (a name, a number, a date) or is a code that needs a label.
+    package static func isCode(_ raw: String) -> Bool {
+        guard let first = raw.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+        return raw.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || $0 == "_" }
+    }
+
+    /// Whether a value of `field` has a label (codes only; see `isCode`).
+    package static func hasValueLabel(_ raw: String, field: String, entity: String) -> Bool {
+        [Language.vi, .en].allSatisfy { Strings.table($0)["\(entity).\(field).\(raw)"] != nil || Strings.table($0)["\(field).\(raw)"] != nil }
+    }
+
+    /// Whether a field name has a label in both languages.
+    package static func hasFieldLabel(_ name: String, entity: String) -> Bool {
+        if let at = name.firstIndex(of: "@") { return hasFieldLabel(String(name[..<at]), entity: entity) }
+        return [Language.vi, .en].allSatisfy { Strings.table($0)["field.\(entity).\(name)"] != nil || Strings.table($0)["field.\(name)"] != nil }
     }
 
     /// The row for a template: `actionLabel`, `entityLabel`, `changes` with labelled fields and values.
     /// `places` names the unit paths that changed fields hold (see `placeNames`).
     package static func row(_ e: AuditEntry, _ language: Language, places: [String: String] = [:]) -> [String: Any] {
         let changes = e.decodedChanges.map { change -> [String: Any] in
-            ["field": field(change.field, language), "old": value(change.old, field: change.field, language, places: places),
-             "new": value(change.new, field: change.field, language, places: places)]
+            ["field": field(change.field, entity: e.entityType, language),
+             "old": value(change.old, field: change.field, entity: e.entityType, language, places: places),
+             "new": value(change.new, field: change.field, entity: e.entityType, language, places: places)]
         }
         return [
             "action": e.action, "actionLabel": action(e.action, language), "entityLabel": entity(e.entityType, language),
-            "username": e.username, "summary": e.summary, "at": DisplayTime.format(e.occurredAt),
+            "username": Strings.table(language)["actor.\(e.username)"] ?? e.username, "summary": e.summary, "at": DisplayTime.format(e.occurredAt),
             "changes": changes, "hasChanges": !changes.isEmpty,
         ]
     }

@@ -65,7 +65,8 @@ package struct AuthMiddleware: RouterMiddleware {
                 }
             }
         }
-        return try await next(request, context)
+        let language = context.language
+        return try await NumberFormat.$language.withValue(language) { try await next(request, context) }
     }
 }
 

@@ -35,6 +35,11 @@ package struct Views: Sendable {
         return Views(library: library, navigation: navigation, primary: primary)
     }
 
+    /// The role's main actions (menu entries), for a home page's buttons.
+    package func mainActions(_ context: AuthedContext) -> [[String: Any]] {
+        Navigation.primary(navigation, keys: primary[context.user.role] ?? [], for: context.user, language: context.language, active: "")
+    }
+
     /// A piece of a page rendered by another capability's template (a person-page section), with the UI text.
     package func fragment(_ template: String, _ data: [String: Any], language: Language) -> String {
         var data = data

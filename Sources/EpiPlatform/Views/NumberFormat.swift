@@ -2,7 +2,12 @@ import EpiCore
 
 /// Number formatting in the reader's language: 46.375 in Vietnamese, 46,375 in English.
 package enum NumberFormat {
-    package static func grouped(_ n: Int) -> String { localized(n, language: .vi) }
+    /// The language of the request being answered (set by `AuthMiddleware`), so every figure a page or
+    /// chart prints follows the reader without each call naming it. Vietnamese outside a request.
+    @TaskLocal package static var language: Language = .vi
+
+    /// A whole number grouped in the reader's language.
+    package static func grouped(_ n: Int) -> String { localized(n, language: language) }
 
     package static func localized(_ n: Int, language: Language) -> String {
         let separator: Character = language == .vi ? "." : ","

@@ -43,7 +43,8 @@ package struct HomeRoutes: Sendable {
             "hasFigures": figures != nil,
             "people": number(figures?.people ?? 0), "temporary": number(figures?.temporary ?? 0), "shortStay": number(figures?.shortStay ?? 0),
             "population": unit?.population.map(number) as Any,
-            "canDashboard": context.user.can(.viewDashboard),
+            "canDashboard": context.user.can(.viewDashboard), "canReports": context.user.can(.viewReports),
+            "actions": services.views.mainActions(context),
         ], active: "home")
     }
 
