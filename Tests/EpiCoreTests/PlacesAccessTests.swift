@@ -78,12 +78,17 @@ struct RoleTests {
             .districtCommand: Set(Permission.allCases).subtracting([.setPopulation, .manageRules, .manageReportTemplates]),
             .wardCommand: [.viewPeople, .editPeople, .mergePeople, .importResidents, .exportResidents, .manageUnits, .manageUsers,
                            .viewCases, .editCases, .manageQuarantine, .manageZones, .logSupplies, .viewRisk,
-                           .viewDashboard, .viewReports, .submitReports, .postMessages, .manageTasks, .manageRosters],
+                           .viewDashboard, .viewReports, .submitReports, .postMessages, .manageTasks, .manageRosters,
+                           .viewTesting, .collectSamples, .transportSamples, .viewVaccination, .runVaccinationSessions, .issueCertificates,
+                           .viewMovement, .issuePermits, .recordViolations, .manageInspections],
             .wardDataEntry: [.viewPeople, .editPeople, .importResidents, .exportResidents, .viewCases, .editCases, .manageQuarantine, .logSupplies, .viewRisk,
-                             .viewDashboard, .viewReports, .submitReports, .postMessages],
-            .communityTeam: [.viewPeople, .viewCases, .manageQuarantine, .logSupplies, .viewDashboard, .postMessages],
-            .supervisor: [.viewPeople, .viewCases, .viewRisk, .viewDashboard, .viewReports],
-            .checkpoint: [], .lab: [], .vaccinationSite: [], .quarantineFacility: [.manageFacilities], .business: [],
+                             .viewDashboard, .viewReports, .submitReports, .postMessages,
+                             .viewTesting, .collectSamples, .transportSamples, .viewVaccination, .runVaccinationSessions, .importDoses, .viewMovement],
+            .communityTeam: [.viewPeople, .viewCases, .manageQuarantine, .logSupplies, .viewDashboard, .postMessages, .viewTesting, .collectSamples],
+            .supervisor: [.viewPeople, .viewCases, .viewRisk, .viewDashboard, .viewReports, .viewTesting, .viewVaccination, .viewMovement],
+            .checkpoint: [.checkPermits, .recordViolations], .lab: [.viewTesting, .transportSamples, .enterResults, .reviewResults],
+            .vaccinationSite: [.viewVaccination, .runVaccinationSessions, .issueCertificates], .quarantineFacility: [.manageFacilities],
+            .business: [.submitBusinessPlans, .requestPermits],
         ]
         #expect(expected.count == Role.allCases.count)
         for role in Role.allCases {
@@ -96,7 +101,10 @@ struct RoleTests {
     @Test func supervisorIsReadOnly() {
         let writes: Set<Permission> = [.editPeople, .mergePeople, .importResidents, .manageUnits, .setPopulation, .manageUsers, .editCases,
                                        .manageQuarantine, .manageFacilities, .manageZones, .logSupplies, .assessRisk, .manageRules, .submitReports,
-                                       .manageReportTemplates, .remindUnits, .postMessages, .manageTasks, .manageRosters]
+                                       .manageReportTemplates, .remindUnits, .postMessages, .manageTasks, .manageRosters,
+                                       .manageCampaigns, .collectSamples, .transportSamples, .enterResults, .reviewResults, .manageVaccineStock,
+                                       .runVaccinationSessions, .importDoses, .issueCertificates, .revokeCertificates, .reviewBusinessPlans,
+                                       .submitBusinessPlans, .requestPermits, .issuePermits, .checkPermits, .recordViolations, .manageInspections]
         #expect(Role.supervisor.permissions.isDisjoint(with: writes))
         #expect(Role.cityCommand.permissions.isSuperset(of: writes))
     }

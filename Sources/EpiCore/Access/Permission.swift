@@ -5,6 +5,12 @@ public enum Permission: String, CaseIterable, Codable, Sendable {
     case viewCases, editCases, manageQuarantine, manageFacilities, manageZones, logSupplies, viewRisk, assessRisk, manageRules
     // Reporting regime, dashboard, messages, tasks and duty rosters.
     case viewDashboard, viewReports, submitReports, manageReportTemplates, remindUnits, postMessages, manageTasks, manageRosters
+    // Testing: campaigns, samples, transport to labs, results, the review queue, FHIR export.
+    case viewTesting, manageCampaigns, collectSamples, transportSamples, enterResults, reviewResults, exportFHIR
+    // Vaccination: lots and allocation, sessions and doses, imports, certificates.
+    case viewVaccination, manageVaccineStock, runVaccinationSessions, importDoses, issueCertificates, revokeCertificates
+    // Movement control: businesses and plans, travel permits, checkpoints, violations, inspections.
+    case viewMovement, reviewBusinessPlans, submitBusinessPlans, requestPermits, issuePermits, checkPermits, recordViolations, manageInspections
 
     public var labelVI: String {
         switch self {
@@ -34,6 +40,27 @@ public enum Permission: String, CaseIterable, Codable, Sendable {
         case .postMessages: return "Gửi thông tin vào luồng trao đổi"
         case .manageTasks: return "Giao, theo dõi nhiệm vụ"
         case .manageRosters: return "Quản lý lịch trực"
+        case .viewTesting: return "Xem xét nghiệm"
+        case .manageCampaigns: return "Lập đợt xét nghiệm, điểm lấy mẫu"
+        case .collectSamples: return "Lấy mẫu xét nghiệm"
+        case .transportSamples: return "Vận chuyển, tiếp nhận mẫu"
+        case .enterResults: return "Nhập kết quả xét nghiệm"
+        case .reviewResults: return "Đối chiếu kết quả chưa khớp"
+        case .exportFHIR: return "Xuất dữ liệu FHIR"
+        case .viewVaccination: return "Xem tiêm chủng"
+        case .manageVaccineStock: return "Quản lý lô vắc xin, phân bổ"
+        case .runVaccinationSessions: return "Tổ chức buổi tiêm, ghi nhận mũi tiêm"
+        case .importDoses: return "Nhập mũi tiêm từ hệ thống khác"
+        case .issueCertificates: return "Cấp chứng nhận tiêm chủng"
+        case .revokeCertificates: return "Thu hồi chứng nhận"
+        case .viewMovement: return "Xem kiểm soát đi lại"
+        case .reviewBusinessPlans: return "Duyệt phương án phòng dịch của doanh nghiệp"
+        case .submitBusinessPlans: return "Lập phương án phòng dịch của doanh nghiệp"
+        case .requestPermits: return "Đề nghị cấp giấy đi đường"
+        case .issuePermits: return "Cấp, thu hồi giấy đi đường"
+        case .checkPermits: return "Kiểm tra giấy đi đường tại chốt"
+        case .recordViolations: return "Lập biên bản vi phạm"
+        case .manageInspections: return "Kiểm tra, giám sát"
         }
     }
 
@@ -65,6 +92,27 @@ public enum Permission: String, CaseIterable, Codable, Sendable {
         case .postMessages: return "Post to the message stream"
         case .manageTasks: return "Assign and track tasks"
         case .manageRosters: return "Manage duty rosters"
+        case .viewTesting: return "View testing"
+        case .manageCampaigns: return "Plan testing campaigns and sampling points"
+        case .collectSamples: return "Take samples"
+        case .transportSamples: return "Send and receive sample batches"
+        case .enterResults: return "Enter laboratory results"
+        case .reviewResults: return "Review unmatched results"
+        case .exportFHIR: return "Export FHIR data"
+        case .viewVaccination: return "View vaccination"
+        case .manageVaccineStock: return "Manage vaccine lots and allocation"
+        case .runVaccinationSessions: return "Run vaccination sessions and record doses"
+        case .importDoses: return "Import doses from other systems"
+        case .issueCertificates: return "Issue vaccination certificates"
+        case .revokeCertificates: return "Revoke certificates"
+        case .viewMovement: return "View movement control"
+        case .reviewBusinessPlans: return "Review businesses' prevention plans"
+        case .submitBusinessPlans: return "Write a business's prevention plan"
+        case .requestPermits: return "Request travel permits"
+        case .issuePermits: return "Issue and revoke travel permits"
+        case .checkPermits: return "Check permits at a checkpoint"
+        case .recordViolations: return "Record violations"
+        case .manageInspections: return "Run inspections"
         }
     }
 }

@@ -54,19 +54,28 @@ public enum Role: String, CaseIterable, Codable, Sendable {
         case .wardCommand:
             return [.viewPeople, .editPeople, .mergePeople, .importResidents, .exportResidents, .manageUnits, .manageUsers,
                     .viewCases, .editCases, .manageQuarantine, .manageZones, .logSupplies, .viewRisk,
-                    .viewDashboard, .viewReports, .submitReports, .postMessages, .manageTasks, .manageRosters]
+                    .viewDashboard, .viewReports, .submitReports, .postMessages, .manageTasks, .manageRosters,
+                    .viewTesting, .collectSamples, .transportSamples, .viewVaccination, .runVaccinationSessions, .issueCertificates,
+                    .viewMovement, .issuePermits, .recordViolations, .manageInspections]
         case .wardDataEntry:
             return [.viewPeople, .editPeople, .importResidents, .exportResidents,
                     .viewCases, .editCases, .manageQuarantine, .logSupplies, .viewRisk,
-                    .viewDashboard, .viewReports, .submitReports, .postMessages]
+                    .viewDashboard, .viewReports, .submitReports, .postMessages,
+                    .viewTesting, .collectSamples, .transportSamples, .viewVaccination, .runVaccinationSessions, .importDoses, .viewMovement]
         case .communityTeam:
-            return [.viewPeople, .viewCases, .manageQuarantine, .logSupplies, .viewDashboard, .postMessages]
+            return [.viewPeople, .viewCases, .manageQuarantine, .logSupplies, .viewDashboard, .postMessages, .viewTesting, .collectSamples]
         case .supervisor:
-            return [.viewPeople, .viewCases, .viewRisk, .viewDashboard, .viewReports]
+            return [.viewPeople, .viewCases, .viewRisk, .viewDashboard, .viewReports, .viewTesting, .viewVaccination, .viewMovement]
         case .quarantineFacility:
             return [.manageFacilities]
-        case .checkpoint, .lab, .vaccinationSite, .business:
-            return []
+        case .lab:
+            return [.viewTesting, .transportSamples, .enterResults, .reviewResults]
+        case .vaccinationSite:
+            return [.viewVaccination, .runVaccinationSessions, .issueCertificates]
+        case .checkpoint:
+            return [.checkPermits, .recordViolations]
+        case .business:
+            return [.submitBusinessPlans, .requestPermits]
         }
     }
 
