@@ -88,10 +88,20 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // One signing service for every signed code (certificates, permits, declarations): keys outside the
+        // database, the public trust list, the offline verifier page and its service worker.
+        .target(
+            name: "EpiSigning",
+            dependencies: ["EpiCore", "EpiPlatform", "EpiCodecs", hummingbird, crypto,
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: which capabilities run, in which order their migrations apply; demo seeds.
         .target(
             name: "EpiApp",
-            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", hummingbird, sqlKit],
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", "EpiSigning", hummingbird, sqlKit],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -100,6 +110,8 @@ let package = Package(
                 "EpiApp",
                 "EpiPlatform",
                 "EpiRegistry",
+                "EpiSigning",
+                "EpiCodecs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -132,6 +144,12 @@ let package = Package(
         .testTarget(
             name: "EpiTracingTests",
             dependencies: ["EpiTestSupport", "EpiPlatform", "EpiRegistry", "EpiTracing",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiSigningTests",
+            dependencies: ["EpiTestSupport", "EpiPlatform", "EpiSigning", "EpiCodecs", crypto,
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import EpiCore
 import EpiPlatform
 import EpiRegistry
 import EpiReporting
+import EpiSigning
 import EpiTracing
 import Foundation
 import Hummingbird
@@ -27,8 +28,8 @@ extension Composition {
             SecurityMigrations.hardening,                  // token expiry, request fingerprints, import status, append-only audit
             TracingMigrations.levelEndsJobsRules,          // ended levels, background jobs, 2022 facility rule, [unsure] start dates
         ],
-        strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries],
-        resources: [Registry.resources, Tracing.resources, Reporting.resources],
+        strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings],
+        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources],
         navigation: Registry.navigation + Tracing.navigation + Registry.adminNavigation + Reporting.navigation,
         primaryNavigation: [
             .cityCommand: ["dashboard", "reports", "zones"], .districtCommand: ["dashboard", "reports", "quarantine"],
@@ -76,9 +77,10 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     open.get("health", .open) { _, _ in
         try JSON.response(["status": "ok", "database": services.database.kind.rawValue])
     }
-    StaticRoutes(apiDocument: services.apiDocument).register(open)
+    StaticRoutes(apiDocument: services.apiDocument, files: services.staticFiles).register(open)
     LoginRoutes(services: services).register(open)
     TaskRoutes.registerPublic(open, services: services)
+    SigningRoutes(services: services).register(open)
 
     let pages = Routes(router.group(context: AuthedContext.self), prefix: "", catalog: catalog, user: { $0.user })
     let api = Routes(router.group("api/v1", context: AuthedContext.self), prefix: "api/v1", catalog: catalog, user: { $0.user })

@@ -5,6 +5,7 @@ import EpiCore
 import Logging
 import EpiPlatform
 import EpiRegistry
+import EpiSigning
 
 /// The entry point only: parses a command and calls into EpiApp.
 @main
@@ -12,7 +13,7 @@ struct EpiCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "epicommand",
         abstract: "EpiCommand: epidemic command-center server (Sở Chỉ huy phòng, chống dịch).",
-        subcommands: [Serve.self, Migrate.self, Seed.self, UserCommand.self, ImportCommand.self, ExportCommand.self, Backup.self, Bench.self]
+        subcommands: [Serve.self, Migrate.self, Seed.self, UserCommand.self, ImportCommand.self, ExportCommand.self, Backup.self, Keys.self, Bench.self]
     )
 }
 
@@ -20,10 +21,13 @@ struct EpiCommand: AsyncParsableCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(help: "SQLite file (ignored when DATABASE_URL is set). Default: EPI_SQLITE_PATH or ./epicommand.sqlite")
     var database: String?
+    @Option(name: .customLong("keys-dir"), help: "Folder of the signing keys. Default: EPI_KEYS_DIR, or epicommand-keys beside the SQLite file (working directory with PostgreSQL)")
+    var keysDirectory: String?
 
     func settings() -> Settings {
         var settings = Settings.fromEnvironment()
         if let database, case .sqliteFile = settings.database { settings.database = .sqliteFile(database) }
+        if let keysDirectory { settings.keysDirectory = keysDirectory }
         return settings
     }
 }
@@ -74,6 +78,9 @@ struct Serve: AsyncParsableCommand {
             case .postgres: return "PostgreSQL"
             }
         }()
+        // Keys are made now, not at the first certificate: an operator sees at once where they live.
+        let signing = try SigningService.open(settings)
+        print("Khóa ký / signing keys: \(signing.directory.path) (sao lưu riêng, không nằm trong cơ sở dữ liệu / back up separately)")
         print("EpiCommand đang chạy tại / is running at http://\(settings.host):\(settings.port) (\(where_))")
         let app = buildApplication(services)
         let maintenance = try await services.startMaintenance()
@@ -265,6 +272,49 @@ struct ExportCommand: AsyncParsableCommand {
                 let n = try await CLIImport.export(services, unit: unit, out: out)
                 FileHandle.standardError.write(Data("\(n) người\n".utf8))
             }
+        }
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Signing keys of certificates, permits and declarations.", subcommands: [List.self, Rotate.self, Sample.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every trusted key: purpose, kid, validity, and which signs now.")
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            let service = try SigningService.open(db.settings())
+            print("folder: \(service.directory.path)")
+            for key in service.trusted {
+                let current = (try? service.signer(key.purpose))?.certificate.kid == key.certificate.kid ? "  ← signs now" : ""
+                print("\(key.purpose.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(Hex.encode(key.certificate.kid))  \(VietnamTime.display(key.notBefore)) → \(VietnamTime.display(key.notAfter))\(current)")
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a new key for a purpose; codes signed with the old one keep verifying. Restart the server afterwards.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "vaccination, permit or declaration") var purpose: String
+
+        func run() async throws {
+            guard let purpose = SigningPurpose(rawValue: purpose) else { throw ValidationError("purpose: vaccination, permit or declaration") }
+            let signer = try SigningService.open(db.settings()).rotate(purpose)
+            print("\(purpose.rawValue): new kid \(Hex.encode(signer.certificate.kid))")
+        }
+    }
+
+    struct Sample: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a signed test code (valid one hour) to check that a verifier trusts this deployment's keys.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "permit or declaration") var purpose: String = "declaration"
+
+        func run() async throws {
+            guard let purpose = SigningPurpose(rawValue: purpose), purpose != .vaccination else { throw ValidationError("purpose: permit or declaration") }
+            let now = Date()
+            print(try SignedCode.sign([("sample", .text("Mã thử / test code")), ("issued", .text(VietnamTime.display(now)))], purpose: purpose,
+                                      issuedAt: now, expiresAt: now.addingTimeInterval(3600), using: try SigningService.open(db.settings())))
         }
     }
 }

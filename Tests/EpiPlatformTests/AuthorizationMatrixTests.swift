@@ -194,6 +194,7 @@ struct MatrixRunner: Sendable {
             case "users": return s.user
             default: return nil
             }
+        case "file": return "app.css"
         default: return nil
         }
     }

@@ -103,7 +103,9 @@ struct TestApp: Sendable {
         let database = try await TestDatabase.make(dialect)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let settings = Settings(database: database.location, bcryptCost: 4)
+        // Each test signs with its own keys, as a fresh deployment would.
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("epi-keys-\(UUID().uuidString)").path
+        let settings = Settings(database: database.location, bcryptCost: 4, keysDirectory: keys)
         let services = try await AppServices.start(settings: settings, logger: logger)
         do {
             try await HanoiSeed.seed(services.database)

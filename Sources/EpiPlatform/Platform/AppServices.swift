@@ -98,6 +98,8 @@ package struct AppServices: Sendable {
     package let views: Views
     /// `/api/openapi.json`: the platform's frame with every capability's paths and schemas.
     package let apiDocument: Data
+    /// Every capability's `Resources/static/` files.
+    package let staticFiles: StaticFiles
     package let directory: UnitDirectory
     /// Alerts and unit levels other features contribute to the command dashboard.
     package let dashboard: DashboardSources
@@ -106,12 +108,13 @@ package struct AppServices: Sendable {
     package let personSections: [any PersonSectionProvider]
     package var auth: AuthService { AuthService(database: database, settings: settings) }
 
-    package init(database: Database, settings: Settings, views: Views, apiDocument: Data, directory: UnitDirectory, dashboard: DashboardSources, jobs: JobRunner,
-                 personSections: [any PersonSectionProvider]) {
+    package init(database: Database, settings: Settings, views: Views, apiDocument: Data, staticFiles: StaticFiles, directory: UnitDirectory,
+                 dashboard: DashboardSources, jobs: JobRunner, personSections: [any PersonSectionProvider]) {
         self.database = database
         self.settings = settings
         self.views = views
         self.apiDocument = apiDocument
+        self.staticFiles = staticFiles
         self.directory = directory
         self.dashboard = dashboard
         self.jobs = jobs
@@ -132,7 +135,8 @@ package struct AppServices: Sendable {
             for (kind, handler) in composition.jobs { jobs.register(kind) { try await handler(database, $0) } }
             let resources = [CapabilityResources.platform] + composition.resources
             let views = try Views.load(resources, navigation: composition.navigation, primary: composition.primaryNavigation)
-            return AppServices(database: database, settings: settings, views: views, apiDocument: try APIDocument.merge(resources), directory: directory,
+            return AppServices(database: database, settings: settings, views: views, apiDocument: try APIDocument.merge(resources),
+                               staticFiles: try StaticFiles.load(resources), directory: directory,
                                dashboard: composition.dashboard, jobs: jobs, personSections: composition.personSections)
         } catch {
             await database.shutdown()
@@ -142,7 +146,7 @@ package struct AppServices: Sendable {
 
     /// The same services with another dashboard (tests of the dashboard's providers).
     package func with(dashboard: DashboardSources) -> AppServices {
-        AppServices(database: database, settings: settings, views: views, apiDocument: apiDocument, directory: directory, dashboard: dashboard, jobs: jobs,
-                    personSections: personSections)
+        AppServices(database: database, settings: settings, views: views, apiDocument: apiDocument, staticFiles: staticFiles, directory: directory,
+                    dashboard: dashboard, jobs: jobs, personSections: personSections)
     }
 }

@@ -12,6 +12,10 @@ package struct Settings: Sendable {
     /// Failed logins in a row that lock an account, and for how long.
     package var lockoutThreshold: Int
     package var lockoutMinutes: Int
+    /// Where signing keys live (certificates, permits, declarations): outside the database, so a copy
+    /// of the data is not a copy of the keys. Nil: `epicommand-keys` beside the SQLite file, or in the
+    /// working directory with PostgreSQL.
+    package var keysDirectory: String?
 
     package init(
         database: DatabaseLocation = .sqliteFile("epicommand.sqlite"),
@@ -21,7 +25,8 @@ package struct Settings: Sendable {
         bcryptCost: UInt8 = 12,
         sessionHours: Int = 12,
         lockoutThreshold: Int = 5,
-        lockoutMinutes: Int = 15
+        lockoutMinutes: Int = 15,
+        keysDirectory: String? = nil
     ) {
         self.database = database
         self.host = host
@@ -31,10 +36,20 @@ package struct Settings: Sendable {
         self.sessionHours = sessionHours
         self.lockoutThreshold = lockoutThreshold
         self.lockoutMinutes = lockoutMinutes
+        self.keysDirectory = keysDirectory
+    }
+
+    /// The folder signing keys are kept in (see `keysDirectory`).
+    package var resolvedKeysDirectory: String {
+        if let keysDirectory, !keysDirectory.isEmpty { return keysDirectory }
+        if case .sqliteFile(let path) = database {
+            return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("epicommand-keys").path
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("epicommand-keys").path
     }
 
     /// Reads `DATABASE_URL`, `EPI_SQLITE_PATH`, `EPI_HOST`, `EPI_PORT`, `EPI_SECURE_COOKIES`,
-    /// `EPI_BCRYPT_COST` and `EPI_SESSION_HOURS`.
+    /// `EPI_BCRYPT_COST`, `EPI_SESSION_HOURS` and `EPI_KEYS_DIR`.
     package static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Settings {
         var settings = Settings()
         if let url = env["DATABASE_URL"], !url.isEmpty {
@@ -47,6 +62,7 @@ package struct Settings: Sendable {
         settings.secureCookies = env["EPI_SECURE_COOKIES"] == "1"
         if let cost = env["EPI_BCRYPT_COST"].flatMap(UInt8.init), (4...31).contains(cost) { settings.bcryptCost = cost }
         if let hours = env["EPI_SESSION_HOURS"].flatMap(Int.init), hours > 0 { settings.sessionHours = hours }
+        if let keys = env["EPI_KEYS_DIR"], !keys.isEmpty { settings.keysDirectory = keys }
         return settings
     }
 }

@@ -79,25 +79,63 @@ package struct LoginRoutes: Sendable {
 
 }
 
-/// CSS and the OpenAPI document, served from resources.
+/// Static files every capability ships in `Resources/static/` (CSS, scripts, a service worker) and the
+/// OpenAPI document, all read once at start and served from memory.
 package struct StaticRoutes: Sendable {
     let apiDocument: Data
+    let files: StaticFiles
 
-    package init(apiDocument: Data) {
+    package init(apiDocument: Data, files: StaticFiles) {
         self.apiDocument = apiDocument
+        self.files = files
     }
 
     package func register(_ router: Routes<AppRequestContext>) {
-        router.get("static/app.css", .open) { _, _ in try Self.file("static/app.css", type: "text/css; charset=utf-8") }
-        router.get("static/app.js", .open) { _, _ in try Self.file("static/app.js", type: "text/javascript; charset=utf-8") }
+        let files = files
+        router.get("static/:file", .open) { _, context in
+            guard let name = context.parameters.get("file"), let file = files[name] else { throw AppError.notFound }
+            return Response(status: .ok, headers: [.contentType: file.type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: .init(bytes: file.data)))
+        }
         let document = apiDocument
         router.get("api/openapi.json", .open) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: .init(bytes: document)))
         }
     }
+}
 
-    static func file(_ path: String, type: String) throws -> Response {
-        let data = try ResourceFiles.data(path)
-        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: .init(bytes: data)))
+/// The files of every capability's `Resources/static/`, by name. Two capabilities shipping the same
+/// name is refused at start, like templates.
+package struct StaticFiles: Sendable {
+    package struct File: Sendable {
+        package let data: [UInt8]
+        package let type: String
+    }
+
+    private let byName: [String: File]
+
+    package subscript(name: String) -> File? { byName[name] }
+
+    /// Names of the files whose name starts with `prefix` (e.g. the verifier's plug-ins `verify-…js`), sorted.
+    package func names(startingWith prefix: String) -> [String] { byName.keys.filter { $0.hasPrefix(prefix) }.sorted() }
+
+    package static func load(_ resources: [CapabilityResources]) throws -> StaticFiles {
+        let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "json": "application/json",
+                     "svg": "image/svg+xml", "png": "image/png", "webmanifest": "application/manifest+json"]
+        var byName: [String: File] = [:]
+        var owner: [String: String] = [:]
+        for bundle in resources {
+            let folder = bundle.root.appendingPathComponent("static")
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
+            for name in names.sorted() {
+                guard let ext = name.split(separator: ".").last.map(String.init), let type = types[ext] else { continue }
+                if let other = owner[name] {
+                    throw AppError(.internalServerError, code: "static_clash", vi: "Tệp tĩnh \(name) có ở cả \(other) và \(bundle.name).",
+                                   en: "Static file \(name) ships in both \(other) and \(bundle.name).")
+                }
+                byName[name] = File(data: Array(try Data(contentsOf: folder.appendingPathComponent(name))), type: type)
+                owner[name] = bundle.name
+            }
+        }
+        return StaticFiles(byName: byName)
     }
 }

@@ -1,0 +1,75 @@
+// The public verifier page: paste or scan a code, see whether it is valid, offline once opened.
+(function () {
+  "use strict";
+  var root = document.getElementById("verifier");
+  if (!root) return;
+  var lang = document.documentElement.lang === "en" ? "en" : "vi";
+  var words = JSON.parse(document.getElementById("verifier-words").textContent);
+  var input = document.getElementById("code-input");
+  var out = document.getElementById("verify-result");
+  var trustInfo = document.getElementById("trust-info");
+  var trust = null;
+
+  function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; }); }
+  function day(d) { return d ? ("0" + d.getDate()).slice(-2) + "/" + ("0" + (d.getMonth() + 1)).slice(-2) + "/" + d.getFullYear() + " " + ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2) : ""; }
+
+  function generic(result) {
+    var doc = result.document, rows = [];
+    if (doc instanceof Map) doc.forEach(function (v, k) { if (typeof v !== "object") rows.push("<dt>" + esc(k) + "</dt><dd>" + esc(v) + "</dd>"); });
+    return rows.length ? "<dl class=\"details\">" + rows.join("") + "</dl>" : "";
+  }
+
+  function show(result) {
+    var status = result.status;
+    var cls = status === "valid" ? "ok" : "error";
+    var html = "<p class=\"verdict " + cls + "\" id=\"verdict\" data-status=\"" + esc(status) + "\">" + esc(words["status_" + status] || words.status_malformed) + "</p>";
+    if (result.purpose) html += "<p class=\"muted\">" + esc(words["purpose_" + result.purpose] || "") + "</p>";
+    if (result.expiresAt) html += "<p>" + esc(words.valid_until) + " " + esc(day(result.expiresAt)) + "</p>";
+    if (status === "valid" || status === "expired" || status === "not_yet_valid") {
+      var render = EpiVerify.renderers[result.purpose];
+      try { html += render ? render(result, lang, words) : generic(result); } catch (e) { html += generic(result); }
+    }
+    out.innerHTML = html;
+  }
+
+  function check() {
+    var code = input.value;
+    if (!code.trim()) return;
+    var ready = trust ? Promise.resolve(trust) : EpiVerify.trustList().then(function (t) { trust = t; return t; });
+    ready.then(function (t) { return EpiVerify.verify(code, t, new Date()); }, function () { return { status: "no_trust_list" }; }).then(show);
+  }
+
+  EpiVerify.trustList().then(function (t) {
+    trust = t;
+    trustInfo.textContent = (t.offline ? words.trust_offline : words.trust_online) + " " + (t.keys ? t.keys.length : 0) + " · " + day(new Date(t.fetched_at));
+  }, function () { trustInfo.textContent = words.trust_missing; });
+
+  document.getElementById("verify-button").addEventListener("click", check);
+  input.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); check(); } });
+
+  // The camera, where the browser can read QR codes itself.
+  var scan = document.getElementById("scan-button");
+  if ("BarcodeDetector" in window && navigator.mediaDevices) {
+    scan.hidden = false;
+    scan.addEventListener("click", function () {
+      var video = document.getElementById("scan-video"), detector = new BarcodeDetector({ formats: ["qr_code"] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+        video.hidden = false; video.srcObject = stream; video.play();
+        var timer = setInterval(function () {
+          detector.detect(video).then(function (codes) {
+            if (!codes.length) return;
+            clearInterval(timer); stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true;
+            input.value = codes[0].rawValue; check();
+          });
+        }, 300);
+      }, function () { trustInfo.textContent = words.camera_denied; });
+    });
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/offline-sw.js").then(function () { return navigator.serviceWorker.ready; }).then(function (reg) {
+      var extra = Array.prototype.map.call(document.querySelectorAll("script[data-plugin]"), function (s) { return s.getAttribute("src"); });
+      if (reg.active) reg.active.postMessage({ cache: ["/verify"].concat(extra) });
+    }).catch(function () { /* offline use needs a secure origin; online checks still work */ });
+  }
+})();

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Checks, in headless chromium, that the pages meant to work with no network really do: the server is
+started, the pages are opened once, then the server is STOPPED (not merely emulated offline: a service
+worker's own requests would not see an emulated outage), and the checks run against nothing.
+
+Steps (each capability may add its own below `verifier_steps`):
+  1. /verify opened online installs the service worker and keeps the trust list;
+  2. with the server stopped, /verify still loads, accepts a code signed by this deployment and
+     rejects the same code with one character changed;
+  3. the server comes back, and the page works online again.
+
+    python3 scripts/offline_check.py --binary .build/debug/epicommand --database /tmp/x/demo.sqlite [--port 8099] [--out DIR]
+
+The database is used as is (demo data is not needed for the verifier); keys live beside it.
+"""
+import argparse, os, signal, subprocess, sys, tempfile, time, urllib.request
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+class Server:
+    def __init__(self, binary, database, port, log):
+        self.args = [binary, "serve", "--port", str(port), "--database", database]
+        self.url = f"http://127.0.0.1:{port}"
+        self.log, self.process = log, None
+
+    def start(self):
+        self.process = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(self.url + "/health", timeout=1)
+                return
+            except Exception:  # noqa: BLE001 - not up yet
+                time.sleep(0.5)
+        raise RuntimeError("server did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+        # Nothing may answer any more: the checks that follow are truly offline.
+        try:
+            urllib.request.urlopen(self.url + "/health", timeout=1)
+            raise RuntimeError("the server still answers")
+        except OSError:
+            pass
+
+
+def sample_code(binary, database, purpose):
+    out = subprocess.run([binary, "keys", "sample", "--purpose", purpose, "--database", database], capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+class Check:
+    def __init__(self, out):
+        self.out, self.passed = out, 0
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,844", "--lang=vi"]:
+            options.add_argument(arg)
+        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.wait = WebDriverWait(self.driver, 20)
+
+    def step(self, name, fn):
+        try:
+            fn()
+        except Exception as error:  # noqa: BLE001 - every failure is reported the same way
+            shot = os.path.join(self.out, f"offline-failed-{self.passed + 1}.png")
+            self.driver.save_screenshot(shot)
+            print(f"FAIL {name}: {error!r}\n  url: {self.driver.current_url}\n  screenshot: {shot}")
+            print(self.driver.page_source[:2000])
+            self.driver.quit()
+            print(f"offline check: {self.passed} steps passed, 1 failed")
+            sys.exit(1)
+        self.passed += 1
+        self.driver.save_screenshot(os.path.join(self.out, f"offline-{self.passed}.png"))
+        print(f"ok   {name}")
+
+    def verdict(self, code):
+        d = self.driver
+        box = self.wait.until(EC.visibility_of_element_located((By.ID, "code-input")))
+        box.clear()
+        d.execute_script("arguments[0].value = arguments[1];", box, code)
+        d.find_element(By.ID, "verify-button").click()
+        return self.wait.until(lambda _: d.find_element(By.ID, "verdict") if d.find_elements(By.ID, "verdict") else None)
+
+
+def tampered(code):
+    i = len(code) - 12
+    return code[:i] + ("A" if code[i] != "A" else "B") + code[i + 1:]
+
+
+def verifier_steps(c, server, binary, database):
+    d = c.driver
+    code = sample_code(binary, database, "declaration")
+
+    def online_first():
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: "Danh sách khóa tin cậy" in d.find_element(By.ID, "trust-info").text)
+        # The service worker is in control before the network goes away (it claims the page on activation).
+        controlled = "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+        try:
+            WebDriverWait(d, 10).until(lambda _: d.execute_script(controlled))
+        except Exception:  # noqa: BLE001 - one reload hands the page to an already active worker
+            d.refresh()
+            c.wait.until(lambda _: d.execute_script(controlled))
+        v = c.verdict(code)
+        assert v.get_attribute("data-status") == "valid", v.text
+
+    def offline():
+        server.stop()
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: "Không có mạng" in d.find_element(By.ID, "trust-info").text)
+        v = c.verdict(code)
+        assert v.get_attribute("data-status") == "valid", v.text
+        assert "Hợp lệ" in v.text, v.text
+        bad = c.verdict(tampered(code))
+        assert bad.get_attribute("data-status") in ("bad_signature", "malformed"), bad.get_attribute("data-status")
+
+    def back_online():
+        server.start()
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: "vừa cập nhật" in d.find_element(By.ID, "trust-info").text)
+
+    c.step("the verifier opened online keeps the trust list (service worker in control)", online_first)
+    c.step("with the server stopped, the verifier accepts a signed code and rejects a changed one", offline)
+    c.step("the server is back and the verifier works online again", back_online)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=".build/debug/epicommand")
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    out = args.out or tempfile.mkdtemp(prefix="epi-offline-")
+    os.makedirs(out, exist_ok=True)
+    log = open(os.path.join(out, "server.log"), "ab")
+    server = Server(args.binary, args.database, args.port, log)
+    server.start()
+    c = Check(out)
+    try:
+        verifier_steps(c, server, args.binary, args.database)
+    finally:
+        c.driver.quit()
+        server.stop() if server.process and server.process.poll() is None else None
+    print(f"offline check: {c.passed} steps passed, 0 failed (screenshots in {out})")
+
+
+if __name__ == "__main__":
+    main()
