@@ -73,6 +73,10 @@ struct ReportScheduleTests {
         #expect(week.start.iso == "2021-09-13" && week.end.iso == "2021-09-19")
         #expect(week.adding(1).key == "2021-W38")
         #expect(week.label(vietnamese: true) == "Tuần 37/2021 (13/09–19/09/2021)")
+        // One week label in both languages, the same as the rest of the application writes it.
+        #expect(week.label(vietnamese: false) == "Week 37/2021 (13/09–19/09/2021)")
+        #expect(week.shortLabel(vietnamese: true) == "Tuần 37/2021" && week.shortLabel(vietnamese: false) == "Week 37/2021")
+        #expect(ReportPeriod(key: "2021-09-09", frequency: .daily)?.shortLabel(vietnamese: false) == "09/09/2021")
         #expect(ReportPeriod(key: "2021-09-13", frequency: .weekly) == nil)
         #expect(ReportPeriod(key: "2021-W37", frequency: .daily) == nil)
         let day = ReportPeriod(frequency: .daily, start: CivilDate(year: 2021, month: 3, day: 1)!)
@@ -222,11 +226,55 @@ struct OfficeFileTests {
             #expect(entries[part] != nil, "\(part)")
         }
         let sheet = String(decoding: entries["xl/worksheets/sheet1.xml"]!, as: UTF8.self)
-        #expect(sheet.contains("<c r=\"A2\" t=\"inlineStr\"><is><t xml:space=\"preserve\">Phường Minh Khai &lt;HB2&gt;</t></is></c>"))
-        #expect(sheet.contains("<c r=\"B2\"><v>12</v></c>"))
-        #expect(!sheet.contains("r=\"B3\""))
+        #expect(sheet.contains("<c r=\"A2\" t=\"inlineStr\" s=\"4\"><is><t xml:space=\"preserve\">Phường Minh Khai &lt;HB2&gt;</t></is></c>"))
+        #expect(sheet.contains("<c r=\"B2\" s=\"5\"><v>12</v></c>"))
+        // An empty cell keeps the table's border and nothing else.
+        #expect(sheet.contains("<c r=\"B3\" s=\"4\"/>"))
+        #expect(sheet.contains("<c r=\"A1\" t=\"inlineStr\" s=\"1\">"))
         let workbook = String(decoding: entries["xl/workbook.xml"]!, as: UTF8.self)
         #expect(workbook.contains("name=\"Tổng hợp\"") && workbook.contains("name=\"abc\""))
         #expect(XLSXWriter.column(0) == "A" && XLSXWriter.column(25) == "Z" && XLSXWriter.column(26) == "AA" && XLSXWriter.column(701) == "ZZ" && XLSXWriter.column(702) == "AAA")
+    }
+
+    @Test func titledSheetsPutTheTableBelowTheirTitlesWithWidthsAndAFrozenHeader() throws {
+        let sheet = XLSXWriter.Sheet(name: "Tổng hợp", rows: [[.text("Đơn vị"), .text("Số mẫu xét nghiệm đã lấy trong ngày")], [.text("Phường Minh Khai"), .number(1_832_000)],
+                                                            [.text("Tổng cộng"), .number(1_832_000)]],
+                                     titles: ["Tổng hợp báo cáo ngày 09/09/2021", "Kỳ báo cáo: 09/09/2021", "Đơn vị: Quận Hai Bà Trưng"], totalRow: true)
+        #expect(sheet.headerRow == 5)
+        // Longest value plus a margin; a long header wraps rather than widening its column.
+        #expect(XLSXWriter.widths(sheet) == [18, 20])
+        let entries = try ZipReader.entries(XLSXWriter.workbook([sheet]))
+        let xml = String(decoding: entries["xl/worksheets/sheet1.xml"]!, as: UTF8.self)
+        #expect(xml.contains("<c r=\"A1\" t=\"inlineStr\" s=\"2\"><is><t xml:space=\"preserve\">Tổng hợp báo cáo ngày 09/09/2021</t>"))
+        #expect(xml.contains("<c r=\"A3\" t=\"inlineStr\" s=\"3\">") && !xml.contains("<row r=\"4\""))
+        #expect(xml.contains("<row r=\"5\" ht=\"33\" customHeight=\"1\"><c r=\"A5\" t=\"inlineStr\" s=\"1\">"))
+        #expect(xml.contains("<c r=\"B6\" s=\"5\"><v>1832000</v></c>") && xml.contains("<c r=\"B7\" s=\"7\"><v>1832000</v></c>"))
+        #expect(xml.contains("<col min=\"2\" max=\"2\" width=\"20.0\" customWidth=\"1\"/>"))
+        #expect(xml.contains("<pane ySplit=\"5\" topLeftCell=\"A6\" activePane=\"bottomLeft\" state=\"frozen\"/>"))
+        // Element order matters to Excel: views, columns, data, then page setup.
+        let order = ["<sheetPr>", "<dimension", "<sheetViews>", "<sheetFormatPr", "<cols>", "<sheetData>", "<pageMargins", "<pageSetup"].map { xml.range(of: $0)?.lowerBound }
+        #expect(order.allSatisfy { $0 != nil } && order.compactMap { $0 } == order.compactMap { $0 }.sorted())
+        let workbook = String(decoding: entries["xl/workbook.xml"]!, as: UTF8.self)
+        #expect(workbook.contains("<definedNames><definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'Tổng hợp'!$5:$5</definedName></definedNames>"))
+    }
+}
+
+@Suite("Official documents")
+struct OfficialDocumentTests {
+    @Test(arguments: [
+        (CivilDate(year: 2021, month: 9, day: 10)!, true, "Hà Nội, ngày 10 tháng 9 năm 2021"),
+        (CivilDate(year: 2021, month: 2, day: 5)!, true, "Hà Nội, ngày 05 tháng 02 năm 2021"),
+        (CivilDate(year: 2021, month: 12, day: 1)!, true, "Hà Nội, ngày 01 tháng 12 năm 2021"),
+        (CivilDate(year: 2021, month: 9, day: 10)!, false, "Hà Nội, 10 September 2021"),
+    ] as [(CivilDate, Bool, String)])
+    func placeAndDateFollowTheDecree(day: CivilDate, vietnamese: Bool, expected: String) {
+        #expect(OfficialDocument.placeAndDate("Hà Nội", day, vietnamese: vietnamese) == expected)
+    }
+
+    @Test func placeAndNumber() {
+        #expect(OfficialDocument.place(provinceName: "Thành phố Hà Nội") == "Hà Nội")
+        #expect(OfficialDocument.place(provinceName: "Tỉnh Bắc Ninh") == "Bắc Ninh")
+        #expect(OfficialDocument.place(provinceName: "Hà Nội") == "Hà Nội")
+        #expect(OfficialDocument.numberLine(issuer: "SCH", vietnamese: true) == "Số: ……/BC-SCH")
     }
 }

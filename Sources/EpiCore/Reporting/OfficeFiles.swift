@@ -97,16 +97,41 @@ public enum SheetCell: Sendable, Equatable {
     case empty
 }
 
-/// A minimal Office Open XML workbook (.xlsx): one or more sheets of text and integers, the header
-/// row in bold, strings inline so no shared-string table is needed.
+/// A minimal Office Open XML workbook (.xlsx): one or more sheets of text and integers, strings
+/// inline so no shared-string table is needed. A sheet may carry title lines above its table (the
+/// report's name, period and unit, as on paper); the table's first row is its header (bold, shaded,
+/// wrapped, frozen while scrolling and repeated on every printed page), numbers are grouped, columns
+/// are as wide as their contents and pages print A4 landscape, one page wide.
 public enum XLSXWriter {
     public struct Sheet: Sendable {
         public let name: String
+        /// The table: its header first.
         public let rows: [[SheetCell]]
-        public init(name: String, rows: [[SheetCell]]) {
+        /// Lines above the table, the first one the title. They are not merged: a long line runs on over
+        /// the empty cells to its right, where a merged one would be cut at the table's edge.
+        public let titles: [String]
+        /// The table's last row is a total, set in bold.
+        public let totalRow: Bool
+        /// Column widths in characters; nil: from the contents.
+        public let widths: [Double]?
+
+        public init(name: String, rows: [[SheetCell]], titles: [String] = [], totalRow: Bool = false, widths: [Double]? = nil) {
             self.name = name
             self.rows = rows
+            self.titles = titles
+            self.totalRow = totalRow
+            self.widths = widths
         }
+
+        /// The worksheet row (1-based) of the table's header.
+        public var headerRow: Int { titles.isEmpty ? 1 : titles.count + 2 }
+
+        var columnCount: Int { rows.map(\.count).max() ?? 0 }
+    }
+
+    /// Cell styles, by their index in `styles.xml`'s cellXfs.
+    enum Style: Int {
+        case plain = 0, header = 1, title = 2, subtitle = 3, text = 4, number = 5, totalText = 6, totalNumber = 7
     }
 
     public static func escape(_ s: String) -> String {
@@ -138,25 +163,121 @@ public enum XLSXWriter {
         return s
     }
 
-    static func sheetXML(_ sheet: Sheet) -> String {
+    /// How many characters a cell shows (numbers with their group separators).
+    static func shownLength(_ cell: SheetCell) -> Int {
+        switch cell {
+        case .text(let s): return s.split(separator: "\n").map(\.count).max() ?? 0
+        case .number(let n):
+            let digits = String(n.magnitude).count
+            return digits + (digits - 1) / 3 + (n < 0 ? 1 : 0)
+        case .empty: return 0
+        }
+    }
+
+    /// Widths in characters: the longest value of each column, headers counted up to a few words
+    /// since they wrap, within 6…50.
+    public static func widths(_ sheet: Sheet) -> [Double] {
+        if let widths = sheet.widths { return widths }
+        return (0..<sheet.columnCount).map { c in
+            var longest = 0
+            for (r, row) in sheet.rows.enumerated() where c < row.count {
+                let n = shownLength(row[c])
+                longest = max(longest, r == 0 ? min(n, 18) : n)
+            }
+            return Double(min(max(longest + 2, 6), 50))
+        }
+    }
+
+    static func sheetXML(_ sheet: Sheet, index: Int) -> String {
+        let columns = max(sheet.columnCount, 1)
+        let widths = widths(sheet)
+        let header = sheet.headerRow
         var xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
-        xml += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
-        for (r, row) in sheet.rows.enumerated() {
-            xml += "<row r=\"\(r + 1)\">"
+        xml += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
+        xml += #"<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>"#
+        let lastRow = header + max(sheet.rows.count, 1) - 1
+        xml += "<dimension ref=\"A1:\(column(columns - 1))\(lastRow)\"/>"
+        // Rows below the header scroll under it.
+        xml += "<sheetViews><sheetView workbookViewId=\"0\"\(index == 0 ? " tabSelected=\"1\"" : "")>"
+        if !sheet.rows.isEmpty {
+            xml += "<pane ySplit=\"\(header)\" topLeftCell=\"A\(header + 1)\" activePane=\"bottomLeft\" state=\"frozen\"/><selection pane=\"bottomLeft\" activeCell=\"A\(header + 1)\" sqref=\"A\(header + 1)\"/>"
+        }
+        xml += "</sheetView></sheetViews>"
+        xml += #"<sheetFormatPr defaultRowHeight="15"/>"#
+        if !widths.isEmpty {
+            xml += "<cols>" + widths.enumerated().map { "<col min=\"\($0.offset + 1)\" max=\"\($0.offset + 1)\" width=\"\($0.element)\" customWidth=\"1\"/>" }.joined() + "</cols>"
+        }
+        xml += "<sheetData>"
+        for (i, title) in sheet.titles.enumerated() {
+            let r = i + 1
+            // The title's row is taller for its larger type.
+            xml += "<row r=\"\(r)\"\(i == 0 ? " ht=\"21\" customHeight=\"1\"" : "")>"
+            xml += cellXML(.text(title), ref: "A\(r)", style: i == 0 ? .title : .subtitle)
+            xml += "</row>"
+        }
+        for (i, row) in sheet.rows.enumerated() {
+            let r = header + i
+            let isHeader = i == 0, isTotal = sheet.totalRow && i == sheet.rows.count - 1 && i > 0
+            var attributes = ""
+            if isHeader {
+                // Excel does not size wrapped rows on opening a file: give the header the lines its longest label needs.
+                let lines = row.enumerated().map { c, cell in
+                    let width = c < widths.count ? max(widths[c] - 1, 1) : 8
+                    return Int((Double(shownLength(cell)) / width).rounded(.up))
+                }.max() ?? 1
+                attributes = " ht=\"\(max(min(lines, 6), 1) * 15 + 3)\" customHeight=\"1\""
+            }
+            xml += "<row r=\"\(r)\"\(attributes)>"
             for (c, cell) in row.enumerated() {
-                let ref = "\(column(c))\(r + 1)"
-                let style = r == 0 ? " s=\"1\"" : ""
+                let style: Style
                 switch cell {
-                case .text(let s): xml += "<c r=\"\(ref)\" t=\"inlineStr\"\(style)><is><t xml:space=\"preserve\">\(escape(s))</t></is></c>"
-                case .number(let n): xml += "<c r=\"\(ref)\"\(style)><v>\(n)</v></c>"
-                case .empty: break
+                case .number: style = isHeader ? .header : (isTotal ? .totalNumber : .number)
+                case .text, .empty: style = isHeader ? .header : (isTotal ? .totalText : .text)
                 }
+                xml += cellXML(cell, ref: "\(column(c))\(r)", style: style)
             }
             xml += "</row>"
         }
-        xml += "</sheetData></worksheet>"
+        xml += "</sheetData>"
+        xml += #"<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>"#
+        xml += #"<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>"#
+        xml += "</worksheet>"
         return xml
     }
+
+    /// A cell; an empty one is written only when it carries a style (borders of the table).
+    static func cellXML(_ cell: SheetCell, ref: String, style: Style) -> String {
+        let s = style == .plain ? "" : " s=\"\(style.rawValue)\""
+        switch cell {
+        case .text(let text): return "<c r=\"\(ref)\" t=\"inlineStr\"\(s)><is><t xml:space=\"preserve\">\(escape(text))</t></is></c>"
+        case .number(let n): return "<c r=\"\(ref)\"\(s)><v>\(n)</v></c>"
+        case .empty: return s.isEmpty ? "" : "<c r=\"\(ref)\"\(s)/>"
+        }
+    }
+
+    /// Fonts: regular, bold, title, italic. Fills: the two Excel requires, then the header's shade.
+    /// Borders: none, thin. Number format 3 is Excel's built-in "#,##0", shown in the reader's locale.
+    static let styles = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+        <fonts count="4"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font>\
+        <font><b/><sz val="14"/><name val="Calibri"/></font><font><i/><sz val="11"/><name val="Calibri"/></font></fonts>\
+        <fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>\
+        <fill><patternFill patternType="solid"><fgColor rgb="FFE4E6EE"/><bgColor indexed="64"/></patternFill></fill></fills>\
+        <borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>\
+        <border><left style="thin"><color rgb="FF999999"/></left><right style="thin"><color rgb="FF999999"/></right><top style="thin"><color rgb="FF999999"/></top><bottom style="thin"><color rgb="FF999999"/></bottom><diagonal/></border></borders>\
+        <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
+        <cellXfs count="8"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+        <xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf>\
+        <xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
+        <xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
+        <xf numFmtId="0" fontId="0" fillId="0" borderId="1" xfId="0" applyBorder="1" applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>\
+        <xf numFmtId="3" fontId="0" fillId="0" borderId="1" xfId="0" applyNumberFormat="1" applyBorder="1"/>\
+        <xf numFmtId="0" fontId="1" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>\
+        <xf numFmtId="3" fontId="1" fillId="0" borderId="1" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/></cellXfs>\
+        <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
+        </styleSheet>
+        """
 
     /// Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
     public static func safeName(_ name: String, index: Int) -> String {
@@ -178,9 +299,14 @@ public enum XLSXWriter {
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
             """)
         let sheetEntries = sheets.enumerated().map { i, s in "<sheet name=\"\(escape(safeName(s.name, index: i)))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>" }.joined()
+        // Every printed page repeats the table's header row.
+        let printTitles = sheets.enumerated().filter { !$0.element.rows.isEmpty }.map { i, s in
+            let quoted = "'" + safeName(s.name, index: i).replacingOccurrences(of: "'", with: "''") + "'"
+            return "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(i)\">\(escape(quoted))!$\(s.headerRow):$\(s.headerRow)</definedName>"
+        }.joined()
         zip.add("xl/workbook.xml", text: """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\(sheetEntries)</sheets></workbook>
+            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\(sheetEntries)</sheets>\(printTitles.isEmpty ? "" : "<definedNames>\(printTitles)</definedNames>")</workbook>
             """)
         let rels = sheets.indices.map {
             "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>"
@@ -189,12 +315,9 @@ public enum XLSXWriter {
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(rels)</Relationships>
             """)
-        zip.add("xl/styles.xml", text: """
-            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs></styleSheet>
-            """)
+        zip.add("xl/styles.xml", text: styles)
         for (i, sheet) in sheets.enumerated() {
-            zip.add("xl/worksheets/sheet\(i + 1).xml", text: sheetXML(sheet))
+            zip.add("xl/worksheets/sheet\(i + 1).xml", text: sheetXML(sheet, index: i))
         }
         return zip.finish()
     }

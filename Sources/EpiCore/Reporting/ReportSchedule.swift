@@ -62,14 +62,25 @@ public struct ReportPeriod: Hashable, Comparable, Sendable, CustomStringConverti
 
     public func contains(_ day: CivilDate) -> Bool { day >= start && day <= end }
 
+    /// The period as people name it, with a week's days: "09/09/2021", "Tuần 37/2021 (13/09–19/09/2021)".
     public func label(vietnamese: Bool) -> String {
         switch frequency {
         case .daily:
             return start.vietnamese
         case .weekly:
+            return "\(shortLabel(vietnamese: vietnamese)) (\(start.vietnamese.prefix(5))–\(end.vietnamese))"
+        }
+    }
+
+    /// The period in a few characters, for headings, pickers and table cells: "09/09/2021", "Tuần 37/2021" / "Week 37/2021"
+    /// (the week written the same way everywhere; the ISO key "2021-W37" stays in URLs and files' names).
+    public func shortLabel(vietnamese: Bool) -> String {
+        switch frequency {
+        case .daily:
+            return start.vietnamese
+        case .weekly:
             let (year, week) = start.isoWeek
-            let span = "\(start.vietnamese.prefix(5))–\(end.vietnamese)"
-            return vietnamese ? "Tuần \(week)/\(year) (\(span))" : "Week \(week) of \(year) (\(span))"
+            return vietnamese ? "Tuần \(week)/\(year)" : "Week \(week)/\(year)"
         }
     }
 

@@ -32,23 +32,34 @@ package struct DashboardRoutes: Sendable {
 
     @Sendable func page(_ request: Request, context: AuthedContext) async throws -> Response {
         let (d, focus) = try await data(request, context: context)
-        let v = context.language == .vi
+        let language = context.language, v = language == .vi
+        func number(_ n: Int) -> String { NumberFormat.localized(n, language: language) }
         let days = d.trends.first?.days.compactMap { CivilDate(iso: $0) } ?? []
         let palette = ["#9b1c1c", "#1565c0", "#6a1b9a", "#2e7d32", "#ef6c00", "#00838f", "#5d4037"]
         let figures: [[String: Any]] = d.figures.map { f in
-            var row: [String: Any] = ["metric": f.metric, "label": v ? f.labelVi : f.labelEn, "value": NumberFormat.grouped(f.value)]
+            var row: [String: Any] = ["metric": f.metric, "label": context.label("metric", f.metric), "value": number(f.value)]
             if let p = f.previous {
-                row["delta"] = f.value == p ? "=" : (f.value > p ? "▲ \(NumberFormat.grouped(f.value - p))" : "▼ \(NumberFormat.grouped(p - f.value))")
+                row["delta"] = f.value == p ? "=" : (f.value > p ? "▲ \(number(f.value - p))" : "▼ \(number(p - f.value))")
                 row["daily"] = true
             }
             return row
         }
+        // Reports of the period in progress, to say how many units have sent what a pending day will hold.
+        let current = Dictionary(d.reports.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let charts: [[String: Any]] = d.trends.enumerated().map { i, t in
             let label = v ? t.labelVi : t.labelEn
-            let source = t.source == "metric" ? (v ? "Số liệu trực tiếp" : "Live data") : (v ? "Theo báo cáo của các đơn vị (bản mới nhất)" : "From units' reports (latest versions)")
-            return ["label": label, "source": source, "id": "chart-\(t.key.replacingOccurrences(of: ".", with: "-"))",
-                    "svg": SVGChart.series(days: days, values: t.values, title: "\(label) — \(d.trends.first.map { _ in v ? "30 ngày" : "30 days" } ?? "")",
-                                           bars: t.bars, color: palette[i % palette.count], id: "svg-\(t.key.replacingOccurrences(of: ".", with: "-"))")]
+            let source = t.source == "metric" ? context.t("Số liệu trực tiếp", "Live data") : context.t("Theo báo cáo của các đơn vị (bản mới nhất)", "From units' reports (latest versions)")
+            let id = t.key.replacingOccurrences(of: ".", with: "-")
+            var chart: [String: Any] = ["label": label, "source": source, "id": "chart-\(id)",
+                                        "svg": TrendChart.series(days: days, values: t.values, pending: Set(t.pending), title: "\(label) — \(context.t("30 ngày", "30 days"))",
+                                                                 bars: t.bars, color: palette[i % palette.count], id: "svg-\(id)", language: language)]
+            if let day = t.pending.last.flatMap(CivilDate.init(iso:)) {
+                let code = t.key.split(separator: ".").first.map(String.init) ?? ""
+                let sent = current[code].flatMap { r in r.periodKey == day.iso ? "\(r.onTime + r.late)/\(r.expected)" : nil }
+                chart["pending"] = v ? "\(day.vietnamese): chưa đến hạn báo cáo, chưa vẽ" + (sent.map { " (\($0) đơn vị đã gửi)" } ?? "")
+                                     : "\(day.vietnamese): reports not yet due, not drawn" + (sent.map { " (\($0) units have sent theirs)" } ?? "")
+            }
+            return chart
         }
         let reports: [[String: Any]] = d.reports.map { r in
             ["title": v ? r.titleVi : r.titleEn, "period": v ? r.periodLabelVi : r.periodLabelEn, "deadline": r.deadline, "expected": r.expected, "onTime": r.onTime, "late": r.late,
@@ -56,30 +67,25 @@ package struct DashboardRoutes: Sendable {
              "href": "/reports/\(r.code)/completeness?period=\(r.periodKey)&unit=\(focus.path.slug)",
              "bar": SVGChart.progress(fraction: r.expected == 0 ? 0 : Double(r.onTime + r.late) / Double(r.expected), expected: nil, title: "\(r.onTime + r.late)/\(r.expected)")]
         }
-        let reported: [[String: Any]] = d.reported.map { ["label": v ? $0.labelVi : $0.labelEn, "total": ReportView.number($0.total), "answered": $0.answered] }
-        // The grid, grouped under the unit one level below the focus (districts for the city).
-        var groups: [[String: Any]] = []
-        var current: (String, [[String: Any]])?
-        for cell in d.grid {
-            let key = d.grid.count > 40 ? cell.parentName : focus.unit.name
-            let item: [String: Any] = ["name": cell.name, "label": v ? cell.labelVi : cell.labelEn, "color": cell.color, "assessed": cell.level != nil,
-                                       "href": "/dashboard?unit=\(ReportView.slug(cell.unitPath))", "level": cell.level.map(String.init) ?? "0"]
-            if let c = current, c.0 == key { current = (key, c.1 + [item]) } else {
-                if let c = current { groups.append(["name": c.0, "cells": c.1]) }
-                current = (key, [item])
-            }
-        }
-        if let c = current { groups.append(["name": c.0, "cells": c.1]) }
+        let reported: [[String: Any]] = d.reported.map { ["label": v ? $0.labelVi : $0.labelEn, "total": ReportFormat.number($0.total, language), "answered": $0.answered] }
+        let reportedPeriod = d.reportedPeriodKey.flatMap { ReportPeriod(key: $0, frequency: .daily) }?.label(vietnamese: v) ?? ""
+        let (legend, groups) = grid(d, focus: focus, context: context)
         let targets: [[String: Any]] = d.targets.map { p in
             let due = CivilDate(iso: p.target.dueDay)?.vietnamese ?? p.target.dueDay
-            let pct = Int((p.fraction * 100).rounded())
-            return ["title": v ? p.target.titleVi : p.target.titleEn, "due": due, "actual": ReportView.number(p.actual), "target": NumberFormat.grouped(p.target.targetValue),
+            let pct = Int((min(max(p.fraction, 0), 100) * 100).rounded())
+            return ["title": v ? p.target.titleVi : p.target.titleEn, "due": due, "actual": ReportFormat.number(p.actual, language), "target": number(p.target.targetValue),
                     "percent": pct, "daysLeft": p.daysLeft, "overdue": p.daysLeft < 0 && p.fraction < 1, "source": v ? p.sourceVI : p.sourceEN,
                     "onTrack": p.fraction + 0.0001 >= p.expectedFraction,
                     "bar": SVGChart.progress(fraction: p.fraction, expected: p.expectedFraction, title: "\(pct)%")]
         }
-        let alerts: [[String: Any]] = d.alerts.map { a in
-            ["kind": a.kind, "severity": a.severity, "title": v ? a.titleVi : a.titleEn, "link": a.link, "since": ReportView.time(a.since)]
+        let alertGroups: [[String: Any]] = d.alertGroups.map { g in
+            let items: [[String: Any]] = g.items.map { ["title": v ? $0.titleVi : $0.titleEn, "link": $0.link, "kind": $0.kind] }
+            let more = g.kind == LateReportAlerts.kind ? 0 : g.count - g.items.count
+            return ["kind": g.kind, "severity": g.severity, "severityLabel": context.label("alert_severity", g.severity), "title": v ? g.titleVi : g.titleEn,
+                    "count": g.count, "link": g.link ?? "", "items": items, "hasItems": !items.isEmpty,
+                    // Urgent matters are few and read at once; long lists stay folded.
+                    "open": g.severity == "critical" && g.items.count <= 3,
+                    "more": more > 0 ? context.t("… và \(number(more)) cảnh báo khác", "… and \(number(more)) more") : ""]
         }
         var children: [[String: Any]] = []
         for child in await services.directory.children(of: focus.unit.path) where !child.isGroup {
@@ -88,13 +94,56 @@ package struct DashboardRoutes: Sendable {
         return services.views.page("dashboard/show", title: context.t("Bảng điều hành", "Command dashboard"), context: context, data: [
             "unitName": d.unitName, "unitLabel": await services.directory.label(d.unitPath), "day": CivilDate(iso: d.day)?.vietnamese ?? d.day,
             "figures": figures, "charts": charts, "reports": reports, "hasReports": !reports.isEmpty,
-            "reported": reported, "hasReported": !reported.isEmpty, "reportedPeriod": d.reportedPeriod ?? "", "reportedCount": d.reportedCount, "reportedExpected": d.reportedExpected,
-            "groups": groups, "hasGrid": !d.grid.isEmpty, "compactGrid": d.grid.count > 40, "levelsAvailable": services.dashboard.levels != nil,
-            "targets": targets, "hasTargets": !targets.isEmpty, "alerts": alerts, "hasAlerts": !alerts.isEmpty,
-            "people": d.registeredPeople.map(NumberFormat.grouped) as Any, "children": children, "hasChildren": !children.isEmpty,
+            "reported": reported, "hasReported": !reported.isEmpty, "reportedPeriod": reportedPeriod, "reportedCount": d.reportedCount, "reportedExpected": d.reportedExpected,
+            "groups": groups, "legend": legend, "hasGrid": !d.grid.isEmpty, "compactGrid": d.grid.count > 40, "levelsAvailable": services.dashboard.levels != nil,
+            "targets": targets, "hasTargets": !targets.isEmpty, "alertGroups": alertGroups, "hasAlerts": !alertGroups.isEmpty,
+            "alertCount": number(d.alertGroups.count),
+            "people": d.registeredPeople.map(number) as Any, "children": children, "hasChildren": !children.isEmpty,
             "crumbs": await focus.crumbs(user: context.user, directory: services.directory, base: "/dashboard"),
             "canTargets": context.user.can(.manageTasks), "slug": focus.path.slug,
         ], active: "dashboard")
+    }
+
+    /// The risk grid: a legend of the levels shown (colour, words, how many wards), and the wards with
+    /// their names beside the colour, so a touch screen needs no hover. The city's 579 wards are folded
+    /// per district, each district's summary counting its wards per level.
+    private func grid(_ d: DashboardData, focus: UnitFocus, context: AuthedContext) -> (legend: [[String: Any]], groups: [[String: Any]]) {
+        let v = context.language == .vi
+        func number(_ n: Int) -> String { NumberFormat.localized(n, language: context.language) }
+        func label(_ cell: DashboardData.Cell) -> String { cell.level == nil ? context.t("Chưa đánh giá", "Not assessed") : (v ? cell.labelVi : cell.labelEn) }
+        struct Key: Hashable { let level: Int; let color: String }
+        func key(_ cell: DashboardData.Cell) -> Key { Key(level: cell.level ?? Int.max, color: cell.color) }
+        var counts: [Key: (label: String, n: Int)] = [:]
+        for cell in d.grid { counts[key(cell), default: (label(cell), 0)].n += 1 }
+        let legend: [[String: Any]] = counts.sorted { $0.key.level < $1.key.level }.map { k, value in
+            ["swatch": TrendChart.swatch(color: k.color, level: k.level == Int.max ? nil : k.level), "label": value.label, "count": number(value.n)]
+        }
+        // A district holding a ward at the highest level shown opens by itself, unless every ward is at that level.
+        let levels = d.grid.compactMap(\.level)
+        let worst = levels.max().flatMap { top in levels.contains { $0 < top } || levels.count < d.grid.count ? top : nil }
+        var groups: [[String: Any]] = []
+        var current: (name: String, cells: [DashboardData.Cell])?
+        func flush() {
+            guard let c = current else { return }
+            var perLevel: [Key: Int] = [:]
+            for cell in c.cells { perLevel[key(cell), default: 0] += 1 }
+            groups.append([
+                "name": c.name, "count": number(c.cells.count), "open": worst.map { top in c.cells.contains { $0.level == top } } ?? false,
+                "chips": perLevel.sorted { $0.key.level < $1.key.level }.map { k, n in
+                    ["swatch": TrendChart.swatch(color: k.color, level: k.level == Int.max ? nil : k.level), "n": number(n)] as [String: Any]
+                },
+                "cells": c.cells.map { cell in
+                    ["name": cell.name, "label": label(cell), "swatch": TrendChart.swatch(color: cell.color, level: cell.level),
+                     "href": "/dashboard?unit=\(ReportView.slug(cell.unitPath))", "level": cell.level.map(String.init) ?? "0"] as [String: Any]
+                },
+            ])
+        }
+        for cell in d.grid {
+            let name = d.grid.count > 40 ? cell.parentName : focus.unit.name
+            if current?.name == name { current?.cells.append(cell) } else { flush(); current = (name, [cell]) }
+        }
+        flush()
+        return (legend, groups)
     }
 
     @Sendable func apiDashboard(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -185,8 +234,8 @@ package struct DashboardRoutes: Sendable {
         return services.views.page("dashboard/targets", title: context.t("Chỉ tiêu", "Targets"), context: context, data: [
             "unitName": focus.unit.name, "slug": focus.path.slug,
             "rows": rows.map { p in ["id": p.target.id, "title": v ? p.target.titleVi : p.target.titleEn, "due": CivilDate(iso: p.target.dueDay)?.vietnamese ?? "",
-                                     "start": CivilDate(iso: p.target.startDay)?.vietnamese ?? "", "target": NumberFormat.grouped(p.target.targetValue),
-                                     "actual": ReportView.number(p.actual), "source": v ? p.sourceVI : p.sourceEN] as [String: Any] },
+                                     "start": CivilDate(iso: p.target.startDay)?.vietnamese ?? "", "target": NumberFormat.localized(p.target.targetValue, language: context.language),
+                                     "actual": ReportFormat.number(p.actual, context.language), "source": v ? p.sourceVI : p.sourceEN] as [String: Any] },
             "hasRows": !rows.isEmpty, "canManage": context.user.can(.manageTasks),
             "sources": try await sources(v).map { ["key": $0.key, "label": $0.label] }, "key": Idempotency.newKey(),
             "error": request.formQuery.value("error") ?? "",

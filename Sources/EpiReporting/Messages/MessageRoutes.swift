@@ -209,7 +209,7 @@ package struct MessageRoutes: Sendable {
 enum MessageView {
     static func row(_ m: StreamMessage, _ language: Language) -> [String: Any] {
         ["id": m.id, "author": m.authorName, "body": m.body, "urgent": m.urgent, "handled": m.handledAt != nil,
-         "handledBy": m.handledByName ?? "", "handledAt": ReportView.time(m.handledAt), "at": ReportView.time(m.createdAt),
+         "handledBy": m.handledByName ?? "", "handledAt": ReportFormat.time(m.handledAt), "at": ReportFormat.time(m.createdAt),
          "hasReport": m.submissionId != nil, "open": m.handledAt == nil]
     }
 }

@@ -47,6 +47,7 @@ package struct ReportRoutes: Sendable {
     @Sendable func index(_ request: Request, context: AuthedContext) async throws -> Response {
         try context.require(.viewReports)
         let user = context.user
+        let language = context.language, v = language == .vi
         let scope = try await Scope.of(user, directory: services.directory)
         let units = await ReportUnits.load(services.directory)
         let now = Clock.now()
@@ -55,25 +56,28 @@ package struct ReportRoutes: Sendable {
         }
         let slug = user.unitPath.slug
         var rows: [[String: Any]] = []
-        var pendingReminders: [[String: Any]] = []
+        var received: [[String: Any]] = []
+        var sent: [[String: Any]] = []
         for template in templates {
             let period = template.defaultPeriod(now: now)
+            let review = template.reviewPeriod(now: now)
             let own = units.unit(user.unitPath.string).map { units.isSubmitter($0, template.level) } ?? false
             var row: [String: Any] = [
-                "code": template.code, "title": template.title(vi(context)), "deadline": template.deadline.label(vietnamese: vi(context)),
-                "period": period.key, "periodLabel": period.label(vietnamese: vi(context)), "slug": slug,
+                "code": template.code, "title": template.title(v), "deadline": template.deadline.label(vietnamese: v),
+                "period": period.key, "periodLabel": period.label(vietnamese: v), "slug": slug,
+                "reviewPeriod": review.key, "reviewLabel": review.shortLabel(vietnamese: v),
                 "oversees": !units.expected(template.level, under: user.unitPath.string).filter { $0.path != user.unitPath.string }.isEmpty,
             ]
             if own {
                 let latest = try await database.read { try await ReportStore.latest($0, code: template.code, period: period.key, unit: user.unitPath.string) }
                 let t = latest.map { $0.onTime ? Timeliness.onTime : .late } ?? Timeliness.of(firstSubmittedAt: nil, deadline: template.deadline.instant(period), now: now)
                 row["own"] = true
-                row["status"] = ReportView.status(t, context.language)
+                row["status"] = ReportFormat.status(t, language)
                 row["submitted"] = latest != nil
                 row["dueAt"] = VietnamTime.display(template.deadline.instant(period))
                 let periods = period.trailing(template.frequency == .daily ? 30 : 12)
                 if let history = try await reports.history(template: template, periods: periods, root: user.unitPath.string, scope: scope, now: now).first {
-                    row["strip"] = SVGChart.strip(history.record.statuses, labels: periods.map { $0.label(vietnamese: true) })
+                    row["strip"] = TrendChart.strip(history.record.statuses, periods: periods, language: language)
                     row["onTimeCount"] = history.record.onTime
                     row["lateCount"] = history.record.late
                     row["missingCount"] = history.record.missing
@@ -81,17 +85,29 @@ package struct ReportRoutes: Sendable {
             }
             // A template the user neither submits nor oversees (a ward and the district report) is not theirs to see here.
             if own || (row["oversees"] as? Bool) == true { rows.append(row) }
+            // A reminder reads from where the reader stands: received from above when it names the
+            // reader's own unit, otherwise one sent (by the reader's unit or one above it) to a unit below.
             for r in reminders where r.templateCode == template.code {
                 guard let p = ReportPeriod(key: r.periodKey, frequency: template.frequency) else { continue }
                 let done = try await database.read { try await ReportStore.latest($0, code: r.templateCode, period: r.periodKey, unit: r.unitPath) } != nil
-                if !done {
-                    pendingReminders.append(["from": r.sentByName, "at": ReportView.time(r.sentAt), "note": r.note, "title": template.title(vi(context)),
-                                             "href": "/reports/\(template.code)/\(p.key)/\(ReportView.slug(r.unitPath))"])
+                guard !done else { continue }
+                let senderUnit = units.unit(r.senderUnitPath)?.name ?? ""
+                var item: [String: Any] = ["from": r.sentByName, "fromUnit": senderUnit, "at": ReportFormat.time(r.sentAt), "note": r.note, "title": template.title(v),
+                                           "period": p.shortLabel(vietnamese: v), "href": "/reports/\(template.code)/\(p.key)/\(ReportView.slug(r.unitPath))"]
+                if r.unitPath == user.unitPath.string {
+                    received.append(item)
+                } else {
+                    let to = units.unit(r.unitPath)?.name ?? r.unitPath
+                    let byUs = r.senderUnitPath == user.unitPath.string
+                    item["to"] = to
+                    item["who"] = byUs ? context.t("Đơn vị đã đôn đốc \(to)", "We reminded \(to)")
+                                       : context.t("\(senderUnit) đã đôn đốc \(to)", "\(senderUnit) reminded \(to)")
+                    sent.append(item)
                 }
             }
         }
         return services.views.page("reports/index", title: context.t("Báo cáo", "Reports"), context: context, data: [
-            "templates": rows, "reminders": pendingReminders, "hasReminders": !pendingReminders.isEmpty,
+            "templates": rows, "reminders": received, "hasReminders": !received.isEmpty, "sentReminders": sent, "hasSentReminders": !sent.isEmpty,
             "canManage": user.can(.manageReportTemplates), "unitName": units.unit(user.unitPath.string)?.name ?? user.unitPath.string,
         ], active: "reports")
     }
@@ -142,7 +158,7 @@ package struct ReportRoutes: Sendable {
     }
 
     private func render(_ rc: ReportContext, context: AuthedContext, correcting: Bool, input: [String: String]? = nil, error: AppError? = nil) async throws -> Response {
-        let v = vi(context)
+        let v = vi(context), language = context.language
         let latest = rc.history.first
         let now = Clock.now()
         let deadline = rc.template.deadline.instant(rc.period)
@@ -156,13 +172,13 @@ package struct ReportRoutes: Sendable {
                 "key": f.key, "label": f.label(vietnamese: v), "required": f.required, "value": base[f.key] ?? "",
                 "isNumber": f.type == .number, "isText": f.type == .text, "isChoice": f.type == .choice, "isDate": f.type == .date,
                 "min": f.min.map(String.init) ?? "", "max": f.max.map(String.init) ?? "",
-                "choices": f.choices.map { ["value": $0, "selected": $0 == base[f.key]] },
+                "choices": f.choices.map { ["value": $0, "label": Strings.label("report_choice", $0, language), "selected": $0 == base[f.key]] },
                 "reason": input?["reason.\(f.key)"] ?? "",
             ]
             if let live = rc.prefill[f.key] {
-                row["live"] = NumberFormat.grouped(live)
+                row["live"] = NumberFormat.localized(live, language: language)
                 row["liveRaw"] = String(live)
-                row["source"] = f.metric.flatMap(Metric.init(rawValue:)).map { v ? $0.labelVI : $0.labelEN } ?? ""
+                row["source"] = f.metric.flatMap(Metric.init(rawValue:)).map { context.label("metric", $0.rawValue) } ?? ""
             }
             if let p = problems[f.key].flatMap(ReportProblem.init(rawValue:)) { row["fieldError"] = p.message(f, vietnamese: v) }
             if let p = problems["reason.\(f.key)"].flatMap(ReportProblem.init(rawValue:)) { row["reasonError"] = p.message(f, vietnamese: v) }
@@ -171,13 +187,14 @@ package struct ReportRoutes: Sendable {
         let versions: [[String: Any]] = rc.history.map { s in
             let previous = rc.history.first { $0.version == s.version - 1 }
             return [
-                "version": s.version, "at": ReportView.time(s.submittedAt), "by": s.submittedByName, "onTime": s.onTime,
+                "version": s.version, "at": ReportFormat.time(s.submittedAt), "by": s.submittedByName, "onTime": s.onTime,
+                "timeliness": context.label("timeliness", s.onTime ? Timeliness.onTime.rawValue : Timeliness.late.rawValue),
                 "correctionReason": s.correctionReason ?? "", "templateVersion": s.templateVersion, "isLatest": s.id == latest?.id, "id": s.id,
                 "values": rc.template.fields.map { f -> [String: Any] in
-                    let value = display(s.values[f.key], field: f)
+                    let value = ReportFormat.value(s.values[f.key], field: f, language)
                     let changed = previous.map { $0.values[f.key] != s.values[f.key] } ?? false
                     return ["label": f.label(vietnamese: v), "value": value, "changed": changed,
-                            "live": s.prefill[f.key].map(NumberFormat.grouped) ?? "", "reason": s.reasons[f.key] ?? "", "differs": s.reasons[f.key] != nil]
+                            "live": s.prefill[f.key].map { NumberFormat.localized($0, language: language) } ?? "", "reason": s.reasons[f.key] ?? "", "differs": s.reasons[f.key] != nil]
                 },
             ]
         }
@@ -188,7 +205,7 @@ package struct ReportRoutes: Sendable {
             "code": rc.template.code, "title": rc.template.title(v), "unitName": rc.unit.name, "unitLabel": await services.directory.label(rc.unit.path),
             "period": rc.period.key, "periodLabel": rc.period.label(vietnamese: v), "slug": slug,
             "deadline": VietnamTime.display(deadline), "deadlineRule": rc.template.deadline.label(vietnamese: v),
-            "status": ReportView.status(timeliness, context.language), "submitted": latest != nil, "locked": latest != nil && !correcting,
+            "status": ReportFormat.status(timeliness, language), "submitted": latest != nil, "locked": latest != nil && !correcting,
             "latestVersion": latest?.version ?? 0, "versions": versions, "hasHistory": rc.history.count > 1 || (latest != nil),
             "fields": fields, "showForm": showForm, "correcting": correcting, "canCorrect": canSubmit && latest != nil && !correcting,
             "correctionReason": input?["correction_reason"] ?? "", "correctionError": problems["correction_reason"] != nil,
@@ -201,15 +218,6 @@ package struct ReportRoutes: Sendable {
         ]
         return services.views.page("reports/show", title: "\(rc.template.title(v)) · \(rc.unit.name)", context: context, data: data,
                                    status: error?.status ?? .ok, active: "reports")
-    }
-
-    private func display(_ value: String?, field: ReportField) -> String {
-        guard let value, !value.isEmpty else { return "—" }
-        switch field.type {
-        case .number: return Int(value).map(NumberFormat.grouped) ?? value
-        case .date: return CivilDate(iso: value)?.vietnamese ?? value
-        default: return value
-        }
     }
 
     static func input(from form: FormData, template: ReportTemplate) -> ReportService.SubmitInput {
@@ -278,18 +286,19 @@ package struct ReportRoutes: Sendable {
         let rows: [ReportService.UnitStatus]
     }
 
-    private func completenessContext(_ request: Request, context: AuthedContext) async throws -> CompletenessView {
+    private func completenessContext(_ request: Request, context: AuthedContext, page: Bool = false) async throws -> CompletenessView {
         try context.require(.viewReports)
         let template = try await reports.template(try context.parameters.require("code"))
-        let period = try reports.period(request.formQuery.value("period"), template: template)
+        let period = try reports.period(request.formQuery.value("period"), template: template, review: page)
         let focus = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
         let rows = try await reports.completeness(template: template, period: period, root: focus.unit.path, scope: focus.scope)
         return CompletenessView(template: template, period: period, focus: focus, rows: rows)
     }
 
     @Sendable func completenessPage(_ request: Request, context: AuthedContext) async throws -> Response {
-        let cv = try await completenessContext(request, context: context)
-        let v = vi(context)
+        let cv = try await completenessContext(request, context: context, page: true)
+        let v = vi(context), language = context.language
+        let now = Clock.now()
         let units = await ReportUnits.load(services.directory)
         let history = request.formQuery["view"] == "history"
         let slug = cv.focus.path.slug
@@ -307,7 +316,6 @@ package struct ReportRoutes: Sendable {
         if history {
             periodsShown = cv.period.trailing(cv.template.frequency == .daily ? 30 : 12)
             let records = try await reports.history(template: cv.template, periods: periodsShown, root: cv.focus.unit.path, scope: cv.focus.scope)
-            let labels = periodsShown.map { $0.label(vietnamese: true) }
             if !children.isEmpty {
                 for child in children {
                     let mine = records.filter { $0.unit.path.hasPrefix(child.path + "/") }
@@ -321,12 +329,12 @@ package struct ReportRoutes: Sendable {
                     }
                     let all = mine.flatMap(\.record.statuses)
                     groups.append(["name": child.name, "href": "\(base)?period=\(cv.period.key)&unit=\(ReportView.slug(child.path))&view=history",
-                                   "strip": SVGChart.strip(merged, labels: labels), "counts": counts(all), "units": mine.count,
+                                   "strip": TrendChart.strip(merged, periods: periodsShown, language: language), "counts": counts(all), "units": mine.count,
                                    "repeated": mine.filter { $0.record.isRepeatedlyLate() }.count])
                 }
             } else {
                 for (unit, record) in records {
-                    unitRows.append(["name": unit.name, "slug": ReportView.slug(unit.path), "strip": SVGChart.strip(record.statuses, labels: labels),
+                    unitRows.append(["name": unit.name, "slug": ReportView.slug(unit.path), "strip": TrendChart.strip(record.statuses, periods: periodsShown, language: language),
                                      "onTime": record.onTime, "late": record.late, "missing": record.missing, "repeated": record.isRepeatedlyLate(),
                                      "href": "/reports/\(cv.template.code)/\(cv.period.key)/\(ReportView.slug(unit.path))"])
                 }
@@ -339,27 +347,41 @@ package struct ReportRoutes: Sendable {
             }
         } else {
             unitRows = cv.rows.map { s in
-                ["name": s.unit.name, "slug": ReportView.slug(s.unit.path), "status": ReportView.status(s.timeliness, context.language),
-                 "at": ReportView.time(s.submittedAt), "version": s.version, "reminders": s.reminders,
+                ["name": s.unit.name, "slug": ReportView.slug(s.unit.path), "status": ReportFormat.status(s.timeliness, language),
+                 "at": ReportFormat.time(s.submittedAt), "version": s.version, "reminders": s.reminders,
                  "remindable": canRemind && (s.timeliness == .missing || s.timeliness == .pending) && s.unit.path != context.user.unitPath.string,
                  "href": "/reports/\(cv.template.code)/\(cv.period.key)/\(ReportView.slug(s.unit.path))"]
             }
         }
         let total = counts(cv.rows.map(\.timeliness))
+        let deadline = cv.template.deadline.instant(cv.period)
+        let next = cv.period.adding(1)
         let data: [String: Any] = [
             "code": cv.template.code, "title": cv.template.title(v), "period": cv.period.key, "periodLabel": cv.period.label(vietnamese: v),
-            "deadline": VietnamTime.display(cv.template.deadline.instant(cv.period)), "unitName": cv.focus.unit.name, "slug": slug,
+            "deadline": VietnamTime.display(deadline), "notDue": deadline > now, "unitName": cv.focus.unit.name, "slug": slug,
             "crumbs": await cv.focus.crumbs(user: context.user, directory: services.directory, base: base, query: "period=\(cv.period.key)\(history ? "&view=history" : "")"),
             "expected": cv.rows.count, "counts": total, "groups": groups, "hasGroups": !groups.isEmpty, "rows": unitRows, "hasRows": !unitRows.isEmpty,
             "history": history, "historyCount": periodsShown.count, "isDaily": cv.template.frequency == .daily,
             "prev": "\(base)?period=\(cv.period.adding(-1).key)&unit=\(slug)\(history ? "&view=history" : "")",
-            "next": "\(base)?period=\(cv.period.adding(1).key)&unit=\(slug)\(history ? "&view=history" : "")",
+            // No period that has not started: nothing can have been sent for it.
+            "next": next.start <= VietnamTime.day(of: now) ? "\(base)?period=\(next.key)&unit=\(slug)\(history ? "&view=history" : "")" : "",
             "toggle": "\(base)?period=\(cv.period.key)&unit=\(slug)\(history ? "" : "&view=history")",
             "consolidation": "/reports/\(cv.template.code)/consolidation?period=\(cv.period.key)&unit=\(slug)",
             "canRemind": canRemind && unitRows.contains { ($0["remindable"] as? Bool) == true }, "key": Idempotency.newKey(),
             "sent": request.formQuery.value("sent") ?? "",
+            "pickerAction": base, "periods": pickerPeriods(cv.template, selected: cv.period, now: now, language: language),
         ]
         return services.views.page("reports/completeness", title: context.t("Tiến độ báo cáo", "Report completeness"), context: context, data: data, active: "reports")
+    }
+
+    /// The choices of a period picker, newest first, those not yet due marked.
+    private func pickerPeriods(_ template: ReportTemplate, selected: ReportPeriod, now: Date, language: Language) -> [[String: Any]] {
+        let v = language == .vi
+        return template.pickerPeriods(around: selected, now: now, count: template.frequency == .daily ? 14 : 12).map { p in
+            let due = template.deadline.instant(p) <= now
+            return ["key": p.key, "label": p.shortLabel(vietnamese: v) + (due ? "" : " (\(Strings.label("timeliness", Timeliness.pending.rawValue, language).lowercased()))"),
+                    "selected": p == selected]
+        }
     }
 
     struct CompletenessBody: Encodable {
@@ -429,36 +451,48 @@ package struct ReportRoutes: Sendable {
     private func consolidated(_ request: Request, context: AuthedContext) async throws -> ReportService.Consolidated {
         try context.require(.viewReports)
         let template = try await reports.template(try context.parameters.require("code"))
-        let period = try reports.period(request.formQuery.value("period"), template: template)
+        // Pages and their exports open on the latest period due; the API keeps its documented default.
+        let page = !request.uri.path.hasPrefix("/api/")
+        let period = try reports.period(request.formQuery.value("period"), template: template, review: page)
         let focus = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
         return try await reports.consolidate(template: template, period: period, root: focus.unit.path, scope: focus.scope)
     }
 
+    /// What a consolidated report is called: after the report it consolidates and its period (the unit
+    /// that consolidates it heads the printed copy and has its own line in the spreadsheet).
+    static func consolidatedTitle(_ c: ReportService.Consolidated, vietnamese v: Bool) -> String {
+        let period = c.period.frequency == .daily ? (v ? "ngày \(c.period.label(vietnamese: true))" : "for \(c.period.label(vietnamese: false))") : c.period.label(vietnamese: v)
+        return v ? "Tổng hợp \(c.template.titleVI.lowercased()) \(period)" : "Consolidated \(c.template.titleEN.lowercased()) \(period)"
+    }
+
     private func viewData(_ c: ReportService.Consolidated, context: AuthedContext) async -> [String: Any] {
-        let v = vi(context)
+        let v = vi(context), language = context.language
+        let now = Clock.now()
         let numbers = c.template.fields.filter { $0.type == .number }
         let slug = ReportView.slug(c.root.path)
         let base = "/reports/\(c.template.code)"
         let totals: [[String: Any]] = numbers.map { f in
-            ["label": f.label(vietnamese: v), "total": ReportView.number(c.consolidation.total(f.key)), "answered": c.consolidation.answered[f.key] ?? 0]
+            ["label": f.label(vietnamese: v), "total": ReportFormat.number(c.consolidation.total(f.key), language), "answered": c.consolidation.answered[f.key] ?? 0]
         }
         let choices: [[String: Any]] = c.template.fields.filter { $0.type == .choice }.map { f in
-            ["label": f.label(vietnamese: v), "values": (c.consolidation.choiceCounts[f.key] ?? [:]).sorted { $0.key < $1.key }.map { ["value": $0.key, "n": $0.value] }]
+            ["label": f.label(vietnamese: v), "values": (c.consolidation.choiceCounts[f.key] ?? [:]).sorted { $0.key < $1.key }.map { ["value": Strings.label("report_choice", $0.key, language), "n": $0.value] }]
         }
+        let headers = numbers.map { $0.label(vietnamese: v) }
+        func cells(_ values: [String]) -> [[String: Any]] { zip(headers, values).map { ["v": $0.1, "label": $0.0] } }
         // Rows: sub-totals per district for the city, else each unit's own figures; a missing unit shows dashes.
         var rows: [[String: Any]] = []
         if !c.parts.isEmpty {
             for (unit, part) in c.parts {
                 rows.append(["name": unit.name, "reported": "\(part.reportedCount)/\(part.expected)", "complete": part.isComplete, "missing": false,
                              "href": "\(base)/consolidation?period=\(c.period.key)&unit=\(ReportView.slug(unit.path))",
-                             "cells": numbers.map { ["v": ReportView.number(part.total($0.key))] }])
+                             "cells": cells(numbers.map { ReportFormat.number(part.total($0.key), language) })])
             }
         } else {
             for unit in c.expected {
                 let report = c.reports[unit.path]
                 rows.append(["name": unit.name, "reported": report == nil ? "0/1" : "1/1", "complete": report != nil, "missing": report == nil,
                              "href": "\(base)/\(c.period.key)/\(ReportView.slug(unit.path))", "version": report?.version ?? 0,
-                             "cells": numbers.map { f in ["v": report.map { ReportView.number($0.values[f.key].flatMap(Int.init)) } ?? "—"] }])
+                             "cells": cells(numbers.map { f in report.map { ReportFormat.number($0.values[f.key].flatMap(Int.init), language) } ?? "—" })])
             }
         }
         let texts: [[String: Any]] = c.template.fields.filter { $0.type == .text }.map { f in
@@ -471,17 +505,26 @@ package struct ReportRoutes: Sendable {
         for path in c.consolidation.missing {
             missing.append(["name": c.expected.first { $0.path == path }?.name ?? path, "parent": await services.directory.cached(path)?.parentPath.flatMap { p in c.parts.first { $0.unit.path == p }?.unit.name } ?? ""])
         }
+        let province = await services.directory.lineage(c.root.path).first?.name ?? c.root.name
+        let next = c.period.adding(1)
+        let deadline = c.template.deadline.instant(c.period)
         return [
             "code": c.template.code, "title": c.template.title(v), "period": c.period.key, "periodLabel": c.period.label(vietnamese: v),
-            "unitName": c.root.name, "unitLabel": await services.directory.label(c.root.path), "slug": slug,
+            "unitName": c.root.name, "slug": slug, "notDue": deadline > now, "deadline": VietnamTime.display(deadline),
             "reportedCount": c.consolidation.reportedCount, "expected": c.consolidation.expected, "complete": c.consolidation.isComplete,
-            "totals": totals, "choices": choices, "hasChoices": !choices.isEmpty, "headers": numbers.map { ["label": $0.label(vietnamese: v)] },
+            "totals": totals, "choices": choices, "hasChoices": !choices.isEmpty, "headers": headers.map { ["label": $0] },
             "rows": rows, "byPart": !c.parts.isEmpty, "texts": texts, "missingUnits": missing, "hasMissing": !missing.isEmpty,
             "csv": "\(base)/consolidation.csv?period=\(c.period.key)&unit=\(slug)", "xlsx": "\(base)/consolidation.xlsx?period=\(c.period.key)&unit=\(slug)",
             "print": "\(base)/print?period=\(c.period.key)&unit=\(slug)", "completeness": "\(base)/completeness?period=\(c.period.key)&unit=\(slug)",
-            "prev": "\(base)/consolidation?period=\(c.period.adding(-1).key)&unit=\(slug)", "next": "\(base)/consolidation?period=\(c.period.adding(1).key)&unit=\(slug)",
+            "prev": "\(base)/consolidation?period=\(c.period.adding(-1).key)&unit=\(slug)",
+            "next": next.start <= VietnamTime.day(of: now) ? "\(base)/consolidation?period=\(next.key)&unit=\(slug)" : "",
             "crumbs": await UnitFocus.crumbs(to: c.root, user: context.user, directory: services.directory, base: "\(base)/consolidation", query: "period=\(c.period.key)"),
-            "printedAt": VietnamTime.display(Clock.now()), "printedBy": context.user.displayName,
+            "pickerAction": "\(base)/consolidation", "periods": pickerPeriods(c.template, selected: c.period, now: now, language: language),
+            // The printed copy, laid out as an administrative document.
+            "docTitle": Self.consolidatedTitle(c, vietnamese: v), "authority": v ? "UBND \(c.root.name.uppercased())" : "\(c.root.name.uppercased()) PEOPLE'S COMMITTEE",
+            "numberLine": OfficialDocument.numberLine(issuer: "SCH", vietnamese: v),
+            "placeDate": OfficialDocument.placeAndDate(OfficialDocument.place(provinceName: province), VietnamTime.day(of: now), vietnamese: v),
+            "printedAt": VietnamTime.display(now), "printedBy": context.user.displayName,
         ]
     }
 
@@ -494,7 +537,7 @@ package struct ReportRoutes: Sendable {
     @Sendable func printPage(_ request: Request, context: AuthedContext) async throws -> Response {
         let c = try await consolidated(request, context: context)
         try await audit(c, context: context, format: "print")
-        return services.views.page("reports/print", title: "\(c.template.title(vi(context))) · \(c.root.name)", context: context,
+        return services.views.page("reports/print", title: "\(context.t("Báo cáo", "Report")) · \(Self.consolidatedTitle(c, vietnamese: vi(context)))", context: context,
                                    data: await viewData(c, context: context), active: "reports")
     }
 
@@ -526,15 +569,19 @@ package struct ReportRoutes: Sendable {
     }
 
     /// The export as rows: one per expected unit (missing ones marked), then the total with "n/N units reported".
-    static func table(_ c: ReportService.Consolidated, vietnamese v: Bool) -> [[SheetCell]] {
+    static func table(_ c: ReportService.Consolidated, language: Language) -> [[SheetCell]] {
+        let v = language == .vi
         let fields = c.template.fields
         var rows: [[SheetCell]] = [[.text(v ? "Mã đơn vị" : "Unit code"), .text(v ? "Đơn vị" : "Unit"), .text(v ? "Trạng thái" : "Status"), .text(v ? "Bản" : "Version")]
             + fields.map { .text($0.label(vietnamese: v)) }]
         for unit in c.expected {
             if let r = c.reports[unit.path] {
-                rows.append([.text(unit.path), .text(unit.name), .text(r.onTime ? (v ? "Đúng hạn" : "On time") : (v ? "Muộn" : "Late")), .number(r.version)] + fields.map { f in
+                let status = Strings.label("timeliness", (r.onTime ? Timeliness.onTime : .late).rawValue, language)
+                rows.append([.text(unit.path), .text(unit.name), .text(status), .number(r.version)] + fields.map { f in
                     guard let value = r.values[f.key] else { return .empty }
                     if f.type == .number, let n = Int(value) { return .number(n) }
+                    if f.type == .date, let day = CivilDate(iso: value) { return .text(day.vietnamese) }
+                    if f.type == .choice { return .text(Strings.label("report_choice", value, language)) }
                     return .text(value)
                 })
             } else {
@@ -545,6 +592,17 @@ package struct ReportRoutes: Sendable {
                      .text("\(c.consolidation.reportedCount)/\(c.consolidation.expected) " + (v ? "đơn vị đã báo cáo" : "units reported")), .empty]
                     + fields.map { f in f.type == .number ? (c.consolidation.total(f.key).map { .number($0) } ?? .empty) : .empty })
         return rows
+    }
+
+    /// The lines above an exported table, as on the printed copy: what it is, for which period, for which unit, and when.
+    static func sheetTitles(_ c: ReportService.Consolidated, language: Language, exportedBy: String, at now: Date) -> [String] {
+        let v = language == .vi
+        return [
+            consolidatedTitle(c, vietnamese: v),
+            (v ? "Kỳ báo cáo: " : "Period: ") + c.period.label(vietnamese: v) + (v ? " · hạn " : " · due ") + VietnamTime.display(c.template.deadline.instant(c.period)),
+            (v ? "Đơn vị: " : "Unit: ") + c.root.name + " · \(c.consolidation.reportedCount)/\(c.consolidation.expected) " + (v ? "đơn vị đã báo cáo" : "units reported"),
+            (v ? "Xuất lúc " : "Exported ") + VietnamTime.display(now) + " · " + exportedBy,
+        ]
     }
 
     private func audit(_ c: ReportService.Consolidated, context: AuthedContext, format: String) async throws {
@@ -563,7 +621,7 @@ package struct ReportRoutes: Sendable {
         try await audit(c, context: context, format: "CSV")
         // A byte-order mark so spreadsheet programs open Vietnamese text as UTF-8.
         var text = "\u{FEFF}"
-        for row in Self.table(c, vietnamese: vi(context)) {
+        for row in Self.table(c, language: context.language) {
             text += CSVWriter.row(row.map { cell -> String in
                 switch cell {
                 case .text(let s): return s
@@ -580,9 +638,11 @@ package struct ReportRoutes: Sendable {
         let c = try await consolidated(request, context: context)
         try await audit(c, context: context, format: "XLSX")
         let v = vi(context)
-        var sheets = [XLSXWriter.Sheet(name: v ? "Tổng hợp" : "Consolidated", rows: Self.table(c, vietnamese: v))]
+        let titles = Self.sheetTitles(c, language: context.language, exportedBy: context.user.displayName, at: Clock.now())
+        var sheets = [XLSXWriter.Sheet(name: v ? "Tổng hợp" : "Consolidated", rows: Self.table(c, language: context.language), titles: titles, totalRow: true)]
         sheets.append(XLSXWriter.Sheet(name: v ? "Chưa báo cáo" : "Not reported", rows: [[.text(v ? "Mã đơn vị" : "Unit code"), .text(v ? "Đơn vị" : "Unit")]]
-                                       + c.consolidation.missing.map { p in [.text(p), .text(c.expected.first { $0.path == p }?.name ?? p)] }))
+                                       + c.consolidation.missing.map { p in [.text(p), .text(c.expected.first { $0.path == p }?.name ?? p)] },
+                                       titles: [(v ? "Đơn vị chưa báo cáo — " : "Units that have not reported — ") + Self.consolidatedTitle(c, vietnamese: v)] + titles.dropFirst()))
         let bytes = XLSXWriter.workbook(sheets)
         return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                                .contentDisposition: "attachment; filename=\"\(filename(c, "xlsx"))\"", .cacheControl: "no-store"],

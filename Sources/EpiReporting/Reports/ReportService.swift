@@ -61,8 +61,10 @@ package struct ReportService: Sendable {
         return t
     }
 
-    func period(_ key: String?, template: ReportTemplate, now: Date = Clock.now()) throws -> ReportPeriod {
-        guard let key, !key.isEmpty else { return template.defaultPeriod(now: now) }
+    /// The period a request names; without one, the period being filled now (forms, the API) or, for
+    /// pages that check and consolidate (`review`), the latest one whose deadline has passed.
+    func period(_ key: String?, template: ReportTemplate, review: Bool = false, now: Date = Clock.now()) throws -> ReportPeriod {
+        guard let key, !key.isEmpty else { return review ? template.reviewPeriod(now: now) : template.defaultPeriod(now: now) }
         guard let period = ReportPeriod(key: key, frequency: template.frequency) else {
             throw AppError.invalid("Kỳ báo cáo '\(key)' không hợp lệ (ngày yyyy-mm-dd hoặc tuần yyyy-Www).", "Invalid period '\(key)' (day yyyy-mm-dd or week yyyy-Www).", details: ["period": "invalid"])
         }

@@ -31,6 +31,21 @@ package struct ReportTemplate: Sendable, Codable, Equatable {
         case .weekly: return today.adding(-1)
         }
     }
+
+    /// The period people check and consolidate unless they pick another: the latest one whose
+    /// deadline has passed, so nobody opens on a period still being filled and reads it as missing.
+    package func reviewPeriod(now: Date) -> ReportPeriod { deadline.lastDuePeriod(at: now) }
+
+    /// The periods offered in a picker around `selected`: the last `count` due ones and those under way
+    /// (started, not yet due), newest first, with `selected` among them even when it is older.
+    package func pickerPeriods(around selected: ReportPeriod, now: Date, count: Int) -> [ReportPeriod] {
+        let today = VietnamTime.day(of: now)
+        var newest = ReportPeriod.containing(today, frequency)
+        if newest < reviewPeriod(now: now) { newest = reviewPeriod(now: now) }
+        var periods = newest.trailing(max(count, 1) + newest.start.days(since: reviewPeriod(now: now).start) / (frequency == .daily ? 1 : 7))
+        if !periods.contains(selected) { periods.append(selected) }
+        return periods.sorted(by: >)
+    }
 }
 
 /// One stored version of one unit's report for one period.

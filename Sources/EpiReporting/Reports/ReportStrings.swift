@@ -1,8 +1,50 @@
+import EpiCore
 import EpiPlatform
 import EpiRegistry
 /// UI text of reports, the command dashboard, message streams, tasks, duty rosters and hotlines.
 package enum ReportStrings {
-    package static let entries: [String: (vi: String, en: String)] = [
+    /// The words of the pages and the labels of every code they show.
+    package static let entries: [String: (vi: String, en: String)] = text.merging(labels) { first, _ in first }
+        .merging(Metric.allCases.map { ("metric.\($0.rawValue)", (vi: $0.labelVI, en: $0.labelEN)) }) { first, _ in first }
+
+    /// Labels of stored codes (`Reporting.labels` lists the sets), read with `context.label(prefix, code)`.
+    static let labels: [String: (vi: String, en: String)] = [
+        "timeliness.on_time": ("Đúng hạn", "On time"),
+        "timeliness.late": ("Muộn", "Late"),
+        "timeliness.missing": ("Chưa gửi", "Not sent"),
+        "timeliness.pending": ("Chưa đến hạn", "Not yet due"),
+        "task_status.open": ("Mới giao", "Assigned"),
+        "task_status.in_progress": ("Đang thực hiện", "In progress"),
+        "task_status.done": ("Đã hoàn thành", "Done"),
+        "task_status.cancelled": ("Đã hủy", "Cancelled"),
+        "submitter_level.ward": ("Phường, xã, thị trấn", "Wards, communes, townlets"),
+        "submitter_level.district": ("Quận, huyện, thị xã", "Districts"),
+        "report_frequency.daily": ("Hằng ngày", "Daily"),
+        "report_frequency.weekly": ("Hằng tuần", "Weekly"),
+        "report_weekday.1": ("Thứ Hai", "Monday"),
+        "report_weekday.2": ("Thứ Ba", "Tuesday"),
+        "report_weekday.3": ("Thứ Tư", "Wednesday"),
+        "report_weekday.4": ("Thứ Năm", "Thursday"),
+        "report_weekday.5": ("Thứ Sáu", "Friday"),
+        "report_weekday.6": ("Thứ Bảy", "Saturday"),
+        "report_weekday.7": ("Chủ nhật", "Sunday"),
+        // The choices of the seeded daily report; a template's own choices show as written.
+        "report_choice.Ổn định": ("Ổn định", "Stable"),
+        "report_choice.Có nguy cơ": ("Có nguy cơ", "At risk"),
+        "report_choice.Phức tạp": ("Phức tạp", "Complex"),
+        "alert_severity.info": ("Thông tin", "Information"),
+        "alert_severity.warning": ("Cần xử lý", "Needs action"),
+        "alert_severity.critical": ("Khẩn cấp", "Critical"),
+        // Kinds of dashboard alert, including those other capabilities raise: the dashboard names their groups.
+        "alert_kind.late_report": ("Báo cáo chưa gửi", "Reports not sent"),
+        "alert_kind.urgent_message": ("Tin khẩn chưa xử lý", "Urgent messages not handled"),
+        "alert_kind.overdue_task": ("Nhiệm vụ quá hạn", "Overdue tasks"),
+        "alert_kind.overdue_tracing": ("Truy vết quá hạn", "Overdue tracing"),
+        "alert_kind.facility_load": ("Cơ sở cách ly sắp đầy", "Quarantine facilities near capacity"),
+        "alert_kind.other": ("Cảnh báo khác", "Other alerts"),
+    ]
+
+    static let text: [String: (vi: String, en: String)] = [
         "nav_dashboard": ("Điều hành", "Dashboard"),
         "nav_reports": ("Báo cáo", "Reports"),
         "nav_messages": ("Trao đổi", "Messages"),
@@ -165,5 +207,28 @@ package enum ReportStrings {
         "hot_no_shifts": ("Chưa có ca trực.", "No shifts yet."),
         "hot_add_shift": ("Thêm ca trực", "Add a shift"),
         "hot_note": ("Ghi chú", "Note"),
+
+        "rep_period_not_due": ("Kỳ này chưa đến hạn: đơn vị chưa gửi được tính là “chưa đến hạn”, số tổng còn thay đổi.", "This period is not yet due: units that have not sent are counted as not yet due, and totals will still change."),
+        "rep_export_xlsx": ("Tải bảng tính Excel", "Download the spreadsheet (Excel)"),
+        "rep_export_csv": ("Tải tệp CSV", "Download CSV"),
+        "rep_review_period": ("Kỳ đã đến hạn gần nhất", "Latest period due"),
+        "rep_choose_period": ("Chọn kỳ báo cáo", "Choose a period"),
+        "rep_show": ("Xem", "Show"),
+        "rep_not_due_mark": ("chưa đến hạn", "not yet due"),
+        "rep_reminders_sent_title": ("Đôn đốc đơn vị cấp dưới (đơn vị chưa gửi báo cáo)", "Reminders to units below (report not yet in)"),
+        "rep_reminder_by": ("người gửi", "sent by"),
+        "rep_print_heading": ("BÁO CÁO", "REPORT"),
+        "rep_nation": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIET NAM"),
+        "rep_motto": ("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness"),
+        "rep_issuer": ("SỞ CHỈ HUY PHÒNG, CHỐNG DỊCH", "EPIDEMIC COMMAND CENTER"),
+        "rep_recipients": ("Nơi nhận", "Recipients"),
+        "rep_recipients_above": ("Cấp trên (để báo cáo)", "The level above (for information)"),
+        "rep_recipients_archive": ("Lưu: VT", "File copy"),
+
+        "dash_target_placeholder": ("100% người từ 18 tuổi tiêm mũi 1 trước 15/9/2021", "The target's name in Vietnamese"),
+        "dash_target": ("Chỉ tiêu", "Target"),
+        "dash_legend": ("Chú thích màu", "Colour key"),
+        "dash_alert_groups_help": ("Xếp theo mức độ: khẩn cấp trước, rồi theo số đơn vị và thời gian quá hạn. Bấm vào từng dòng để xem các đơn vị liên quan.", "Most severe first, then by how many units and how long overdue. Open a line to see the units concerned."),
+        "dash_open_all": ("Xem tất cả", "See all"),
     ]
 }

@@ -112,7 +112,7 @@ package struct TemplateRoutes: Sendable {
         return services.views.page("reports/templates", title: context.t("Mẫu báo cáo", "Report templates"), context: context, data: [
             "rows": templates.map { t in
                 ["code": t.code, "title": t.title(v), "version": t.version, "deadline": t.deadline.label(vietnamese: v), "active": t.active, "fields": t.fields.count,
-                 "level": t.level == .ward ? context.t("Phường/xã", "Wards") : context.t("Quận/huyện", "Districts"),
+                 "level": context.label("submitter_level", t.level.rawValue), "frequency": context.label("report_frequency", t.frequency.rawValue),
                  "prefilled": t.fields.filter { $0.metric != nil }.count] as [String: Any]
             },
             "canManage": context.user.can(.manageReportTemplates),
@@ -120,18 +120,20 @@ package struct TemplateRoutes: Sendable {
     }
 
     private func form(_ input: TemplateInput, isNew: Bool, context: AuthedContext, error: AppError? = nil, versions: [ReportTemplate] = []) -> Response {
-        let v = context.language == .vi
         let weekdays = (1...7).map { d -> [String: Any] in
-            ["value": d, "label": (v ? ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"] : ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])[d - 1],
+            ["value": d, "label": context.label("report_weekday", String(d)),
              "selected": String(d) == input.weekday]
         }
-        return services.views.page("reports/template-form", title: isNew ? context.t("Mẫu báo cáo mới", "New report template") : input.titleVI, context: context, data: [
+        // The template's name in the reader's language; a template without an English name keeps its Vietnamese one.
+        let name = context.language == .en && !input.titleEN.isEmpty ? input.titleEN : input.titleVI
+        return services.views.page("reports/template-form", title: isNew ? context.t("Mẫu báo cáo mới", "New report template") : name, context: context, data: [
+            "heading": name,
             "v": ["code": input.code, "title_vi": input.titleVI, "title_en": input.titleEN, "time": input.time, "fields": input.fieldsSpec],
             "daily": input.frequency != "weekly", "weekly": input.frequency == "weekly", "nextDay": input.nextDay, "wardLevel": input.level != "district",
             "districtLevel": input.level == "district", "active": input.active, "weekdays": weekdays, "isNew": isNew,
             "action": isNew ? "/report-templates" : "/report-templates/\(input.code)", "error": error.map { $0.message(context.language) } as Any,
-            "errors": error?.details ?? [:], "metrics": Metric.allCases.map { ["key": $0.rawValue, "label": v ? $0.labelVI : $0.labelEN] },
-            "versions": versions.map { ["version": $0.version, "at": ReportView.time($0.createdAt), "by": $0.createdBy, "fields": $0.fields.count] },
+            "errors": error?.details ?? [:], "metrics": Metric.allCases.map { ["key": $0.rawValue, "label": context.label("metric", $0.rawValue)] },
+            "versions": versions.map { ["version": $0.version, "at": ReportFormat.time($0.createdAt), "by": $0.createdBy, "fields": $0.fields.count] },
             "key": Idempotency.newKey(),
         ], status: error?.status ?? .ok, active: "reports")
     }

@@ -141,7 +141,7 @@ package struct TaskRoutes: Sendable {
     private func row(_ t: TaskItem, _ language: Language, now: Date) -> [String: Any] {
         let status = t.taskStatus
         return ["id": t.id, "title": t.title, "assignee": t.assigneeName, "due": Timestamp.date(t.dueAt).map(VietnamTime.display) ?? t.dueAt,
-                "status": status.rawValue, "statusLabel": language == .vi ? status.labelVI : status.labelEN, "overdue": t.isOverdue(at: now),
+                "status": status.rawValue, "statusLabel": Strings.label("task_status", status.rawValue, language), "overdue": t.isOverdue(at: now),
                 "createdBy": t.createdByName, "closed": status.isClosed]
     }
 
@@ -193,10 +193,10 @@ package struct TaskRoutes: Sendable {
         data["unitLabel"] = await services.directory.label(task.unitPath)
         data["version"] = task.version
         data["events"] = events.map { e in
-            ["status": (TaskStatus(rawValue: e.status).map { context.language == .vi ? $0.labelVI : $0.labelEN }) ?? e.status, "note": e.note, "at": ReportView.time(e.at), "by": e.byName]
+            ["status": context.label("task_status", e.status), "note": e.note, "at": ReportFormat.time(e.at), "by": e.byName]
         }
         data["canUpdate"] = task.assigneeUserId == context.user.id || context.user.can(.manageTasks)
-        data["statuses"] = TaskStatus.allCases.filter { $0 != task.taskStatus }.map { ["value": $0.rawValue, "label": context.language == .vi ? $0.labelVI : $0.labelEN] }
+        data["statuses"] = TaskStatus.allCases.filter { $0 != task.taskStatus }.map { ["value": $0.rawValue, "label": context.label("task_status", $0.rawValue)] }
         return services.views.page("tasks/show", title: task.title, context: context, data: ["task": data], active: "tasks")
     }
 
@@ -332,7 +332,7 @@ package struct TaskRoutes: Sendable {
             "unitName": focus.unit.name, "slug": focus.path.slug, "hotline": hotline?.phone ?? "", "hotlineNote": hotline?.note ?? "",
             "rows": shifts.map { s in
                 let onDuty = (Timestamp.date(s.startsAt).map { $0 <= now } ?? false) && (Timestamp.date(s.endsAt).map { $0 > now } ?? false)
-                return ["id": s.id, "person": s.personName, "position": s.position, "phone": s.phone, "start": ReportView.time(s.startsAt), "end": ReportView.time(s.endsAt), "onDuty": onDuty] as [String: Any]
+                return ["id": s.id, "person": s.personName, "position": s.position, "phone": s.phone, "start": ReportFormat.time(s.startsAt), "end": ReportFormat.time(s.endsAt), "onDuty": onDuty] as [String: Any]
             },
             "hasRows": !shifts.isEmpty, "canManage": context.user.can(.manageRosters), "key": Idempotency.newKey(),
             "defaultStart": "\(today.iso)T07:00", "defaultEnd": "\(today.iso)T19:00", "children": children, "hasChildren": !children.isEmpty,
@@ -360,7 +360,7 @@ package struct TaskRoutes: Sendable {
             guard let s = try await RosterStore.shift(db, id: id, scope: scope) else { throw AppError.notFound }
             try await RosterStore.deleteShift(db, id: id)
             try await Audit.record(db, actor: context.user, action: "delete", entityType: "duty_shift", entityId: id, unitPath: try? UnitPath(s.unitPath),
-                                   summary: "Xóa ca trực \(s.personName) \(ReportView.time(s.startsAt))", changes: [FieldChange("person", old: s.personName, new: nil)])
+                                   summary: "Xóa ca trực \(s.personName) \(ReportFormat.time(s.startsAt))", changes: [FieldChange("person", old: s.personName, new: nil)])
             return s
         }
         return Views.redirect("/rosters?unit=\(ReportView.slug(shift.unitPath))")
@@ -441,7 +441,7 @@ package struct TaskRoutes: Sendable {
         for unit in units {
             let below = await services.directory.children(of: unit.path).contains { !$0.isGroup }
             entries.append(.init(unitPath: unit.path, name: unit.name, hotline: hotlines[unit.path]?.phone, note: hotlines[unit.path]?.note,
-                                 onDuty: (duty[unit.path] ?? []).map { .init(personName: $0.personName, position: $0.position, phone: $0.phone, until: ReportView.time($0.endsAt)) },
+                                 onDuty: (duty[unit.path] ?? []).map { .init(personName: $0.personName, position: $0.position, phone: $0.phone, until: ReportFormat.time($0.endsAt)) },
                                  hasChildren: below && unit.path != root.path))
         }
         return Directory(unitPath: root.path, name: root.name, data: entries)
