@@ -300,7 +300,11 @@ def main():
         data = urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": cookie})).read()
         book = openpyxl.load_workbook(io.BytesIO(data))
         sheet = book.worksheets[0]
-        names = [row[1] for row in sheet.iter_rows(values_only=True)]
+        rows = list(sheet.iter_rows(values_only=True))
+        # Title lines first (report, period, unit), then the table: header, one row per ward, the total.
+        assert str(rows[0][0]).startswith("Tổng hợp"), rows[0]
+        header = next(i for i, r in enumerate(rows) if len(r) > 1 and r[1] == "Đơn vị")
+        names = [row[1] for row in rows[header:]]
         assert "Phường Minh Khai" in names, names[:5]
         assert len(names) == 1 + 18 + 1, len(names)
         total = list(sheet.iter_rows(values_only=True))[-1]
