@@ -3,7 +3,10 @@
 
 Steps: wrong password shows an error; sign in; diacritic-free name search finds "Nguyễn Văn Nam";
 opening the record shows it and its audited view; the English switch works; another ward's officer
-gets "not found" for the same record; the ward's dashboard shows figures and SVG trends; the ward fills and
+gets "not found" for the same record; data entry records an F0 and five contacts keyboard-only, on a
+form whose fields keep a usable width at 390 px; an F0 whose contact is already registered (typed by
+phone) is offered that person and saved without a duplicate; an F0's household is added from the case
+page in one click; the ward's dashboard shows figures and SVG trends; the ward fills and
 submits today's report and it locks; the district sees it in the completeness table and consolidation
 (n/18, exports, A4 print copy); the public hotline page answers without signing in. Exits non-zero (with a screenshot) at the first step that does
 not show what a user expects.
@@ -30,6 +33,11 @@ class Check:
         for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,844", "--lang=vi"]:
             options.add_argument(arg)
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        # Headless Chrome opens no narrower than 500 px whatever --window-size says; resizing afterwards
+        # gives the phone's real 390 px viewport.
+        self.driver.set_window_size(390, 844)
+        iw, ih = self.driver.execute_script("return [innerWidth, innerHeight]")
+        self.driver.set_window_size(390 + (390 - iw), 844 + (844 - ih))
         self.wait = WebDriverWait(self.driver, 15)
 
     def step(self, name, fn):
@@ -163,6 +171,11 @@ def main():
             raise AssertionError(f"Tab never reached {name}")
 
         assert d.switch_to.active_element.get_attribute("name") == "p_full_name", "the form does not start in the F0's name"
+        # On the phone every field of a contact row is usable: nothing squeezed, nothing off screen.
+        assert d.execute_script("return innerWidth") == 390, d.execute_script("return innerWidth")
+        assert d.execute_script("return document.documentElement.scrollWidth") <= 390, "the form scrolls sideways"
+        for field in d.find_elements(By.CSS_SELECTOR, "#contact-rows input, #contact-rows select"):
+            assert field.size["width"] >= 200, f"{field.get_attribute('name')} is {field.size['width']} px wide"
         type_("Đoàn Văn Hậu")
         tab_until("p_citizen_id")
         type_("001085099991")
@@ -175,6 +188,11 @@ def main():
             type_(phone)
         d.switch_to.active_element.send_keys(Keys.ENTER)
         keys += 1
+        # A contact whose name is registered in the ward is offered first; these five are new people.
+        if d.find_elements(By.CSS_SELECTOR, "#contact-choices"):
+            for radio in d.find_elements(By.CSS_SELECTOR, ".matches input[type=radio][value=new]"):
+                radio.click()
+            d.find_element(By.CSS_SELECTOR, "#save-case").click()
         title = c.find("#case-title")
         elapsed = time.monotonic() - started
         assert "Đoàn Văn Hậu" in title.text, title.text
@@ -195,6 +213,44 @@ def main():
         table = c.find("#contact-levels")
         for name, _ in contacts:
             assert name in table.text, name + " is not in the F1 list"
+
+    def registered_contact_is_offered():
+        """Lê Thị Mai (0987 654 321) is in the registry; the officer types her phone under another spelling."""
+        c.open("/cases/new")
+        c.find("#case-form input[name=p_full_name]").send_keys("Kiều Văn Phương")
+        d.find_element(By.NAME, "p_phone").send_keys("0912700020")
+        for i, (name, phone) in enumerate([("Tạ Văn Một", "0912700021"), ("Mai Lê", "0987654321"), ("Tạ Thị Ba", "0912700023")]):
+            d.find_element(By.NAME, f"c{i}_name").send_keys(name)
+            d.find_element(By.NAME, f"c{i}_phone").send_keys(phone)
+        d.find_element(By.NAME, "c2_phone").send_keys(Keys.ENTER)
+        offer = c.find("#matches-2")
+        assert "Lê Thị Mai" in offer.text, offer.text
+        chosen = offer.find_element(By.CSS_SELECTOR, "input[type=radio]:checked").get_attribute("value")
+        assert chosen != "new", "the registered person is not offered first"
+        assert d.execute_script("return document.documentElement.scrollWidth") <= 390, "the choice scrolls sideways"
+        d.find_element(By.CSS_SELECTOR, "#save-case").click()
+        c.find("#case-title")
+        listed = c.find("#contact-list")
+        assert len(d.find_elements(By.CSS_SELECTOR, "#contact-list tr.contact")) == 3
+        mai = [a for a in listed.find_elements(By.TAG_NAME, "a") if a.text.strip() == "Lê Thị Mai"]
+        assert mai and chosen in mai[0].get_attribute("href"), "Mai's own record is not the contact"
+        c.open("/people?q=0987654321")
+        found = [a for a in d.find_elements(By.CSS_SELECTOR, "#people-results a.person-link")]
+        assert len(found) == 1, f"{len(found)} people with Mai's phone"
+
+    def household_in_one_click():
+        """Nguyễn Văn Nam's household (HK001) is offered on his case page; one click records them."""
+        c.open("/people?q=001085012345")
+        c.find("#people-results a.person-link").click()
+        c.find("#person-epi a[href^='/cases/']").click()
+        c.find("#case-title")
+        if d.find_elements(By.CSS_SELECTOR, "#household-offer"):
+            d.find_element(By.CSS_SELECTOR, "#add-household").click()
+            c.find("#contacts-added")
+        listed = c.find("#contact-list").text
+        for name in ["Lê Thị Mai", "Nguyễn Minh Khôi"]:
+            assert name in listed, name + " is not a contact of Nam's case"
+        assert not d.find_elements(By.CSS_SELECTOR, "#household-offer"), "the household is still offered"
 
     f2s = [("Trịnh Văn Sáu", "0912700011"), ("Trịnh Thị Bảy", "0912700012"), ("Trịnh Văn Tám", "0912700013")]
 
@@ -237,6 +293,8 @@ def main():
     c.step("another ward's officer gets 'not found' for that record", other_ward_is_refused)
     c.step("data entry records an F0 and five contacts keyboard-only (phone screen)", f0_and_five_contacts_by_keyboard)
     c.step("the chain is drawn and the five are on the F1 list", chain_and_f1_list)
+    c.step("an F0 with three contacts, one already registered, is saved without a duplicate (phone screen)", registered_contact_is_offered)
+    c.step("the case page offers the F0's household and adds it in one click", household_in_one_click)
     c.step("an F1's three contacts recorded from the contact list are F2, then F1 once the F1 tests positive", f1_contacts_become_f2_then_f1)
 
     # Reporting regime and command dashboard.

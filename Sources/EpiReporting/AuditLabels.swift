@@ -3,7 +3,16 @@ import EpiPlatform
 
 /// How reporting's audit rows read: its actions, record kinds, fields and coded values (see `AuditDisplay`).
 package enum ReportingAuditStrings {
-    package static let entries: [String: (vi: String, en: String)] = [
+    package static var entries: [String: (vi: String, en: String)] {
+        var table = fixed
+        // A submission's changes name the template's fields; the seeded templates' fields read by their labels.
+        for field in DefaultTemplates.all.flatMap(\.fields) where table["field.report_submission.\(field.key)"] == nil {
+            table["field.report_submission.\(field.key)"] = (field.labelVI, field.labelEN)
+        }
+        return table
+    }
+
+    static let fixed: [String: (vi: String, en: String)] = [
         "audit_action.submit": ("Gửi báo cáo", "Submitted a report"), "audit_action.correct": ("Sửa báo cáo", "Corrected a report"),
         "audit_action.remind": ("Đôn đốc", "Sent a reminder"), "audit_action.post": ("Đăng tin", "Posted"), "audit_action.handle": ("Đánh dấu đã xử lý", "Marked handled"),
         "audit_action.print": ("In báo cáo", "Printed"),

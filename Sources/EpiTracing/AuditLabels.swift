@@ -23,7 +23,7 @@ package enum TracingAuditStrings {
         "audit_action.extend": ("Gia hạn", "Extended"), "audit_action.test_result": ("Kết quả xét nghiệm", "Test result"),
         "audit_action.released": ("Hoàn thành cách ly", "Released"), "audit_action.transferred": ("Chuyển nơi cách ly", "Transferred"),
         "audit_action.became_case": ("Chuyển thành F0", "Became a case"), "audit_action.ended": ("Kết thúc", "Ended"),
-        "audit_action.cancel": ("Hủy", "Cancelled"), "audit_action.dispatch": ("Điều xe", "Dispatched"), "audit_action.arrive": ("Đã đến", "Arrived"),
+        "audit_action.cancel": ("Hủy", "Cancelled"), "audit_action.cancelled": ("Hủy đợt cách ly", "Cancelled the quarantine"), "audit_action.dispatch": ("Điều xe", "Dispatched"), "audit_action.arrive": ("Đã đến", "Arrived"),
         "audit_action.lift": ("Gỡ phong tỏa", "Lifted"), "audit_action.narrow": ("Thu hẹp vùng", "Narrowed"), "audit_action.redraw": ("Vẽ lại vùng", "Redrawn"),
         "audit_action.supply": ("Cấp nhu yếu phẩm", "Supplies delivered"), "audit_action.assess": ("Đánh giá cấp độ", "Assessed the level"),
         "audit_action.recompute": ("Tính lại", "Recomputed"),

@@ -272,6 +272,43 @@ struct FieldFitTests {
             #expect(en.contains("Week 37/2021") && !en.contains("2021-W37") && en.contains("46,375") && !en.contains("Tuần"))
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func pagesLinkOnlyWhereTheReaderMayGoAndNameTheSystemAndWeeksInWords(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            _ = try await MessageRoutes(services: app.services).post(.init(body: "Cần thêm xe chở F1 tại ngõ 12", urgent: true, mentions: [], submissionID: nil),
+                                                                     user: try await app.user("minhkhai"), key: nil)
+            // The supervisor reads the urgent message on the dashboard, but may not open the message stream: no link to a 403.
+            var supervisor = try await BrowserSession.login(client, "supervisor.mk")
+            let board = try await supervisor.get(client, "/dashboard").text
+            #expect(board.contains("Cần thêm xe chở F1 tại ngõ 12"))
+            #expect(!board.contains("href=\"/messages"))
+            #expect(try await supervisor.get(client, "/messages").status == .forbidden)
+            var ward = try await BrowserSession.login(client, "minhkhai")
+            #expect(try await ward.get(client, "/dashboard").text.contains("href=\"/messages/"))
+            // The community team's task list offers the duty roster, and it opens on the team's ward (a group has no roster of its own).
+            var team = try await BrowserSession.login(client, "team.mk")
+            #expect(try await team.get(client, "/tasks").text.contains("href=\"/rosters\""))
+            let roster = try await team.get(client, "/rosters")
+            #expect(roster.status == .ok && roster.text.contains("Minh Khai"))
+
+            // Seeded templates were written by the system, in Vietnam time: both read as words.
+            var city = try await BrowserSession.login(client, "city")
+            let template = Self.visible(try await city.get(client, "/report-templates/district_weekly").text)
+            #expect(template.contains("Hệ thống") && template.contains("giờ Việt Nam"))
+            #expect(!template.contains(" system ") && !template.contains("Asia/Ho_Chi_Minh"))
+            // A level assessment's audit row names its week as people do, in either language.
+            let token = try await app.token("city")
+            #expect(try await client.json(.post, "/api/v1/risk/compute", token, #"{"week": "2021-W36", "unit": "01"}"#).status == .ok)
+            let audit = Self.visible(try await city.get(client, "/audit").text)
+            #expect(audit.contains("Tuần 36/2021") && !audit.contains("2021-W36"))
+            Self.english(&city)
+            #expect(Self.visible(try await city.get(client, "/audit").text).contains("Week 36/2021"))
+            // A report's changed fields read by the template's labels.
+            #expect(AuditDisplay.field("f0_week", entity: "report_submission", .vi) == "Số ca F0 trong tuần")
+            #expect(AuditDisplay.field("zones_active", entity: "report_submission", .en) == "Active lockdown zones")
+        }
+    }
 }
 
 extension ReportPeriod {

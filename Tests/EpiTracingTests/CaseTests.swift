@@ -79,8 +79,10 @@ struct CaseTests {
             form["confirmed_on"] = "31/02/2021"
             let response = try await entry.post(client, "/cases", form: form)
             #expect(response.status == .unprocessableContent)
-            #expect(response.text.contains("contacts_1_phone"))
-            #expect(response.text.contains("confirmed_on"))
+            // Each problem is named as the screen shows it: the second contact row, the confirmation date.
+            #expect(response.text.contains("Người tiếp xúc 2 · Số điện thoại"))
+            #expect(response.text.contains("Ngày khẳng định</strong>"))
+            #expect(!response.text.contains("contacts_1_phone") && !response.text.contains("confirmed_on</"))
             // The officer's typing is kept in the form.
             #expect(response.text.contains("value=\"Trần Thị Lan\""))
             let counts = try await app.services.database.read { db in

@@ -112,7 +112,7 @@ public enum RiskAssessment {
         let met = coverageMet ?? true
         var level: Int
         var vi: String, en: String
-        let rateText = formatRate(rate)
+        let rateVI = formatRate(rate, vietnamese: true), rateEN = formatRate(rate, vietnamese: false)
         if input.communityCases == 0 {
             level = met ? rules.zeroCasesLevelIfCoverageMet : rules.zeroCasesLevelIfCoverageNotMet
             vi = "Không có ca mắc mới trong cộng đồng trong tuần"
@@ -120,12 +120,12 @@ public enum RiskAssessment {
         } else {
             let band = rules.bands.last { rate >= $0.minRate } ?? rules.bands[0]
             level = met ? band.levelIfCoverageMet : band.levelIfCoverageNotMet
-            vi = "\(rateText) ca cộng đồng/100.000 dân/tuần (từ \(formatRate(band.minRate)))"
-            en = "\(rateText) community cases/100,000/week (band from \(formatRate(band.minRate)))"
+            vi = "\(rateVI) ca cộng đồng/100.000 dân/tuần (từ \(formatRate(band.minRate, vietnamese: true)))"
+            en = "\(rateEN) community cases/100,000/week (band from \(formatRate(band.minRate, vietnamese: false)))"
         }
         if let coverageMet {
-            vi += coverageMet ? "; đạt độ bao phủ vắc xin" : "; chưa đạt độ bao phủ vắc xin (≥ \(formatRate(rules.adultsFirstDoseTarget))% từ 18 tuổi có 1 mũi, ≥ \(formatRate(rules.over50FullTarget))% từ 50 tuổi tiêm đủ)"
-            en += coverageMet ? "; vaccine coverage met" : "; vaccine coverage not met (≥ \(formatRate(rules.adultsFirstDoseTarget))% of 18+ with 1 dose, ≥ \(formatRate(rules.over50FullTarget))% of 50+ fully vaccinated)"
+            vi += coverageMet ? "; đạt độ bao phủ vắc xin" : "; chưa đạt độ bao phủ vắc xin (≥ \(formatRate(rules.adultsFirstDoseTarget, vietnamese: true))% từ 18 tuổi có 1 mũi, ≥ \(formatRate(rules.over50FullTarget, vietnamese: true))% từ 50 tuổi tiêm đủ)"
+            en += coverageMet ? "; vaccine coverage met" : "; vaccine coverage not met (≥ \(formatRate(rules.adultsFirstDoseTarget, vietnamese: false))% of 18+ with 1 dose, ≥ \(formatRate(rules.over50FullTarget, vietnamese: false))% of 50+ fully vaccinated)"
         }
         if input.treatmentCapacityMet == false && rules.capacityFailRaises {
             level = min(level + 1, rules.maxLevel)
@@ -147,17 +147,21 @@ public enum RiskAssessment {
                 let name = rules.level(rule.atLeastLevel)?.labelVI ?? "cấp \(rule.atLeastLevel)"
                 let nameEN = rules.level(rule.atLeastLevel)?.labelEN ?? "level \(rule.atLeastLevel)"
                 return RiskResult(level: rule.level, ratePer100k: nil, coverageMet: nil,
-                                  decidedVI: "\(formatRate(share * 100))% đơn vị ở mức \(name) trở lên (ngưỡng \(formatRate(rule.share * 100))%)",
-                                  decidedEN: "\(formatRate(share * 100))% of units at \(nameEN) or above (threshold \(formatRate(rule.share * 100))%)")
+                                  decidedVI: "\(formatRate(share * 100, vietnamese: true))% đơn vị ở mức \(name) trở lên (ngưỡng \(formatRate(rule.share * 100, vietnamese: true))%)",
+                                  decidedEN: "\(formatRate(share * 100, vietnamese: false))% of units at \(nameEN) or above (threshold \(formatRate(rule.share * 100, vietnamese: false))%)")
             }
         }
         let lowest = rules.levels.map(\.level).min() ?? 1
         return RiskResult(level: lowest, ratePer100k: nil, coverageMet: nil, decidedVI: "Không ngưỡng nào đạt", decidedEN: "No threshold reached")
     }
 
-    static func formatRate(_ x: Double) -> String {
-        let rounded = (x * 10).rounded() / 10
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    /// One decimal at most, in the sentence's language: "0,9" in Vietnamese, "0.9" in English.
+    static func formatRate(_ x: Double, vietnamese: Bool) -> String {
+        guard x.isFinite, abs(x) < 1e12 else { return "–" }
+        let tenths = Int((x * 10).rounded())
+        let whole = String(tenths / 10), fraction = abs(tenths % 10)
+        let sign = tenths < 0 && tenths / 10 == 0 ? "-" : ""
+        return fraction == 0 ? sign + whole : "\(sign)\(whole)\(vietnamese ? "," : ".")\(fraction)"
     }
 
     /// Decision 4800/QĐ-BYT as `domain-rules.md` reads it (the bands below 150 and the matrix are [unsure]).

@@ -140,13 +140,19 @@ package enum AuditDisplay {
         }
         return [
             "action": e.action, "actionLabel": action(e.action, language), "entityLabel": entity(e.entityType, language),
-            "username": Strings.table(language)["actor.\(e.username)"] ?? e.username, "summary": e.summary, "at": DisplayTime.format(e.occurredAt),
+            "username": Strings.actor(e.username, language), "summary": weeksAsRead(e.summary, language), "at": DisplayTime.format(e.occurredAt),
             "changes": changes, "hasChanges": !changes.isEmpty,
         ]
     }
 }
 
 extension AuditDisplay {
+    /// Summaries are stored as written; a stored week key in one ("2021-W36") reads as a week ("Tuần 36/2021").
+    static func weeksAsRead(_ summary: String, _ language: Language) -> String {
+        guard summary.contains("-W") else { return summary }
+        return summary.replacing(/\b\d{4}-W\d{2}\b/) { NumberFormat.week(key: String($0.output), language: language) }
+    }
+
     /// Names of the places that entries' changed fields hold (`unit_path`, `unit`), for `row`.
     package static func placeNames(_ entries: [AuditEntry], directory: UnitDirectory) async -> [String: String] {
         var names: [String: String] = [:]

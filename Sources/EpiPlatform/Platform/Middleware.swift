@@ -20,6 +20,7 @@ package struct AuthMiddleware: RouterMiddleware {
         var request = request
         var context = context
         context.language = Language.from(request)
+        context.routes = catalog
         // A URL that no page of ours produces: too long, or carrying NUL that the database cannot store.
         let uri = request.uri.string
         if uri.utf8.count > 8192 {

@@ -45,6 +45,8 @@ package struct AppRequestContext: RequestContext {
     package var bodyLimit = BodyLimits.anonymous
     /// SHA-256 of a repeat-safe request's content (see `IdempotencyKey`).
     package var requestFingerprint: String?
+    /// Every route with its access rule, so a page can leave out links its reader may not follow.
+    package var routes: RouteCatalog?
 
     package init(source: Source) {
         self.coreContext = .init(source: source)
@@ -62,6 +64,7 @@ package struct AuthedContext: ChildRequestContext {
     package let form: FormData?
     package let bodyLimit: Int
     package let requestFingerprint: String?
+    package let routes: RouteCatalog?
 
     package init(context: AppRequestContext) throws {
         guard let user = context.user, let credential = context.credential else {
@@ -74,6 +77,15 @@ package struct AuthedContext: ChildRequestContext {
         self.form = context.form
         self.bodyLimit = context.bodyLimit
         self.requestFingerprint = context.requestFingerprint
+        self.routes = context.routes
+    }
+
+    /// Whether this reader may open a page of ours (path with an optional query): its GET route's
+    /// access rule allows them. A link that would only answer 403 or 404 is better shown as text.
+    package func mayOpen(_ link: String) -> Bool {
+        guard let routes else { return true }
+        let path = String(link.prefix { $0 != "?" && $0 != "#" })
+        return routes.rule(method: .get, path: path)?.access.allows(user) ?? false
     }
 
     package var maxUploadSize: Int { bodyLimit }

@@ -166,6 +166,11 @@ extension Strings {
         table(language)["\(prefix).\(code)"] ?? code.replacingOccurrences(of: "_", with: " ")
     }
 
+    /// Who did something, as people read it: the system and the command line by name, accounts by username.
+    package static func actor(_ username: String, _ language: Language) -> String {
+        table(language)["actor.\(username)"] ?? username
+    }
+
     /// Whether a code has a label in both languages.
     package static func hasLabel(_ prefix: String, _ code: String) -> Bool {
         table(.vi)["\(prefix).\(code)"] != nil && table(.en)["\(prefix).\(code)"] != nil

@@ -9,6 +9,12 @@ package struct UnitFocus: Sendable {
     package let scope: Scope
     package let path: UnitPath
 
+    package init(unit: UnitRecord, scope: Scope, path: UnitPath) {
+        self.unit = unit
+        self.scope = scope
+        self.path = path
+    }
+
     package static func resolve(_ slug: String?, context: AuthedContext, directory: UnitDirectory) async throws -> UnitFocus {
         if let slug, !slug.isEmpty {
             guard let path = try? UnitPath(slug: slug.replacingOccurrences(of: "/", with: ".")), context.user.covers(path),

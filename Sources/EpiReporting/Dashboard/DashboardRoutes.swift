@@ -79,10 +79,10 @@ package struct DashboardRoutes: Sendable {
                     "bar": SVGChart.progress(fraction: p.fraction, expected: p.expectedFraction, title: "\(pct)%")]
         }
         let alertGroups: [[String: Any]] = d.alertGroups.map { g in
-            let items: [[String: Any]] = g.items.map { ["title": v ? $0.titleVi : $0.titleEn, "link": $0.link, "kind": $0.kind] }
+            let items: [[String: Any]] = g.items.map { ["title": v ? $0.titleVi : $0.titleEn, "link": context.mayOpen($0.link) ? $0.link : "", "kind": $0.kind] }
             let more = g.kind == LateReportAlerts.kind ? 0 : g.count - g.items.count
             return ["kind": g.kind, "severity": g.severity, "severityLabel": context.label("alert_severity", g.severity), "title": v ? g.titleVi : g.titleEn,
-                    "count": g.count, "link": g.link ?? "", "items": items, "hasItems": !items.isEmpty,
+                    "count": g.count, "link": g.link.flatMap { context.mayOpen($0) ? $0 : nil } ?? "", "items": items, "hasItems": !items.isEmpty,
                     // Urgent matters are few and read at once; long lists stay folded.
                     "open": g.severity == "critical" && g.items.count <= 3,
                     "more": more > 0 ? context.t("… và \(number(more)) cảnh báo khác", "… and \(number(more)) more") : ""]
@@ -92,6 +92,7 @@ package struct DashboardRoutes: Sendable {
             children.append(["name": child.name, "href": "/dashboard?unit=\(ReportView.slug(child.path))"])
         }
         return services.views.page("dashboard/show", title: context.t("Bảng điều hành", "Command dashboard"), context: context, data: [
+            "canMessages": context.mayOpen("/messages"), "canTasks": context.mayOpen("/tasks"),
             "unitName": d.unitName, "unitLabel": await services.directory.label(d.unitPath), "day": CivilDate(iso: d.day)?.vietnamese ?? d.day,
             "figures": figures, "charts": charts, "reports": reports, "hasReports": !reports.isEmpty,
             "reported": reported, "hasReported": !reported.isEmpty, "reportedPeriod": reportedPeriod, "reportedCount": d.reportedCount, "reportedExpected": d.reportedExpected,

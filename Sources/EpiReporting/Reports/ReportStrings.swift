@@ -72,6 +72,7 @@ package enum ReportStrings {
         "rep_versions": ("Các phiên bản", "Versions"),
         "rep_prefilled": ("tự điền", "pre-filled"),
         "rep_deadline": ("Hạn gửi", "Deadline"),
+        "rep_vn_time": ("giờ Việt Nam, UTC+7", "Vietnam time, UTC+7"),
         "rep_period": ("Kỳ báo cáo", "Period"),
         "rep_due_at": ("hạn", "due"),
         "rep_view_report": ("Xem báo cáo đã gửi", "View the submitted report"),

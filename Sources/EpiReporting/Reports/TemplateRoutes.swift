@@ -133,7 +133,7 @@ package struct TemplateRoutes: Sendable {
             "districtLevel": input.level == "district", "active": input.active, "weekdays": weekdays, "isNew": isNew,
             "action": isNew ? "/report-templates" : "/report-templates/\(input.code)", "error": error.map { $0.message(context.language) } as Any,
             "errors": error?.details ?? [:], "metrics": Metric.allCases.map { ["key": $0.rawValue, "label": context.label("metric", $0.rawValue)] },
-            "versions": versions.map { ["version": $0.version, "at": ReportFormat.time($0.createdAt), "by": $0.createdBy, "fields": $0.fields.count] },
+            "versions": versions.map { ["version": $0.version, "at": ReportFormat.time($0.createdAt), "by": Strings.actor($0.createdBy, context.language), "fields": $0.fields.count] },
             "key": Idempotency.newKey(),
         ], status: error?.status ?? .ok, active: "reports")
     }

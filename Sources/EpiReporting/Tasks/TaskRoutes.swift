@@ -160,7 +160,7 @@ package struct TaskRoutes: Sendable {
             units = candidates.map { ["slug": ReportView.slug($0.path), "name": $0.name] }
         }
         return services.views.page("tasks/list", title: context.t("Nhiệm vụ", "Tasks"), context: context, data: [
-            "rows": tasks.map { row($0, context.language, now: now) }, "hasRows": !tasks.isEmpty, "all": all,
+            "rows": tasks.map { row($0, context.language, now: now) }, "hasRows": !tasks.isEmpty, "all": all, "canRosters": context.mayOpen("/rosters"),
             "canCreate": context.user.can(.manageTasks), "users": users, "units": units, "key": Idempotency.newKey(),
             "error": request.formQuery.value("error") ?? "",
         ], active: "tasks")
@@ -316,8 +316,12 @@ package struct TaskRoutes: Sendable {
 
     @Sendable func roster(_ request: Request, context: AuthedContext) async throws -> Response {
         try context.require(.viewDashboard)
-        let focus = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
-        guard !focus.unit.isGroup else { throw AppError.notFound }
+        var resolved = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
+        // A residential group's team works to its ward's roster: who is on duty there, which hotline to call.
+        if resolved.unit.isGroup, let parent = resolved.path.parent, let ward = try await services.directory.unit(parent.string) {
+            resolved = UnitFocus(unit: ward, scope: resolved.scope, path: parent)
+        }
+        let focus = resolved
         let now = Clock.now()
         let (shifts, hotline) = try await database.read { db in
             (try await RosterStore.shifts(db, unit: focus.unit.path, endingAfter: now.addingTimeInterval(-86400)),

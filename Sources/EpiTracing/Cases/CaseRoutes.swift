@@ -81,8 +81,8 @@ package struct CaseRoutes: Sendable {
             "scopeLabel": await services.directory.label(scope.root.string),
             "filters": [("active", context.t("Đang điều trị", "Under care")), ("recovered", context.t("Khỏi bệnh", "Recovered")), ("all", context.t("Tất cả", "All"))]
                 .map { ["value": $0.0, "label": $0.1, "selected": $0.0 == filter] },
-            "active": NumberFormat.grouped(gauges[.casesActive] ?? 0), "f1": NumberFormat.grouped(gauges[.f1Active] ?? 0),
-            "f2": NumberFormat.grouped(gauges[.f2Active] ?? 0), "tracingOpen": NumberFormat.grouped(gauges[.tracingOpen] ?? 0),
+            "figActive": NumberFormat.localized(gauges[.casesActive] ?? 0, language: l), "figF1": NumberFormat.localized(gauges[.f1Active] ?? 0, language: l),
+            "figF2": NumberFormat.localized(gauges[.f2Active] ?? 0, language: l), "figTracing": NumberFormat.localized(gauges[.tracingOpen] ?? 0, language: l),
         ], active: "cases")
     }
 
@@ -101,31 +101,85 @@ package struct CaseRoutes: Sendable {
     }
 
     /// The F0 form: the person, how the case was confirmed, and up to five contacts, in one keyboard pass.
-    private func intakeForm(context: AuthedContext, scope: Scope, values: [String: String], person: PersonRecord?, error: AppError?) async throws -> Response {
+    /// Shown again after a refused save with what was typed and each problem beside its field, or with
+    /// the registered people a contact may be (`choices`, by row) to choose from.
+    private func intakeForm(context: AuthedContext, scope: Scope, values: [String: String], person: PersonRecord?, error: AppError?,
+                            choices: [Int: [PersonRecord]] = [:]) async throws -> Response {
         let l = context.language
         let ownWard = await services.directory.isLowestAdministrative(context.user.unitPath.string) ? context.user.unitPath.string : ""
         let ward = person?.unitPath ?? values["p_unit"] ?? ownWard
         let groups = ward.isEmpty ? [] : await services.directory.children(of: ward).filter(\.isGroup).map { ["code": $0.code, "name": $0.name, "selected": $0.code == values["p_group_code"]] }
-        let facilities = try await database.read { try await QuarantineService.facilities($0, scope: nil) }
-        let contacts = (0..<Self.contactRows).map { i -> [String: Any] in
-            ["i": i, "n": i + 1, "name": values["c\(i)_name"] ?? "", "phone": values["c\(i)_phone"] ?? "", "cid": values["c\(i)_cid"] ?? "",
-             "unit": values["c\(i)_unit"] ?? "", "day": values["c\(i)_day"] ?? "",
-             "settings": CaseView.options(ExposureSetting.self, selected: values["c\(i)_setting"] ?? "household", l) { ($0.labelVI, $0.labelEN) }]
+        // The household is offered to officers who may open those records; listing them is a view of each.
+        let offerHousehold = context.user.can(.viewPeople)
+        let (facilities, household) = try await database.read { db in
+            (try await QuarantineService.facilities(db, scope: nil),
+             offerHousehold ? try await person.asyncMap { try await CaseService.householdMembers(db, of: $0, scope: scope) } ?? [] : [])
         }
+        try await Audit.viewed(database, user: context.user, people: household.map { ($0.id, $0.unitPath) }, action: "list_view", summary: "Người cùng hộ của F0, trên phiếu ghi nhận")
         let errors = CaseView.fieldErrors(error)
+        let resubmitted = values["_key"] != nil
+        // The question is where the officer's attention goes next.
+        let firstAsked = choices.keys.min() ?? -1
+        let contacts = (0..<Self.contactRows).map { i -> [String: Any] in
+            let typed = Self.contactInput(values, row: i)
+            let candidates = choices[i] ?? []
+            let chosen = values["c\(i)_person"]
+            let rest = errors.filter { $0.key.hasPrefix("contacts_\(i)_") && !["contacts_\(i)_full_name", "contacts_\(i)_phone"].contains($0.key) }
+                .sorted { $0.key < $1.key }.map { "\(TracingHistory.fieldLabel(String($0.key.dropFirst("contacts_\(i)_".count)), l)): \($0.value)" }
+            return ["i": i, "n": i + 1, "name": values["c\(i)_name"] ?? "", "phone": values["c\(i)_phone"] ?? "",
+                    "settings": CaseView.options("exposure_setting", ExposureSetting.self, selected: values["c\(i)_setting"] ?? "household", l),
+                    "nameError": errors["contacts_\(i)_full_name"] ?? "", "phoneError": errors["contacts_\(i)_phone"] ?? "", "otherErrors": rest,
+                    "hasOtherErrors": !rest.isEmpty, "hasError": errors.keys.contains { $0.hasPrefix("contacts_\(i)_") },
+                    "matches": candidates.enumerated().map { k, p in
+                        ["row": i, "id": p.id, "label": Self.describe(p), "checked": chosen == p.id || (chosen != "new" && k == 0 && !candidates.contains { $0.id == chosen }),
+                         "focus": k == 0 && i == firstAsked] as [String: Any]
+                    },
+                    "hasMatches": !candidates.isEmpty, "newChecked": chosen == "new", "asked": typed.fingerprint]
+        }
         let data: [String: Any] = [
-            "v": values, "err": errors, "error": error.map { $0.message(l) } as Any, "errorList": errors.sorted { $0.key < $1.key }.map { ["field": $0.key, "message": $0.value] },
-            "formKey": Idempotency.newKey(), "person": person.map { ["id": $0.id, "name": $0.fullName, "birth": CaseView.date($0.birthDate), "cid": $0.citizenId ?? $0.oldId ?? ""] } as Any,
+            "v": values, "err": errors, "error": error.map { $0.message(l) } as Any, "errorList": CaseView.errorList(error, l),
+            "choosing": !choices.isEmpty,
+            "formKey": values["_key"] ?? Idempotency.newKey(),
+            "person": person.map { ["id": $0.id, "name": $0.fullName, "birth": CaseView.date($0.birthDate), "cid": $0.citizenId ?? $0.oldId ?? ""] } as Any,
             "wards": await PersonView.wardOptions(for: context.user, directory: services.directory, selected: ward), "groups": groups, "hasGroups": !groups.isEmpty,
-            "testTypes": CaseView.options(TestType.self, selected: values["test_type"] ?? "rt_pcr", l) { ($0.labelVI, $0.labelEN) },
-            "detections": CaseView.options(DetectionSetting.self, selected: values["detected_in"] ?? "community", l) { ($0.labelVI, $0.labelEN) },
-            "cares": CaseView.options(CareSetting.self, selected: values["care_setting"] ?? "home", l) { ($0.labelVI, $0.labelEN) },
-            "clinicals": CaseView.options(ClinicalStatus.self, selected: values["clinical_status"] ?? "asymptomatic", l) { ($0.labelVI, $0.labelEN) },
+            "testTypes": CaseView.options("test_type", TestType.self, selected: values["test_type"] ?? "rt_pcr", l),
+            "detections": CaseView.options("detection", DetectionSetting.self, selected: values["detected_in"] ?? "community", l),
+            "cares": CaseView.options("care_setting", CareSetting.self, selected: values["care_setting"] ?? "home", l),
+            "clinicals": CaseView.options("clinical", ClinicalStatus.self, selected: values["clinical_status"] ?? "asymptomatic", l),
             "facilities": facilities.map { ["id": $0.id, "name": $0.name, "load": "\($0.occupancy)/\($0.capacity)", "selected": $0.id == values["facility_id"]] },
             "contacts": contacts,
+            // Household members are close contacts of an F0 as a rule: offered ticked, the officer unticks who was away.
+            "household": household.map { m in ["id": m.id, "label": Self.describe(m), "checked": resubmitted ? values["hh_\(m.id)"] == "1" : true] as [String: Any] },
+            "hasHousehold": !household.isEmpty,
         ]
         return services.views.page("cases/new", title: context.t("Ghi nhận F0", "Record an F0"), context: context, data: data,
                                    status: error?.status ?? .ok, active: "cases")
+    }
+
+    /// A registered person as an officer recognises them: "Nguyễn Văn A, 1985, Số 12 ngõ 2 Hòa Bình, 0912 345 678".
+    static func describe(_ p: PersonRecord) -> String {
+        var parts = [p.fullName]
+        if let year = p.birthDate.flatMap(CivilDate.init(iso:))?.year { parts.append(String(year)) }
+        if !p.address.isEmpty { parts.append(p.address) }
+        if let phone = p.phone.flatMap({ try? PhoneNumber(parsing: $0).national }) { parts.append(phone) }
+        return parts.joined(separator: ", ")
+    }
+
+    /// One contact row of a form as typed.
+    static func contactInput(_ values: [String: String], row i: Int) -> ContactInput {
+        func value(_ name: String) -> String? {
+            guard let v = values[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+        var c = ContactInput(fullName: value("c\(i)_name"), phone: value("c\(i)_phone"), citizenId: value("c\(i)_cid"), unit: value("c\(i)_unit"),
+                             groupCode: value("c\(i)_group"), setting: value("c\(i)_setting"), day: value("c\(i)_day"))
+        c.formRow = i
+        // A choice among registered people holds only for the words it was made for: a row typed
+        // again after the question is asked about again.
+        if let choice = value("c\(i)_person"), values["c\(i)_asked"] == c.fingerprint {
+            if choice == "new" { c.createNew = true } else { c.personId = choice }
+        }
+        return c
     }
 
     static func input(from form: FormData) -> CaseInput {
@@ -159,30 +213,36 @@ package struct CaseRoutes: Sendable {
         return input
     }
 
+    /// The contact rows of a form (`c0_name`, `c0_phone`, …) and the household members ticked (`hh_<id>`).
     static func contactInputs(from form: FormData) -> [ContactInput] {
-        (0..<20).compactMap { i -> ContactInput? in
+        var out = (0..<20).compactMap { i -> ContactInput? in
             guard form.fields.keys.contains(where: { $0.hasPrefix("c\(i)_") }) else { return nil }
-            var c = ContactInput()
-            c.fullName = form.value("c\(i)_name")
-            c.phone = form.value("c\(i)_phone")
-            c.citizenId = form.value("c\(i)_cid")
-            c.unit = form.value("c\(i)_unit")
-            c.setting = form.value("c\(i)_setting")
-            c.day = form.value("c\(i)_day")
-            c.groupCode = form.value("c\(i)_group")
-            return c
+            return contactInput(form.fields, row: i)
         }
+        let members = form.fields.filter { $0.key.hasPrefix("hh_") && $0.value == "1" }.map { String($0.key.dropFirst(3)) }.filter { !$0.isEmpty }.sorted()
+        for (k, id) in members.prefix(50).enumerated() {
+            var c = ContactInput(personId: id, setting: ExposureSetting.household.rawValue)
+            c.formRow = CaseView.householdBase + k
+            out.append(c)
+        }
+        return out
     }
 
     @Sendable func createPage(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         let form = context.form ?? FormData()
+        let person: () async throws -> PersonRecord? = { try await form.value("person_id").asyncMap { id in try await database.read { try await PersonQueries.find($0, id: id, scope: scope) } } ?? nil }
         do {
-            let recorded = try await cases.record(Self.input(from: form), user: context.user, scope: scope, key: Idempotency.key(request, context), language: context.language)
+            // Offering registered people shows their records: only to officers who may open them.
+            let recorded = try await cases.record(Self.input(from: form), user: context.user, scope: scope, key: Idempotency.key(request, context), language: context.language,
+                                                  offerMatches: context.user.can(.viewPeople))
             return Views.redirect("/cases/\(recorded.caseRecord.id)?created=1")
+        } catch let choices as ContactChoices {
+            try await Audit.viewed(database, user: context.user, people: choices.candidates.values.flatMap { $0 }.map { ($0.id, $0.unitPath) }, action: "list_view",
+                                   summary: "Gợi ý người đã có khi ghi nhận người tiếp xúc")
+            return try await intakeForm(context: context, scope: scope, values: form.fields, person: try await person(), error: nil, choices: choices.candidates)
         } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
-            let person = try await form.value("person_id").asyncMap { id in try await database.read { try await PersonQueries.find($0, id: id, scope: scope) } } ?? nil
-            return try await intakeForm(context: context, scope: scope, values: form.fields, person: person, error: error)
+            return try await intakeForm(context: context, scope: scope, values: form.fields, person: try await person(), error: error)
         }
     }
 
@@ -190,7 +250,7 @@ package struct CaseRoutes: Sendable {
         let scope = try await scope(context)
         let record = try await caseOr404(context, scope: scope)
         let l = context.language
-        let (reachable, moved, exposures, task, episodes, cluster, history, facilities, clusters) = try await database.transaction { db in
+        let (reachable, moved, exposures, task, episodes, cluster, history, facilities, clusters, household) = try await database.transaction { db in
             // The case is the ward's; its person may have moved out of the ward since. Then the ward still sees
             // the name it recorded, never their current address, phone, ID or birth date.
             let inScope = try await PersonQueries.find(db, id: record.personId, scope: scope)
@@ -204,7 +264,8 @@ package struct CaseRoutes: Sendable {
                     try await Audit.history(db, entityType: "case", entityId: record.id, limit: 50),
                     try await QuarantineService.facilities(db, scope: nil),
                     try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE status = 'active' AND \(scope.wholeWard.condition()) ORDER BY started_on DESC LIMIT 100")
-                        .all(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase))
+                        .all(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase),
+                    context.user.can(.viewPeople) ? try await inScope.asyncMap { try await CaseService.householdMembers(db, of: $0, scope: scope) } ?? [] : [])
         }
         var contactRows: [[String: Any]] = []
         for x in exposures {
@@ -221,6 +282,15 @@ package struct CaseRoutes: Sendable {
         let canEdit = context.user.can(.editCases)
         let homeCare = request.query("hc") == nil ? nil : try Self.homeCare(record, person: reachable ?? moved, request: request).map { context.t($0.vi, $0.en) }
         let person = reachable
+        // Household members not yet recorded as this F0's contacts, to add in one click.
+        let recordedIDs = Set(exposures.map(\.contactId))
+        let offered = canEdit ? household.filter { !recordedIDs.contains($0.id) } : []
+        try await Audit.viewed(database, user: context.user, people: offered.map { ($0.id, $0.unitPath) }, action: "list_view", summary: "Người cùng hộ của F0 \(record.caseNumber)")
+        // What the history's ids stand for, for this reader: the case's person, its facilities and clusters.
+        var names: [String: String] = [record.personId: person?.fullName ?? moved?.fullName ?? ""]
+        for f in facilities { names[f.id] = f.name }
+        for c in clusters { names[c.id] = c.name }
+        if let cluster { names[cluster.id] = cluster.name }
         let data: [String: Any] = [
             "id": record.id, "caseId": record.id, "number": record.caseNumber, "personId": record.personId,
             "name": person?.fullName ?? moved?.fullName ?? "", "movedAway": moved != nil, "personVisible": person != nil,
@@ -234,20 +304,22 @@ package struct CaseRoutes: Sendable {
             "cluster": cluster.map { ["id": $0.id, "name": $0.name] } as Any, "created": request.query("created") != nil,
             "contacts": contactRows, "hasContacts": !contactRows.isEmpty, "contactCount": contactRows.count,
             "toReach": contactRows.filter { !($0["reached"] as? Bool ?? false) }.count,
-            "task": task.map { t in ["status": t.status, "open": t.status == "open", "due": DisplayTime.format(t.dueAt), "overdue": t.isOverdue(now: now),
-                                     "closedAt": t.closedAt.map(DisplayTime.format) ?? "", "closedBy": t.closedBy ?? "", "note": t.note] } as Any,
-            "episodes": episodes.map { e in ["id": e.id, "kind": e.kind == "isolation" ? context.t("Cách ly điều trị", "Isolation") : context.t("Cách ly", "Quarantine"),
-                                             "setting": CaseView.care(e.setting, l), "start": CaseView.date(e.startDate), "end": CaseView.date(e.plannedEnd), "status": e.status] },
-            "canEdit": canEdit, "canQuarantine": context.user.can(.manageQuarantine),
-            "outcomes": CaseView.options(CaseOutcome.self, selected: record.outcome, l) { ($0.labelVI, $0.labelEN) },
-            "cares": CaseView.options(CareSetting.self, selected: record.careSetting, l) { ($0.labelVI, $0.labelEN) },
-            "clinicals": CaseView.options(ClinicalStatus.self, selected: record.clinicalStatus, l) { ($0.labelVI, $0.labelEN) },
+            "task": task.map { t in ["caseId": record.id, "status": t.status, "open": t.status == "open", "due": DisplayTime.format(t.dueAt), "overdue": t.isOverdue(now: now),
+                                     "closedAt": t.closedAt.map(DisplayTime.format) ?? "", "closedBy": t.closedBy ?? "", "note": SystemNote.render(t.note, l)] } as Any,
+            "episodes": episodes.map { e in ["id": e.id, "kind": context.label("episode_kind", e.kind), "setting": CaseView.care(e.setting, l),
+                                             "start": CaseView.date(e.startDate), "end": CaseView.date(e.plannedEnd), "status": context.label("episode_status", e.status),
+                                             "active": e.isActive] },
+            "canEdit": canEdit, "canQuarantine": context.user.can(.manageQuarantine) && !episodes.contains { $0.isActive },
+            "outcomes": CaseView.options("case_outcome", CaseOutcome.self, selected: record.outcome, l),
+            "cares": CaseView.options("care_setting", CareSetting.self, selected: record.careSetting, l),
+            "clinicals": CaseView.options("clinical", ClinicalStatus.self, selected: record.clinicalStatus, l),
             "facilities": facilities.map { ["id": $0.id, "name": $0.name, "selected": $0.id == record.facilityId] },
             "clusters": clusters.map { ["id": $0.id, "name": $0.name, "selected": $0.id == record.clusterId] },
-            "newContacts": (0..<3).map { i in ["i": i, "n": i + 1, "settings": CaseView.options(ExposureSetting.self, selected: "household", l) { ($0.labelVI, $0.labelEN) }] },
+            "newContacts": (0..<3).map { i in ["i": i, "n": i + 1, "settings": CaseView.options("exposure_setting", ExposureSetting.self, selected: "household", l)] },
+            "household": offered.map { ["id": $0.id, "label": Self.describe($0)] }, "hasHousehold": canEdit && !offered.isEmpty,
             "formKey": Idempotency.newKey(), "today": VietnamTime.day(of: now).vietnamese,
-            "history": history.map { PersonView.audit($0, l) },
-            "error": request.query("error") as Any,
+            "history": TracingHistory.rows(history, language: l, names: names),
+            "error": request.query("error") as Any, "added": request.query("added") != nil,
             "hc": ["breaths": request.query("breaths") ?? "", "spo2": request.query("spo2") ?? "", "doses": request.query("doses") ?? "0",
                    "lastDose": request.query("last_dose") ?? "", "condition": request.query("condition") == "1", "pregnant": request.query("pregnant") == "1",
                    "carer": request.query("carer") != "0"] as [String: Any],
@@ -267,7 +339,7 @@ package struct CaseRoutes: Sendable {
             _ = try await cases.update(caseID: id, change, user: context.user, scope: scope, language: context.language)
             return Views.redirect("/cases/\(id)")
         } catch let error as AppError where error.status == .unprocessableContent {
-            return Views.redirect("/cases/\(id)?error=\(Self.urlEncode(error.message(context.language) + " " + error.details.values.joined(separator: "; ")))")
+            return Views.redirect("/cases/\(id)?error=\(Self.urlEncode(CaseView.sentence(error, context.language)))")
         }
     }
 
@@ -277,10 +349,9 @@ package struct CaseRoutes: Sendable {
         do {
             _ = try await cases.addContacts(caseID: id, Self.contactInputs(from: context.form ?? FormData()), user: context.user, scope: scope,
                                             key: Idempotency.key(request, context), language: context.language)
-            return Views.redirect("/cases/\(id)#contacts")
+            return Views.redirect("/cases/\(id)?added=1#contacts")
         } catch let error as AppError where error.status == .unprocessableContent {
-            let detail = error.details.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-            return Views.redirect("/cases/\(id)?error=\(Self.urlEncode(error.message(context.language) + " " + detail))#add-contacts")
+            return Views.redirect("/cases/\(id)?error=\(Self.urlEncode(CaseView.sentence(error, context.language)))#add-contacts")
         }
     }
 

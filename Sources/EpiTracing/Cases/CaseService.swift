@@ -31,9 +31,32 @@ package struct ContactInput: Codable, Sendable {
         self.note = note
     }
 
+    /// The row's number on the form it came from (error keys name it); API rows are numbered by
+    /// their place in the list. Not part of the API.
+    var formRow: Int?
+    /// The officer was shown registered people who might be this contact and chose to create a new
+    /// record: do not ask again. Not part of the API.
+    var createNew = false
+
+    enum CodingKeys: String, CodingKey {
+        case personId, fullName, phone, citizenId, unit, groupCode, setting, closeness, day, note
+    }
+
     var isBlank: Bool {
         [personId, fullName, phone, citizenId].allSatisfy { ($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
     }
+
+    /// What the officer typed, folded: a choice made for other words is asked again.
+    var fingerprint: String {
+        let digits = (phone ?? "").filter(\.isNumber)
+        return "\(VietnameseText.fold(fullName ?? ""))|\(digits)|\((unit ?? "").trimmingCharacters(in: .whitespaces))"
+    }
+}
+
+/// Registered people who may be the contacts typed on a form, by the row they were typed in: the form
+/// asks the officer to choose one of them or to create a new record, and nothing is saved meanwhile.
+package struct ContactChoices: Error, Sendable {
+    package let candidates: [Int: [PersonRecord]]
 }
 
 /// What the F0 form or `POST /api/v1/cases` sends.
@@ -146,7 +169,8 @@ package struct CaseService: Sendable {
     }
 
     /// Records an F0 (new or registered person), its contacts and a tracing task, in one transaction.
-    package func record(_ input: CaseInput, user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language) async throws -> Recorded {
+    package func record(_ input: CaseInput, user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language,
+                        offerMatches: Bool = false) async throws -> Recorded {
         guard user.can(.editCases) else { throw AppError.forbidden }
         var errors: [String: String] = [:]
         let today = Clock.today()
@@ -164,6 +188,9 @@ package struct CaseService: Sendable {
         // The F0's person: chosen, found by ID, or new.
         var newPerson: PersonRecord?
         var person: PersonRecord?
+        // The F0's ward, even when the F0's own fields are refused: contacts live there by default, and a
+        // mistake in the F0's phone must not read as a missing ward on every contact.
+        var f0Ward: String?
         if let id = input.personId, !id.isEmpty {
             person = try await database.read { try await PersonQueries.find($0, id: id, scope: scope) }
             if person == nil { throw AppError.notFound }
@@ -182,6 +209,7 @@ package struct CaseService: Sendable {
             if person == nil {
                 if (pInput.unit ?? "").isEmpty, case .group = scope.kind, let parent = scope.root.parent { pInput.unit = parent.string; pInput.groupCode = scope.root.code }
                 let unit = try await PersonService(database: database, directory: directory).resolveUnit(pInput.unit, user: user)
+                f0Ward = unit?.path
                 var validator = PersonValidator(language: language)
                 if let record = validator.validate(pInput, unitPath: unit?.path, base: nil) {
                     newPerson = record
@@ -193,15 +221,31 @@ package struct CaseService: Sendable {
         }
         // Contacts, validated before anything is written.
         var planned: [PlannedContact] = []
+        var typed: [(row: Int, input: ContactInput, plan: PlannedContact)] = []
+        let contactWard = person?.unitPath ?? f0Ward
         for (i, c) in (input.contacts ?? []).enumerated() where !c.isBlank {
-            let plan = try await planContact(c, index: i, defaultDay: sampled ?? confirmed ?? today, defaultUnit: person?.unitPath, scope: scope, language: language, errors: &errors)
+            let row = c.formRow ?? i
+            var contactErrors: [String: String] = [:]
+            let plan = try await planContact(c, index: row, defaultDay: sampled ?? confirmed ?? today, defaultUnit: contactWard, scope: scope, language: language, errors: &contactErrors)
             if let confirmed, plan.day < confirmed.adding(days: -30) {
-                errors["contacts.\(i).day"] = msg(language, "Ngày tiếp xúc quá 30 ngày trước khi khẳng định.", "Exposure more than 30 days before confirmation.")
+                contactErrors["contacts.\(row).day"] = msg(language, "Ngày tiếp xúc quá 30 ngày trước khi khẳng định.", "Exposure more than 30 days before confirmation.")
             }
+            // Without the F0's ward a contact has no ward either; the F0's own error says what to fix.
+            if contactWard == nil, (c.unit ?? "").isEmpty { contactErrors["contacts.\(row).unit"] = nil }
+            errors.merge(contactErrors) { first, _ in first }
             planned.append(plan)
+            typed.append((row, c, plan))
         }
         guard errors.isEmpty, let person, let confirmed else {
             throw AppError.invalid("Vui lòng sửa các trường được đánh dấu; chưa có gì được lưu.", "Please correct the marked fields; nothing was saved.", details: errors)
+        }
+        if offerMatches {
+            var found: [Int: [PersonRecord]] = [:]
+            for t in typed where t.plan.existing == nil && !t.input.createNew {
+                let candidates = try await registeredCandidates(t.input, ward: t.plan.new?.unitPath ?? person.unitPath, scope: scope, excluding: person.id)
+                if !candidates.isEmpty { found[t.row] = candidates }
+            }
+            if !found.isEmpty { throw ContactChoices(candidates: found) }
         }
         if let facilityId {
             guard try await database.read({ try await $0.raw("SELECT id FROM facilities WHERE id = \(bind: facilityId) AND active").first() }) != nil else {
@@ -277,6 +321,41 @@ package struct CaseService: Sendable {
         return nil
     }
 
+    /// Registered people in the officer's jurisdiction who may be the contact typed: the same phone, or
+    /// the same name in the contact's ward. Only what the officer may open anyway, at most five.
+    func registeredCandidates(_ c: ContactInput, ward: String, scope: Scope, excluding: String) async throws -> [PersonRecord] {
+        let folded = VietnameseText.fold(c.fullName ?? "")
+        let phone = (c.phone ?? "").isEmpty ? nil : try? PhoneNumber(parsing: c.phone ?? "")
+        guard phone != nil || !folded.isEmpty else { return [] }
+        return try await database.read { db in
+            var found: [PersonRecord] = []
+            if let phone {
+                found += try await PersonQueries.fetch(db, """
+                    \(unsafeRaw: PersonQueries.select) WHERE phone = \(bind: phone.e164) AND merged_into IS NULL AND id <> \(bind: excluding) AND \(scope.condition())
+                    ORDER BY name_folded, id LIMIT 5
+                    """)
+            }
+            if !folded.isEmpty {
+                found += try await PersonQueries.fetch(db, """
+                    \(unsafeRaw: PersonQueries.select) WHERE name_folded = \(bind: folded) AND unit_path = \(bind: ward) AND merged_into IS NULL
+                    AND id <> \(bind: excluding) AND \(scope.condition()) ORDER BY birth_date, id LIMIT 5
+                    """)
+            }
+            var seen = Set<String>()
+            return Array(found.filter { seen.insert($0.id).inserted }.prefix(5))
+        }
+    }
+
+    /// The people registered in the same household (same household code in the same ward) whom the
+    /// officer may open: an F0's closest contacts, offered on the F0 form and the case page.
+    static func householdMembers(_ db: any SQLDatabase, of person: PersonRecord, scope: Scope) async throws -> [PersonRecord] {
+        guard let code = person.householdCode, !code.isEmpty else { return [] }
+        return try await PersonQueries.fetch(db, """
+            \(unsafeRaw: PersonQueries.select) WHERE unit_path = \(bind: person.unitPath) AND household_code = \(bind: code) AND merged_into IS NULL
+            AND id <> \(bind: person.id) AND \(scope.condition()) ORDER BY birth_date, id LIMIT 30
+            """)
+    }
+
     static func insertPerson(_ db: any SQLDatabase, _ p: PersonRecord, user: CurrentUser, summary: String) async throws {
         try await PersonService.guardUniqueIDs(db, p, language: .vi)
         try await PersonQueries.insert(db, [p])
@@ -329,7 +408,7 @@ package struct CaseService: Sendable {
         var errors: [String: String] = [:]
         var resolved: [PlannedContact] = []
         for (i, c) in contacts.enumerated() where !c.isBlank {
-            resolved.append(try await planContact(c, index: i, defaultDay: record.sampledOn.flatMap(CivilDate.init(iso:)) ?? record.confirmedDate,
+            resolved.append(try await planContact(c, index: c.formRow ?? i, defaultDay: record.sampledOn.flatMap(CivilDate.init(iso:)) ?? record.confirmedDate,
                                                   defaultUnit: record.unitPath, scope: scope, language: language, errors: &errors))
         }
         guard errors.isEmpty else {

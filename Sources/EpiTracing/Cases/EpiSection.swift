@@ -19,7 +19,8 @@ package struct EpiSection: PersonSectionProvider {
         return PersonSection([
             "cases": cases.map { ["id": $0.id, "number": $0.caseNumber, "confirmed": CaseView.date($0.confirmedOn), "outcome": CaseView.outcome($0.outcome, l)] },
             "level": level.map { contactLevelName($0.level) } as Any, "since": level.map { CaseView.date($0.since) } as Any,
-            "episodes": episodes.map { ["id": $0.id, "setting": CaseView.care($0.setting, l), "start": CaseView.date($0.startDate), "end": CaseView.date($0.plannedEnd), "status": $0.status] },
+            "episodes": episodes.map { ["id": $0.id, "kind": Strings.label("episode_kind", $0.kind, l), "setting": CaseView.care($0.setting, l), "start": CaseView.date($0.startDate),
+                                        "end": CaseView.date($0.plannedEnd), "status": Strings.label("episode_status", $0.status, l)] },
             "canRecord": user.can(.editCases) && !merged,
             "canContacts": user.can(.editCases) && !merged && (level != nil || cases.contains { CaseOutcome(rawValue: $0.outcome)?.isActive ?? false }),
             "canQuarantine": user.can(.manageQuarantine) && !episodes.contains { $0.isActive } && !merged,

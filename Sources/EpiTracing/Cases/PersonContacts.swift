@@ -46,17 +46,29 @@ package struct PersonContactService: Sendable {
     }
 
     /// Records contacts typed on a form or sent to the API; every row is checked before anything is written.
-    package func add(personID: String, _ contacts: [ContactInput], user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language) async throws -> Int {
+    package func add(personID: String, _ contacts: [ContactInput], user: CurrentUser, scope: Scope, key: IdempotencyKey?, language: Language,
+                     offerMatches: Bool = false) async throws -> Int {
         guard user.can(.editCases) else { throw AppError.forbidden }
         let source = try await source(personID: personID, scope: scope, language: language)
         let today = Clock.today()
         var errors: [String: String] = [:]
         var planned: [CaseService.PlannedContact] = []
+        var typed: [(row: Int, input: ContactInput, plan: CaseService.PlannedContact)] = []
         for (i, c) in contacts.enumerated() where !c.isBlank {
-            planned.append(try await cases.planContact(c, index: i, defaultDay: today, defaultUnit: source.person.unitPath, scope: scope, language: language, errors: &errors))
+            let plan = try await cases.planContact(c, index: c.formRow ?? i, defaultDay: today, defaultUnit: source.person.unitPath, scope: scope, language: language, errors: &errors)
+            planned.append(plan)
+            typed.append((c.formRow ?? i, c, plan))
         }
         guard errors.isEmpty else {
             throw AppError.invalid("Vui lòng sửa các trường được đánh dấu; chưa có gì được lưu.", "Please correct the marked fields; nothing was saved.", details: errors)
+        }
+        if offerMatches {
+            var found: [Int: [PersonRecord]] = [:]
+            for t in typed where t.plan.existing == nil && !t.input.createNew {
+                let candidates = try await cases.registeredCandidates(t.input, ward: t.plan.new?.unitPath ?? source.person.unitPath, scope: scope, excluding: source.person.id)
+                if !candidates.isEmpty { found[t.row] = candidates }
+            }
+            if !found.isEmpty { throw ContactChoices(candidates: found) }
         }
         guard !planned.isEmpty else { throw AppError.invalid("Chưa nhập người tiếp xúc nào.", "No contact entered.") }
         let plan = planned
@@ -204,7 +216,7 @@ package struct PersonContactRoutes: Sendable {
     }
 
     private func render(context: AuthedContext, personID: String, values: [String: String], error: AppError?, report: PersonContactService.ImportReport?,
-                        status: HTTPResponse.Status) async throws -> Response {
+                        status: HTTPResponse.Status, choices: [Int: [PersonRecord]] = [:]) async throws -> Response {
         let scope = try await scope(context)
         let l = context.language
         let source = try await contacts.source(personID: personID, scope: scope, language: l)
@@ -219,18 +231,28 @@ package struct PersonContactRoutes: Sendable {
         }
         let today = Clock.today()
         let rowsCount = 5
+        let errors = CaseView.fieldErrors(error)
         let newRows = (0..<rowsCount).map { i -> [String: Any] in
-            ["i": i, "n": i + 1, "name": values["c\(i)_name"] ?? "", "phone": values["c\(i)_phone"] ?? "", "cid": values["c\(i)_cid"] ?? "",
-             "day": values["c\(i)_day"] ?? "", "unit": values["c\(i)_unit"] ?? "",
-             "settings": CaseView.options(ExposureSetting.self, selected: values["c\(i)_setting"] ?? "household", l) { ($0.labelVI, $0.labelEN) }]
+            let rowErrors = errors.filter { $0.key.hasPrefix("contacts_\(i)_") }.sorted { $0.key < $1.key }
+                .map { "\(TracingHistory.fieldLabel(String($0.key.dropFirst("contacts_\(i)_".count)), l)): \($0.value)" }
+            let candidates = choices[i] ?? []
+            let chosen = values["c\(i)_person"]
+            return ["i": i, "n": i + 1, "name": values["c\(i)_name"] ?? "", "phone": values["c\(i)_phone"] ?? "", "cid": values["c\(i)_cid"] ?? "",
+                    "day": values["c\(i)_day"] ?? "", "unit": values["c\(i)_unit"] ?? "",
+                    "settings": CaseView.options("exposure_setting", ExposureSetting.self, selected: values["c\(i)_setting"] ?? "household", l),
+                    "rowErrors": rowErrors, "hasError": !rowErrors.isEmpty,
+                    "matches": candidates.enumerated().map { k, p in
+                        ["row": i, "id": p.id, "label": CaseRoutes.describe(p), "checked": chosen == p.id || (chosen != "new" && k == 0 && !candidates.contains { $0.id == chosen })] as [String: Any]
+                    },
+                    "hasMatches": !candidates.isEmpty, "newChecked": chosen == "new", "asked": CaseRoutes.contactInput(values, row: i).fingerprint]
         }
         return services.views.page("cases/person-contacts", title: context.t("Người tiếp xúc của \(source.person.fullName)", "Contacts of \(source.person.fullName)"),
                                    context: context, data: [
             "personId": source.person.id, "name": source.person.fullName, "level": contactLevelName(source.level), "since": CaseView.date(source.since),
             "isCase": source.activeCase != nil, "caseId": source.activeCase?.id ?? "", "nextLevel": contactLevelName(source.level + 1),
             "recorded": recorded, "hasRecorded": !recorded.isEmpty, "recordedCount": recorded.count, "rows": newRows,
-            "today": today.vietnamese, "formKey": Idempotency.newKey(), "canEdit": context.user.can(.editCases),
-            "error": error.map { $0.message(l) } as Any, "err": CaseView.fieldErrors(error),
+            "today": today.vietnamese, "formKey": values["_key"] ?? Idempotency.newKey(), "canEdit": context.user.can(.editCases),
+            "error": error.map { $0.message(l) } as Any, "err": errors, "errorList": CaseView.errorList(error, l), "choosing": !choices.isEmpty,
             "report": report.map { r in ["total": r.totalRows, "added": r.added, "already": r.alreadyRecorded, "failed": r.failed,
                                          "errors": r.errors.prefix(200).map { ["message": $0.message] }, "hasErrors": !r.errors.isEmpty] as [String: Any] } as Any,
         ], status: status, active: "contacts")
@@ -241,8 +263,12 @@ package struct PersonContactRoutes: Sendable {
         let form = context.form ?? FormData()
         do {
             _ = try await contacts.add(personID: id, CaseRoutes.contactInputs(from: form), user: context.user, scope: try await scope(context),
-                                       key: Idempotency.key(request, context), language: context.language)
+                                       key: Idempotency.key(request, context), language: context.language, offerMatches: context.user.can(.viewPeople))
             return Views.redirect("/people/\(id)/contacts")
+        } catch let choices as ContactChoices {
+            try await Audit.viewed(services.database, user: context.user, people: choices.candidates.values.flatMap { $0 }.map { ($0.id, $0.unitPath) }, action: "list_view",
+                                   summary: "Gợi ý người đã có khi ghi nhận người tiếp xúc")
+            return try await render(context: context, personID: id, values: form.fields, error: nil, report: nil, status: .ok, choices: choices.candidates)
         } catch let error as AppError where error.status == .unprocessableContent {
             return try await render(context: context, personID: id, values: form.fields, error: error, report: nil, status: error.status)
         }

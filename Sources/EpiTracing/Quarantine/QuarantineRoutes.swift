@@ -88,21 +88,24 @@ package struct QuarantineRoutes: Sendable {
         let (rows, facilities, gauges) = try await database.read { db in
             let own = try await ownFacilities(context, db)
             return (try await active(db, scope: wardListing(context, scope), facilityIDs: own.map(\.id), after: request.query("after")),
-                    own, try await Counters.gauges(db, scope: scope, [.quarantineFacility, .quarantineHome, .isolationHome, .isolationFacility, .hospital]))
+                    try await QuarantineService.facilities(db, scope: nil),
+                    try await Counters.gauges(db, scope: scope, [.quarantineFacility, .quarantineHome, .isolationHome, .isolationFacility, .hospital]))
         }
         try await Audit.viewed(database, user: context.user, people: rows.prefix(100).map { ($0.personId, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách cách ly")
         let l = context.language
         var out: [[String: Any]] = []
         for r in rows.prefix(100) {
-            out.append(["id": r.id, "name": r.fullName, "kind": r.kind == "isolation" ? "F0" : context.t("Cách ly", "Quarantine"), "setting": CaseView.care(r.setting, l),
-                        "facility": facilities.first { $0.id == r.facilityId }?.name ?? "", "unit": await services.directory.cached(r.unitPath)?.name ?? "",
+            // Every row names its facility, or says it has none: a row never borrows a value from the page.
+            out.append(["id": r.id, "name": r.fullName, "kind": context.label("episode_kind", r.kind), "setting": CaseView.care(r.setting, l),
+                        "facility": r.facilityId.flatMap { id in facilities.first { $0.id == id }?.name } ?? "", "unit": await services.directory.cached(r.unitPath)?.name ?? "",
                         "start": CaseView.date(r.startDate), "end": CaseView.date(r.plannedEnd), "testsDue": r.testsDue, "hasTestsDue": r.testsDue > 0])
         }
         let next = rows.count > 100 ? rows.dropLast().last.map { "/quarantine?after=\(PersonQueries.encodeCursor(name: $0.plannedEnd, id: $0.id))" } : nil
         return services.views.page("quarantine/list", title: context.t("Cách ly", "Quarantine"), context: context, data: [
-            "rows": out, "hasRows": !out.isEmpty, "next": next as Any,
-            "facility": NumberFormat.grouped(gauges[.quarantineFacility] ?? 0), "home": NumberFormat.grouped(gauges[.quarantineHome] ?? 0),
-            "f0home": NumberFormat.grouped(gauges[.isolationHome] ?? 0), "f0facility": NumberFormat.grouped((gauges[.isolationFacility] ?? 0) + (gauges[.hospital] ?? 0)),
+            "rows": out, "hasRows": !out.isEmpty, "next": next as Any, "canContacts": context.user.can(.viewCases),
+            "figFacility": NumberFormat.localized(gauges[.quarantineFacility] ?? 0, language: l), "figHome": NumberFormat.localized(gauges[.quarantineHome] ?? 0, language: l),
+            "figF0Home": NumberFormat.localized(gauges[.isolationHome] ?? 0, language: l),
+            "figF0Facility": NumberFormat.localized((gauges[.isolationFacility] ?? 0) + (gauges[.hospital] ?? 0), language: l),
             "scopeLabel": await services.directory.label(scope.root.string),
         ], active: "quarantine")
     }
@@ -122,15 +125,16 @@ package struct QuarantineRoutes: Sendable {
         let today = Clock.today()
         let preview = QuarantineSubject.allCases.flatMap { s in CareSetting.allCases.compactMap { c -> [String: Any]? in
             guard let r = QuarantinePolicy.rule(for: s, setting: c, on: today, rules: rules), r.subject == s, r.setting == c else { return nil }
-            return ["subject": l == .vi ? s.labelVI : s.labelEN, "setting": l == .vi ? c.labelVI : c.labelEN, "days": r.days, "monitoring": r.monitoringDays,
-                    "tests": r.testDays.map(String.init).joined(separator: ", "), "source": r.source]
+            return ["subject": context.label("q_subject", s.rawValue), "setting": context.label("care_setting", c.rawValue), "days": r.days, "monitoring": r.monitoringDays,
+                    "tests": r.testDays.map(String.init).joined(separator: ", "), "from": r.effectiveFrom.vietnamese]
         } }
         return services.views.page("quarantine/new", title: context.t("Bắt đầu cách ly", "Start quarantine"), context: context, data: [
             "personId": person.id, "name": person.fullName, "birth": CaseView.date(person.birthDate), "formKey": Idempotency.newKey(),
-            "subjects": CaseView.options(QuarantineSubject.self, selected: values["subject"], l) { ($0.labelVI, $0.labelEN) },
-            "settings": CaseView.options(CareSetting.self, selected: values["setting"], l) { ($0.labelVI, $0.labelEN) },
+            "subjects": CaseView.options("q_subject", QuarantineSubject.self, selected: values["subject"], l),
+            "settings": CaseView.options("care_setting", CareSetting.self, selected: values["setting"], l),
             "facilities": facilities.map { ["id": $0.id, "name": $0.name, "load": "\($0.occupancy)/\($0.capacity)", "full": $0.occupancy >= $0.capacity, "selected": $0.id == values["facility_id"]] },
             "today": today.vietnamese, "rules": preview, "error": error.map { $0.message(l) } as Any, "err": CaseView.fieldErrors(error),
+            "errorList": CaseView.errorList(error, l),
         ], status: error?.status ?? .ok, active: "quarantine")
     }
 
@@ -185,16 +189,18 @@ package struct QuarantineRoutes: Sendable {
         return services.views.page("quarantine/show", title: person?.fullName ?? maskedName ?? "", context: context, data: [
             "id": e.id, "personId": e.personId, "name": person?.fullName ?? maskedName ?? "", "birth": CaseView.date(person?.birthDate), "address": person?.address ?? "",
             "personVisible": person != nil && context.user.can(.viewPeople), "movedAway": person == nil,
-            "kind": e.kind == "isolation" ? context.t("Cách ly điều trị F0", "F0 isolation") : context.t("Cách ly", "Quarantine"),
-            "subject": CaseView.label(e.subject, QuarantineSubject.self, l) { ($0.labelVI, $0.labelEN) }, "setting": CaseView.care(e.setting, l),
+            "kind": context.label("episode_kind", e.kind),
+            "subject": context.label("q_subject", e.subject), "setting": CaseView.care(e.setting, l),
             "facility": facility?.name ?? "", "facilityId": facility?.id ?? "", "start": CaseView.date(e.startDate), "end": CaseView.date(e.plannedEnd),
-            "monitoringEnd": CaseView.date(e.monitoringEnd), "extra": e.extraDays, "hasExtra": e.extraDays > 0, "status": e.status, "active": e.isActive,
-            "releasedOn": CaseView.date(e.releasedOn), "note": e.note,
-            "rule": rule.map { ["days": $0.days, "monitoring": $0.monitoringDays, "tests": $0.testDays.map(String.init).joined(separator: ", "), "from": $0.effectiveFrom.vietnamese, "source": $0.source] } as Any,
-            "tests": tests.map { t in ["day": t.dayNumber, "due": CaseView.date(t.dueOn), "result": t.result, "pending": t.result == "pending",
+            "monitoringEnd": CaseView.date(e.monitoringEnd), "extra": e.extraDays, "hasExtra": e.extraDays > 0, "status": context.label("episode_status", e.status), "statusKey": e.status, "active": e.isActive,
+            "releasedOn": CaseView.date(e.releasedOn), "note": SystemNote.render(e.note, l),
+            "rule": rule.map { ["days": $0.days, "monitoring": $0.monitoringDays, "tests": $0.testDays.map(String.init).joined(separator: ", "), "from": $0.effectiveFrom.vietnamese] } as Any,
+            "tests": tests.map { t in ["day": t.dayNumber, "due": CaseView.date(t.dueOn), "result": context.label("test_result", t.result), "resultKey": t.result,
+                                       "pending": t.result == "pending",
                                        "late": t.result == "pending" && (CivilDate(iso: t.dueOn).map { $0 < today } ?? false), "taken": CaseView.date(t.takenOn)] },
             "positive": positive, "canAct": canAct && e.isActive, "canCase": context.user.can(.editCases), "isFacility": e.facilityId != nil,
-            "today": today.vietnamese, "history": history.map { PersonView.audit($0, l) },
+            "today": today.vietnamese, "history": TracingHistory.rows(history, language: l, names: [e.personId: person?.fullName ?? maskedName ?? ""]
+                .merging(facility.map { [$0.id: $0.name] } ?? [:]) { a, _ in a }),
             "early": request.query("early").map { ["day": $0, "result": request.query("result") ?? "", "taken": request.query("taken") ?? ""] } as Any,
         ], active: "quarantine")
     }
@@ -246,8 +252,9 @@ package struct QuarantineRoutes: Sendable {
         let bedsUsed = beds.reduce(0) { $0 + $1.occupancy }, bedsTotal = beds.reduce(0) { $0 + $1.capacity }
         var rows: [[String: Any]] = []
         for f in facilities {
-            rows.append(["id": f.id, "name": f.name, "kind": FacilityKind(rawValue: f.kind).map { l == .vi ? $0.labelVI : $0.labelEN } ?? f.kind,
-                         "unit": await services.directory.label(f.unitPath), "occupancy": NumberFormat.grouped(f.occupancy), "capacity": NumberFormat.grouped(f.capacity),
+            rows.append(["id": f.id, "name": f.name, "kind": context.label("facility_kind", f.kind),
+                         "unit": await services.directory.label(f.unitPath), "occupancy": NumberFormat.localized(f.occupancy, language: l),
+                         "capacity": NumberFormat.localized(f.capacity, language: l),
                          "percent": f.loadPercent, "bar": min(f.loadPercent, 100), "alert": f.loadPercent >= threshold])
         }
         let isWard = await services.directory.isLowestAdministrative(context.user.unitPath.string)
@@ -256,12 +263,16 @@ package struct QuarantineRoutes: Sendable {
         if units.count > 700 { units = Array(units.prefix(700)) }
         return services.views.page("quarantine/facilities", title: context.t("Cơ sở cách ly", "Quarantine facilities"), context: context, data: [
             "rows": rows, "hasRows": !rows.isEmpty, "isCity": scope.coversEverything,
-            "totalOccupancy": NumberFormat.grouped(occupancy), "totalCapacity": NumberFormat.grouped(capacity),
-            "bedsUsed": NumberFormat.grouped(bedsUsed), "bedsTotal": NumberFormat.grouped(bedsTotal), "hasBeds": !beds.isEmpty,
-            "scenarios": scenarios.map { s in ["label": context.t("Kịch bản \(NumberFormat.grouped(s.1)) chỗ cách ly tập trung", "Scenario: \(NumberFormat.localized(s.1, language: .en)) centralized quarantine places"),
-                                                "percent": s.1 > 0 ? occupancy * 100 / s.1 : 0, "bar": min(s.1 > 0 ? occupancy * 100 / s.1 : 0, 100)] },
+            "totalOccupancy": NumberFormat.localized(occupancy, language: l), "totalCapacity": NumberFormat.localized(capacity, language: l),
+            "bedsUsed": NumberFormat.localized(bedsUsed, language: l), "bedsTotal": NumberFormat.localized(bedsTotal, language: l), "hasBeds": !beds.isEmpty,
+            // The stored scenario label is Vietnamese (seeded as "Kịch bản 30.000 giường"): the reader's words come from the place count.
+            "scenarios": scenarios.map { s in
+                let percent = s.1 > 0 ? occupancy * 100 / s.1 : 0
+                return ["label": context.t("Kịch bản \(NumberFormat.localized(s.1, language: .vi)) chỗ cách ly tập trung", "Scenario: \(NumberFormat.localized(s.1, language: .en)) centralized quarantine places"),
+                        "percent": percent, "bar": min(percent, 100), "alert": percent >= threshold] as [String: Any]
+            },
             "canCreate": canCreate, "formKey": Idempotency.newKey(),
-            "kinds": CaseView.options(FacilityKind.self, selected: "quarantine", l) { ($0.labelVI, $0.labelEN) },
+            "kinds": CaseView.options("facility_kind", FacilityKind.self, selected: "quarantine", l),
             "units": units.map { ["path": $0.path, "name": $0.name, "depth": $0.depth] },
         ], active: "facilities")
     }
@@ -326,6 +337,7 @@ package struct QuarantineRoutes: Sendable {
         let scope = try await scope(context)
         let f = try await facilityOr404(context, scope: scope)
         let runs = context.user.covers(try UnitPath(f.unitPath)) && context.user.can(.manageFacilities)
+        let threshold = try await database.read { try await Policies.value($0, .facilityAlertPercent) }
         let (residents, arrivals) = try await database.read { db in
             (try await db.raw("""
                 SELECT e.id, e.person_id, p.full_name, p.birth_date, e.unit_path, e.kind, e.start_date, e.planned_end FROM episodes e JOIN persons p ON p.id = e.person_id
@@ -345,10 +357,11 @@ package struct QuarantineRoutes: Sendable {
         }
         return services.views.page("quarantine/facility", title: f.name, context: context, data: [
             "id": f.id, "name": f.name, "unitLabel": await services.directory.label(f.unitPath), "address": f.address,
-            "occupancy": f.occupancy, "capacity": f.capacity, "percent": f.loadPercent, "bar": min(f.loadPercent, 100), "version": f.version,
+            "occupancy": NumberFormat.localized(f.occupancy, language: context.language), "capacity": NumberFormat.localized(f.capacity, language: context.language),
+            "capacityValue": f.capacity, "percent": f.loadPercent, "bar": min(f.loadPercent, 100), "alert": f.loadPercent >= threshold, "version": f.version,
             "residents": rows, "hasResidents": !rows.isEmpty,
             "arrivals": arrivals.filter { $0.kind != "return_home" }.map { ["id": $0.id, "name": runs ? $0.fullName : CaseView.masked($0.fullName), "scheduled": DisplayTime.format($0.scheduledAt),
-                                           "vehicle": $0.vehicle, "status": $0.status] },
+                                           "vehicle": $0.vehicle, "status": context.label("transfer_status", $0.status)] },
             "runs": runs, "csrf": context.csrfToken,
         ], active: "facilities")
     }
@@ -382,11 +395,11 @@ package struct QuarantineRoutes: Sendable {
                     try await QuarantineService.facilities(db, scope: nil))
         }
         let l = context.language
-        let kinds: [String: (String, String)] = ["to_facility": ("Đến cơ sở cách ly", "To a facility"), "to_hospital": ("Đến bệnh viện", "To hospital"), "return_home": ("Về nhà", "Home")]
         var out: [[String: Any]] = []
         for r in rows {
-            out.append(["id": r.id, "name": r.fullName, "kind": kinds[r.kind].map { l == .vi ? $0.0 : $0.1 } ?? r.kind, "facility": r.facilityName ?? "",
-                        "pickup": r.pickup, "destination": r.destination, "vehicle": r.vehicle, "scheduled": DisplayTime.format(r.scheduledAt), "status": r.status,
+            out.append(["id": r.id, "name": r.fullName, "kind": Strings.label("transfer_kind", r.kind, l), "facility": r.facilityName ?? "",
+                        "pickup": r.pickup, "destination": r.destination, "vehicle": r.vehicle, "scheduled": DisplayTime.format(r.scheduledAt),
+                        "status": Strings.label("transfer_status", r.status, l), "statusKey": r.status,
                         "requested": r.status == "requested", "unit": await services.directory.cached(r.unitPath)?.name ?? ""])
         }
         return services.views.page("quarantine/transfers", title: context.t("Điều chuyển", "Transfers"), context: context, data: [

@@ -86,9 +86,9 @@ package struct RiskRoutes: Sendable {
                 distribution = Dictionary(grouping: levels, by: { $0 }).sorted { $0.key < $1.key }.map { "\(context.t("cấp", "level")) \($0.key): \($0.value.count)" }
             }
             return ["path": unit.path, "slug": (try? UnitPath(unit.path))?.slug ?? "", "name": unit.name, "level": a?.level.map(String.init) ?? "–",
-                    "assessed": a?.level != nil, "color": def?.color ?? "#cfd8dc", "label": def.map { context.language == .vi ? $0.labelVI : $0.labelEN } ?? context.t("Chưa đánh giá", "Not assessed"),
-                    "cases": a?.communityCases ?? 0, "rate": a?.rate.map { String(format: "%.1f", $0) } ?? "–",
-                    "decided": a.map { context.language == .vi ? $0.decidedVi : $0.decidedEn } ?? "", "hasChildren": !children.isEmpty,
+                    "assessed": a?.level != nil, "color": def?.color ?? "#cfd8dc", "label": def.map { RiskView.level($0, context.language) } ?? context.t("Chưa đánh giá", "Not assessed"),
+                    "cases": NumberFormat.localized(a?.communityCases ?? 0, language: context.language), "rate": RiskView.rate(a?.rate, context.language),
+                    "decided": a.map { RiskView.decided($0, context.language) } ?? "", "hasChildren": !children.isEmpty,
                     "distribution": distribution.joined(separator: " · ")]
         }
         var children: [[String: Any]] = []
@@ -101,11 +101,14 @@ package struct RiskRoutes: Sendable {
             indicatorUnits = [["path": focus.string, "name": focusUnit?.name ?? focus.string]] + children.map { ["path": $0["path"] ?? "", "name": $0["name"] ?? ""] }
         }
         return services.views.page("risk/index", title: context.t("Cấp độ dịch", "Risk levels"), context: context, data: [
-            "week": week, "prevWeek": monday.adding(days: -7).isoWeekKey, "nextWeek": monday.adding(days: 7).isoWeekKey,
+            // Addresses keep the ISO week key; people read "Tuần 37/2021".
+            "week": week, "weekLabel": NumberFormat.week(monday, language: context.language),
+            "prevWeek": monday.adding(days: -7).isoWeekKey, "prevWeekLabel": NumberFormat.week(monday.adding(days: -7), language: context.language),
+            "nextWeek": monday.adding(days: 7).isoWeekKey, "nextWeekLabel": NumberFormat.week(monday.adding(days: 7), language: context.language),
             "weekRange": "\(monday.vietnamese) – \(monday.adding(days: 6).vietnamese)", "own": own, "children": children, "hasChildren": !children.isEmpty,
-            "focusSlug": focus.slug, "scheme": inForce?.rules.nameVI ?? "", "canAssess": canAssess,
-            "legend": (inForce?.rules.levels ?? []).map { ["color": $0.color, "label": context.language == .vi ? $0.labelVI : $0.labelEN] },
-            "indicators": Indicator.allCases.map { ["value": $0.rawValue, "label": context.language == .vi ? $0.labelVI : $0.labelEN] },
+            "focusSlug": focus.slug, "scheme": inForce.map { RiskView.scheme($0.rules, context.language) } ?? "", "canAssess": canAssess,
+            "legend": (inForce?.rules.levels ?? []).map { ["color": $0.color, "label": RiskView.level($0, context.language)] },
+            "indicators": CaseView.options("indicator", Indicator.self, selected: nil, context.language),
             "indicatorUnits": indicatorUnits, "today": Clock.today().vietnamese, "computed": request.query("computed") as Any,
         ], active: "risk")
     }
@@ -149,9 +152,11 @@ package struct RiskRoutes: Sendable {
             "name": await services.directory.label(path.string).isEmpty ? unit.name : await services.directory.label(path.string),
             "rows": rows.map { r in
                 let def = sets.first { $0.id == r.ruleSetId }?.rules.level(r.level ?? -1)
-                return ["week": r.week, "level": r.level.map(String.init) ?? "–", "color": def?.color ?? "#cfd8dc", "label": def.map { context.language == .vi ? $0.labelVI : $0.labelEN } ?? "",
-                        "cases": r.communityCases, "rate": r.rate.map { String(format: "%.1f", $0) } ?? "–", "decided": context.language == .vi ? r.decidedVi : r.decidedEn,
-                        "scheme": r.scheme, "computed": DisplayTime.format(r.computedAt), "by": r.computedBy]
+                return ["week": NumberFormat.week(key: r.week, language: context.language), "level": r.level.map(String.init) ?? "–", "color": def?.color ?? "#cfd8dc",
+                        "label": def.map { RiskView.level($0, context.language) } ?? "", "cases": NumberFormat.localized(r.communityCases, language: context.language),
+                        "rate": RiskView.rate(r.rate, context.language), "decided": RiskView.decided(r, context.language),
+                        "scheme": sets.first { $0.id == r.ruleSetId }.map { RiskView.scheme($0.rules, context.language) } ?? r.scheme,
+                        "computed": DisplayTime.format(r.computedAt), "by": Strings.actor(r.computedBy, context.language)]
             },
         ], active: "risk")
     }
@@ -168,29 +173,32 @@ package struct RiskRoutes: Sendable {
         var current: [[String: Any]] = []
         for key in PolicyKey.allCases {
             let value = try await database.read { try await Policies.value($0, key, on: today) }
-            current.append(["key": key.rawValue, "label": l == .vi ? key.labelVI : key.labelEN, "value": value, "source": key.source,
+            current.append(["key": key.rawValue, "label": context.label("policy_key", key.rawValue), "value": value, "source": context.label("policy_source", key.rawValue),
                             "range": "\(key.range.lowerBound)–\(key.range.upperBound)",
-                            "versions": policies.filter { $0.key == key.rawValue }.map { ["from": CaseView.date($0.effectiveFrom), "value": $0.value, "note": $0.note, "by": $0.setBy] }])
+                            "versions": policies.filter { $0.key == key.rawValue }.map { ["from": CaseView.date($0.effectiveFrom), "value": $0.value, "note": $0.note, "by": Strings.actor($0.setBy, context.language)] }])
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return services.views.page("risk/rules", title: context.t("Quy định", "Rules"), context: context, data: [
-            "policies": current, "policyKeys": PolicyKey.allCases.map { ["value": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN] },
-            "quarantine": qRules.reversed().map { ["from": $0.effectiveFrom.vietnamese, "subject": l == .vi ? $0.subject.labelVI : $0.subject.labelEN,
-                                                   "setting": l == .vi ? $0.setting.labelVI : $0.setting.labelEN, "days": $0.days, "monitoring": $0.monitoringDays,
-                                                   "tests": $0.testDays.map(String.init).joined(separator: ", "), "source": $0.source] },
-            "subjects": CaseView.options(QuarantineSubject.self, selected: "f1", l) { ($0.labelVI, $0.labelEN) },
-            "settings": CaseView.options(CareSetting.self, selected: "home", l) { ($0.labelVI, $0.labelEN) },
-            "riskSets": sets.map { s in ["from": s.effectiveFrom.vietnamese, "name": s.rules.nameVI, "scheme": s.rules.scheme, "note": s.note, "by": s.createdBy,
+            "policies": current, "policyKeys": CaseView.options("policy_key", PolicyKey.self, selected: nil, l),
+            "quarantine": qRules.reversed().map { ["from": $0.effectiveFrom.vietnamese, "subject": context.label("q_subject", $0.subject.rawValue),
+                                                   "setting": context.label("care_setting", $0.setting.rawValue), "days": $0.days, "monitoring": $0.monitoringDays,
+                                                   "tests": $0.testDays.map(String.init).joined(separator: ", "), "source": RiskView.source($0, l)] },
+            "subjects": CaseView.options("q_subject", QuarantineSubject.self, selected: "f1", l),
+            "settings": CaseView.options("care_setting", CareSetting.self, selected: "home", l),
+            "riskSets": sets.map { s in ["from": s.effectiveFrom.vietnamese, "name": RiskView.scheme(s.rules, l), "scheme": s.rules.scheme,
+                                         // A seeded set's note repeats its Vietnamese name; only a note of its own is worth showing.
+                                         "note": s.note == s.rules.nameVI ? "" : s.note, "by": Strings.actor(s.createdBy, l),
                                          "bands": s.rules.bands.map { ["min": RiskAssessmentFormat.rate($0.minRate), "met": $0.levelIfCoverageMet, "notMet": $0.levelIfCoverageNotMet] },
                                          "zeroMet": s.rules.zeroCasesLevelIfCoverageMet, "zeroNotMet": s.rules.zeroCasesLevelIfCoverageNotMet,
-                                         "aggregation": s.rules.aggregation.rawValue, "capacityRaises": s.rules.capacityFailRaises] },
+                                         "aggregation": context.label("risk_aggregation", s.rules.aggregation.rawValue), "capacityRaises": s.rules.capacityFailRaises] },
             "currentRiskJSON": sets.first.map { String(decoding: (try? encoder.encode($0.rules)) ?? Data(), as: UTF8.self) } ?? "",
             "today": today.vietnamese,
-            "jobs": jobs.map { j in ["kind": j.kind == ContactLevelJob.kind ? context.t("Tính lại cấp tiếp xúc toàn thành phố", "Recompute every contact level") : j.kind,
-                                     "status": JobView.status(j.status, l), "running": j.status == "running" || j.status == "queued", "percent": j.percent,
-                                     "progress": "\(NumberFormat.grouped(j.done))/\(NumberFormat.grouped(j.total))", "changes": j.status == "done" ? j.message : "",
-                                     "by": j.createdBy, "at": DisplayTime.format(j.createdAt), "finished": j.finishedAt.map(DisplayTime.format) ?? ""] },
+            "jobs": jobs.map { j in ["kind": context.label("job_kind", j.kind),
+                                     "status": context.label("job_status", j.status), "running": j.status == "running" || j.status == "queued", "percent": j.percent,
+                                     "progress": "\(NumberFormat.localized(j.done, language: l))/\(NumberFormat.localized(j.total, language: l))",
+                                     "changes": j.status == "done" ? j.message : "",
+                                     "by": Strings.actor(j.createdBy, context.language), "at": DisplayTime.format(j.createdAt), "finished": j.finishedAt.map(DisplayTime.format) ?? ""] },
             "jobsRunning": jobs.contains { $0.status == "running" || $0.status == "queued" },
         ], active: "rules")
     }
@@ -357,15 +365,23 @@ enum RiskAssessmentFormat {
     static func rate(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 }
 
-/// How a background job's state reads on a page.
-enum JobView {
-    static func status(_ raw: String, _ l: Language) -> String {
-        switch raw {
-        case "queued": return l == .vi ? "Đang chờ" : "Queued"
-        case "running": return l == .vi ? "Đang chạy" : "Running"
-        case "done": return l == .vi ? "Hoàn thành" : "Done"
-        case "failed": return l == .vi ? "Lỗi, có thể chạy lại" : "Failed; can be run again"
-        default: return raw
-        }
+/// How a week's assessment reads on a page. Rule sets are data carrying both languages; these pick the reader's.
+enum RiskView {
+    static func level(_ level: RiskRuleSet.Level, _ l: Language) -> String { l == .vi ? level.labelVI : level.labelEN }
+
+    /// The rule set's name: the label of a known scheme, else the name it was saved with.
+    static func scheme(_ rules: RiskRuleSet, _ l: Language) -> String {
+        Strings.hasLabel("risk_scheme", rules.scheme) ? Strings.label("risk_scheme", rules.scheme, l) : rules.nameVI
     }
+
+    static func decided(_ row: RiskAssessmentRow, _ l: Language) -> String { l == .vi ? row.decidedVi : row.decidedEn }
+
+    /// A quarantine rule's citation: the seeded one in the reader's language while it is unedited, else as written.
+    static func source(_ rule: QuarantineRule, _ l: Language) -> String {
+        guard let seeded = QuarantinePolicy.seed.first(where: { $0.id == rule.id }), seeded.source == rule.source else { return rule.source }
+        return Strings.label("q_rule_source", rule.id, l)
+    }
+
+    /// Cases per 100,000 with one decimal in the reader's notation ("0,9" / "0.9").
+    static func rate(_ x: Double?, _ l: Language) -> String { x.map { NumberFormat.decimal($0, digits: 1, language: l) } ?? "–" }
 }

@@ -71,8 +71,9 @@ package struct ZoneRoutes: Sendable {
         let ward = values["unit"] ?? (wards.count == 1 ? wards[0]["path"] as? String ?? "" : context.user.unitPath.string)
         let groups = await services.directory.children(of: ward).filter(\.isGroup).map { ["code": $0.code, "name": $0.name, "checked": selectedGroups.contains($0.code)] }
         return services.views.page("zones/new", title: context.t("Khoanh vùng phong tỏa", "New lockdown zone"), context: context, data: [
-            "v": values, "wards": wards, "groups": groups, "hasGroups": !groups.isEmpty, "formKey": Idempotency.newKey(),
+            "v": values, "wards": wards, "groupChoices": groups, "hasGroups": !groups.isEmpty, "formKey": values["_key"] ?? Idempotency.newKey(),
             "today": Clock.today().vietnamese, "error": error.map { $0.message(context.language) } as Any, "err": CaseView.fieldErrors(error),
+            "errorList": CaseView.errorList(error, context.language),
         ], status: error?.status ?? .ok, active: "zones")
     }
 
@@ -104,19 +105,25 @@ package struct ZoneRoutes: Sendable {
         }
         try await Audit.viewed(database, user: context.user, people: residents.people.map { ($0.id, $0.unitPath) }, action: "list_view", summary: "Hiện trong danh sách vùng phong tỏa \(zone.name)")
         let groups = await services.directory.children(of: zone.unitPath).filter(\.isGroup).map { ["code": $0.code, "name": $0.name, "checked": zone.groupList.contains($0.code)] }
-        let changeLabels: [String: (String, String)] = ["create": ("Phong tỏa", "Created"), "narrow": ("Thu hẹp", "Narrowed"), "redraw": ("Điều chỉnh", "Redrawn"), "lift": ("Gỡ phong tỏa", "Lifted")]
         return services.views.page("zones/show", title: zone.name, context: context, data: [
             "id": zone.id, "name": zone.name, "reason": zone.reason, "unitLabel": await services.directory.label(zone.unitPath), "active": zone.isActive,
             "started": CaseView.date(zone.startedOn), "ended": CaseView.date(zone.endedOn), "version": zone.version,
             "groupNames": zone.groupList.map { code in groups.first { $0["code"] as? String == code }?["name"] as? String ?? code }, "addresses": zone.addressList,
-            "addressText": zone.addresses, "groups": groups, "hasGroups": !groups.isEmpty,
-            "residentCount": NumberFormat.grouped(residents.count), "canPeople": canPeople,
+            "addressText": zone.addresses, "groupChoices": groups, "hasGroups": !groups.isEmpty,
+            "residentCount": NumberFormat.localized(residents.count, language: context.language), "canPeople": canPeople,
             "residents": residents.people.map { ["id": $0.id, "name": $0.fullName, "address": $0.address, "group": $0.groupCode ?? "", "birth": CaseView.date($0.birthDate)] },
             "more": residents.count > residents.people.count && canPeople,
-            "versions": versions.map { ["version": $0.version, "change": changeLabels[$0.change].map { context.language == .vi ? $0.0 : $0.1 } ?? $0.change,
-                                        "from": CaseView.date($0.effectiveFrom), "groups": $0.groups, "addresses": $0.addresses.replacingOccurrences(of: "\n", with: "; "),
-                                        "by": $0.changedBy, "note": $0.note] },
-            "supplies": supplies.map { ["day": CaseView.date($0.deliveredOn), "items": $0.items, "households": $0.households, "by": $0.recordedBy, "note": $0.note] },
+            // Each version says what its boundary held, even when it is only addresses or only groups.
+            "versions": versions.map { v in
+                let codes = v.groups.split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
+                let names = codes.map { code in groups.first { $0["code"] as? String == code }?["name"] as? String ?? code }
+                let addresses = v.addresses.split(whereSeparator: \.isNewline).map { String($0).trimmed }.filter { !$0.isEmpty }
+                return ["version": v.version, "change": context.label("zone_change", v.change), "from": CaseView.date(v.effectiveFrom),
+                        "versionGroups": names.joined(separator: "; "), "versionAddresses": addresses.joined(separator: "; "),
+                        "by": Strings.actor(v.changedBy, context.language), "note": v.note] as [String: Any]
+            },
+            "supplies": supplies.map { ["day": CaseView.date($0.deliveredOn), "items": $0.items, "households": NumberFormat.localized($0.households, language: context.language),
+                                        "by": Strings.actor($0.recordedBy, context.language), "note": $0.note] },
             "checkpoints": checkpoints.map { ["name": $0.name, "location": $0.location] },
             "canEdit": context.user.can(.manageZones) && zone.isActive, "canSupply": context.user.can(.logSupplies) && zone.isActive,
             "formKey": Idempotency.newKey(), "today": Clock.today().vietnamese,
