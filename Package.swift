@@ -88,10 +88,20 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // Testing: campaigns, sampling points, pooled samples, transport to labs, lab results (CSV, HL7 v2 over
+        // HTTP and MLLP, FHIR R4), positives opening cases through tracing, FHIR R4 export.
+        .target(
+            name: "EpiTesting",
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiLabFormats", hummingbird, sqlKit, crypto,
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: which capabilities run, in which order their migrations apply; demo seeds.
         .target(
             name: "EpiApp",
-            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", hummingbird, sqlKit],
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", "EpiTesting", "EpiLabFormats", hummingbird, sqlKit,
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -119,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EpiPlatformTests",
-            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting",
+            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", "EpiTesting",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
@@ -133,6 +143,13 @@ let package = Package(
             name: "EpiTracingTests",
             dependencies: ["EpiTestSupport", "EpiPlatform", "EpiRegistry", "EpiTracing",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiTestingTests",
+            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiTesting", "EpiLabFormats",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
