@@ -38,10 +38,12 @@ package struct TestingViewer: Sendable {
         return "\(unsafeRaw: column) IN (\(SQLList(labIDs.map { SQLBind($0) })))"
     }
 
-    /// Whether a laboratory is one this viewer may act for: its own (lab staff), or one located in its
-    /// jurisdiction (a district or the city entering results on a lab's behalf).
+    /// Whether a laboratory is one this viewer may act for: its own (lab staff), or one located in the
+    /// jurisdiction of a command that runs testing there (a district or the city, entering results or
+    /// confirming a batch on a lab's behalf). A ward never acts for a lab that happens to sit in it.
     package func actsFor(_ lab: LabRecord) -> Bool {
         if isLab { return labIDs.contains(lab.id) }
+        guard user.can(.manageCampaigns) else { return false }
         return (try? UnitPath(lab.unitPath)).map(user.covers) ?? false
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 
 /// What the testing capability (campaigns, samples, transport, lab results, FHIR) brings to the
 /// composition root besides its routes.
-package enum Testing {
+package enum TestingCapability {
     package static let resources = CapabilityResources(name: "EpiTesting", bundle: .module)
 
     /// The stored codes this capability shows or records in the audit trail, each with a label.
