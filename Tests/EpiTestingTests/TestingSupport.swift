@@ -54,7 +54,7 @@ struct TestingFixture: Sendable {
 }
 
 /// HL7 v2.5.1 ORU^R01 as a LIS sends it (ER7, segments ended by CR).
-func oru(id: String, facility: String = "BVBM_LIS", label: String, cccd: String? = nil, family: String = "", given: String = "", middle: String = "",
+func oru(id: String, facility: String = "BVBM_LIS", label: String, cccd: String? = nil, family: String = "NGUYEN", given: String = "AN", middle: String = "",
          loinc: String = "94500-6", snomed: String = "260415000", status: String = "F", collected: String = "20210919080000+0700", resulted: String = "20210919200000+0700") -> String {
     let pid3 = cccd.map { "\($0)^^^BCA^CCCD" } ?? "LOCAL-\(id)^^^BVBM^PI"
     return [
