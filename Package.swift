@@ -98,10 +98,20 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // Testing: campaigns, sampling points, pooled samples, transport to labs, lab results (CSV, HL7 v2 over
+        // HTTP and MLLP, FHIR R4), positives opening cases through tracing, FHIR R4 export.
+        .target(
+            name: "EpiTesting",
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiLabFormats", hummingbird, sqlKit, crypto,
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: which capabilities run, in which order their migrations apply; demo seeds.
         .target(
             name: "EpiApp",
-            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", "EpiSigning", hummingbird, sqlKit],
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", "EpiSigning", "EpiTesting", "EpiLabFormats", hummingbird, sqlKit,
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -131,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EpiPlatformTests",
-            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting",
+            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", "EpiTesting",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
@@ -151,6 +161,13 @@ let package = Package(
             name: "EpiSigningTests",
             dependencies: ["EpiTestSupport", "EpiPlatform", "EpiSigning", "EpiCodecs", crypto,
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiTestingTests",
+            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiTesting", "EpiLabFormats",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

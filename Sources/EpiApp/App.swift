@@ -3,6 +3,7 @@ import EpiPlatform
 import EpiRegistry
 import EpiReporting
 import EpiSigning
+import EpiTesting
 import EpiTracing
 import Foundation
 import Hummingbird
@@ -27,21 +28,25 @@ extension Composition {
             ReportMigrations.seedTemplates,                // the daily ward report and the weekly district report
             SecurityMigrations.hardening,                  // token expiry, request fingerprints, import status, append-only audit
             TracingMigrations.levelEndsJobsRules,          // ended levels, background jobs, 2022 facility rule, [unsure] start dates
+            TestingMigrations.createTesting,               // labs, campaigns, sampling points, tubes, batches, results, re-tests, FHIR exports
         ],
-        strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings],
-        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources],
-        navigation: Registry.navigation + Tracing.navigation + Registry.adminNavigation + Reporting.navigation,
+        strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
+                  TestingStrings.entries, TestingAuditStrings.entries],
+        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources, TestingCapability.resources],
+        navigation: Registry.navigation + Tracing.navigation + TestingCapability.navigation + Registry.adminNavigation + Reporting.navigation,
         primaryNavigation: [
             .cityCommand: ["dashboard", "reports", "zones"], .districtCommand: ["dashboard", "reports", "quarantine"],
             .wardCommand: ["dashboard", "cases", "reports"], .wardDataEntry: ["cases", "contacts", "people"],
             .communityTeam: ["tracing", "contacts", "people"], .quarantineFacility: ["facilities", "quarantine"],
             .checkpoint: ["people"], .supervisor: ["dashboard", "reports"],
+            .lab: ["batches", "lab_results", "testing"],
         ],
-        labels: Registry.labels + Tracing.labels + Reporting.labels,
-        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()],
+        labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels,
+        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts,
                                     levels: RiskLevelProvider()),
-        personSections: [EpiSection()],
-        jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) }]
+        personSections: [EpiSection(), TestingSection()],
+        jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
+               FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }]
     )
 }
 
@@ -56,6 +61,12 @@ extension AppServices {
     /// and the whole city follows the rules in force on each record's date.
     package func startMaintenance(every interval: Duration = .seconds(6 * 3600)) async throws -> Task<Void, Never> {
         try await jobs.resume()
+        // Positive results stored just before a stop still open their F0s and re-tests.
+        let database = self.database
+        Task {
+            guard let city = try? UnitPath("01") else { return }
+            _ = try? await ResultActions.run(database, actor: ResultActions.systemActor(city))
+        }
         let jobs = self.jobs
         return Task {
             while !Task.isCancelled {
@@ -100,6 +111,11 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     TemplateRoutes(services: services).register(pages: pages, api: api)
     MessageRoutes(services: services).register(pages: pages, api: api)
     TaskRoutes(services: services).register(pages: pages, api: api)
+    TestingRoutes(services: services).register(pages: pages, api: api)
+    SampleRoutes(services: services).register(pages: pages, api: api)
+    ResultRoutes(services: services).register(pages: pages, api: api)
+    let fhir = Routes(router.group("fhir", context: AuthedContext.self), prefix: "fhir", catalog: catalog, user: { $0.user })
+    FHIRRoutes(services: services).register(fhir)
     return router
 }
 

@@ -77,6 +77,8 @@ struct AuthorizationMatrixTests {
 struct MatrixSide: Sendable {
     var ward = "", district = "", person = "", person2 = "", personName = "", caseID = "", exposure = "", episode = "", facility = ""
     var transfer = "", zone = "", cluster = "", message = "", task = "", shift = "", target = "", user = ""
+    // Testing: a laboratory in the side's ward, a campaign with a point, a tube sent to the lab, results, a FHIR export.
+    var lab = "", labCode = "", campaign = "", point = "", sample = "", batch = "", result = "", review = "", export = ""
 
     var wardSlug: String { ward.replacingOccurrences(of: "/", with: ".") }
     var districtSlug: String { district.replacingOccurrences(of: "/", with: ".") }
@@ -160,25 +162,69 @@ struct MatrixRunner: Sendable {
         s.shift = try await post("/api/v1/rosters/shifts", city, #"{"unit": "\#(s.wardSlug)", "person_name": "Trực \#(tag)", "phone": "0912000000", "starts_at": "2030-01-01 08:00", "ends_at": "2030-01-01 16:00"}"#)["id"] as? String ?? ""
         s.target = try await post("/api/v1/targets", city, #"{"unit": "\#(s.wardSlug)", "title_vi": "Chỉ tiêu \#(tag)", "source": "metric:cases_new", "start_day": "2021-09-01", "due_day": "2021-09-30", "target_value": 10}"#)["id"] as? String ?? ""
         s.user = try await UserAdmin(services: app.services).id(of: targetUser)
+        try await testingSide(&s, app, client, city: city, tag: tag)
         for (what, value) in [("person", s.person), ("case", s.caseID), ("exposure", s.exposure), ("episode", s.episode), ("facility", s.facility),
                               ("transfer", s.transfer), ("zone", s.zone), ("cluster", s.cluster), ("message", s.message), ("task", s.task), ("shift", s.shift),
-                              ("target", s.target)] where value.isEmpty {
+                              ("target", s.target), ("lab", s.lab), ("campaign", s.campaign), ("point", s.point), ("sample", s.sample), ("batch", s.batch),
+                              ("result", s.result), ("review", s.review), ("export", s.export)] where value.isEmpty {
             throw MissingValue(description: "setup made no \(what) for \(tag)")
         }
         return s
     }
 
+    /// Testing records of one side, made as the city: a lab in the side's ward, a campaign and a point, a
+    /// tube with the side's person sent to that lab, a negative result, a result waiting for review, an export.
+    private static func testingSide(_ s: inout MatrixSide, _ app: TestApp, _ client: any TestClientProtocol, city: HTTPFields, tag: String) async throws {
+        let ascii = tag == "Nội" ? "NOI" : "NGOAI"
+        func post(_ path: String, _ body: String, headers: HTTPFields? = nil) async throws -> TestResponse {
+            let r = try await client.json(.post, path, headers ?? city, body)
+            guard (200..<300).contains(Int(r.status.code)) else { throw MissingValue(description: "setup \(path): \(r.status) \(r.text.prefix(300))") }
+            return r
+        }
+        func data(_ r: TestResponse) throws -> [String: Any] { (try r.json()["data"] as? [String: Any]) ?? [:] }
+        s.labCode = "XN\(ascii)"
+        s.lab = try data(try await post("/api/v1/testing/labs", #"{"code": "\#(s.labCode)", "name": "XN \#(tag)", "unit": "\#(s.ward)", "hl7_facility": "LIS_\#(ascii)"}"#))["id"] as? String ?? ""
+        s.campaign = try data(try await post("/api/v1/testing/campaigns", #"{"name": "Đợt \#(tag)", "unit": "\#(s.ward)", "starts_on": "2021-09-08", "deadline_on": "2021-09-15"}"#))["id"] as? String ?? ""
+        s.point = try data(try await post("/api/v1/testing/campaigns/\(s.campaign)/points", #"{"unit": "\#(s.ward)", "name": "Điểm \#(tag)", "daily_capacity": 500}"#))["id"] as? String ?? ""
+        s.sample = try data(try await post("/api/v1/testing/samples", #"{"point_id": "\#(s.point)", "label": "MT-\#(ascii)-1", "members": [{"person_id": "\#(s.person)"}]}"#))["id"] as? String ?? ""
+        s.batch = try data(try await post("/api/v1/testing/batches", #"{"point_id": "\#(s.point)", "lab": "\#(s.labCode)"}"#))["id"] as? String ?? ""
+        var csv = city
+        csv[.contentType] = "text/csv"
+        _ = try await post("/api/v1/testing/results/import?lab=\(s.labCode)",
+                           "ma_ong_mau,ket_qua,thoi_gian_tra_ket_qua\nMT-\(ascii)-1,Âm tính,10/09/2021 08:00\nKHONGCO-\(ascii),Âm tính,10/09/2021 08:05\n", headers: csv)
+        let (sampleID, labID) = (s.sample, s.lab)
+        s.result = try await app.services.database.read { try await $0.raw("SELECT id FROM test_results WHERE sample_id = \(bind: sampleID)").first()?.decode(column: "id", as: String.self) } ?? ""
+        s.review = try await app.services.database.read { try await $0.raw("SELECT id FROM test_results WHERE lab_id = \(bind: labID) AND match_status = 'review'").first()?.decode(column: "id", as: String.self) } ?? ""
+        let kick = try await client.json(.get, "/fhir/Group/\(s.wardSlug)/$export", city)
+        s.export = kick.headers[HTTPField.Name("Content-Location") ?? .location].map { String($0.split(separator: "/").last ?? "") } ?? ""
+        await app.services.jobs.waitUntilIdle()
+    }
+
     /// The id a path parameter takes on one side.
     private func parameter(_ name: String, in path: String, _ s: MatrixSide) -> String? {
         switch name {
-        case "slug": return path.contains("/reports/") || path.contains("risk/history") || path.contains("units") ? s.wardSlug : nil
+        case "slug": return path.contains("/reports/") || path.contains("risk/history") || path.contains("units") || path.contains("/fhir/") ? s.wardSlug : nil
+        case "file": return "Patient-1.ndjson"
         case "code": return path.contains("report-templates") ? "ward_daily" : "ward_daily"
         case "period": return "2021-09-10"
         case "exposure": return s.exposure
         case "action": return "cancel"
         case "lang": return "en"
         case "id":
-            let resource = path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }.first.map(String.init) ?? ""
+            let parts = path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }.map(String.init)
+            let resource = parts.first ?? ""
+            if resource == "testing" || resource == "fhir" {
+                switch parts.count > 1 ? parts[1] : "" {
+                case "campaigns": return s.campaign
+                case "samples": return s.sample
+                case "batches": return s.batch
+                case "results": return path.hasSuffix("/resolve") ? s.review : s.result
+                case "labs": return s.lab
+                case "Patient": return s.person
+                case "bulk": return s.export
+                default: return nil
+                }
+            }
             switch resource {
             case "people": return s.person
             case "cases": return s.caseID
@@ -420,6 +466,34 @@ enum MatrixBodies {
                         json: #"{"effective_from": "2021-10-01", "subject": "f1", "setting": "home", "days": 7, "monitoring_days": 7, "test_days": [1, 7]}"#, names: false)
         case (.post, "/rules/risk"): return both(["effective_from": "01/10/2021", "definition": "{}"], json: #"{"effective_from": "2021-10-01", "rules": {}}"#, names: false)
         case (.post, "/rules/recompute-levels"): return both([:], json: "{}", names: false)
+        case (.post, "/testing/campaigns"):
+            return both(["name": "Đợt mới", "unit": s.ward, "deadline_on": "20/09/2021"], json: #"{"name": "Đợt mới", "unit": "\#(s.ward)", "deadline_on": "2021-09-20"}"#)
+        case (.post, "/testing/campaigns/:id/points"):
+            return both(["unit": s.ward, "name": "Điểm mới", "daily_capacity": "300"], json: #"{"unit": "\#(s.ward)", "name": "Điểm mới", "daily_capacity": 300}"#, names: false)
+        case (.post, "/testing/campaigns/:id/close"): return both([:], json: "{}", names: false)
+        case (.post, "/testing/labs"):
+            return both(["code": outside ? "XNX9" : "XNN9", "name": "Phòng mới", "unit": s.ward], json: #"{"code": "\#(outside ? "XNX8" : "XNN8")", "name": "Phòng mới", "unit": "\#(s.ward)"}"#)
+        case (.post, "/testing/labs/:id"): return both(["name": "Phòng đổi tên"], names: false)
+        case (.post, "/testing/samples"):
+            return both(["point_id": s.point, "label": "MX-\(outside ? "O" : "I")-2", "p_0": s.person2],
+                        json: #"{"point_id": "\#(s.point)", "label": "MX-\#(outside ? "O" : "I")-3", "members": [{"person_id": "\#(s.person2)"}]}"#)
+        case (.post, "/testing/batches"):
+            return both(["point_id": s.point, "lab": s.labCode], json: #"{"point_id": "\#(s.point)", "lab": "\#(s.labCode)"}"#)
+        case (.post, "/testing/batches/:id/receive"): return both(["received_count": "1"], json: #"{"received_count": 1}"#, names: false)
+        case (.post, "/testing/results/import"):
+            return Body(form: ["lab": s.labCode], json: "", namesJurisdiction: true, query: "?lab=\(s.labCode)",
+                        csv: "ma_ong_mau,ket_qua,thoi_gian_tra_ket_qua\nMT-\(outside ? "NGOAI" : "NOI")-1,Âm tính,10/09/2021 09:00\n")
+        case (.post, "/testing/results/hl7"):
+            let hl7 = ["MSH|^~\\&|LIS|LIS_X|EPICOMMAND|HANOI_CDC|20210910090000+0700||ORU^R01^ORU_R01|M\(outside ? "O" : "I")1|P|2.5.1",
+                       "PID|1||001085012345^^^BCA^CCCD||NGUYEN^NAM^VAN", "OBR|1|||94500-6^SARS-CoV-2 RNA^LN|||20210910070000+0700",
+                       "OBX|1|CWE|94500-6^SARS-CoV-2 RNA^LN||260415000^Not detected^SCT||||||F|||20210910070000+0700",
+                       "SPM|1|MT-\(outside ? "NGOAI" : "NOI")-1"].joined(separator: "\r")
+            return Body(form: [:], json: hl7, namesJurisdiction: true, query: "?lab=\(s.labCode)")
+        case (.post, "/testing/results/fhir"):
+            let bundle = #"{"resourceType": "Bundle", "type": "batch", "entry": [{"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "94500-6"}]}, "subject": {"identifier": {"system": "https://epicommand.vn/fhir/sid/cccd", "value": "001085012345"}}, "specimen": {"identifier": {"system": "https://epicommand.vn/fhir/sid/specimen-label", "value": "MT-X-9"}}, "effectiveDateTime": "2021-09-10T07:00:00+07:00", "issued": "2021-09-10T10:00:00+07:00", "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260415000"}]}}, "request": {"method": "POST", "url": "Observation"}}]}"#
+            return Body(form: [:], json: bundle, namesJurisdiction: true, query: "?lab=\(s.labCode)")
+        case (.post, "/testing/results/:id/resolve"):
+            return both(["action": "dismiss", "note": "ống thử"], names: false)
         default: return nil
         }
     }

@@ -15,6 +15,14 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
     case quarantineTests = "quarantine_tests"
     case quarantineTestsPositive = "quarantine_tests_positive"
     case suppliesDelivered = "supplies_delivered"
+    /// Tubes sampled (a pooled tube counts once), on the sampling day, in the sampling point's ward.
+    case testSamples = "test_samples"
+    /// People sampled (each member of a pool), on the sampling day, in the sampling point's ward.
+    case testPeople = "test_people"
+    /// Tube results received, on the result day, in the ward the tube was sampled in.
+    case testResults = "test_results"
+    /// Of those, positive.
+    case testPositives = "test_positives"
     // Gauges.
     case casesActive = "cases_active"
     case f1Active = "f1_active"
@@ -27,13 +35,16 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
     case hospital = "hospital"
     case tracingOpen = "tracing_open"
     case zonesActive = "zones_active"
+    /// People waiting to be sampled again (pooled positive, antigen to confirm, unreadable tube).
+    case testRetestsOpen = "test_retests_open"
 
     public enum Kind: Sendable { case daily, gauge }
 
     public var kind: Kind {
         switch self {
         case .casesNew, .casesNewCommunity, .casesRecovered, .casesDied, .exposuresRecorded, .quarantineAdmitted,
-             .quarantineReleased, .quarantineTests, .quarantineTestsPositive, .suppliesDelivered:
+             .quarantineReleased, .quarantineTests, .quarantineTestsPositive, .suppliesDelivered,
+             .testSamples, .testPeople, .testResults, .testPositives:
             return .daily
         default:
             return .gauge
@@ -63,6 +74,11 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
         case .hospital: return "F0 điều trị tại bệnh viện"
         case .tracingOpen: return "Nhiệm vụ truy vết đang mở"
         case .zonesActive: return "Vùng phong tỏa đang hiệu lực"
+        case .testSamples: return "Ống mẫu xét nghiệm đã lấy"
+        case .testPeople: return "Người được lấy mẫu xét nghiệm"
+        case .testResults: return "Kết quả xét nghiệm nhận được"
+        case .testPositives: return "Kết quả xét nghiệm dương tính"
+        case .testRetestsOpen: return "Người chờ xét nghiệm lại"
         }
     }
 
@@ -89,6 +105,11 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
         case .hospital: return "F0 in hospital"
         case .tracingOpen: return "Open tracing tasks"
         case .zonesActive: return "Active lockdown zones"
+        case .testSamples: return "Sample tubes taken"
+        case .testPeople: return "People sampled"
+        case .testResults: return "Test results received"
+        case .testPositives: return "Positive test results"
+        case .testRetestsOpen: return "People awaiting a re-test"
         }
     }
 }

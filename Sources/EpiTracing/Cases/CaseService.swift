@@ -261,45 +261,13 @@ package struct CaseService: Sendable {
             var newContacts = 0
             let (outcome, repeated) = try await Idempotency.once(db, key: key, user: user) {
                 if let p = newF0 { try await Self.insertPerson(db, p, user: user, summary: "Tạo hồ sơ khi ghi nhận F0") }
-                let now = Timestamp.now()
-                let number = Sequences.caseNumber(try await Sequences.next(db, "case"))
-                let record = CaseRecord(
-                    id: Identifier.make(), caseNumber: number, personId: f0.id, unitPath: f0.unitPath, groupCode: f0.groupCode ?? "",
-                    confirmedOn: confirmed.iso, sampledOn: sampled?.iso, testType: testType.rawValue, testPlace: (input.testPlace ?? "").trimmed,
-                    detectedIn: detected.rawValue, symptomOnset: onset?.iso, symptoms: (input.symptoms ?? "").trimmed, clinicalStatus: clinical.rawValue,
-                    careSetting: care.rawValue, facilityId: facilityId, outcome: CaseOutcome.active.rawValue, outcomeOn: nil,
-                    clusterId: input.clusterId.flatMap { $0.isEmpty ? nil : $0 }, notes: (input.notes ?? "").trimmed,
-                    createdBy: user.username, createdAt: now, updatedAt: now, version: 1)
-                try await Self.insertCase(db, record)
-                try await Counters.apply(db, record.counterContributions)
-                try await Audit.record(db, actor: user, action: "create", entityType: "case", entityId: record.id, unitPath: try? UnitPath(record.unitPath),
-                                       summary: "Ghi nhận F0 \(number): \(f0.fullName)",
-                                       changes: [FieldChange("person_id", old: nil, new: f0.id), FieldChange("confirmed_on", old: nil, new: confirmed.iso),
-                                                 FieldChange("care_setting", old: nil, new: care.rawValue), FieldChange("detected_in", old: nil, new: detected.rawValue)])
-                try await Audit.record(db, actor: user, action: "case_opened", entityType: "person", entityId: f0.id, unitPath: try? UnitPath(f0.unitPath),
-                                       summary: "Ghi nhận là F0 (\(number))")
-                // Isolation starts with the case where a rule covers it: in the chosen facility (its place is taken
-                // now, or the whole record is refused when it is full) or at home. An F1 already in quarantine
-                // moves on to isolation.
-                if let active = try await QuarantineService.episodes(db, personID: f0.id).first(where: { $0.isActive }), active.kind == "quarantine" {
-                    _ = try await QuarantineService.end(db, active, outcome: "transferred", on: max(confirmed, (try CivilDate.stored(active.startDate))),
-                                                        note: "Trở thành F0 \(number)", returnHome: false, user: user, language: language, recomputeLevels: false)
-                }
-                let facility = try await facilityId.asyncMap { try await QuarantineService.facility(db, id: $0) } ?? nil
-                let rules = try await QuarantineService.rules(db)
-                if QuarantinePolicy.rule(for: .f0, setting: care, on: confirmed, rules: rules) != nil,
-                   try await QuarantineService.episodes(db, personID: f0.id).allSatisfy({ !$0.isActive }) {
-                    _ = try await QuarantineService.begin(db, person: f0, subject: .f0, setting: care, facility: care == .home ? nil : facility, start: confirmed,
-                                                          note: "Cách ly điều trị F0 \(number)", user: user, language: language, recomputeLevels: false)
-                }
-                let written = try await Self.writeContacts(db, plannedContacts, for: record, user: user)
-                newContacts = written.added
-                let task = TracingTaskRecord(id: Identifier.make(), caseId: record.id, unitPath: record.unitPath, groupCode: record.groupCode, openedAt: now,
-                                             dueAt: Timestamp.string(Clock.now().addingTimeInterval(TimeInterval(deadlineHours * 3600))), status: "open",
-                                             closedAt: nil, closedBy: nil, note: "")
-                try await Self.insertTask(db, task)
-                try await Counters.bump(db, task.unitPath, group: task.groupCode, .tracingOpen)
-                try await ContactLevelService.recompute(db, around: written.touched.union([f0.id]))
+                let opened = try await Self.open(db, Opening(
+                    person: f0, confirmed: confirmed, sampled: sampled, testType: testType, testPlace: (input.testPlace ?? "").trimmed, detected: detected,
+                    onset: onset, symptoms: (input.symptoms ?? "").trimmed, clinical: clinical, care: care, facilityId: facilityId,
+                    clusterId: input.clusterId.flatMap { $0.isEmpty ? nil : $0 }, notes: (input.notes ?? "").trimmed, contacts: plannedContacts,
+                    deadlineHours: deadlineHours), user: user, language: language)
+                let record = opened.record
+                newContacts = opened.newContacts
                 created = record
                 return record.id
             }
@@ -310,6 +278,86 @@ package struct CaseService: Sendable {
             }
             return Recorded(caseRecord: record, newContacts: newContacts, repeated: repeated)
         }
+    }
+
+    /// Everything a new case is made of, validated: what `open` writes.
+    struct Opening: Sendable {
+        let person: PersonRecord
+        let confirmed: CivilDate
+        let sampled: CivilDate?
+        let testType: TestType
+        let testPlace: String
+        let detected: DetectionSetting
+        let onset: CivilDate?
+        let symptoms: String
+        let clinical: ClinicalStatus
+        let care: CareSetting
+        let facilityId: String?
+        let clusterId: String?
+        let notes: String
+        let contacts: [PlannedContact]
+        let deadlineHours: Int
+    }
+
+    /// Writes a new case in the caller's transaction: its number, figures, audit rows, isolation (an F1
+    /// already in quarantine moves on to isolation), contacts, tracing task and the contact levels
+    /// around it. Shared by the F0 form and by a positive laboratory result.
+    static func open(_ db: any SQLDatabase, _ o: Opening, user: CurrentUser, language: Language) async throws -> (record: CaseRecord, newContacts: Int) {
+        let f0 = o.person, confirmed = o.confirmed, care = o.care
+        let now = Timestamp.now()
+        let number = Sequences.caseNumber(try await Sequences.next(db, "case"))
+        let record = CaseRecord(
+            id: Identifier.make(), caseNumber: number, personId: f0.id, unitPath: f0.unitPath, groupCode: f0.groupCode ?? "",
+            confirmedOn: confirmed.iso, sampledOn: o.sampled?.iso, testType: o.testType.rawValue, testPlace: o.testPlace,
+            detectedIn: o.detected.rawValue, symptomOnset: o.onset?.iso, symptoms: o.symptoms, clinicalStatus: o.clinical.rawValue,
+            careSetting: care.rawValue, facilityId: o.facilityId, outcome: CaseOutcome.active.rawValue, outcomeOn: nil,
+            clusterId: o.clusterId, notes: o.notes, createdBy: user.username, createdAt: now, updatedAt: now, version: 1)
+        try await Self.insertCase(db, record)
+        try await Counters.apply(db, record.counterContributions)
+        try await Audit.record(db, actor: user, action: "create", entityType: "case", entityId: record.id, unitPath: try? UnitPath(record.unitPath),
+                               summary: "Ghi nhận F0 \(number): \(f0.fullName)",
+                               changes: [FieldChange("person_id", old: nil, new: f0.id), FieldChange("confirmed_on", old: nil, new: confirmed.iso),
+                                         FieldChange("care_setting", old: nil, new: care.rawValue), FieldChange("detected_in", old: nil, new: o.detected.rawValue)])
+        try await Audit.record(db, actor: user, action: "case_opened", entityType: "person", entityId: f0.id, unitPath: try? UnitPath(f0.unitPath),
+                               summary: "Ghi nhận là F0 (\(number))")
+        // Isolation starts with the case where a rule covers it: in the chosen facility (its place is taken
+        // now, or the whole record is refused when it is full) or at home. An F1 already in quarantine
+        // moves on to isolation.
+        if let active = try await QuarantineService.episodes(db, personID: f0.id).first(where: { $0.isActive }), active.kind == "quarantine" {
+            _ = try await QuarantineService.end(db, active, outcome: "transferred", on: max(confirmed, (try CivilDate.stored(active.startDate))),
+                                                note: "Trở thành F0 \(number)", returnHome: false, user: user, language: language, recomputeLevels: false)
+        }
+        let facility = try await o.facilityId.asyncMap { try await QuarantineService.facility(db, id: $0) } ?? nil
+        let rules = try await QuarantineService.rules(db)
+        if QuarantinePolicy.rule(for: .f0, setting: care, on: confirmed, rules: rules) != nil,
+           try await QuarantineService.episodes(db, personID: f0.id).allSatisfy({ !$0.isActive }) {
+            _ = try await QuarantineService.begin(db, person: f0, subject: .f0, setting: care, facility: care == .home ? nil : facility, start: confirmed,
+                                                  note: "Cách ly điều trị F0 \(number)", user: user, language: language, recomputeLevels: false)
+        }
+        let written = try await Self.writeContacts(db, o.contacts, for: record, user: user)
+        let task = TracingTaskRecord(id: Identifier.make(), caseId: record.id, unitPath: record.unitPath, groupCode: record.groupCode, openedAt: now,
+                                     dueAt: Timestamp.string(Clock.now().addingTimeInterval(TimeInterval(o.deadlineHours * 3600))), status: "open",
+                                     closedAt: nil, closedBy: nil, note: "")
+        try await Self.insertTask(db, task)
+        try await Counters.bump(db, task.unitPath, group: task.groupCode, .tracingOpen)
+        try await ContactLevelService.recompute(db, around: written.touched.union([f0.id]))
+        return (record, written.added)
+    }
+
+    /// Opens the F0 record of a person a laboratory found positive (the testing capability), in the
+    /// caller's transaction and exactly as the F0 form does: isolation at home under the rule in force
+    /// (an F1 in quarantine moves on to isolation), a tracing task, contact levels recomputed. The result
+    /// itself is the authority, so no permission of `actor` is checked; `actor` is who the audit names.
+    /// A person who already has an active case gets no second one: that case is returned.
+    package static func openFromLabResult(_ db: any SQLDatabase, person: PersonRecord, confirmedOn: CivilDate, sampledOn: CivilDate?, testType: TestType,
+                                          testPlace: String, detectedIn: DetectionSetting, note: String, actor: CurrentUser) async throws -> (record: CaseRecord, opened: Bool) {
+        if let active = try await CaseQueries.cases(ofPerson: person.id, db).first(where: { $0.outcomeValue.isActive }) { return (active, false) }
+        let deadlineHours = try await Policies.value(db, .tracingDeadlineHours)
+        let opened = try await open(db, Opening(
+            person: person, confirmed: confirmedOn, sampled: sampledOn.map { min($0, confirmedOn) }, testType: testType, testPlace: String(testPlace.prefix(TextLimits.title)),
+            detected: detectedIn, onset: nil, symptoms: "", clinical: .asymptomatic, care: .home, facilityId: nil, clusterId: nil,
+            notes: String(note.prefix(TextLimits.title)), contacts: [], deadlineHours: deadlineHours), user: actor, language: .vi)
+        return (opened.record, true)
     }
 
     /// The ward a contact lives in: a code or path anywhere in the city, or the case's ward.

@@ -23,7 +23,7 @@ package struct ZoneRecord: Codable, Sendable, Equatable {
     package var updatedAt: String
     package var version: Int
 
-    static let columns = "id, unit_path, group_code, name, reason, status, started_on, ended_on, groups, addresses, current_version, created_by, created_at, updated_at, version"
+    package static let columns = "id, unit_path, group_code, name, reason, status, started_on, ended_on, groups, addresses, current_version, created_by, created_at, updated_at, version"
 
     var groupList: [String] { groups.split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty } }
     var addressList: [String] { addresses.split(whereSeparator: \.isNewline).map { String($0).trimmed }.filter { !$0.isEmpty } }
@@ -98,7 +98,7 @@ package struct ZoneService: Sendable {
         }
     }
 
-    static func find(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> ZoneRecord? {
+    package static func find(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> ZoneRecord? {
         try await db.raw("SELECT \(unsafeRaw: ZoneRecord.columns) FROM zones WHERE id = \(bind: id) AND \(scope.condition())")
             .first(decoding: ZoneRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
@@ -239,7 +239,7 @@ package struct ZoneService: Sendable {
 
     /// People registered inside the zone's current boundary: in one of its groups, or at an address
     /// that names one of its alleys (compared without diacritics, as "ngo hoa binh 2").
-    static func residents(_ db: any SQLDatabase, zone: ZoneRecord, limit: Int = 500) async throws -> (count: Int, people: [PersonRecord]) {
+    package static func residents(_ db: any SQLDatabase, zone: ZoneRecord, limit: Int = 500) async throws -> (count: Int, people: [PersonRecord]) {
         let groups = zone.groupList
         let patterns = zone.addressList.map { " " + VietnameseText.fold($0) + " " }
         var matched: [PersonRecord] = []

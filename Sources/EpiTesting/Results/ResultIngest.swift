@@ -1,0 +1,357 @@
+import EpiCore
+import EpiPlatform
+import EpiRegistry
+import Foundation
+import SQLKit
+
+/// One result as a laboratory sent it, whatever the format (a CSV row, an HL7 OBX, a FHIR Observation).
+package struct IncomingResult: Sendable, Equatable {
+    /// Where it came from inside its file or message ("line 12", "MSG0001/OBX1", "entry 3").
+    package var ref: String
+    package var label: String
+    package var test: LabTest
+    package var value: TestResultValue
+    package var status: TestResultStatus
+    package var ct: Double?
+    package var sampledAt: Date?
+    package var resultedAt: Date
+    /// National IDs (12 or 9 digits) the lab sent for the person.
+    package var nationalIDs: [String] = []
+    package var name: String?
+    /// The birth date or year as sent (yyyy, yyyy-mm or yyyy-mm-dd).
+    package var birth: String?
+    package var phone: String?
+
+    /// The same tube, test and result time from the same lab is the same result, however often it is sent.
+    func sourceKey(labID: String) -> String {
+        let minute = Int((resultedAt.timeIntervalSince1970 / 60).rounded(.down))
+        return "\(labID)|\(label)|\(test.rawValue)|\(minute)"
+    }
+
+    var reported: ResultMatching.Reported {
+        ResultMatching.Reported(nationalIDs: nationalIDs, nameFolded: name.map(VietnameseText.fold), birthYear: birth.flatMap { Int($0.prefix(4)) })
+    }
+}
+
+/// What became of one incoming result.
+package enum IngestOutcome: Sendable, Equatable {
+    /// Stored now.
+    case added(id: String, match: MatchStatus, review: ReviewReason?, action: ResultAction)
+    /// The same result was stored before (a file or message sent again): nothing was added. The id is the
+    /// stored result's, when known.
+    case repeated(id: String?)
+}
+
+/// Writes results in the caller's transaction: each one matched to its tube and person
+/// (`ResultMatching`), judged by the rules in force (`ResultRules`), stored once, its tube marked
+/// resulted, the live figures and the lab's turnaround moved, and an audit row written. What a result
+/// makes happen (an F0, re-tests) is queued on the row (`action_status = pending`) and done by
+/// `ResultActions` right after the commit, so a failure there never loses the result itself.
+package enum ResultIngest {
+    /// Rows per statement: 31 columns × 200 stays far below both dialects' limits on bound values.
+    static let rowsPerInsert = 200
+
+    package static func write(_ db: any SQLDatabase, _ items: [IncomingResult], lab: LabRecord, source: ResultSource, messageID: String,
+                              actor: CurrentUser, now: Date = Clock.now()) async throws -> [IngestOutcome] {
+        var outcomes = Array(repeating: IngestOutcome.repeated(id: nil), count: items.count)
+        guard !items.isEmpty else { return outcomes }
+        let keys = items.map { $0.sourceKey(labID: lab.id) }
+        // The first of several entries with one key stands for them (the members of a pooled tube reported one by one).
+        var first: [String: Int] = [:]
+        for (i, k) in keys.enumerated() where first[k] == nil { first[k] = i }
+        let existing = try await Self.existingKeys(db, Array(first.keys))
+        for (i, k) in keys.enumerated() { if let id = existing[k] { outcomes[i] = .repeated(id: id) } }
+        let fresh = items.indices.filter { first[keys[$0]] == $0 && existing[keys[$0]] == nil }
+        guard !fresh.isEmpty else { return outcomes }
+
+        // What the database knows about these tubes, people and earlier results, read in a few queries.
+        let samples = try await Self.samples(db, labels: Set(fresh.map { items[$0].label }))
+        let members = Dictionary(grouping: try await TestingQueries.members(db, sampleIDs: samples.values.map(\.id)), by: \.sampleId)
+        var priorFinal = try await Self.priorFinals(db, labels: Set(fresh.map { items[$0].label }))
+        let holderIDs = Set(fresh.filter { samples[items[$0].label] == nil }.flatMap { items[$0].nationalIDs })
+        let holders = try await Self.holders(db, ids: holderIDs)
+        var antigenRules: [CivilDate: AntigenConfirmationRule] = [:]
+
+        var rows: [ResultRecord] = []
+        var plannedIndex: [String: Int] = [:]
+        for i in fresh {
+            let item = items[i]
+            let sample = samples[item.label]
+            var row = ResultRecord(
+                id: Identifier.make(), sourceKey: keys[i], labId: lab.id, source: source.rawValue, messageId: String(messageID.prefix(200)), label: item.label,
+                sampleId: nil, memberId: nil, personId: nil, test: item.test.rawValue, value: item.value.rawValue, status: item.status.rawValue,
+                ct: item.ct, sampledAt: item.sampledAt.map(Timestamp.string), resultedAt: Timestamp.string(item.resultedAt), receivedAt: Timestamp.string(now),
+                unitPath: lab.unitPath, groupCode: "", matchStatus: MatchStatus.review.rawValue, reviewReason: nil,
+                reportedName: String((item.name ?? "").prefix(TextLimits.name)), reportedId: item.nationalIDs.first ?? "",
+                reportedBirth: String((item.birth ?? "").prefix(10)), reportedPhone: String((item.phone ?? "").prefix(20)),
+                action: "none", actionStatus: "none", caseId: nil, reviewedBy: nil, reviewedAt: nil, reviewNote: "", createdBy: actor.username)
+            var review: ReviewReason?
+            var kind = SampleKind.individual
+            var symptomatic = false
+            if let sample {
+                // The tube exists: the lab's word about the person must fit someone sampled into it.
+                let inTube = members[sample.id] ?? []
+                kind = sample.kindValue
+                symptomatic = sample.symptomatic
+                row.sampleId = sample.id
+                row.unitPath = sample.unitPath
+                row.groupCode = sample.groupCode
+                row.sampledAt = sample.sampledAt
+                switch ResultMatching.decide(item.reported, members: inTube.map(\.identity), pooled: kind == .pooled) {
+                case .member(let id):
+                    row.matchStatus = MatchStatus.matched.rawValue
+                    row.memberId = id
+                    row.personId = inTube.first { $0.id == id }?.personId
+                case .wholeTube:
+                    row.matchStatus = MatchStatus.matched.rawValue
+                case .mismatch:
+                    review = .identityMismatch
+                }
+            } else if let person = item.nationalIDs.lazy.compactMap({ holders[$0] }).first {
+                // No tube, but the ID is a registered person's: the result is theirs.
+                row.matchStatus = MatchStatus.personOnly.rawValue
+                row.personId = person.id
+                row.unitPath = person.unitPath
+                row.groupCode = person.groupCode
+            } else {
+                review = .unknownSample
+            }
+            // A final result that contradicts an earlier final one for the same tube needs a person to decide.
+            let priorKey = "\(item.label)|\(item.test.rawValue)"
+            if review == nil, item.status.acts, let before = priorFinal[priorKey], before != item.value {
+                review = .changedResult
+            }
+            if review == nil, item.status.acts { priorFinal[priorKey] = item.value }
+            if let review {
+                row.matchStatus = MatchStatus.review.rawValue
+                row.reviewReason = review.rawValue
+            }
+            var action = ResultAction.none
+            if review == nil {
+                let day = item.sampledAt.map(VietnamTime.day(of:)) ?? VietnamTime.day(of: item.resultedAt)
+                let rule: AntigenConfirmationRule
+                if let cached = antigenRules[day] { rule = cached } else {
+                    rule = AntigenConfirmationRule(rawValue: try await Policies.value(db, .antigenConfirmation, on: day)) ?? .pcrRequired
+                    antigenRules[day] = rule
+                }
+                var evidence = ResultRules.Evidence(symptomatic: symptomatic)
+                if item.test == .rapidAntigen, item.value == .detected, rule == .withSymptomsOrLink, !symptomatic {
+                    evidence.epidemiologicalLink = try await Self.hasEpidemiologicalLink(db, personID: row.personId, campaignID: sample?.campaignId)
+                }
+                action = ResultRules.action(kind: kind, test: item.test, value: item.value, status: item.status, antigenRule: rule, evidence: evidence)
+                if action != .none {
+                    row.action = Self.code(action)
+                    row.actionStatus = "pending"
+                }
+            }
+            plannedIndex[row.id] = i
+            outcomes[i] = .added(id: row.id, match: MatchStatus(rawValue: row.matchStatus) ?? .review, review: review, action: action)
+            rows.append(row)
+        }
+
+        // Stored once: a concurrent import of the same file loses the race here and reports the rows as repeated.
+        var inserted = Set<String>()
+        for start in stride(from: 0, to: rows.count, by: rowsPerInsert) {
+            let slice = rows[start..<min(start + rowsPerInsert, rows.count)]
+            var insert = db.insert(into: "test_results").columns(ResultRecord.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            for r in slice { insert = insert.values(r.binds) }
+            let returned = try await insert.ignoringConflicts(with: ["source_key"]).returning("id").all()
+            for row in returned { inserted.insert(try row.decode(column: "id", as: String.self)) }
+        }
+        for r in rows where !inserted.contains(r.id) {
+            if let i = plannedIndex[r.id] { outcomes[i] = .repeated(id: nil) }
+        }
+        // Later entries that repeat a key of this group share the first one's fate.
+        for (i, k) in keys.enumerated() where first[k] != i && existing[k] == nil {
+            if let f = first[k], case .added(let id, _, _, _) = outcomes[f] { outcomes[i] = .repeated(id: id) }
+        }
+        let stored = rows.filter { inserted.contains($0.id) }
+        try await Self.markTubes(db, stored, lab: lab)
+        try await Self.closeRetests(db, stored)
+        try await Self.figures(db, stored)
+        try await Self.audit(db, stored, lab: lab, actor: actor)
+        return outcomes
+    }
+
+    static func code(_ action: ResultAction) -> String {
+        switch action {
+        case .none: return "none"
+        case .openCase: return "open_case"
+        case .retest(let reason): return "retest_" + reason.rawValue
+        }
+    }
+
+    private static func existingKeys(_ db: any SQLDatabase, _ keys: [String]) async throws -> [String: String] {
+        var out: [String: String] = [:]
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            let chunk = keys[start..<min(start + 500, keys.count)]
+            for row in try await db.raw("SELECT id, source_key FROM test_results WHERE source_key IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
+                out[try row.decode(column: "source_key", as: String.self)] = try row.decode(column: "id", as: String.self)
+            }
+        }
+        return out
+    }
+
+    private static func samples(_ db: any SQLDatabase, labels: Set<String>) async throws -> [String: SampleRecord] {
+        var out: [String: SampleRecord] = [:]
+        let all = Array(labels)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = all[start..<min(start + 500, all.count)]
+            for s in try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE label IN (\(SQLList(chunk.map { SQLBind($0) })))")
+                .all(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase) { out[s.label] = s }
+        }
+        return out
+    }
+
+    /// The latest final value per tube and test, among results that were accepted.
+    private static func priorFinals(_ db: any SQLDatabase, labels: Set<String>) async throws -> [String: TestResultValue] {
+        var out: [String: (String, TestResultValue)] = [:]
+        let all = Array(labels)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = all[start..<min(start + 500, all.count)]
+            let rows = try await db.raw("""
+                SELECT label, test, value, resulted_at FROM test_results WHERE label IN (\(SQLList(chunk.map { SQLBind($0) })))
+                AND status IN ('final', 'corrected') AND match_status IN ('matched', 'person_only')
+                """).all()
+            for row in rows {
+                let key = "\(try row.decode(column: "label", as: String.self))|\(try row.decode(column: "test", as: String.self))"
+                let at = try row.decode(column: "resulted_at", as: String.self)
+                guard let value = TestResultValue(rawValue: try row.decode(column: "value", as: String.self)) else { continue }
+                if let seen = out[key], seen.0 >= at { continue }
+                out[key] = (at, value)
+            }
+        }
+        return out.mapValues(\.1)
+    }
+
+    struct Holder: Sendable {
+        let id: String
+        let unitPath: String
+        let groupCode: String
+    }
+
+    /// Registered people holding these national IDs, by ID.
+    private static func holders(_ db: any SQLDatabase, ids: Set<String>) async throws -> [String: Holder] {
+        var out: [String: Holder] = [:]
+        let all = Array(ids)
+        for start in stride(from: 0, to: all.count, by: 400) {
+            let chunk = all[start..<min(start + 400, all.count)].map { SQLBind($0) }
+            let rows = try await db.raw("""
+                SELECT id, citizen_id, old_id, unit_path, group_code FROM persons
+                WHERE (citizen_id IN (\(SQLList(chunk))) OR old_id IN (\(SQLList(chunk)))) AND merged_into IS NULL
+                """).all()
+            for row in rows {
+                let holder = Holder(id: try row.decode(column: "id", as: String.self), unitPath: try row.decode(column: "unit_path", as: String.self),
+                                    groupCode: (try? row.decode(column: "group_code", as: String?.self)) ?? "")
+                for column in ["citizen_id", "old_id"] {
+                    if let id = try? row.decode(column: column, as: String?.self) { out[id] = holder }
+                }
+            }
+        }
+        return out
+    }
+
+    /// An F0's contact (a derived level), someone in quarantine, or sampled in a lockdown zone's campaign.
+    static func hasEpidemiologicalLink(_ db: any SQLDatabase, personID: String?, campaignID: String?) async throws -> Bool {
+        if let campaignID, let row = try await db.raw("SELECT target_kind FROM campaigns WHERE id = \(bind: campaignID)").first(),
+           try row.decode(column: "target_kind", as: String.self) == CampaignTarget.zone.rawValue { return true }
+        guard let personID else { return false }
+        if try await db.raw("SELECT person_id FROM contact_levels WHERE person_id = \(bind: personID)").first() != nil { return true }
+        return try await db.raw("SELECT id FROM episodes WHERE person_id = \(bind: personID) AND status = 'active' AND kind = 'quarantine'").first() != nil
+    }
+
+    /// Tubes whose result arrived leave the waiting list; the newest result of a tube is the one it shows.
+    /// A preliminary result leaves the tube waiting for its final one.
+    private static func markTubes(_ db: any SQLDatabase, _ stored: [ResultRecord], lab: LabRecord) async throws {
+        var latest: [String: ResultRecord] = [:]
+        for r in stored where r.matchStatus == MatchStatus.matched.rawValue && r.statusKind != .preliminary {
+            guard let sample = r.sampleId else { continue }
+            if let seen = latest[sample], seen.resultedAt >= r.resultedAt { continue }
+            latest[sample] = r
+        }
+        let rows = Array(latest.values)
+        for start in stride(from: 0, to: rows.count, by: 200) {
+            let chunk = rows[start..<min(start + 200, rows.count)]
+            var values: [SQLQueryString] = []
+            for r in chunk { values.append("(\(bind: r.sampleId ?? ""), \(bind: r.value), \(bind: r.resultedAt), \(bind: r.id))") }
+            var list: SQLQueryString = ""
+            for (i, v) in values.enumerated() { list = i == 0 ? v : "\(list), \(v)" }
+            // One statement per chunk (UPDATE … FROM VALUES works on SQLite ≥ 3.33 and PostgreSQL); a tube that
+            // already shows a later result keeps it.
+            try await db.raw("""
+                UPDATE samples SET status = 'resulted', result_value = v.column2, resulted_at = v.column3, result_id = v.column4,
+                lab_id = COALESCE(samples.lab_id, \(bind: lab.id))
+                FROM (VALUES \(list)) AS v WHERE samples.id = v.column1 AND (samples.resulted_at IS NULL OR samples.resulted_at <= v.column3)
+                """).run()
+        }
+    }
+
+    /// A re-test task is done when the tube taken for it has its result.
+    private static func closeRetests(_ db: any SQLDatabase, _ stored: [ResultRecord]) async throws {
+        let sampleIDs = Array(Set(stored.filter { $0.matchStatus == MatchStatus.matched.rawValue && $0.statusKind != .preliminary }.compactMap(\.sampleId)))
+        guard !sampleIDs.isEmpty else { return }
+        var retestIDs: [String] = []
+        for start in stride(from: 0, to: sampleIDs.count, by: 500) {
+            let chunk = sampleIDs[start..<min(start + 500, sampleIDs.count)]
+            for row in try await db.raw("SELECT retest_id FROM sample_members WHERE retest_id IS NOT NULL AND sample_id IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
+                retestIDs.append(try row.decode(column: "retest_id", as: String.self))
+            }
+        }
+        // Tasks left the open count when their tube was taken (`sampled`); a task still open when a result
+        // names its tube (the tube was recorded for it by another path) leaves the count now.
+        var deltas: [Counters.Change: Int] = [:]
+        for start in stride(from: 0, to: retestIDs.count, by: 500) {
+            let chunk = retestIDs[start..<min(start + 500, retestIDs.count)]
+            let wasOpen = try await db.raw("SELECT unit_path, group_code FROM retests WHERE status = 'open' AND id IN (\(SQLList(chunk.map { SQLBind($0) })))").all()
+            for row in wasOpen {
+                deltas[Counters.Change(try row.decode(column: "unit_path", as: String.self), group: try row.decode(column: "group_code", as: String.self), .testRetestsOpen), default: 0] -= 1
+            }
+            try await db.raw("""
+                UPDATE retests SET status = 'done', closed_at = \(bind: Timestamp.now()) WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                AND status IN ('open', 'sampled')
+                """).run()
+        }
+        try await Counters.apply(db, deltas)
+    }
+
+    /// Live figures per ward and day, and the lab's turnaround histogram per day and hour.
+    private static func figures(_ db: any SQLDatabase, _ stored: [ResultRecord]) async throws {
+        var deltas: [Counters.Change: Int] = [:]
+        var turnaround: [String: Int] = [:]
+        for r in stored where r.matchStatus != MatchStatus.review.rawValue && r.statusKind != .preliminary && r.statusKind != .cancelled {
+            guard let resulted = Timestamp.date(r.resultedAt) else { continue }
+            let day = VietnamTime.day(of: resulted)
+            deltas[Counters.Change(r.unitPath, group: r.groupCode, .testResults, day: day), default: 0] += 1
+            if r.value == TestResultValue.detected.rawValue { deltas[Counters.Change(r.unitPath, group: r.groupCode, .testPositives, day: day), default: 0] += 1 }
+            if let sampled = r.sampledAt.flatMap(Timestamp.date) {
+                turnaround["\(r.labId)|\(day.iso)|\(Turnaround.hours(sampled: sampled, resulted: resulted))", default: 0] += 1
+            }
+        }
+        try await Counters.apply(db, deltas)
+        let entries = turnaround.sorted { $0.key < $1.key }
+        for start in stride(from: 0, to: entries.count, by: 300) {
+            var insert = db.insert(into: "test_turnaround").columns("lab_id", "day", "hours", "n")
+            for (key, n) in entries[start..<min(start + 300, entries.count)] {
+                let parts = key.split(separator: "|").map(String.init)
+                guard parts.count == 3, let hours = Int(parts[2]) else { continue }
+                insert = insert.values(SQLBind(parts[0]), SQLBind(parts[1]), SQLBind(hours), SQLBind(n))
+            }
+            try await insert.onConflict(with: ["lab_id", "day", "hours"]) { $0.set(SQLColumn("n"), to: SQLRaw("test_turnaround.n + excluded.n")) }.run()
+        }
+    }
+
+    /// One audit row per stored result, written in the same statements' rhythm as the results.
+    private static func audit(_ db: any SQLDatabase, _ stored: [ResultRecord], lab: LabRecord, actor: CurrentUser) async throws {
+        let at = Timestamp.now()
+        for start in stride(from: 0, to: stored.count, by: 300) {
+            var insert = db.insert(into: "audit_log").columns("id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes")
+            for r in stored[start..<min(start + 300, stored.count)] {
+                let value = TestResultValue(rawValue: r.value)?.labelVI ?? r.value
+                let changes = "[{\"field\":\"value\",\"new\":\"\(r.value)\"},{\"field\":\"match_status\",\"new\":\"\(r.matchStatus)\"}]"
+                insert = insert.values([Identifier.make(), at, actor.id, actor.username, "import", "test_result", r.id, r.unitPath,
+                                        "Kết quả ống \(r.label): \(value) (\(lab.name))", changes] as [any Encodable & Sendable])
+            }
+            try await insert.run()
+        }
+    }
+}

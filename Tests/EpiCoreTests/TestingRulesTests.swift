@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+@testable import EpiCore
+
+@Suite("Testing rules: pools, matching, confirmation, turnaround, pace")
+struct TestingRulesTests {
+    // MARK: pooling
+
+    @Test func oneToTheMaximumMakesATubeAndMoreIsRefused() {
+        #expect(Pooling.kind(members: 1, maxPoolSize: 10) == .success(.individual))
+        #expect(Pooling.kind(members: 5, maxPoolSize: 10) == .success(.pooled))
+        #expect(Pooling.kind(members: 10, maxPoolSize: 10) == .success(.pooled))
+        #expect(Pooling.kind(members: 11, maxPoolSize: 10) == .failure(.tooLarge(size: 11, max: 10)))
+        #expect(Pooling.kind(members: 6, maxPoolSize: 5) == .failure(.tooLarge(size: 6, max: 5)))
+        #expect(Pooling.kind(members: 0, maxPoolSize: 10) == .failure(.empty))
+    }
+
+    @Test func tubeLabelsIgnoreSpacesAndCaseAndRefuseWhatNoBarcodeCarries() {
+        #expect(SampleLabel.normalize(" hbt 0001 ") == .success("HBT0001"))
+        #expect(SampleLabel.normalize("MK-21/09.5_a") == .success("MK-21/09.5_A"))
+        #expect(SampleLabel.normalize("") == .failure(.empty))
+        #expect(SampleLabel.normalize("ống1") == .failure(.invalidCharacter("Ố")))
+        #expect(SampleLabel.normalize(String(repeating: "A", count: 41)) == .failure(.tooLong))
+    }
+
+    // MARK: what a result makes happen
+
+    @Test func anIndividualPCRPositiveOpensACaseAndAPositivePoolMeansIndividualRetests() {
+        #expect(ResultRules.action(kind: .individual, test: .rtPCR, value: .detected, status: .final, antigenRule: .pcrRequired) == .openCase)
+        #expect(ResultRules.action(kind: .pooled, test: .rtPCR, value: .detected, status: .final, antigenRule: .pcrRequired) == .retest(.poolPositive))
+        #expect(ResultRules.action(kind: .pooled, test: .rtPCR, value: .detected, status: .final, antigenRule: .always) == .retest(.poolPositive))
+        #expect(ResultRules.action(kind: .individual, test: .rtPCR, value: .notDetected, status: .final, antigenRule: .pcrRequired) == .none)
+        #expect(ResultRules.action(kind: .pooled, test: .rtPCR, value: .notDetected, status: .final, antigenRule: .pcrRequired) == .none)
+        // A corrected result acts like a final one; a preliminary one waits; a cancelled test means sampling again.
+        #expect(ResultRules.action(kind: .individual, test: .rtPCR, value: .detected, status: .corrected, antigenRule: .pcrRequired) == .openCase)
+        #expect(ResultRules.action(kind: .individual, test: .rtPCR, value: .detected, status: .preliminary, antigenRule: .pcrRequired) == .none)
+        #expect(ResultRules.action(kind: .individual, test: .rtPCR, value: .invalid, status: .cancelled, antigenRule: .pcrRequired) == .retest(.resample))
+        #expect(ResultRules.action(kind: .pooled, test: .rtPCR, value: .inconclusive, status: .final, antigenRule: .pcrRequired) == .retest(.resample))
+    }
+
+    @Test func aRapidAntigenPositiveFollowsTheRuleVersionInForce() {
+        let noEvidence = ResultRules.Evidence()
+        let symptoms = ResultRules.Evidence(symptomatic: true)
+        let link = ResultRules.Evidence(epidemiologicalLink: true)
+        // Mid-2021 [sure]: a rapid positive is a suspected case that RT-PCR must confirm, symptoms or not.
+        #expect(ResultRules.action(kind: .individual, test: .rapidAntigen, value: .detected, status: .final, antigenRule: .pcrRequired, evidence: symptoms) == .retest(.confirmPCR))
+        // A later reading [unsure]: it confirms with symptoms or an epidemiological link.
+        #expect(ResultRules.action(kind: .individual, test: .rapidAntigen, value: .detected, status: .final, antigenRule: .withSymptomsOrLink, evidence: noEvidence) == .retest(.confirmPCR))
+        #expect(ResultRules.action(kind: .individual, test: .rapidAntigen, value: .detected, status: .final, antigenRule: .withSymptomsOrLink, evidence: symptoms) == .openCase)
+        #expect(ResultRules.action(kind: .individual, test: .rapidAntigen, value: .detected, status: .final, antigenRule: .withSymptomsOrLink, evidence: link) == .openCase)
+        #expect(ResultRules.action(kind: .individual, test: .rapidAntigen, value: .detected, status: .final, antigenRule: .always) == .openCase)
+        #expect(ResultRules.action(kind: .individual, test: .rapidAntigen, value: .notDetected, status: .final, antigenRule: .always) == .none)
+        // The setting's seeded value is the mid-2021 rule, and its range is the three versions.
+        #expect(AntigenConfirmationRule(rawValue: PolicyKey.antigenConfirmation.defaultValue) == .pcrRequired)
+        #expect(PolicyKey.antigenConfirmation.range == 0...2)
+        #expect(PolicyKey.samplePoolMax.defaultValue == 10 && PolicyKey.resultOverdueHours.defaultValue == 24)
+    }
+
+    // MARK: matching
+
+    static let nam = ResultMatching.Member(id: "m1", citizenID: "001085012345", oldID: nil, nameFolded: "nguyen van nam", birthYear: 1985)
+    static let mai = ResultMatching.Member(id: "m2", citizenID: nil, oldID: nil, nameFolded: "le thi mai", birthYear: 1987)
+    static let khoi = ResultMatching.Member(id: "m3", citizenID: nil, oldID: "012345678", nameFolded: "nguyen minh khoi", birthYear: 2012)
+
+    @Test func anIndividualTubeMatchesItsPersonByIDByNameOrByNothingAtAll() {
+        #expect(ResultMatching.decide(.init(nationalIDs: ["001085012345"]), members: [Self.nam], pooled: false) == .member("m1"))
+        #expect(ResultMatching.decide(.init(nameFolded: "van nam nguyen"), members: [Self.nam], pooled: false) == .member("m1"))
+        #expect(ResultMatching.decide(.init(), members: [Self.nam], pooled: false) == .member("m1"))
+        // The lab's ID for someone sampled by name only fills in what the team did not record.
+        #expect(ResultMatching.decide(.init(nationalIDs: ["001187004321"], nameFolded: "le thi mai"), members: [Self.mai], pooled: false) == .member("m2"))
+        // The old 9-digit ID counts too.
+        #expect(ResultMatching.decide(.init(nationalIDs: ["012345678"]), members: [Self.khoi], pooled: false) == .member("m3"))
+    }
+
+    @Test func aResultNamingSomeoneElseIsNeverPutOnTheTube() {
+        // Another ID than the one recorded for the person of that name: a wrong label, not a typo.
+        #expect(ResultMatching.decide(.init(nationalIDs: ["001099000001"], nameFolded: "nguyen van nam"), members: [Self.nam], pooled: false) == .mismatch)
+        #expect(ResultMatching.decide(.init(nationalIDs: ["001099000001"]), members: [Self.nam], pooled: false) == .mismatch)
+        #expect(ResultMatching.decide(.init(nameFolded: "tran thi hoa"), members: [Self.nam], pooled: false) == .mismatch)
+        // Same name, birth years far apart: not the same person.
+        #expect(ResultMatching.decide(.init(nameFolded: "nguyen van nam", birthYear: 1992), members: [Self.nam], pooled: false) == .mismatch)
+        #expect(ResultMatching.decide(.init(nameFolded: "nguyen van nam", birthYear: 1986), members: [Self.nam], pooled: false) == .member("m1"))
+        #expect(ResultMatching.decide(.init(), members: [], pooled: false) == .mismatch)
+    }
+
+    @Test func aPooledTubesResultIsTheWholeTubesWhenItNamesNobodyOrOneOfItsPeople() {
+        let pool = [Self.nam, Self.mai, Self.khoi]
+        #expect(ResultMatching.decide(.init(), members: pool, pooled: true) == .wholeTube)
+        #expect(ResultMatching.decide(.init(nationalIDs: ["001085012345"]), members: pool, pooled: true) == .wholeTube)
+        #expect(ResultMatching.decide(.init(nameFolded: "le thi mai"), members: pool, pooled: true) == .wholeTube)
+        #expect(ResultMatching.decide(.init(nationalIDs: ["001099000001"], nameFolded: "pham quoc hung"), members: pool, pooled: true) == .mismatch)
+        // An individual result cannot tell which of several people it is about without a name or ID.
+        #expect(ResultMatching.decide(.init(), members: pool, pooled: false) == .mismatch)
+    }
+
+    // MARK: turnaround, positivity, pace
+
+    @Test func turnaroundPercentilesAreNearestRankOverWholeHours() {
+        let start = Date(timeIntervalSince1970: 1_631_232_000)
+        #expect(Turnaround.hours(sampled: start, resulted: start.addingTimeInterval(3 * 3600 + 3599)) == 3)
+        #expect(Turnaround.hours(sampled: start, resulted: start.addingTimeInterval(-60)) == 0)
+        #expect(Turnaround.percentile([1: 1, 2: 1, 3: 1, 4: 1], 0.5) == 2)
+        #expect(Turnaround.percentile([1: 1, 2: 1, 3: 1, 4: 1], 0.9) == 4)
+        #expect(Turnaround.percentile([6: 90, 30: 10], 0.9) == 6)
+        #expect(Turnaround.percentile([6: 89, 30: 11], 0.9) == 30)
+        #expect(Turnaround.percentile([:], 0.5) == nil)
+        #expect(Turnaround.isOverdue(sampled: start, now: start.addingTimeInterval(24 * 3600 + 1), limitHours: 24))
+        #expect(!Turnaround.isOverdue(sampled: start, now: start.addingTimeInterval(24 * 3600), limitHours: 24))
+        #expect(Turnaround.positivityPercent(positive: 3, total: 200) == 1.5)
+        #expect(Turnaround.positivityPercent(positive: 0, total: 0) == nil)
+    }
+
+    @Test func aWardMissesItsDeadlineWhenItsPaceCannotCoverWhatIsLeft() {
+        let today = CivilDate(dayNumber: CivilDate.september1st2021 + 9)      // 10/09
+        let deadline = today.adding(days: 5)                                   // 15/09: six working days with today
+        let onTrack = CampaignPace.project(target: 12_000, done: 6_000, recent: [1_000, 1_100, 900], today: today, deadline: deadline)
+        #expect(onTrack.perDay == 1_000 && onTrack.daysLeft == 6 && !onTrack.willMiss && onTrack.daysNeeded == 6 && onTrack.projected == 12_000)
+        let behind = CampaignPace.project(target: 12_000, done: 6_000, recent: [500, 600, 700], today: today, deadline: deadline)
+        #expect(behind.willMiss && behind.daysNeeded == 10 && behind.projected == 9_600)
+        let stalled = CampaignPace.project(target: 100, done: 10, recent: [0, 0, 0], today: today, deadline: deadline)
+        #expect(stalled.willMiss && stalled.daysNeeded == nil)
+        let done = CampaignPace.project(target: 100, done: 120, recent: [], today: today, deadline: deadline)
+        #expect(!done.willMiss && done.daysNeeded == 0)
+        let past = CampaignPace.project(target: 100, done: 50, recent: [10], today: deadline.adding(days: 1), deadline: deadline)
+        #expect(past.willMiss && past.daysLeft == 0)
+        #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: today) == 1.0 / 6.0)
+        #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: deadline) == 1)
+        #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: today.adding(days: -1)) == 0)
+    }
+
+    @Test func labTimesAreReadInHanoiTimeUnlessTheyNameAZone() throws {
+        func parse(_ s: String) -> Date? { if case .success(let d) = LabTimeText.parse(s) { return d } else { return nil } }
+        let expected = Date(timeIntervalSince1970: 1_631_259_000)              // 2021-09-10 07:30 UTC = 14:30 in Hanoi
+        #expect(parse("10/09/2021 14:30") == expected)
+        #expect(parse("2021-09-10 14:30:00") == expected)
+        #expect(parse("2021-09-10T14:30:00+07:00") == expected)
+        #expect(parse("2021-09-10T07:30:00Z") == expected)
+        #expect(parse("10/09/2021") == Date(timeIntervalSince1970: 1_631_206_800))
+        #expect(parse("31/02/2021 10:00") == nil)
+        #expect(parse("10/09/2021 25:00") == nil)
+        #expect(parse("10/09/2021 10:00+15:00") == nil)
+        #expect(parse("hôm qua") == nil)
+    }
+}

@@ -1,0 +1,146 @@
+import EpiCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+@testable import EpiApp
+@testable import EpiPlatform
+@testable import EpiRegistry
+@testable import EpiTestSupport
+@testable import EpiTesting
+
+@Suite("Campaigns, sampling points, pooled samples, transport")
+struct CampaignSampleTests {
+    @Test(arguments: Dialect.enabled)
+    func aWardTeamRecordsAHouseholdsPooledSampleFromThePhoneForm(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            let nam = try await app.person("Nguyễn Văn Nam", citizenID: "001085012345", group: "TDP01")
+            try await app.services.database.transaction { db in
+                try await db.raw("UPDATE persons SET household_code = 'HK001' WHERE id = \(bind: nam.id)").run()
+            }
+            let mai = try await app.person("Lê Thị Mai", birth: "1987-11-20", group: "TDP01")
+            let khoi = try await app.person("Nguyễn Minh Khôi", birth: "2012-06-01", group: "TDP01")
+            try await app.services.database.transaction { db in
+                try await db.raw("UPDATE persons SET household_code = 'HK001' WHERE id IN (\(bind: mai.id), \(bind: khoi.id))").run()
+            }
+            var team = try await BrowserSession.login(client, "entry.mk")
+            // The point is preselected (it is the ward's only one); the household is found by its code.
+            let form = try await team.get(client, "/testing/samples/new?q=HK001")
+            #expect(form.status == .ok)
+            #expect(form.text.contains("Nguyễn Minh Khôi") && form.text.contains("Lê Thị Mai") && form.text.contains(fx.pointMK.id))
+            let saved = try await team.post(client, "/testing/samples", form: ["point_id": fx.pointMK.id, "p_0": nam.id, "p_1": mai.id, "p_2": khoi.id,
+                                                                               "label": "hbt 0001", "team": "Tổ 1", "_key": BrowserSession.formKey(form.text)])
+            #expect(saved.status == .seeOther)
+            #expect(saved.headers[.location]?.contains("saved=HBT0001") == true)
+            let tube = try await app.services.database.read { try await TestingQueries.sample($0, label: "HBT0001") }.unwrapped("tube")
+            #expect(tube.kind == "pooled" && tube.poolSize == 3 && tube.unitPath == "01/007/00295")
+            // The same form again (a double tap) makes no second tube.
+            _ = try await team.post(client, "/testing/samples", form: ["point_id": fx.pointMK.id, "p_0": nam.id, "p_1": mai.id, "p_2": khoi.id,
+                                                                       "label": "hbt 0001", "team": "Tổ 1", "_key": BrowserSession.formKey(form.text)])
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM samples") == 1)
+            // Live figures and the campaign's progress moved in the same write.
+            let scope = try await app.scope(for: "minhkhai")
+            let daily = try await app.services.database.read { try await Counters.daily($0, scope: scope, [.testSamples, .testPeople], from: TestingFixture.yesterday, to: TestingFixture.today) }
+            #expect(daily[.testSamples]?[TestingFixture.today] == 1 && daily[.testPeople]?[TestingFixture.today] == 3)
+            let progress = try await CampaignService(services: app.services).progress(fx.campaign, scope: try await app.scope(for: "hbt"))
+            #expect(progress.first { $0.unitPath == "01/007/00295" }?.people == 3)
+            // A label already on a tube is refused with a clear message; so is a pool beyond the setting.
+            let again = try await team.post(client, "/testing/samples", form: ["point_id": fx.pointMK.id, "p_0": nam.id, "label": "HBT0001", "_key": UUID().uuidString])
+            #expect(again.status == .conflict && again.text.contains("HBT0001"))
+            var big: [String: String] = ["point_id": fx.pointMK.id, "label": "HBT0002", "_key": UUID().uuidString]
+            for i in 0..<3 { big["n\(i)_name"] = "Người Số \(i)" }
+            for (i, p) in [nam, mai, khoi].enumerated() { big["p_\(i)"] = p.id }
+            try await app.services.database.transaction { try await Policies.set($0, .samplePoolMax, value: 5, from: CivilDate(dayNumber: 0), note: "", user: try await app.user("city")) }
+            let tooMany = try await team.post(client, "/testing/samples", form: big)
+            #expect(tooMany.status == .unprocessableContent && tooMany.text.contains("5"))
+            // Someone sampled twice in the campaign counts once towards its target.
+            try await fx.sample(app, label: "HBT0003", people: [nam])
+            let after = try await CampaignService(services: app.services).progress(fx.campaign, scope: try await app.scope(for: "hbt"))
+            #expect(after.first { $0.unitPath == "01/007/00295" }?.people == 3)
+            #expect(after.first { $0.unitPath == "01/007/00295" }?.tubes == 2)
+            // The registry was read (audited as a search) and the tube written (audited), the people's records show it.
+            #expect(try await app.auditRows(entityId: nam.id, action: "sampled").count == 2)
+            #expect(try await app.audit("sample").count == 2)
+            // A newcomer typed by name is kept on the tube, not registered from the street.
+            let persons = try await app.count("SELECT COUNT(*) AS n FROM persons")
+            try await fx.sample(app, label: "HBT0004", people: [], newcomers: [MemberInput(fullName: "Đỗ Văn Mới", phone: "0988000111")])
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM persons") == persons)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func aDistrictSeesProgressPerWardAndTheWardsThatWillMissTheDeadline(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            // Minh Khai has 4 registered people, Bạch Mai 2: the targets come from the registry.
+            var mk: [PersonRecord] = []
+            for i in 0..<4 { mk.append(try await app.person("Người Minh Khai \(i)", citizenID: "00108501000\(i)")) }
+            for i in 0..<2 { _ = try await app.person("Người Bạch Mai \(i)", ward: "01/007/00286", citizenID: "00108502000\(i)") }
+            let campaign = try await CampaignService(services: app.services).create(
+                CampaignInput(name: "Đợt 2", unit: "01/007", wards: ["00295", "00286"], startsOn: TestingFixture.today.adding(days: -1).iso, deadlineOn: TestingFixture.today.adding(days: 1).iso),
+                user: try await app.user("hbt"), key: nil, language: .vi)
+            let point = try await CampaignService(services: app.services).addPoint(campaignID: campaign.id, PointInput(unit: "00295", name: "Điểm 2", dailyCapacity: 100),
+                                                                                    user: try await app.user("hbt"), key: nil, language: .vi)
+            try await SampleService(services: app.services).record(SampleInput(pointId: point.id, label: "D2-1", members: mk.prefix(3).map { MemberInput(personId: $0.id) }),
+                                                                    user: try await app.user("entry.mk"), key: nil, language: .vi)
+            let progress = try await CampaignService(services: app.services).progress(campaign, scope: try await app.scope(for: "hbt"))
+            let byWard = Dictionary(uniqueKeysWithValues: progress.map { ($0.unitPath, $0) })
+            #expect(byWard["01/007/00295"]?.target == 4 && byWard["01/007/00295"]?.people == 3)
+            #expect(byWard["01/007/00286"]?.target == 2 && byWard["01/007/00286"]?.people == 0)
+            // Bạch Mai has sampled nobody: at that pace it misses the deadline; Minh Khai does not.
+            #expect(byWard["01/007/00286"]?.willMiss == true && byWard["01/007/00295"]?.willMiss == false)
+            var district = try await BrowserSession.login(client, "hbt")
+            let page = try await district.get(client, "/testing/campaigns/\(campaign.id)")
+            #expect(page.status == .ok && page.text.contains("id=\"will-miss-count\"") && page.text.contains("Phường Bạch Mai"))
+            let api = try await client.json(.get, "/api/v1/testing/campaigns/\(campaign.id)", try await app.token("hbt"))
+            #expect(api.status == .ok)
+            #expect((try api.json()["will_miss"] as? [String]) == ["01/007/00286"])
+            // A ward sees the campaign that covers it, not another district's; a lab sees none.
+            #expect(try await client.json(.get, "/api/v1/testing/campaigns/\(campaign.id)", try await app.token("minhkhai")).status == .ok)
+            #expect(try await client.json(.get, "/api/v1/testing/campaigns/\(campaign.id)", try await app.token("longbien")).status == .notFound)
+            #expect(try await client.json(.get, "/api/v1/testing/campaigns/\(campaign.id)", try await app.token("lab.mk")).status == .notFound)
+            // The dashboard of the district names the campaign that will miss.
+            let alerts = try await app.services.database.read { try await CampaignPaceAlerts().alerts($0, scope: try await app.scope(for: "hbt"), now: Clock.now()) }
+            #expect(alerts.contains { $0.titleVI.contains("Đợt 2") })
+            _ = fx
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func batchesTravelToTheLabWhichConfirmsTheCountAndDifferencesAreFlagged(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            let a = try await app.person("Phan Văn An"), b = try await app.person("Phan Thị Bình")
+            try await fx.sample(app, label: "LO-A", people: [a])
+            try await fx.sample(app, label: "LO-B", people: [b])
+            let entry = try await app.token("entry.mk")
+            let sent = try await client.json(.post, "/api/v1/testing/batches", entry, #"{"point_id": "\#(fx.pointMK.id)", "lab": "BVBM", "carrier": "Xe 29A-11111"}"#)
+            #expect(sent.status == .created)
+            let batchID = try (try sent.json()["data"] as? [String: Any])?["id"] as? String ?? ""
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM samples WHERE status = 'in_transit'") == 2)
+            // Another lab cannot see it, nor confirm it; a ward cannot confirm for the lab.
+            #expect(try await client.json(.get, "/api/v1/testing/batches/\(batchID)", try await app.token("lab.lb")).status == .notFound)
+            #expect(try await client.json(.post, "/api/v1/testing/batches/\(batchID)/receive", entry, #"{"received_count": 2}"#).status == .forbidden)
+            // The lab counts one tube: the batch is flagged, the ward sees it on its dashboard.
+            var lab = try await BrowserSession.login(client, "lab.mk")
+            let page = try await lab.get(client, "/testing/batches/\(batchID)")
+            #expect(page.status == .ok && page.text.contains("LO-A") && page.text.contains("receive-form"))
+            let received = try await lab.post(client, "/testing/batches/\(batchID)/receive", form: ["received_count": "1"])
+            #expect(received.status == .seeOther)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM sample_batches WHERE status = 'discrepancy' AND received_count = 1") == 1)
+            let alerts = try await app.services.database.read { try await BatchAlerts().alerts($0, scope: try await app.scope(for: "minhkhai"), now: Clock.now()) }
+            #expect(alerts.map(\.kind) == ["batch_discrepancy"])
+            // A batch not confirmed in time is flagged too.
+            try await fx.sample(app, label: "LO-C", people: [a])
+            let second = try await client.json(.post, "/api/v1/testing/batches", entry, #"{"point_id": "\#(fx.pointMK.id)", "lab": "BVBM"}"#)
+            #expect(second.status == .created)
+            let late = try await app.services.database.read { try await BatchAlerts().alerts($0, scope: try await app.scope(for: "minhkhai"), now: Clock.now().addingTimeInterval(7 * 3600)) }
+            #expect(late.contains { $0.kind == "batch_late" })
+            #expect(try await app.audit("batch").map(\.action).sorted() == ["create", "create", "receive"])
+        }
+    }
+}
