@@ -19,7 +19,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD = "Demo@2021"
 NAME = "Nguyễn Văn Nam"
@@ -374,6 +374,69 @@ def main():
         table = c.find("#hotline-list")
         assert "Phường Minh Khai" in table.text and "0900 000 200" in table.text, table.text[:500]
 
+    def district_plans_a_campaign():
+        c.open("/")  # the previous step may end on an error page, which has no sign-out button
+        c.logout()
+        c.login("q.haibatrung", PASSWORD)
+        c.find("#current-user")
+        c.open("/testing/campaigns")
+        form = c.find("#campaign-form")
+        form.find_element(By.NAME, "name").send_keys("Xét nghiệm diện rộng Minh Khai")
+        form.find_element(By.NAME, "pool_size").send_keys("5")
+        form.find_element(By.NAME, "deadline_on").send_keys("15/09/2021")
+        form.find_element(By.NAME, "wards").send_keys("00295")
+        c.find("#create-campaign").click()
+        title = c.find("#campaign-title")
+        assert "Minh Khai" in title.text, title.text
+        state["campaign"] = d.current_url.split("#")[0]
+        point = c.find("#point-form")
+        Select(point.find_element(By.NAME, "unit")).select_by_visible_text("Phường Minh Khai")
+        point.find_element(By.NAME, "name").send_keys("Nhà văn hóa TDP 1")
+        point.find_element(By.NAME, "daily_capacity").send_keys("2000")
+        point.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        points = c.find("#point-list")
+        assert "Nhà văn hóa TDP 1" in points.text, points.text
+
+    def team_pools_a_household_on_a_phone():
+        c.logout()
+        c.login("to.minhkhai", PASSWORD)
+        c.find("#current-user")
+        c.open("/testing/samples/new")
+        box = c.find("#household-search input[name=q]")
+        box.send_keys("Nguyễn")
+        box.send_keys(Keys.ENTER)
+        c.find("#sample-form")
+        households = [h for h in d.find_elements(By.CSS_SELECTOR, "#sample-form fieldset.household")
+                      if 2 <= len(h.find_elements(By.CSS_SELECTOR, "input[type=checkbox]")) <= 5]
+        assert households, "no household of 2 to 5 people offered"
+        boxes = households[0].find_elements(By.CSS_SELECTOR, "input[type=checkbox]")
+        for b in boxes:
+            if not b.is_selected():
+                b.click()
+        state["pooled"] = len(boxes)
+        label = c.find("#tube-label")
+        label.send_keys("HN-MK-000001")
+        label.send_keys(Keys.ENTER)
+        saved = c.find("#sample-saved")
+        assert "HN-MK-000001" in saved.text and f"({len(boxes)} " in saved.text, saved.text
+        width = d.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1] + 1, f"the sampling page scrolls sideways on a phone: {width}"
+
+    def district_sees_campaign_progress():
+        c.logout()
+        c.login("q.haibatrung", PASSWORD)
+        c.find("#current-user")
+        d.get(state["campaign"])
+        total = c.find("#campaign-total")
+        rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#progress-table tbody tr")]
+        mk = [r for r in rows if "Minh Khai" in r]
+        assert mk, rows
+        assert f" {state['pooled']} " in f" {mk[0]} ", f"Minh Khai's sampled people should be {state['pooled']}: {mk[0]}"
+        assert "1 " in total.text, total.text
+
+    c.step("district plans a testing campaign for Minh Khai with a sampling point", district_plans_a_campaign)
+    c.step("community team records a household's pooled sample on a 390 px phone", team_pools_a_household_on_a_phone)
+    c.step("district sees the campaign's progress per ward", district_sees_campaign_progress)
     c.step("ward officer opens the dashboard: figures, SVG trends, targets and alerts", ward_dashboard)
     c.step("ward officer fills and submits today's report, which locks", fill_and_submit_todays_report)
     c.step("district sees Minh Khai's report in the completeness table", district_sees_it_in_completeness)

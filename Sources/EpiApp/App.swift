@@ -29,6 +29,7 @@ extension Composition {
             SecurityMigrations.hardening,                  // token expiry, request fingerprints, import status, append-only audit
             TracingMigrations.levelEndsJobsRules,          // ended levels, background jobs, 2022 facility rule, [unsure] start dates
             TestingMigrations.createTesting,               // labs, campaigns, sampling points, tubes, batches, results, re-tests, FHIR exports
+            RegistryMigrations.householdIndex,             // a person page's household without walking the ward
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries],
@@ -75,6 +76,13 @@ extension AppServices {
             }
         }
     }
+}
+
+/// The laboratories' HL7 v2 listener over MLLP (`serve --mllp-port`), started beside the web server.
+/// Returns what stops it; the listener carries no credentials, so it binds where only labs reach.
+package func startLabListener(_ services: AppServices, host: String, port: Int, logger: Logger) async throws -> (port: Int, stop: @Sendable () async -> Void) {
+    let server = try await MLLPServer.start(database: services.database, host: host, port: port, logger: logger)
+    return (server.port, { await server.stop() })
 }
 
 /// The one composition root, called by `epicommand serve` and by the tests. Every route is

@@ -149,7 +149,7 @@ package enum TestingMigrations {
         try await db.create(index: "batches_lab").on("sample_batches").column("lab_id").column("status").column("sent_at").run()
         try await db.create(index: "batches_unit").on("sample_batches").column("unit_path").column("sent_at").run()
 
-        // One row per tube result. `source_key` (lab, label, test, result time) makes a re-sent file or
+        // One row per tube result. `source_key` (lab, label, test, result time, value, status) makes a re-sent file or
         // message add nothing; the reported identity is kept as sent, for review and audit.
         try await db.create(table: "test_results")
             .column("id", type: .text, .primaryKey(autoIncrement: false))

@@ -52,6 +52,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Seed Hanoi's units and demo users and people if the database is empty.") var demo = false
     @Option(help: "Address to listen on.") var host: String?
     @Option(help: "Port to listen on.") var port: Int?
+    @Option(help: "Also accept laboratories' HL7 v2 results over MLLP on this TCP port (off unless given; docs/testing.md).") var mllpPort: Int?
+    @Option(help: "Address the MLLP listener binds to (default: the web server's; keep it on the laboratories' network).") var mllpHost: String?
 
     func run() async throws {
         // Operators often redirect the log to a file; print the URL and logins at once, not at exit.
@@ -83,15 +85,23 @@ struct Serve: AsyncParsableCommand {
         print("Khóa ký / signing keys: \(signing.directory.path) (sao lưu riêng, không nằm trong cơ sở dữ liệu / back up separately)")
         print("EpiCommand đang chạy tại / is running at http://\(settings.host):\(settings.port) (\(where_))")
         let app = buildApplication(services)
+        var stopLabListener: (@Sendable () async -> Void)?
+        if let mllpPort {
+            let listener = try await startLabListener(services, host: mllpHost ?? settings.host, port: mllpPort, logger: logger)
+            print("HL7 MLLP (phòng xét nghiệm / laboratories): \(mllpHost ?? settings.host):\(listener.port)")
+            stopLabListener = listener.stop
+        }
         let maintenance = try await services.startMaintenance()
         do {
             try await app.runService()
         } catch {
             maintenance.cancel()
+            await stopLabListener?()
             await services.database.shutdown()
             throw error
         }
         maintenance.cancel()
+        await stopLabListener?()
         await services.database.shutdown()
     }
 }

@@ -62,6 +62,17 @@ struct CampaignSampleTests {
             let after = try await CampaignService(services: app.services).progress(fx.campaign, scope: try await app.scope(for: "hbt"))
             #expect(after.first { $0.unitPath == "01/007/00295" }?.people == 3)
             #expect(after.first { $0.unitPath == "01/007/00295" }?.tubes == 2)
+            // A campaign that starts tomorrow has no pace to judge: no ward is told it will miss; once it runs
+            // and Minh Khai samples nobody, Minh Khai is.
+            let service = CampaignService(services: app.services)
+            let next = try await service.create(CampaignInput(name: "Vòng 2 Minh Khai", unit: "01/007", wards: ["00295"], test: "rt_pcr", poolSize: 5,
+                                                              startsOn: TestingFixture.today.adding(days: 1).iso, deadlineOn: TestingFixture.today.adding(days: 4).iso),
+                                                user: try await app.user("hbt"), key: nil, language: .vi)
+            let hbtScope = try await app.scope(for: "hbt")
+            let notYet = try await service.progress(next, scope: hbtScope, today: TestingFixture.today)
+            #expect(!notYet.isEmpty && !notYet.contains { $0.willMiss }, "\(notYet)")
+            let running = try await service.progress(next, scope: hbtScope, today: TestingFixture.today.adding(days: 2))
+            #expect(running.first { $0.unitPath == "01/007/00295" }?.willMiss == true, "\(running)")
             // The registry was read (audited as a search) and the tube written (audited), the people's records show it.
             #expect(try await app.auditRows(entityId: nam.id, action: "sampled").count == 2)
             #expect(try await app.audit("sample").count == 2)

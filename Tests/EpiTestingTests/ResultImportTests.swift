@@ -109,10 +109,23 @@ struct ResultImportTests {
                                              oru(id: "M3", label: "H-1", cccd: "001099000009", family: "TRAN", given: "HOA", resulted: "20210919210000+0700"))
             #expect(ackCodes(wrong.text).errors == ["102"])
             #expect(try await app.count("SELECT COUNT(*) AS n FROM test_results WHERE match_status = 'review'") == 2)
+            // A correction sent with the original result time is a new result, not a re-delivery: kept, and waiting for review.
+            let corrected = try await client.raw(.post, "/api/v1/testing/results/hl7", token, contentType: "x-application/hl7-v2+er7",
+                                                 oru(id: "M6", label: "H-1", cccd: "001085000001", family: "PHAN", given: "AN", middle: "VAN", snomed: "260373001", status: "C"))
+            #expect(ackCodes(corrected.text).code == "AA", "\(corrected.text)")
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM test_results WHERE label = 'H-1' AND review_reason = 'changed_result'") == 1)
             // Not an ORU^R01: AR; not HL7 at all: AE.
             let adt = oru(id: "M4", label: "H-1").replacingOccurrences(of: "ORU^R01^ORU_R01", with: "ADT^A01^ADT_A01")
             #expect(ackCodes(try await client.raw(.post, "/api/v1/testing/results/hl7", token, contentType: "text/plain", adt).text).code == "AR")
             #expect(ackCodes(try await client.raw(.post, "/api/v1/testing/results/hl7", token, contentType: "text/plain", "xin chào").text).code == "AE")
+
+            // The unknown tube is filed under the lab's ward (Minh Khai). The lab and the district that reviews
+            // results see it; Minh Khai, which only hosts the lab, sees its own people's result and not the stranger's.
+            let labQueue = try await client.json(.get, "/api/v1/testing/review", token).text
+            #expect(labQueue.contains("H-404"))
+            #expect(try await client.json(.get, "/api/v1/testing/review", try await app.token("hbt")).text.contains("H-404"))
+            let wardQueue = try await client.json(.get, "/api/v1/testing/review", try await app.token("minhkhai")).text
+            #expect(!wardQueue.contains("H-404") && wardQueue.contains("H-1"), "\(wardQueue)")
         }
     }
 
@@ -133,8 +146,11 @@ struct ResultImportTests {
             var stream: [UInt8] = []
             for m in messages { stream += try MLLP.frame(m) }
             stream += try MLLP.frame("not a message")
-            let acks = try await MLLPTestClient.exchange(port: server.port, bytes: stream, expecting: 5)
-            #expect(acks.map { ackCodes($0).code } == ["AA", "AA", "AE", "AA", "AE"], "\(acks)")
+            // A lab trying its link in training mode (MSH-11 T) is refused: results act on real people.
+            stream += try MLLP.frame(oru(id: "L5", label: "ML-2", cccd: "001185000002").replacingOccurrences(of: "|P|2.5.1|", with: "|T|2.5.1|"))
+            let acks = try await MLLPTestClient.exchange(port: server.port, bytes: stream, expecting: 6)
+            #expect(acks.map { ackCodes($0).code } == ["AA", "AA", "AE", "AA", "AE", "AR"], "\(acks)")
+            #expect(ackCodes(acks[5]).errors == ["202"], "\(acks[5])")
             #expect(acks[0].contains("MSA|AA|L1") && acks[1].contains("MSA|AA|L2") && acks[2].contains("MSA|AE|L3"))
             #expect(try await app.count("SELECT COUNT(*) AS n FROM test_results") == 2)
             // Results that came over MLLP name the link in the audit trail.

@@ -314,7 +314,8 @@ package struct CampaignService: Sendable {
             let series = days.map { recent[path]?[$0] ?? 0 }
             let p = CampaignPace.project(target: target, done: people, recent: series, today: max(today, campaign.startDay), deadline: campaign.deadlineDay)
             return WardProgress(unitPath: path, target: target, people: people, tubes: tubes, perDay: p.perDay, projected: p.projected,
-                                willMiss: campaign.status != "closed" && p.willMiss, daysNeeded: p.daysNeeded)
+                                // Before the first day there is no pace to judge: no ward is told it will miss.
+                                willMiss: campaign.status != "closed" && today >= campaign.startDay && p.willMiss, daysNeeded: p.daysNeeded)
         }
     }
 

@@ -22,6 +22,14 @@ package struct HL7Receiver: Sendable {
         self.database = database
     }
 
+    /// Production messages only: a result opens cases and re-test tasks for real people, so a lab
+    /// trying its link with MSH-11 T (training) or D (debugging) gets AR, never an F0.
+    static let options: HL7ORUOptions = {
+        var o = HL7ORUOptions()
+        o.acceptedProcessingIDs = ["P"]
+        return o
+    }()
+
     /// One message's answer and the results it stored whose actions are still to run.
     package struct Receipt: Sendable {
         package let ack: [UInt8]
@@ -53,7 +61,7 @@ package struct HL7Receiver: Sendable {
         for (i, bytes) in messages.enumerated() {
             let result: HL7ORUResult
             do {
-                result = try HL7ORUParser.parse(bytes)
+                result = try HL7ORUParser.parse(bytes, options: Self.options)
             } catch {
                 receipts[i] = Receipt(ack: builder.buildBytes(acknowledging: HL7MessageHeader.peek(bytes), code: error.hl7ErrorCode.isRejection ? .applicationReject : .applicationError,
                                                               issues: [LabIssue(error)], controlID: Self.controlID(), at: now),

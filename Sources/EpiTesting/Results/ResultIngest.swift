@@ -22,10 +22,12 @@ package struct IncomingResult: Sendable, Equatable {
     package var birth: String?
     package var phone: String?
 
-    /// The same tube, test and result time from the same lab is the same result, however often it is sent.
+    /// The same tube, test, result time, value and status from the same lab is the same result, however
+    /// often it is sent. A correction is another result even when the lab keeps the original time: it is
+    /// stored and judged (a changed value waits for review), never dropped as a repeat.
     func sourceKey(labID: String) -> String {
         let minute = Int((resultedAt.timeIntervalSince1970 / 60).rounded(.down))
-        return "\(labID)|\(label)|\(test.rawValue)|\(minute)"
+        return "\(labID)|\(label)|\(test.rawValue)|\(minute)|\(value.rawValue)|\(status.rawValue)"
     }
 
     var reported: ResultMatching.Reported {

@@ -33,9 +33,12 @@ package struct ResultRoutes: Sendable {
 
     private func viewer(_ context: AuthedContext) async throws -> TestingViewer { try await TestingViewer.of(context.user, services: services) }
 
-    func page(viewer: TestingViewer, view: String?, after: String?, limit: Int) async throws -> (rows: [ResultRecord], next: String?) {
+    func page(viewer: TestingViewer, user: CurrentUser, view: String?, after: String?, limit: Int) async throws -> (rows: [ResultRecord], next: String?) {
         let limit = max(1, min(limit, 200))
         var sql: SQLQueryString = "SELECT \(unsafeRaw: ResultRecord.columns) FROM test_results WHERE \(viewer.labOrUnit())"
+        // A result that matched no tube and no person is filed under its lab's unit. The lab and those who
+        // review results see it; a ward that merely hosts the lab must not read strangers' names and ids.
+        if !viewer.isLab && !user.can(.reviewResults) { sql = "\(sql) AND (sample_id IS NOT NULL OR person_id IS NOT NULL)" }
         switch view {
         case "positive": sql = "\(sql) AND value = 'detected'"
         case "review": sql = "\(sql) AND (match_status = 'review' OR action_status = 'failed')"
@@ -80,7 +83,7 @@ package struct ResultRoutes: Sendable {
         let viewer = try await viewer(context)
         let l = context.language
         let view = request.q("view")
-        let (list, next) = try await page(viewer: viewer, view: view, after: request.q("after"), limit: 50)
+        let (list, next) = try await page(viewer: viewer, user: context.user, view: view, after: request.q("after"), limit: 50)
         let labs = try await database.read { try await TestingQueries.labs($0) }.filter(viewer.actsFor)
         let filters = [("", context.t("Tất cả", "All")), ("positive", context.t("Dương tính", "Positive")), ("review", context.t("Chờ đối chiếu", "Awaiting review"))]
         return services.views.page("testing/results", title: context.t("Kết quả xét nghiệm", "Test results"), context: context, data: [
@@ -115,7 +118,7 @@ package struct ResultRoutes: Sendable {
 
     @Sendable func apiList(_ request: Request, context: AuthedContext) async throws -> Response {
         let viewer = try await viewer(context)
-        let (list, next) = try await page(viewer: viewer, view: request.q("view"), after: request.q("after"), limit: request.q("limit").flatMap { Int($0) } ?? 50)
+        let (list, next) = try await page(viewer: viewer, user: context.user, view: request.q("view"), after: request.q("after"), limit: request.q("limit").flatMap { Int($0) } ?? 50)
         let names = viewer.isLab || context.user.can(.viewPeople)
         let shown = list.map { r -> ResultRecord in
             var r = r
@@ -165,7 +168,7 @@ package struct ResultRoutes: Sendable {
 
     @Sendable func review(_ request: Request, context: AuthedContext) async throws -> Response {
         let viewer = try await viewer(context)
-        let (list, next) = try await page(viewer: viewer, view: "review", after: request.q("after"), limit: 50)
+        let (list, next) = try await page(viewer: viewer, user: context.user, view: "review", after: request.q("after"), limit: 50)
         return services.views.page("testing/review", title: context.t("Kết quả chờ đối chiếu", "Results awaiting review"), context: context, data: [
             "rows": try await rows(list, viewer: viewer, context: context), "hasRows": !list.isEmpty, "next": next.map { "/testing/review?after=\($0)" } as Any,
             "canResolve": context.user.can(.reviewResults), "canPeople": context.user.can(.viewPeople), "canRegister": context.user.can(.editPeople),
@@ -175,7 +178,7 @@ package struct ResultRoutes: Sendable {
 
     @Sendable func apiReview(_ request: Request, context: AuthedContext) async throws -> Response {
         let viewer = try await viewer(context)
-        let (list, next) = try await page(viewer: viewer, view: "review", after: request.q("after"), limit: request.q("limit").flatMap { Int($0) } ?? 50)
+        let (list, next) = try await page(viewer: viewer, user: context.user, view: "review", after: request.q("after"), limit: request.q("limit").flatMap { Int($0) } ?? 50)
         struct Body: Encodable { let data: [ResultRecord]; let nextCursor: String? }
         return try JSON.response(Body(data: list, nextCursor: next))
     }
