@@ -218,15 +218,18 @@ package struct CaseBenchmark: Sendable {
         for (n, row) in f1Rows.enumerated() {
             let personID = try row.decode(column: "person_id", as: String.self)
             let since = try CivilDate.stored(try row.decode(column: "since", as: String.self))
+            // Days stay on or before the bench's simulated today: the service refuses dates in the future.
+            let contactDay = min(since.adding(days: 1), benchToday)
             let contacts = (0..<3).map { k in
-                ContactInput(fullName: "Người tiếp xúc \(n)-\(k)", phone: String(format: "09%08d", 10_000_000 + n * 3 + k), setting: "workplace", day: since.adding(days: 1).iso)
+                ContactInput(fullName: "Người tiếp xúc \(n)-\(k)", phone: String(format: "09%08d", 10_000_000 + n * 3 + k), setting: "workplace", day: contactDay.iso)
             }
             let s1 = DispatchTime.now().uptimeNanoseconds
             f2Added += try await contactService.add(personID: personID, contacts, user: city, scope: cityScope, key: nil, language: .vi)
             f2Times.append(Double(DispatchTime.now().uptimeNanoseconds - s1) / 1e6)
             if n % 2 == 0 {
                 let s2 = DispatchTime.now().uptimeNanoseconds
-                _ = try await service.record(CaseInput(personId: personID, confirmedOn: since.adding(days: 6).iso, sampledOn: since.adding(days: 5).iso, detectedIn: "quarantine"),
+                _ = try await service.record(CaseInput(personId: personID, confirmedOn: min(since.adding(days: 6), benchToday).iso,
+                                                                       sampledOn: min(since.adding(days: 5), benchToday).iso, detectedIn: "quarantine"),
                                              user: city, scope: cityScope, key: nil, language: .vi)
                 promoteTimes.append(Double(DispatchTime.now().uptimeNanoseconds - s2) / 1e6)
             }
