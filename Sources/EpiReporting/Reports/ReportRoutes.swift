@@ -608,7 +608,7 @@ package struct ReportRoutes: Sendable {
     private func audit(_ c: ReportService.Consolidated, context: AuthedContext, format: String) async throws {
         try await database.transaction { db in
             try await Audit.record(db, actor: context.user, action: "export", entityType: "report_consolidation", entityId: "\(c.template.code)/\(c.period.key)",
-                                   unitPath: try? UnitPath(c.root.path), summary: "Xuất \(format) tổng hợp \(c.template.titleVI) kỳ \(c.period.label(vietnamese: true)) của \(c.root.name)")
+                                   unitPath: try? UnitPath(c.root.path), summary: (format == "print" ? "In bản A4" : "Xuất tệp \(format.uppercased())") + " tổng hợp \(c.template.titleVI) kỳ \(c.period.label(vietnamese: true)) của \(c.root.name)")
         }
     }
 
