@@ -131,7 +131,10 @@ struct ConsolidationAndReminderTests {
             let print = try await hbt.get(client, "/reports/ward_daily/print?period=\(day)&unit=01.007")
             #expect(print.text.contains("id=\"print-page\"") && print.text.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"))
             #expect(print.text.contains("2.200") && print.text.contains("2/18"))
-            #expect(try await app.audit("report_consolidation").map(\.summary).filter { $0.contains("Xuất") }.count == 3)
+            // Each export audited in words: two files (CSV, XLSX) and the printed copy, never the format's code.
+            let summaries = try await app.audit("report_consolidation").map(\.summary)
+            #expect(summaries.filter { $0.hasPrefix("Xuất tệp CSV") || $0.hasPrefix("Xuất tệp XLSX") }.count == 2, "\(summaries)")
+            #expect(summaries.filter { $0.hasPrefix("In bản A4") }.count == 1 && !summaries.contains { $0.contains("print") }, "\(summaries)")
             let css = try await client.execute(uri: "/static/app.css", method: .get)
             #expect(css.text.contains("@page{size:A4"))
 
