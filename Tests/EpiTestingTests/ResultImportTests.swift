@@ -159,6 +159,26 @@ struct ResultImportTests {
         }
     }
 
+    @Test(arguments: Dialect.enabled)
+    func theMLLPClientWaitsForEachACKAndCountsItsCode(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, _ in
+            let fx = try await TestingFixture.make(app)
+            let an = try await app.person("Phan Văn An", citizenID: "001085000001")
+            try await fx.sample(app, label: "MC-1", people: [an])
+            var logger = Logger(label: "mllp-client-test")
+            logger.logLevel = .critical
+            let server = try await MLLPServer.start(database: app.services.database, host: "127.0.0.1", port: 0, logger: logger)
+            // One stored result (AA), one message from an unregistered facility (AE), one in training mode (AR), one that is not HL7 (AE).
+            let messages = [oru(id: "C1", label: "MC-1", cccd: "001085000001"), oru(id: "C2", facility: "UNKNOWN_LIS", label: "MC-1"),
+                            oru(id: "C3", label: "MC-1").replacingOccurrences(of: "|P|2.5.1|", with: "|T|2.5.1|"), "not a message"].map { Array($0.utf8) }
+            let tally = try await MLLPClient.send(messages, host: "127.0.0.1", port: server.port, connections: 2)
+            await server.stop()
+            #expect(tally.accepted == 1 && tally.errors == 2 && tally.rejected == 1 && tally.unreadable == 0, "\(tally)")
+            #expect(tally.latencies.count == 4 && tally.answered == 4)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM test_results WHERE label = 'MC-1'") == 1)
+        }
+    }
+
     static func bundle(kind: FHIRBundleKind, label: String, cccd: String, value: LabResultValue, entryID: String, badSecond: Bool = false) throws -> String {
         let patient = LabPatient(identifiers: [PatientIdentifier(kind: .cccd, value: cccd)], name: PersonName(family: "Phan", middle: "Văn", given: "An"))
         let specimen = LabSpecimen(label: label, collectedAt: Date(timeIntervalSince1970: 1_632_013_200))
