@@ -46,7 +46,7 @@ enum LabInput {
 /// code), `thoi_gian_tra_ket_qua` (dd/mm/yyyy hh:mm, Hanoi time). Optional: `loai_xet_nghiem` (RT-PCR,
 /// test nhanh, or a LOINC code; RT-PCR when absent), `thoi_gian_lay_mau`, `trang_thai` (chính thức, sơ bộ,
 /// đính chính, hủy), `ct`, `so_dinh_danh` (CCCD/CMND), `ho_ten`, `ngay_sinh` (or the year), `so_dien_thoai`.
-struct ResultCSVHeader: Sendable {
+package struct ResultCSVHeader: Sendable {
     let label: Int
     let result: Int
     let resulted: Int
@@ -59,7 +59,7 @@ struct ResultCSVHeader: Sendable {
     let birth: Int?
     let phone: Int?
 
-    static let documented = ["ma_ong_mau", "ket_qua", "thoi_gian_tra_ket_qua", "loai_xet_nghiem", "thoi_gian_lay_mau", "trang_thai", "ct",
+    package static let documented = ["ma_ong_mau", "ket_qua", "thoi_gian_tra_ket_qua", "loai_xet_nghiem", "thoi_gian_lay_mau", "trang_thai", "ct",
                              "so_dinh_danh", "ho_ten", "ngay_sinh", "so_dien_thoai"]
 
     init(fields: [String]) throws {

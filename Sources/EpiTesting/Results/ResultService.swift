@@ -86,8 +86,10 @@ package struct ResultService: Sendable {
 
     /// Imports a CSV of results: each bad row is reported with its line and reason, good rows are kept,
     /// and a file sent again adds nothing (each result is keyed by lab, tube, test and result time).
+    /// `onBatch` hears, after each batch's actions, when its results committed and when each F0 they
+    /// opened committed (`epicommand bench testing` measures that delay).
     package func importCSV(bytes: [UInt8], filename: String, lab: LabRecord, actor: CurrentUser, language: Language,
-                           onCommit: (@Sendable (Date) -> Void)? = nil) async throws -> ResultImportReport {
+                           onBatch: (@Sendable (_ committed: Date, _ casesOpened: [Date]) -> Void)? = nil) async throws -> ResultImportReport {
         guard actor.can(.enterResults) else { throw AppError.forbidden }
         let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         var report = ResultImportReport(importId: Identifier.make(), lab: lab.name)
@@ -142,7 +144,7 @@ package struct ResultService: Sendable {
                     }
                     let items = batch
                     batch.removeAll(keepingCapacity: true)
-                    pending = Task { try await service.writeBatch(items, lab: lab, source: .csv, messageID: filename, actor: actor, onCommit: onCommit) }
+                    pending = Task { try await service.writeBatch(items, lab: lab, source: .csv, messageID: filename, actor: actor, onBatch: onBatch) }
                 }
             }
             if let writing = pending {
@@ -151,7 +153,7 @@ package struct ResultService: Sendable {
                 report.count(done.actions)
             }
             if !batch.isEmpty {
-                let done = try await writeBatch(batch, lab: lab, source: .csv, messageID: filename, actor: actor, onCommit: onCommit)
+                let done = try await writeBatch(batch, lab: lab, source: .csv, messageID: filename, actor: actor, onBatch: onBatch)
                 report.count(done.outcomes, done.items)
                 report.count(done.actions)
             }
@@ -175,13 +177,14 @@ package struct ResultService: Sendable {
 
     /// One transaction of results, then what they make happen (F0s, re-tests), each in its own.
     func writeBatch(_ items: [IncomingResult], lab: LabRecord, source: ResultSource, messageID: String, actor: CurrentUser,
-                    onCommit: (@Sendable (Date) -> Void)? = nil) async throws -> (outcomes: [IngestOutcome], items: [IncomingResult], actions: ResultActions.Summary) {
+                    onBatch: (@Sendable (Date, [Date]) -> Void)? = nil) async throws -> (outcomes: [IngestOutcome], items: [IncomingResult], actions: ResultActions.Summary) {
         let outcomes = try await database.transaction { db in
             try await ResultIngest.write(db, items, lab: lab, source: source, messageID: messageID, actor: actor)
         }
-        onCommit?(Date())
+        let committed = Date()
         let pending = Self.pendingIDs(outcomes)
         let actions = pending.isEmpty ? ResultActions.Summary() : try await ResultActions.run(database, resultIDs: pending, actor: actor)
+        onBatch?(committed, actions.opened.map(\.at))
         return (outcomes, items, actions)
     }
 
