@@ -345,7 +345,7 @@ struct Backup: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance on SQLite and print figures and ratios (never asserted).",
-        subcommands: [Registry.self, Cases.self, Reports.self],
+        subcommands: [Registry.self, Cases.self, Reports.self, TestingBench.self, MLLPClientCommand.self],
         defaultSubcommand: Registry.self
     )
 
@@ -382,6 +382,47 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             setvbuf(stdout, nil, _IOLBF, 0)
             try await ReportBenchmark(days: days, directory: dir, rounds: rounds).run()
+        }
+    }
+
+    struct TestingBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "testing",
+            abstract: "Testing: N CSV results against sqlite3 .import, M HL7 messages over MLLP from a second process, positives to F0s, campaign progress over 579 wards.")
+        @Option(help: "Results in the CSV, and people in the registry they match.") var results: Int = 1_000_000
+        @Option(help: "HL7 ORU^R01 messages sent over MLLP, each waiting for its ACK.") var messages: Int = 100_000
+        @Option(help: "Tubes in the city-wide campaign (raised to results + messages when lower).") var samples: Int = 5_000_000
+        @Option(help: "TCP connections the MLLP client sends over.") var connections: Int = 8
+        @Option(help: "Working directory for the benchmark database, CSV and HL7 files (kept and reused).") var dir: String = ".bench"
+
+        func validate() throws {
+            guard results > 0, messages > 0, samples > 0 else { throw ValidationError("--results, --messages and --samples must be positive") }
+            guard results + messages <= 99_999_999 else { throw ValidationError("--results + --messages: at most 99,999,999 (tube labels have 8 digits)") }
+            guard (1...256).contains(connections) else { throw ValidationError("--connections: 1 to 256") }
+        }
+
+        func run() async throws {
+            setvbuf(stdout, nil, _IOLBF, 0)
+            try await TestingBenchmark(results: results, messages: messages, samples: samples, connections: connections, directory: dir).run()
+        }
+    }
+
+    struct MLLPClientCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mllp-client",
+            abstract: "Send a file of MLLP-framed HL7 messages to a listener, each waiting for its ACK; print the ACK counts and latencies as one RESULT {json} line (bench testing's second process).")
+        @Option(help: "Listener address.") var host: String = "127.0.0.1"
+        @Option(help: "Listener port.") var port: Int
+        @Option(help: "File of MLLP-framed messages (0x0B … 0x1C 0x0D).") var file: String
+        @Option(help: "TCP connections, messages dealt round robin.") var connections: Int = 8
+
+        func validate() throws {
+            guard (1...65_535).contains(port) else { throw ValidationError("--port: 1 to 65535") }
+            guard (1...256).contains(connections) else { throw ValidationError("--connections: 1 to 256") }
+        }
+
+        func run() async throws {
+            try await TestingBenchmark.mllpClient(host: host, port: port, file: file, connections: connections)
         }
     }
 }
