@@ -159,6 +159,23 @@ package struct HL7ORUResult: Sendable {
     package var ackCode: HL7AckCode { hasErrors ? .applicationError : .applicationAccept }
 }
 
+/// Writes the ORU^R01 a laboratory system sends for one SARS-CoV-2 tube (ER7, segments ended by CR):
+/// MSH-4 the facility, PID-3 and PID-5 the person, OBR/OBX the test (LOINC) and value (SNOMED CT),
+/// OBX-11 the status, SPM-2 the tube label; times as HL7 DTM (`20210919080000+0700`). For the tests
+/// and `epicommand bench testing`.
+package enum HL7ORUWriter {
+    package static func tube(controlID: String, facility: String, patientID: String, name: String, loinc: String, snomed: String, status: String,
+                             label: String, collected: String, resulted: String) -> String {
+        [
+            "MSH|^~\\&|LIS|\(facility)|EPICOMMAND|HANOI_CDC|\(resulted)||ORU^R01^ORU_R01|\(controlID)|P|2.5.1|||AL|NE|VNM|UNICODE UTF-8",
+            "PID|1||\(patientID)||\(name)",
+            "OBR|1|\(controlID)^LIS||\(loinc)^SARS-CoV-2^LN|||\(collected)|||||||||||||||\(resulted)|||F",
+            "OBX|1|CWE|\(loinc)^SARS-CoV-2^LN||\(snomed)^^SCT||||||\(status)|||\(collected)|||||\(resulted)",
+            "SPM|1|\(label)||258500001^Nasopharyngeal swab^SCT|||||||||||||\(collected)|",
+        ].joined(separator: "\r")
+    }
+}
+
 /// Reads HL7 v2.5.1 ORU^R01 (unsolicited observation) messages into `LabResultMessage`.
 package enum HL7ORUParser {
     /// Parses ER7 text.

@@ -56,14 +56,8 @@ struct TestingFixture: Sendable {
 /// HL7 v2.5.1 ORU^R01 as a LIS sends it (ER7, segments ended by CR).
 func oru(id: String, facility: String = "BVBM_LIS", label: String, cccd: String? = nil, family: String = "NGUYEN", given: String = "AN", middle: String = "",
          loinc: String = "94500-6", snomed: String = "260415000", status: String = "F", collected: String = "20210919080000+0700", resulted: String = "20210919200000+0700") -> String {
-    let pid3 = cccd.map { "\($0)^^^BCA^CCCD" } ?? "LOCAL-\(id)^^^BVBM^PI"
-    return [
-        "MSH|^~\\&|LIS|\(facility)|EPICOMMAND|HANOI_CDC|\(resulted)||ORU^R01^ORU_R01|\(id)|P|2.5.1|||AL|NE|VNM|UNICODE UTF-8",
-        "PID|1||\(pid3)||\(family)^\(given)^\(middle)",
-        "OBR|1|\(id)^LIS||\(loinc)^SARS-CoV-2^LN|||\(collected)|||||||||||||||\(resulted)|||F",
-        "OBX|1|CWE|\(loinc)^SARS-CoV-2^LN||\(snomed)^^SCT||||||\(status)|||\(collected)|||||\(resulted)",
-        "SPM|1|\(label)||258500001^Nasopharyngeal swab^SCT|||||||||||||\(collected)|",
-    ].joined(separator: "\r")
+    HL7ORUWriter.tube(controlID: id, facility: facility, patientID: cccd.map { "\($0)^^^BCA^CCCD" } ?? "LOCAL-\(id)^^^BVBM^PI", name: "\(family)^\(given)^\(middle)",
+                      loinc: loinc, snomed: snomed, status: status, label: label, collected: collected, resulted: resulted)
 }
 
 extension TestApp {
