@@ -10,7 +10,8 @@ import SQLKit
 
 /// The FHIR R4 read API (`/fhir`): a registered person as a Patient, their Observations, F0s as
 /// Conditions, and the Bulk Data export of a unit. Scoped like every other read (outside the caller's
-/// jurisdiction is 404), audited as views of the people shown, errors as OperationOutcome.
+/// jurisdiction is 404), audited as views of the people shown. Errors become OperationOutcome in
+/// `ErrorMiddleware`, so the ones raised before a handler runs (sign-in, permission, no such path) do too.
 package struct FHIRRoutes: Sendable {
     let services: AppServices
 
@@ -20,28 +21,12 @@ package struct FHIRRoutes: Sendable {
     var database: Database { services.database }
 
     package func register(_ fhir: Routes<AuthedContext>) {
-        fhir.get("Patient/:id", .can(.exportFHIR), use: wrap(patient))
-        fhir.get("Observation", .can(.exportFHIR), use: wrap(observations))
-        fhir.get("Condition", .can(.exportFHIR), use: wrap(conditions))
-        fhir.get("Group/:slug/$export", .can(.exportFHIR), use: wrap(kickOff))
-        fhir.get("bulk/:id", .can(.exportFHIR), use: wrap(status))
-        fhir.get("bulk/:id/:file", .can(.exportFHIR), use: wrap(file))
-    }
-
-    /// Errors as OperationOutcome, as FHIR clients expect, in the caller's language.
-    func wrap(_ handler: @escaping @Sendable (Request, AuthedContext) async throws -> Response) -> @Sendable (Request, AuthedContext) async throws -> Response {
-        { request, context in
-            do { return try await handler(request, context) } catch let error as AppError {
-                var issue = JSONObject()
-                issue.set("severity", "error")
-                issue.set("code", error.status == .notFound ? "not-found" : error.status == .forbidden ? "forbidden" : error.status.code >= 500 ? "exception" : "invalid")
-                issue.set("diagnostics", error.message(context.language))
-                var outcome = JSONObject()
-                outcome.set("resourceType", "OperationOutcome")
-                outcome.set("issue", [issue])
-                return FHIRResponse.json(outcome, status: Int(error.status.code))
-            }
-        }
+        fhir.get("Patient/:id", .can(.exportFHIR), use: patient)
+        fhir.get("Observation", .can(.exportFHIR), use: observations)
+        fhir.get("Condition", .can(.exportFHIR), use: conditions)
+        fhir.get("Group/:slug/$export", .can(.exportFHIR), use: kickOff)
+        fhir.get("bulk/:id", .can(.exportFHIR), use: status)
+        fhir.get("bulk/:id/:file", .can(.exportFHIR), use: file)
     }
 
     private func scope(_ context: AuthedContext) async throws -> Scope { try await Scope.of(context.user, directory: services.directory) }
