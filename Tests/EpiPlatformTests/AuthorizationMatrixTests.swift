@@ -221,6 +221,7 @@ struct MatrixRunner: Sendable {
                 case "results": return path.hasSuffix("/resolve") ? s.review : s.result
                 case "labs": return s.lab
                 case "Patient": return s.person
+                case "Observation": return s.result
                 case "bulk": return s.export
                 default: return nil
                 }

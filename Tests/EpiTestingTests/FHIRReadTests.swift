@@ -53,4 +53,49 @@ struct FHIRReadTests {
             #expect(try await client.json(.get, "/api/v1/nowhere", district).text.contains("\"error\""))
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func anObservationIsReadByTheIdTheSearchAndThePOSTLocationGive(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            let an = try await app.person("Phan Văn An", citizenID: "001085000001")
+            let binh = try await app.person("Phan Thị Bình"), chi = try await app.person("Phan Thị Chi")
+            try await fx.sample(app, label: "OB-1", people: [an])
+            try await fx.sample(app, label: "OB-2", people: [binh, chi])
+            let lab = try await app.token("lab.mk")
+            // The lab posts a transaction; the Location it gets back is readable by the district.
+            let posted = try await client.raw(.post, "/api/v1/testing/results/fhir", lab, contentType: "application/fhir+json",
+                                              try ResultImportTests.bundle(kind: .transaction, label: "OB-1", cccd: "001085000001", value: .notDetected, entryID: "OB1"))
+            let location = try #require(((try posted.json()["entry"] as? [[String: Any]])?.compactMap { ($0["response"] as? [String: Any])?["location"] as? String }.first))
+            let id = try #require(location.split(separator: "/").dropFirst().first.map(String.init))
+            let y = TestingFixture.yesterday.vietnamese
+            _ = try await client.raw(.post, "/api/v1/testing/results/import", lab, contentType: "text/csv", ResultImportTests.csv(["OB-2,Âm tính,\(y) 20:00,,,,"]))
+            let district = try await app.token("hbt")
+            let views = try await app.auditRows(entityId: an.id, action: "view").count
+            let one = try await client.json(.get, "/fhir/Observation/\(id)", district)
+            #expect(one.status == .ok && one.headers[.contentType]?.hasPrefix("application/fhir+json") == true, "\(one.status) \(one.text.prefix(300))")
+            let body = try one.json()
+            #expect(body["resourceType"] as? String == "Observation" && body["id"] as? String == id)
+            #expect((body["subject"] as? [String: Any])?["reference"] as? String == "Patient/\(an.id)")
+            #expect(try await app.auditRows(entityId: an.id, action: "view").count == views + 1)
+            // Each pooled member's Observation, as the search lists it, is readable too, about that member.
+            let search = try await client.json(.get, "/fhir/Observation?patient=Patient/\(chi.id)", district)
+            let memberID = try #require(((try search.json()["entry"] as? [[String: Any]])?.compactMap { ($0["resource"] as? [String: Any])?["id"] as? String }.first))
+            let member = try await client.json(.get, "/fhir/Observation/\(memberID)", district)
+            let memberSubject = (try member.json()["subject"] as? [String: Any])?["reference"] as? String
+            #expect(member.status == .ok && memberSubject == "Patient/\(chi.id)")
+            // The pooled tube's own result names nobody; an id that is no Observation is 404.
+            let tube = try #require(try await app.results().first { $0.label == "OB-2" })
+            let whole = try await client.json(.get, "/fhir/Observation/\(tube.id)", district)
+            let wholeBody = try whole.json()
+            #expect(whole.status == .ok && wholeBody["subject"] == nil && wholeBody["specimen"] != nil)
+            #expect(try await client.json(.get, "/fhir/Observation/\(tube.id).99", district).status == .notFound)
+            #expect(try await client.json(.get, "/fhir/Observation/\(id).x", district).status == .notFound)
+            // Outside the jurisdiction, and for a role without exportFHIR: refused, as OperationOutcome.
+            let far = try await client.json(.get, "/fhir/Observation/\(id)", try await app.token("longbien"))
+            #expect(far.status == .notFound && Self.outcome(far) == "not-found")
+            let labRead = try await client.json(.get, "/fhir/Observation/\(id)", lab)
+            #expect(labRead.status == .forbidden)
+        }
+    }
 }

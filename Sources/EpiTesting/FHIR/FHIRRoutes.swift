@@ -23,6 +23,7 @@ package struct FHIRRoutes: Sendable {
     package func register(_ fhir: Routes<AuthedContext>) {
         fhir.get("Patient/:id", .can(.exportFHIR), use: patient)
         fhir.get("Observation", .can(.exportFHIR), use: observations)
+        fhir.get("Observation/:id", .can(.exportFHIR), use: observation)
         fhir.get("Condition", .can(.exportFHIR), use: conditions)
         fhir.get("Group/:slug/$export", .can(.exportFHIR), use: kickOff)
         fhir.get("bulk/:id", .can(.exportFHIR), use: status)
@@ -58,6 +59,17 @@ package struct FHIRRoutes: Sendable {
             return FHIREncoder.SearchEntry(fullUrl: "urn:epicommand:Observation/\(rid)", resource: r)
         }
         return FHIRResponse.json(FHIREncoder.searchset(entries, total: entries.count, selfURL: "/fhir/Observation?patient=Patient/\(person.id)", timestamp: Clock.now()), status: 200)
+    }
+
+    /// One Observation: what a search entry's id or a result POST's `Location` points to.
+    @Sendable func observation(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await scope(context)
+        let id = try context.parameters.require("id")
+        guard let found = try await database.read({ try await FHIRMapping.observation($0, id: id, scope: scope) }) else { throw AppError.notFound }
+        if let person = found.person {
+            try await Audit.viewed(database, user: context.user, people: [(person.id, person.unitPath)], summary: "Xem kết quả xét nghiệm qua FHIR (Observation)")
+        }
+        return FHIRResponse.json(found.resource, status: 200)
     }
 
     /// F0 cases as Conditions: one person's (`patient=`), or every F0 in the caller's jurisdiction, newest first, in pages.
