@@ -98,4 +98,32 @@ struct FHIRReadTests {
             #expect(labRead.status == .forbidden)
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func theBulkDataManifestGivesAbsoluteURLsAClientCanFetch(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            let an = try await app.person("Phan Văn An", citizenID: "001085000001")
+            try await fx.sample(app, label: "BK-1", people: [an])
+            let district = try await app.token("hbt")
+            let kick = try await client.json(.get, "/fhir/Group/01.007.00295/$export", district)
+            let poll = try #require(kick.headers[HTTPField.Name("Content-Location") ?? .location])
+            #expect(kick.status == .accepted && poll.hasPrefix("http://localhost/fhir/bulk/"), "\(poll)")
+            await app.services.jobs.waitUntilIdle()
+            // Behind a TLS proxy the addresses say https.
+            var proxied = district
+            proxied[HTTPField.Name("X-Forwarded-Proto") ?? .via] = "https"
+            let path = String(poll.dropFirst("http://localhost".count))
+            let status = try await client.json(.get, path, proxied)
+            #expect(status.status == .ok, "\(status.status) \(status.text.prefix(200))")
+            let manifest = try status.json()
+            #expect(manifest["request"] as? String == "https://localhost/fhir/Group/01.007.00295/$export")
+            let urls = (manifest["output"] as? [[String: Any]])?.compactMap { $0["url"] as? String } ?? []
+            #expect(!urls.isEmpty && urls.allSatisfy { $0.hasPrefix("https://localhost/fhir/bulk/") && $0.hasSuffix(".ndjson") }, "\(urls)")
+            // Each URL, as given, is the file.
+            let patients = try #require(urls.first { $0.contains("/Patient-") })
+            let file = try await client.json(.get, String(patients.dropFirst("https://localhost".count)), district)
+            #expect(file.status == .ok && file.text.contains(an.id))
+        }
+    }
 }

@@ -30,6 +30,19 @@ package struct FHIRRoutes: Sendable {
         fhir.get("bulk/:id/:file", .can(.exportFHIR), use: file)
     }
 
+    /// Where this server is reached, as the caller reached it: Bulk Data clients fetch the manifest's
+    /// URLs as given, so they must be absolute (there is no configured public address to prefer).
+    /// The Host (HTTP/1) or :authority is taken only when it is a plain host[:port], so a forged one cannot
+    /// slip a path, query or markup into the URLs; otherwise the configured host and port. The scheme is
+    /// https behind a proxy that says so (X-Forwarded-Proto) or when cookies are marked Secure.
+    func baseURL(_ request: Request) -> String {
+        let forwarded = HTTPField.Name("X-Forwarded-Proto").flatMap { request.headers[$0] }?.lowercased()
+        let scheme = forwarded == "https" || forwarded == "http" ? forwarded ?? "http" : services.settings.secureCookies ? "https" : "http"
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
+        let host = request.head.authority.flatMap { $0.isEmpty || $0.count > 255 || !$0.allSatisfy(allowed.contains) ? nil : $0 }
+        return "\(scheme)://\(host ?? "\(services.settings.host):\(services.settings.port)")"
+    }
+
     private func scope(_ context: AuthedContext) async throws -> Scope { try await Scope.of(context.user, directory: services.directory) }
 
     /// "Patient/123" or "123".
@@ -118,7 +131,7 @@ package struct FHIRRoutes: Sendable {
             try await Audit.record(db, actor: context.user, action: "export", entityType: "fhir_export", entityId: id, unitPath: path, summary: "Yêu cầu xuất FHIR Bulk Data: \(path.string)")
         }
         try await services.jobs.enqueue(FHIRBulkExport.kind, by: context.user, reason: "Xuất FHIR \(path.string)")
-        return Response(status: .accepted, headers: [HTTPField.Name("Content-Location") ?? .location: "/fhir/bulk/\(id)", .cacheControl: "no-store"])
+        return Response(status: .accepted, headers: [HTTPField.Name("Content-Location") ?? .location: "\(baseURL(request))/fhir/bulk/\(id)", .cacheControl: "no-store"])
     }
 
     private func export(_ context: AuthedContext) async throws -> (id: String, status: String, createdAt: String, requestURL: String) {
@@ -137,13 +150,15 @@ package struct FHIRRoutes: Sendable {
             let files = try await database.read { try await $0.raw("SELECT resource_type, part, count FROM fhir_export_files WHERE export_id = \(bind: e.id) ORDER BY resource_type, part").all() }
             var manifest = JSONObject()
             manifest.set("transactionTime", e.createdAt)
-            manifest.set("request", e.requestURL)
+            let base = baseURL(request)
+            // Stored as a path, so the manifest follows the address the client used to poll.
+            manifest.set("request", e.requestURL.hasPrefix("/") ? base + e.requestURL : e.requestURL)
             manifest.set("requiresAccessToken", JSONValue.bool(true))
             manifest.set("output", try files.map { row -> JSONObject in
                 let type = try row.decode(column: "resource_type", as: String.self), part = try row.decode(column: "part", as: Int.self)
                 var o = JSONObject()
                 o.set("type", type)
-                o.set("url", "/fhir/bulk/\(e.id)/\(type)-\(part).ndjson")
+                o.set("url", "\(base)/fhir/bulk/\(e.id)/\(type)-\(part).ndjson")
                 o.set("count", JSONValue.int(try row.decode(column: "count", as: Int.self)))
                 return o
             })
