@@ -84,6 +84,40 @@ struct CampaignSampleTests {
     }
 
     @Test(arguments: Dialect.enabled)
+    func aPooledTubeHoldsAtMostItsCampaignsPoolSize(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)   // pools 5 people per tube; the setting allows 10
+            var people: [PersonRecord] = []
+            for i in 0..<6 { people.append(try await app.person("Người Gộp \(i)", citizenID: "00108503000\(i)")) }
+            var team = try await BrowserSession.login(client, "entry.mk")
+            let form = try await team.get(client, "/testing/samples/new")
+            #expect(form.text.contains("gộp tối đa 5 người/ống"))
+            var six: [String: String] = ["point_id": fx.pointMK.id, "label": "GOP-6", "_key": BrowserSession.formKey(form.text)]
+            for (i, p) in people.enumerated() { six["p_\(i)"] = p.id }
+            let refused = try await team.post(client, "/testing/samples", form: six)
+            #expect(refused.status == .unprocessableContent && refused.text.contains("Đợt xét nghiệm này gộp tối đa 5 người/ống; ống này có 6 người."), "\(refused.status)")
+            #expect(refused.text.contains("field-error"))
+            // The API says the same, in English when asked; five people make the tube.
+            var english = try await app.token("entry.mk")
+            english[.cookie] = "lang=en"
+            let members = people.map { #"{"person_id": "\#($0.id)"}"# }
+            let api = try await client.json(.post, "/api/v1/testing/samples", english, #"{"point_id": "\#(fx.pointMK.id)", "label": "GOP-6", "members": [\#(members.joined(separator: ","))]}"#)
+            #expect(api.status == .unprocessableContent && api.text.contains("This campaign pools at most 5 people per tube; this tube has 6."), "\(api.text.prefix(300))")
+            let five = try await client.json(.post, "/api/v1/testing/samples", english, #"{"point_id": "\#(fx.pointMK.id)", "label": "GOP-5", "members": [\#(members.prefix(5).joined(separator: ","))]}"#)
+            #expect(five.status == .created)
+            // A campaign of individual samples takes one person per tube.
+            let service = CampaignService(services: app.services), hbt = try await app.user("hbt")
+            let single = try await service.create(CampaignInput(name: "Mẫu đơn Minh Khai", unit: "01/007", wards: ["00295"], poolSize: 1,
+                                                                deadlineOn: TestingFixture.today.adding(days: 3).iso), user: hbt, key: nil, language: .vi)
+            let point = try await service.addPoint(campaignID: single.id, PointInput(unit: "00295", name: "Điểm mẫu đơn", dailyCapacity: 100), user: hbt, key: nil, language: .vi)
+            let pair = try await client.json(.post, "/api/v1/testing/samples", try await app.token("entry.mk"),
+                                             #"{"point_id": "\#(point.id)", "label": "DON-2", "members": [\#(members.prefix(2).joined(separator: ","))]}"#)
+            #expect(pair.status == .unprocessableContent && pair.text.contains("lấy mẫu đơn (1 người/ống)"))
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM samples") == 1)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
     func aDistrictSeesProgressPerWardAndTheWardsThatWillMissTheDeadline(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let fx = try await TestingFixture.make(app)

@@ -106,9 +106,17 @@ package struct SampleRoutes: Sendable {
         let scope = try await Scope.of(context.user, directory: services.directory)
         let points = try await database.read { try await TestingQueries.activePoints($0, scope: scope) }
         let chosen = values["point_id"] ?? request.q("point") ?? (points.count == 1 ? points.first?.id : nil)
+        // Each point says how many people its campaign pools into a tube, so the team ticks no more than that.
+        let poolMax = try await database.read { try await Policies.value($0, .samplePoolMax) }
+        var campaignPool: [String: Int] = [:]
+        for id in Set(points.map(\.campaignId)) {
+            campaignPool[id] = try await database.read { try await TestingQueries.campaign($0, id: id) }?.poolSize
+        }
         var pointOptions: [[String: Any]] = []
         for p in points {
-            pointOptions.append(["id": p.id, "name": p.name, "ward": await services.directory.cached(p.unitPath)?.name ?? "", "selected": p.id == chosen])
+            let pool = min(campaignPool[p.campaignId] ?? poolMax, poolMax)
+            pointOptions.append(["id": p.id, "name": p.name, "ward": await services.directory.cached(p.unitPath)?.name ?? "", "selected": p.id == chosen,
+                                 "pool": pool <= 1 ? context.t("mẫu đơn", "individual samples") : context.t("gộp tối đa \(pool) người/ống", "up to \(pool) people per tube")])
         }
         let query = values["q"] ?? request.q("q")
         var households: [[String: Any]] = []
@@ -157,7 +165,6 @@ package struct SampleRoutes: Sendable {
             }
             return h
         }
-        let poolMax = try await database.read { try await Policies.value($0, .samplePoolMax) }
         let newcomers = (0..<Self.newcomerRows).map { i -> [String: Any] in
             ["i": i, "n": i + 1, "name": values["n\(i)_name"] ?? "", "phone": values["n\(i)_phone"] ?? "", "cid": values["n\(i)_cid"] ?? ""]
         }
