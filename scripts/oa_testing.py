@@ -73,7 +73,9 @@ resolve_input = {"type": "object", "required": ["action"], "properties": {
     "action": {"type": "string", "enum": ["link_sample", "accept", "link_person", "register", "dismiss", "retry"]}, "label": s, "person_id": s, "unit": s, "note": s}}
 retest = {"type": "object", "properties": {"id": s, "result_id": s, "sample_id": ns, "member_id": ns, "person_id": ns, "full_name": s, "unit_path": s, "group_code": s,
                                              "reason": {"type": "string", "enum": ["pool_positive", "confirm_pcr", "resample"]}, "status": {"type": "string", "enum": ["open", "sampled", "done", "cancelled"]},
-                                             "created_at": s, "new_sample_id": ns, "closed_at": ns}}
+                                             "created_at": s, "new_sample_id": ns, "closed_at": ns,
+                                             "outcome": {"type": ["string", "null"], "enum": ["detected", "not_detected", "inconclusive", "invalid", None], "description": "The result a ward closed the task with by hand"},
+                                             "close_note": ns, "closed_by": ns}}
 figures = {"type": "object", "properties": {
     "days": arr({"type": "object", "properties": {"day": s, "tubes": i, "people": i, "results": i, "positives": i}}),
     "turnaround": arr({"type": "object", "properties": {"lab_id": s, "results": i, "p50_hours": ni, "p90_hours": ni}}),
@@ -119,6 +121,12 @@ PATHS = {
         "responses": {"200": ok(data(ref("SampleBatch")))} | errors(401, 403, 404, 409, 422)}},
     "/api/v1/testing/retests": {"get": {"operationId": "listRetests", "summary": "People to sample again (pooled positive, rapid positive to confirm, unreadable tube)",
         "responses": {"200": ok(data(arr(ref("Retest"))))} | errors(401, 403)}},
+    "/api/v1/testing/retests/{id}/close": {"post": {"operationId": "closeRetest", "summary": "Close a newcomer's re-test task (someone kept on a tube by name) as done, with the result the ward learnt; a registered person's task answers 409",
+        "parameters": [ID], "requestBody": body({"type": "object", "required": ["result"], "properties": {"result": {"type": "string", "enum": ["detected", "not_detected", "inconclusive", "invalid"]}, "note": s}}),
+        "responses": {"200": ok(data(ref("Retest")))} | errors(401, 403, 404, 409, 422)}},
+    "/api/v1/testing/retests/{id}/cancel": {"post": {"operationId": "cancelRetest", "summary": "Cancel a newcomer's re-test task, with the reason",
+        "parameters": [ID], "requestBody": body({"type": "object", "required": ["reason"], "properties": {"reason": s}}),
+        "responses": {"200": ok(data(ref("Retest")))} | errors(401, 403, 404, 409, 422)}},
     "/api/v1/testing/results": {"get": {"operationId": "listResults", "summary": "Results newest first (keyset); view=positive|review",
         "parameters": [q("view"), q("after"), q("limit", typ="integer")], "responses": {"200": ok({"type": "object", "properties": {"data": arr(ref("TestResult")), "next_cursor": ns}})} | errors(401, 403)}},
     "/api/v1/testing/results/import": {"post": {"operationId": "importResults",

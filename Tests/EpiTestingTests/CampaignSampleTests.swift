@@ -118,6 +118,49 @@ struct CampaignSampleTests {
     }
 
     @Test(arguments: Dialect.enabled)
+    func aWardClosesOrCancelsANewcomersRetestByHand(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            let an = try await app.person("Phan Văn An", citizenID: "001085000001")
+            try await fx.sample(app, label: "RT-1", people: [an], newcomers: [MemberInput(fullName: "Đỗ Văn Mới", phone: "0988000111"), MemberInput(fullName: "Lý Thị Khách")])
+            let y = TestingFixture.yesterday.vietnamese
+            let lab = try await app.token("lab.mk")
+            _ = try await client.raw(.post, "/api/v1/testing/results/import?lab=BVBM", lab, contentType: "text/csv", ResultImportTests.csv(["RT-1,Dương tính,\(y) 20:00,,,,"]))
+            let ward = try await app.token("minhkhai")
+            let listed = try #require(try await client.json(.get, "/api/v1/testing/retests", ward).json()["data"] as? [[String: Any]])
+            #expect(listed.count == 3)
+            #expect(try await app.testingGauge("minhkhai", .testRetestsOpen) == 3)
+            func task(_ name: String) throws -> String { try #require(listed.first { $0["full_name"] as? String == name }?["id"] as? String) }
+            let moi = try task("Đỗ Văn Mới"), khach = try task("Lý Thị Khách"), anTask = try task("Phan Văn An")
+            // A registered person's task follows their tubes; it is not closed by hand.
+            #expect(try await client.json(.post, "/api/v1/testing/retests/\(anTask)/close", ward, #"{"result": "not_detected"}"#).status == .conflict)
+            // Outside the jurisdiction: 404; a lab or a supervisor may not.
+            #expect(try await client.json(.post, "/api/v1/testing/retests/\(moi)/close", try await app.token("longbien"), #"{"result": "not_detected"}"#).status == .notFound)
+            #expect(try await client.json(.post, "/api/v1/testing/retests/\(moi)/close", lab, #"{"result": "not_detected"}"#).status == .forbidden)
+            // The ward's page offers both; a cancel without a reason is refused in words, nothing changes.
+            var session = try await BrowserSession.login(client, "entry.mk")
+            let page = try await session.get(client, "/testing/retests")
+            #expect(page.text.contains("/testing/retests/\(moi)/close") && page.text.contains("/testing/retests/\(khach)/cancel") && !page.text.contains("/testing/retests/\(anTask)/close"))
+            let noReason = try await session.post(client, "/testing/retests/\(khach)/cancel", form: ["reason": " "])
+            #expect(noReason.status == .unprocessableContent && noReason.text.contains("Ghi lý do hủy nhiệm vụ xét nghiệm lại."))
+            // Closed with the result, from the page; cancelled with a reason, over the API.
+            let closed = try await session.post(client, "/testing/retests/\(moi)/close", form: ["result": "not_detected"])
+            #expect(closed.status == .seeOther)
+            let cancelled = try await client.json(.post, "/api/v1/testing/retests/\(khach)/cancel", ward, #"{"reason": "Đã về quê, không liên lạc được"}"#)
+            let cancelledStatus = (try cancelled.json()["data"] as? [String: Any])?["status"] as? String
+            #expect(cancelled.status == .ok && cancelledStatus == "cancelled")
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM retests WHERE status = 'done' AND outcome = 'not_detected' AND closed_by = 'entry.mk'") == 1)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM retests WHERE status = 'cancelled' AND close_note = 'Đã về quê, không liên lạc được'") == 1)
+            #expect(try await app.testingGauge("minhkhai", .testRetestsOpen) == 1)
+            #expect(try await client.json(.post, "/api/v1/testing/retests/\(moi)/cancel", ward, #"{"reason": "lần nữa"}"#).status == .conflict)
+            // Both are audited, in words.
+            let audit = try await app.audit("retest")
+            #expect(audit.map(\.action).sorted() == ["cancel", "close"])
+            #expect(audit.contains { $0.summary == "Đóng nhiệm vụ xét nghiệm lại của Đỗ Văn Mới: Âm tính" })
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
     func aDistrictSeesProgressPerWardAndTheWardsThatWillMissTheDeadline(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let fx = try await TestingFixture.make(app)
