@@ -101,6 +101,10 @@ PATHS = {
         "get": {"operationId": "listLabs", "summary": "Laboratories", "responses": {"200": ok(data(arr(ref("Lab"))))} | errors(401, 403)},
         "post": {"operationId": "createLab", "summary": "Register a laboratory (code, ward, HL7 facility id)", "requestBody": body(ref("LabInput")),
                  "responses": {"201": ok(data(ref("Lab")), "Created")} | errors(401, 403, 404, 409, 422)}},
+    "/api/v1/testing/labs/{id}": {"put": {"operationId": "updateLab", "summary": "Edit a laboratory in the caller's jurisdiction: its name, HL7 facility id, active; absent fields stay, the code cannot change (422)",
+        "parameters": [ID], "requestBody": body({"type": "object", "properties": {"name": s, "hl7_facility": {"type": "string", "description": "Empty clears it"}, "active": {"type": "boolean"},
+                                                                                "code": {"type": "string", "description": "Only the lab's own code is accepted"}}}),
+        "responses": {"200": ok(data(ref("Lab")))} | errors(401, 403, 404, 409, 422)}},
     "/api/v1/testing/samples": {
         "get": {"operationId": "listSamples", "summary": "Tubes newest first (keyset); view=pending|overdue|positive",
                 "parameters": [q("view"), q("after", "next_cursor of the previous page"), q("limit", typ="integer")],

@@ -110,6 +110,8 @@ package enum TestingStrings {
         "tst_results_7d": ("Kết quả 7 ngày", "Results (7 days)"),
         "tst_retests": ("Cần xét nghiệm lại", "To re-test"),
         "tst_retests_help": ("Người trong ống gộp dương tính, có test nhanh dương tính cần RT-PCR khẳng định, hoặc có mẫu không đạt: lấy mẫu đơn lại cho từng người.", "People in a positive pooled tube, with a rapid positive that RT-PCR must confirm, or with an unreadable tube: take an individual sample from each."),
+        "tst_edit_lab": ("Sửa tên, mã HL7", "Edit name, HL7 id"),
+        "tst_lab_code_fixed": ("Mã phòng xét nghiệm không đổi: tệp kết quả và hệ thống của phòng gọi phòng bằng mã này.", "The lab code stays: result files and the lab's system name the lab by it."),
         "tst_retest_result": ("Kết quả", "Result"),
         "tst_retest_close": ("Đóng: đã có kết quả", "Close: resulted"),
         "tst_retest_reason": ("Lý do", "Reason"),

@@ -484,7 +484,7 @@ enum MatrixBodies {
         case (.post, "/testing/campaigns/:id/close"): return both([:], json: "{}", names: false)
         case (.post, "/testing/labs"):
             return both(["code": outside ? "XNX9" : "XNN9", "name": "Phòng mới", "unit": s.ward], json: #"{"code": "\#(outside ? "XNX8" : "XNN8")", "name": "Phòng mới", "unit": "\#(s.ward)"}"#)
-        case (.post, "/testing/labs/:id"): return both(["name": "Phòng đổi tên"], names: false)
+        case (.post, "/testing/labs/:id"), (.put, "/testing/labs/:id"): return both(["name": "Phòng đổi tên"], names: false)
         case (.post, "/testing/samples"):
             return both(["point_id": s.point, "label": "MX-\(outside ? "O" : "I")-2", "p_0": s.person2],
                         json: #"{"point_id": "\#(s.point)", "label": "MX-\#(outside ? "O" : "I")-3", "members": [{"person_id": "\#(s.person2)"}]}"#)

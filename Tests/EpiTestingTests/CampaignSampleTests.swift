@@ -161,6 +161,38 @@ struct CampaignSampleTests {
     }
 
     @Test(arguments: Dialect.enabled)
+    func aDistrictEditsItsLaboratorysNameAndHL7IdButNotItsCode(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)   // BVBM in Minh Khai (Hai Bà Trưng), CDCLB in Long Biên
+            var district = try await BrowserSession.login(client, "hbt")
+            let page = try await district.get(client, "/testing/labs")
+            #expect(page.text.contains("lab-edit-\(fx.lab.id)") && !page.text.contains("lab-edit-\(fx.otherLab.id)"))
+            let saved = try await district.post(client, "/testing/labs/\(fx.lab.id)", form: ["name": "Khoa Vi sinh BV Bạch Mai", "hl7_facility": "BVBM_LIS2"])
+            #expect(saved.status == .seeOther)
+            let lab = try #require(try await app.services.database.read { try await TestingQueries.lab($0, id: fx.lab.id) })
+            #expect(lab.name == "Khoa Vi sinh BV Bạch Mai" && lab.hl7Facility == "BVBM_LIS2" && lab.code == "BVBM" && lab.active)
+            let audit = try #require(try await app.audit("lab").first { $0.action == "update" })
+            #expect(Set(audit.decodedChanges.map(\.field)) == ["name", "hl7_facility"])
+            // A blank name, or another lab's HL7 id, is refused on the row, in words, and nothing changes.
+            let blank = try await district.post(client, "/testing/labs/\(fx.lab.id)", form: ["name": " ", "hl7_facility": "BVBM_LIS2"])
+            #expect(blank.status == .unprocessableContent && blank.text.contains("Nhập tên phòng xét nghiệm.") && blank.text.contains("lab-edit-\(fx.lab.id)\" open"))
+            let taken = try await district.post(client, "/testing/labs/\(fx.lab.id)", form: ["name": "Khoa Vi sinh BV Bạch Mai", "hl7_facility": "CDC_LB"])
+            #expect(taken.status == .conflict && taken.text.contains("Mã cơ sở HL7 đã được phòng khác dùng.") && !taken.text.contains(">duplicate<"))
+            // The API: the same edit; the code stays fixed.
+            let token = try await app.token("hbt")
+            let renamed = try await client.json(.put, "/api/v1/testing/labs/\(fx.lab.id)", token, #"{"name": "Khoa Xét nghiệm Bạch Mai"}"#)
+            let renamedHL7 = (try renamed.json()["data"] as? [String: Any])?["hl7_facility"] as? String
+            #expect(renamed.status == .ok && renamedHL7 == "BVBM_LIS2")
+            #expect(try await client.json(.put, "/api/v1/testing/labs/\(fx.lab.id)", token, #"{"code": "BM2"}"#).status == .unprocessableContent)
+            // Outside the district: 404; a ward or the lab itself: 403.
+            #expect(try await client.json(.put, "/api/v1/testing/labs/\(fx.otherLab.id)", token, #"{"name": "X"}"#).status == .notFound)
+            #expect(try await client.json(.put, "/api/v1/testing/labs/\(fx.lab.id)", try await app.token("minhkhai"), #"{"name": "X"}"#).status == .forbidden)
+            #expect(try await client.json(.put, "/api/v1/testing/labs/\(fx.lab.id)", try await app.token("lab.mk"), #"{"name": "X"}"#).status == .forbidden)
+            #expect(try await app.services.database.read { try await TestingQueries.lab($0, id: fx.lab.id) }?.name == "Khoa Xét nghiệm Bạch Mai")
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
     func aDistrictSeesProgressPerWardAndTheWardsThatWillMissTheDeadline(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let fx = try await TestingFixture.make(app)

@@ -358,7 +358,7 @@ package struct CampaignService: Sendable {
             try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { try await TestingQueries.lab(db, id: $0) }) {
                 if try await db.raw("SELECT id FROM labs WHERE code = \(bind: code) OR (hl7_facility IS NOT NULL AND hl7_facility = \(bind: facility ?? ""))").first() != nil {
                     throw AppError(.conflict, code: "duplicate_lab", vi: "Mã phòng xét nghiệm hoặc mã cơ sở HL7 đã được dùng.", en: "The lab code or HL7 facility id is already in use.",
-                                   details: ["code": "duplicate"])
+                                   details: ["code": msg(l, "Mã phòng xét nghiệm hoặc mã cơ sở HL7 đã được dùng.", "The lab code or HL7 facility id is already in use.")])
                 }
                 try await db.raw("""
                     INSERT INTO labs (\(unsafeRaw: LabRecord.columns)) VALUES (\(bind: lab.id), \(bind: lab.code), \(bind: lab.name), \(bind: lab.unitPath), '',
@@ -371,17 +371,31 @@ package struct CampaignService: Sendable {
         }
     }
 
-    package func updateLab(id: String, _ input: LabInputForm, user: CurrentUser) async throws -> LabRecord {
+    /// Renames a laboratory, changes its HL7 sending-facility id, or (de)activates it; absent fields stay.
+    /// The code is fixed: CSV uploads, `?lab=` and lab systems' configurations name the lab by it.
+    package func updateLab(id: String, _ input: LabInputForm, user: CurrentUser, language l: Language = .vi) async throws -> LabRecord {
         guard user.can(.manageCampaigns) else { throw AppError.forbidden }
         return try await database.transaction { db in
             guard var lab = try await TestingQueries.lab(db, id: id), let p = try? UnitPath(lab.unitPath), user.covers(p) else { throw AppError.notFound }
             let before = lab
-            if let name = input.name.nonBlank { lab.name = String(name.prefix(TextLimits.title)) }
-            if let facility = input.hl7Facility { lab.hl7Facility = facility.nonBlank.map { String($0.prefix(TextLimits.code)) } }
+            var errors: [String: String] = [:]
+            if let code = input.code, code.trimmed.uppercased() != lab.code {
+                errors["code"] = msg(l, "Mã phòng xét nghiệm không đổi được (\(lab.code)).", "The lab code cannot change (\(lab.code)).")
+            }
+            if let name = input.name {
+                let name = name.trimmed
+                if name.isEmpty || name.count > TextLimits.title { errors["name"] = msg(l, "Nhập tên phòng xét nghiệm.", "Name the laboratory.") } else { lab.name = name }
+            }
+            if let facility = input.hl7Facility {
+                if facility.trimmed.count > TextLimits.code { errors["hl7_facility"] = msg(l, "Mã cơ sở HL7 quá dài.", "HL7 facility id too long.") }
+                lab.hl7Facility = facility.nonBlank
+            }
+            guard errors.isEmpty else { throw AppError.invalid("Vui lòng sửa các trường được đánh dấu; chưa có gì được lưu.", "Please correct the marked fields; nothing was saved.", details: errors) }
             if let active = input.active { lab.active = active }
             guard lab != before else { return lab }
             if let f = lab.hl7Facility, try await db.raw("SELECT id FROM labs WHERE hl7_facility = \(bind: f) AND id <> \(bind: lab.id)").first() != nil {
-                throw AppError(.conflict, code: "duplicate_lab", vi: "Mã cơ sở HL7 đã được phòng khác dùng.", en: "Another lab uses this HL7 facility id.", details: ["hl7_facility": "duplicate"])
+                throw AppError(.conflict, code: "duplicate_lab", vi: "Mã cơ sở HL7 đã được phòng khác dùng.", en: "Another lab uses this HL7 facility id.",
+                               details: ["hl7_facility": msg(l, "Mã cơ sở HL7 đã được phòng khác dùng.", "Another lab uses this HL7 facility id.")])
             }
             lab.updatedAt = Timestamp.now()
             lab.version += 1
