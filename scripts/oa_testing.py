@@ -27,7 +27,10 @@ campaign_input = {"type": "object", "required": ["name", "deadline_on"], "proper
     "group_size": {"type": "integer", "description": "One group size for every ward"},
     "test": {"type": "string", "enum": ["rt_pcr", "rapid_antigen"]}, "pool_size": {"type": "integer", "minimum": 1},
     "starts_on": {"type": "string", "description": "dd/mm/yyyy or yyyy-mm-dd; today when absent"}, "deadline_on": {"type": "string"}, "notes": s}}
-ward_progress = {"type": "object", "properties": {"unit_path": s, "target": i, "people": i, "tubes": i, "per_day": num, "projected": i, "will_miss": b, "days_needed": ni}}
+ward_progress = {"type": "object", "properties": {"unit_path": s, "target": i, "people": i, "tubes": i, "per_day": num, "projected": i, "will_miss": b, "days_needed": ni,
+    "capacity_per_day": {"type": "integer", "description": "People a day the ward's active sampling points can take"},
+    "needed_per_day": {"type": ["integer", "null"], "description": "People a day still needed to finish by the deadline"},
+    "beyond_capacity": {"type": "boolean", "description": "Even at full capacity of its points the ward cannot finish (also in will_miss)"}}}
 campaign_body = {"type": "object", "properties": {"data": ref("Campaign"), "wards": arr(ref("WardProgress")), "will_miss": arr(s)}}
 lab = {"type": "object", "properties": {"id": s, "code": s, "name": s, "unit_path": s, "group_code": s, "hl7_facility": ns, "active": b,
                                           "created_by": s, "created_at": s, "updated_at": s, "version": i}}

@@ -217,7 +217,12 @@ package struct TestingRoutes: Sendable {
             return ["name": unit?.name ?? w.unitPath, "href": drill ? "/testing/campaigns/\(campaign.id)?unit=\(TestingView.slug(w.unitPath))" : "",
                     "target": NumberFormat.grouped(w.target), "people": NumberFormat.grouped(w.people), "tubes": NumberFormat.grouped(w.tubes),
                     "percent": TestingView.percent(w.percent, l), "perDay": NumberFormat.grouped(Int(w.perDay.rounded())), "projected": NumberFormat.grouped(w.projected),
-                    "willMiss": w.willMiss,
+                    "willMiss": w.willMiss, "capacity": NumberFormat.grouped(w.capacityPerDay),
+                    // Why, in words: the points cannot take enough people a day, whatever the pace.
+                    "capacityNote": w.beyondCapacity ? (w.capacityPerDay == 0
+                        ? context.t("chưa có điểm lấy mẫu", "no sampling point")
+                        : context.t("cần \(NumberFormat.grouped(w.neededPerDay ?? 0)) người/ngày, công suất các điểm chỉ \(NumberFormat.grouped(w.capacityPerDay)) người/ngày",
+                                    "needs \(NumberFormat.grouped(w.neededPerDay ?? 0)) people a day, its points take only \(NumberFormat.grouped(w.capacityPerDay))")) : "",
                     "bar": SVGChart.progress(fraction: w.target > 0 ? Double(w.people) / Double(w.target) : 0, expected: campaign.status == "closed" ? nil : expected,
                                              title: "\(unit?.name ?? w.unitPath): \(TestingView.percent(w.percent, l))")]
         }

@@ -133,6 +133,11 @@ struct TestingRulesTests {
         #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: today) == 1.0 / 6.0)
         #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: deadline) == 1)
         #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: today.adding(days: -1)) == 0)
+        // Capacity: 50 left over three days needs 17 a day; points taking 10 a day cannot, 17 can; nothing left is never short.
+        let d = CivilDate(dayNumber: CivilDate.september1st2021 + 19)
+        #expect(CampaignPace.beyondCapacity(target: 100, done: 50, capacityPerDay: 10, today: d, deadline: d.adding(days: 2)) == (true, 17))
+        #expect(CampaignPace.beyondCapacity(target: 100, done: 50, capacityPerDay: 17, today: d, deadline: d.adding(days: 2)) == (false, 17))
+        #expect(CampaignPace.beyondCapacity(target: 100, done: 100, capacityPerDay: 0, today: d, deadline: d) == (false, nil))
     }
 
     @Test func labTimesAreReadInHanoiTimeUnlessTheyNameAZone() throws {

@@ -193,6 +193,48 @@ struct CampaignSampleTests {
     }
 
     @Test(arguments: Dialect.enabled)
+    func aWardWhosePointsCannotTakeEnoughPeopleADayWillMissWhateverItsPace(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let service = CampaignService(services: app.services), hbt = try await app.user("hbt")
+            let today = TestingFixture.today
+            // Shippers, 100 in each ward, three days left (today included); both wards sampled 25 a day for two days.
+            let campaign = try await service.create(CampaignInput(name: "Shipper Hai Bà Trưng", unit: "01/007", targetKind: "group", targetGroup: "shippers",
+                                                                  wards: ["00295", "00286"], groupSize: 100, startsOn: today.adding(days: -1).iso,
+                                                                  deadlineOn: today.adding(days: 2).iso), user: hbt, key: nil, language: .vi)
+            _ = try await service.addPoint(campaignID: campaign.id, PointInput(unit: "00295", name: "Điểm nhỏ", dailyCapacity: 10), user: hbt, key: nil, language: .vi)
+            _ = try await service.addPoint(campaignID: campaign.id, PointInput(unit: "00286", name: "Điểm lớn", dailyCapacity: 500), user: hbt, key: nil, language: .vi)
+            try await app.services.database.transaction { db in
+                for ward in ["01/007/00295", "01/007/00286"] {
+                    for day in [today.adding(days: -1), today] {
+                        try await db.raw("INSERT INTO campaign_progress (campaign_id, unit_path, day, tubes, people) VALUES (\(bind: campaign.id), \(bind: ward), \(bind: day.iso), 5, 25)").run()
+                    }
+                }
+            }
+            let progress = try await service.progress(campaign, scope: try await app.scope(for: "hbt"), today: today)
+            let mk = try #require(progress.first { $0.unitPath == "01/007/00295" }), bm = try #require(progress.first { $0.unitPath == "01/007/00286" })
+            // At 25 a day both would finish the 50 left in three days; Minh Khai's point takes 10 a day, 30 in three days.
+            #expect(mk.capacityPerDay == 10 && mk.neededPerDay == 17 && mk.beyondCapacity && mk.willMiss, "\(mk)")
+            #expect(bm.capacityPerDay == 500 && !bm.beyondCapacity && !bm.willMiss, "\(bm)")
+            var district = try await BrowserSession.login(client, "hbt")
+            let page = try await district.get(client, "/testing/campaigns/\(campaign.id)")
+            #expect(page.text.contains("Công suất điểm lấy mẫu (người/ngày)") && page.text.contains("cần 17 người/ngày, công suất các điểm chỉ 10 người/ngày"))
+            let api = try await client.json(.get, "/api/v1/testing/campaigns/\(campaign.id)", try await app.token("hbt"))
+            let wards = try #require(try api.json()["wards"] as? [[String: Any]])
+            let mkJSON = try #require(wards.first { $0["unit_path"] as? String == "01/007/00295" })
+            #expect(mkJSON["capacity_per_day"] as? Int == 10 && mkJSON["beyond_capacity"] as? Bool == true && mkJSON["needed_per_day"] as? Int == 17)
+            #expect((try api.json()["will_miss"] as? [String]) == ["01/007/00295"])
+            // The district's dashboard counts it too.
+            let alerts = try await app.services.database.read { try await CampaignPaceAlerts().alerts($0, scope: try await app.scope(for: "hbt"), now: Clock.now()) }
+            #expect(alerts.contains { $0.titleVI.contains("Shipper Hai Bà Trưng: 1 phường/xã") }, "\(alerts.map(\.titleVI))")
+            // A ward with no sampling point cannot sample anyone: said in words.
+            let bare = try await service.create(CampaignInput(name: "Chưa có điểm", unit: "01/007", targetKind: "group", targetGroup: "shippers", wards: ["00295"], groupSize: 10,
+                                                              startsOn: today.iso, deadlineOn: today.adding(days: 2).iso), user: hbt, key: nil, language: .vi)
+            let barePage = try await district.get(client, "/testing/campaigns/\(bare.id)")
+            #expect(barePage.text.contains("chưa có điểm lấy mẫu"))
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
     func aDistrictSeesProgressPerWardAndTheWardsThatWillMissTheDeadline(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let fx = try await TestingFixture.make(app)

@@ -84,6 +84,12 @@ package struct WardProgress: Codable, Sendable {
     package let projected: Int
     package let willMiss: Bool
     package let daysNeeded: Int?
+    /// People a day the ward's active sampling points can take, summed.
+    package var capacityPerDay: Int = 0
+    /// People a day still needed to finish by the deadline (nil when done or past it).
+    package var neededPerDay: Int? = nil
+    /// Even at full capacity of its points the ward cannot finish: counted in `willMiss` too.
+    package var beyondCapacity: Bool = false
 
     package var percent: Double { target > 0 ? Double(people) * 100 / Double(target) : 0 }
 }
@@ -307,15 +313,32 @@ package struct CampaignService: Sendable {
             }
             return (totals, recent)
         }
+        let capacity = try await database.read { db in
+            var out: [String: Int] = [:]
+            for row in try await db.raw("""
+                SELECT unit_path, CAST(SUM(daily_capacity) AS BIGINT) AS n FROM sampling_points WHERE campaign_id = \(bind: campaign.id) AND active
+                AND \(scope.wholeWard.condition()) GROUP BY unit_path
+                """).all() {
+                out[try row.decode(column: "unit_path", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            return out
+        }
         // The pace counts only days the campaign was running (its first day may be today).
         let firstDay = max(recentFrom, campaign.startDay)
         let days = firstDay > today ? [] : (0...today.days(since: firstDay)).map { firstDay.adding(days: $0).iso }
+        let judged = campaign.status != "closed" && today >= campaign.startDay
         return totals.map { (path, target, people, tubes) in
             let series = days.map { recent[path]?[$0] ?? 0 }
-            let p = CampaignPace.project(target: target, done: people, recent: series, today: max(today, campaign.startDay), deadline: campaign.deadlineDay)
-            return WardProgress(unitPath: path, target: target, people: people, tubes: tubes, perDay: p.perDay, projected: p.projected,
-                                // Before the first day there is no pace to judge: no ward is told it will miss.
-                                willMiss: campaign.status != "closed" && today >= campaign.startDay && p.willMiss, daysNeeded: p.daysNeeded)
+            let from = max(today, campaign.startDay)
+            let p = CampaignPace.project(target: target, done: people, recent: series, today: from, deadline: campaign.deadlineDay)
+            let c = CampaignPace.beyondCapacity(target: target, done: people, capacityPerDay: capacity[path] ?? 0, today: from, deadline: campaign.deadlineDay)
+            var w = WardProgress(unitPath: path, target: target, people: people, tubes: tubes, perDay: p.perDay, projected: p.projected,
+                                 // Before the first day there is no pace to judge: no ward is told it will miss.
+                                 willMiss: judged && (p.willMiss || c.beyond), daysNeeded: p.daysNeeded)
+            w.capacityPerDay = capacity[path] ?? 0
+            w.neededPerDay = c.neededPerDay
+            w.beyondCapacity = judged && c.beyond
+            return w
         }
     }
 
@@ -331,8 +354,12 @@ package struct CampaignService: Sendable {
             let target = members.reduce(0) { $0 + $1.target }, people = members.reduce(0) { $0 + $1.people }
             let perDay = members.reduce(0.0) { $0 + $1.perDay }
             let p = CampaignPace.project(target: target, done: people, recent: [Int(perDay.rounded())], today: max(today, campaign.startDay), deadline: campaign.deadlineDay)
-            return WardProgress(unitPath: path, target: target, people: people, tubes: members.reduce(0) { $0 + $1.tubes }, perDay: perDay,
-                                projected: members.reduce(0) { $0 + $1.projected }, willMiss: members.contains(where: \.willMiss), daysNeeded: p.daysNeeded)
+            var w = WardProgress(unitPath: path, target: target, people: people, tubes: members.reduce(0) { $0 + $1.tubes }, perDay: perDay,
+                                 projected: members.reduce(0) { $0 + $1.projected }, willMiss: members.contains(where: \.willMiss), daysNeeded: p.daysNeeded)
+            w.capacityPerDay = members.reduce(0) { $0 + $1.capacityPerDay }
+            w.neededPerDay = members.contains { $0.neededPerDay != nil } ? members.reduce(0) { $0 + ($1.neededPerDay ?? 0) } : nil
+            w.beyondCapacity = members.contains(where: \.beyondCapacity)
+            return w
         }.sorted { $0.unitPath < $1.unitPath }
     }
 
