@@ -27,7 +27,10 @@ campaign_input = {"type": "object", "required": ["name", "deadline_on"], "proper
     "group_size": {"type": "integer", "description": "One group size for every ward"},
     "test": {"type": "string", "enum": ["rt_pcr", "rapid_antigen"]}, "pool_size": {"type": "integer", "minimum": 1},
     "starts_on": {"type": "string", "description": "dd/mm/yyyy or yyyy-mm-dd; today when absent"}, "deadline_on": {"type": "string"}, "notes": s}}
-ward_progress = {"type": "object", "properties": {"unit_path": s, "target": i, "people": i, "tubes": i, "per_day": num, "projected": i, "will_miss": b, "days_needed": ni}}
+ward_progress = {"type": "object", "properties": {"unit_path": s, "target": i, "people": i, "tubes": i, "per_day": num, "projected": i, "will_miss": b, "days_needed": ni,
+    "capacity_per_day": {"type": "integer", "description": "People a day the ward's active sampling points can take"},
+    "needed_per_day": {"type": ["integer", "null"], "description": "People a day still needed to finish by the deadline"},
+    "beyond_capacity": {"type": "boolean", "description": "Even at full capacity of its points the ward cannot finish (also in will_miss)"}}}
 campaign_body = {"type": "object", "properties": {"data": ref("Campaign"), "wards": arr(ref("WardProgress")), "will_miss": arr(s)}}
 lab = {"type": "object", "properties": {"id": s, "code": s, "name": s, "unit_path": s, "group_code": s, "hl7_facility": ns, "active": b,
                                           "created_by": s, "created_at": s, "updated_at": s, "version": i}}
@@ -73,7 +76,9 @@ resolve_input = {"type": "object", "required": ["action"], "properties": {
     "action": {"type": "string", "enum": ["link_sample", "accept", "link_person", "register", "dismiss", "retry"]}, "label": s, "person_id": s, "unit": s, "note": s}}
 retest = {"type": "object", "properties": {"id": s, "result_id": s, "sample_id": ns, "member_id": ns, "person_id": ns, "full_name": s, "unit_path": s, "group_code": s,
                                              "reason": {"type": "string", "enum": ["pool_positive", "confirm_pcr", "resample"]}, "status": {"type": "string", "enum": ["open", "sampled", "done", "cancelled"]},
-                                             "created_at": s, "new_sample_id": ns, "closed_at": ns}}
+                                             "created_at": s, "new_sample_id": ns, "closed_at": ns,
+                                             "outcome": {"type": ["string", "null"], "enum": ["detected", "not_detected", "inconclusive", "invalid", None], "description": "The result a ward closed the task with by hand"},
+                                             "close_note": ns, "closed_by": ns}}
 figures = {"type": "object", "properties": {
     "days": arr({"type": "object", "properties": {"day": s, "tubes": i, "people": i, "results": i, "positives": i}}),
     "turnaround": arr({"type": "object", "properties": {"lab_id": s, "results": i, "p50_hours": ni, "p90_hours": ni}}),
@@ -99,6 +104,10 @@ PATHS = {
         "get": {"operationId": "listLabs", "summary": "Laboratories", "responses": {"200": ok(data(arr(ref("Lab"))))} | errors(401, 403)},
         "post": {"operationId": "createLab", "summary": "Register a laboratory (code, ward, HL7 facility id)", "requestBody": body(ref("LabInput")),
                  "responses": {"201": ok(data(ref("Lab")), "Created")} | errors(401, 403, 404, 409, 422)}},
+    "/api/v1/testing/labs/{id}": {"put": {"operationId": "updateLab", "summary": "Edit a laboratory in the caller's jurisdiction: its name, HL7 facility id, active; absent fields stay, the code cannot change (422)",
+        "parameters": [ID], "requestBody": body({"type": "object", "properties": {"name": s, "hl7_facility": {"type": "string", "description": "Empty clears it"}, "active": {"type": "boolean"},
+                                                                                "code": {"type": "string", "description": "Only the lab's own code is accepted"}}}),
+        "responses": {"200": ok(data(ref("Lab")))} | errors(401, 403, 404, 409, 422)}},
     "/api/v1/testing/samples": {
         "get": {"operationId": "listSamples", "summary": "Tubes newest first (keyset); view=pending|overdue|positive",
                 "parameters": [q("view"), q("after", "next_cursor of the previous page"), q("limit", typ="integer")],
@@ -119,6 +128,12 @@ PATHS = {
         "responses": {"200": ok(data(ref("SampleBatch")))} | errors(401, 403, 404, 409, 422)}},
     "/api/v1/testing/retests": {"get": {"operationId": "listRetests", "summary": "People to sample again (pooled positive, rapid positive to confirm, unreadable tube)",
         "responses": {"200": ok(data(arr(ref("Retest"))))} | errors(401, 403)}},
+    "/api/v1/testing/retests/{id}/close": {"post": {"operationId": "closeRetest", "summary": "Close a newcomer's re-test task (someone kept on a tube by name) as done, with the result the ward learnt; a registered person's task answers 409",
+        "parameters": [ID], "requestBody": body({"type": "object", "required": ["result"], "properties": {"result": {"type": "string", "enum": ["detected", "not_detected", "inconclusive", "invalid"]}, "note": s}}),
+        "responses": {"200": ok(data(ref("Retest")))} | errors(401, 403, 404, 409, 422)}},
+    "/api/v1/testing/retests/{id}/cancel": {"post": {"operationId": "cancelRetest", "summary": "Cancel a newcomer's re-test task, with the reason",
+        "parameters": [ID], "requestBody": body({"type": "object", "required": ["reason"], "properties": {"reason": s}}),
+        "responses": {"200": ok(data(ref("Retest")))} | errors(401, 403, 404, 409, 422)}},
     "/api/v1/testing/results": {"get": {"operationId": "listResults", "summary": "Results newest first (keyset); view=positive|review",
         "parameters": [q("view"), q("after"), q("limit", typ="integer")], "responses": {"200": ok({"type": "object", "properties": {"data": arr(ref("TestResult")), "next_cursor": ns}})} | errors(401, 403)}},
     "/api/v1/testing/results/import": {"post": {"operationId": "importResults",
@@ -136,17 +151,19 @@ PATHS = {
     "/api/v1/testing/results/{id}/resolve": {"post": {"operationId": "resolveResult", "summary": "Settle a result in review: link a tube or a person, register a person, accept, set aside, or retry its action",
         "parameters": [ID], "requestBody": body(ref("ResolveInput")), "responses": {"200": ok(data(ref("TestResult")))} | errors(401, 403, 404, 409, 422)}},
     "/fhir/Patient/{id}": {"get": {"operationId": "fhirPatient", "summary": "A registered person as a FHIR R4 Patient (audited as a view)", "parameters": [ID],
-        "responses": {"200": fhir_json} | fhir_errors(404) | errors(401, 403)}},
+        "responses": {"200": fhir_json} | fhir_errors(401, 403, 404)}},
     "/fhir/Observation": {"get": {"operationId": "fhirObservations", "summary": "A person's results as Observations (searchset); a pooled tube gives one per person in it",
-        "parameters": [q("patient", "Patient/{id} or the id", required=True)], "responses": {"200": fhir_json} | fhir_errors(404, 422) | errors(401, 403)}},
+        "parameters": [q("patient", "Patient/{id} or the id", required=True)], "responses": {"200": fhir_json} | fhir_errors(401, 403, 404, 422)}},
+    "/fhir/Observation/{id}": {"get": {"operationId": "fhirObservation", "summary": "One Observation by the id a search entry or a result POST's Location gives it ({result} or {result}.{position} for one person of a pooled tube); audited as a view of the person it is about",
+        "parameters": [ID], "responses": {"200": fhir_json} | fhir_errors(401, 403, 404)}},
     "/fhir/Condition": {"get": {"operationId": "fhirConditions", "summary": "F0 cases as Conditions: one person's, or every F0 in the caller's jurisdiction in pages",
-        "parameters": [q("patient", "Patient/{id} or the id"), q("_count", typ="integer"), q("_cursor")], "responses": {"200": fhir_json} | fhir_errors(404) | errors(401, 403)}},
+        "parameters": [q("patient", "Patient/{id} or the id"), q("_count", typ="integer"), q("_cursor")], "responses": {"200": fhir_json} | fhir_errors(401, 403, 404)}},
     "/fhir/Group/{slug}/$export": {"get": {"operationId": "fhirBulkExport", "summary": "FHIR Bulk Data kick-off for a unit: 202 with Content-Location to poll",
-        "parameters": [SLUG], "responses": {"202": {"description": "Accepted"}} | fhir_errors(404) | errors(401, 403)}},
+        "parameters": [SLUG], "responses": {"202": {"description": "Accepted"}} | fhir_errors(401, 403, 404)}},
     "/fhir/bulk/{id}": {"get": {"operationId": "fhirBulkStatus", "summary": "Export status: 202 while running, then the Bulk Data manifest", "parameters": [ID],
-        "responses": {"200": ok({"type": "object"}), "202": {"description": "In progress"}} | fhir_errors(404) | errors(401, 403)}},
+        "responses": {"200": ok({"type": "object"}), "202": {"description": "In progress"}} | fhir_errors(401, 403, 404)}},
     "/fhir/bulk/{id}/{file}": {"get": {"operationId": "fhirBulkFile", "summary": "One NDJSON file of an export (Patient-1.ndjson …)", "parameters": [ID, path_param("file")],
-        "responses": {"200": {"description": "NDJSON", "content": {"application/fhir+ndjson": {"schema": s}}}} | fhir_errors(404) | errors(401, 403)}},
+        "responses": {"200": {"description": "NDJSON", "content": {"application/fhir+ndjson": {"schema": s}}}} | fhir_errors(401, 403, 404)}},
 }
 SCHEMAS = {"Campaign": campaign, "CampaignInput": campaign_input, "WardProgress": ward_progress, "Lab": lab, "LabInput": lab_input, "SamplingPoint": point,
            "PointInput": point_input, "Sample": sample, "SampleMember": member, "SampleInput": sample_input, "SampleBatch": batch, "BatchInput": batch_input,

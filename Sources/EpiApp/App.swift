@@ -30,6 +30,7 @@ extension Composition {
             TracingMigrations.levelEndsJobsRules,          // ended levels, background jobs, 2022 facility rule, [unsure] start dates
             TestingMigrations.createTesting,               // labs, campaigns, sampling points, tubes, batches, results, re-tests, FHIR exports
             RegistryMigrations.householdIndex,             // a person page's household without walking the ward
+            TestingMigrations.retestClosing,               // newcomers' re-test tasks closed or cancelled by hand
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries],

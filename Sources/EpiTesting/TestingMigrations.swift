@@ -257,4 +257,14 @@ package enum TestingMigrations {
             .primaryKey("export_id", "resource_type", "part")
             .run()
     }
+
+    /// Re-test tasks of newcomers (people kept on a tube by name) never close by themselves: nothing
+    /// links them to a later tube. The ward closes them by hand, with the result it learnt or the
+    /// reason it gives up; kept on the task, beside who closed it.
+    package static let retestClosing = Migration("tst_002_retest_closing") { db, _ in
+        try await db.alter(table: "retests").column("outcome", type: .text).run()
+        try await db.alter(table: "retests").column("close_note", type: .text).run()
+        try await db.alter(table: "retests").column("closed_by", type: .text).run()
+    }
 }
+

@@ -210,8 +210,15 @@ package struct RetestRecord: Codable, Sendable, Equatable {
     package var createdAt: String
     package var newSampleId: String?
     package var closedAt: String?
+    /// Set when a ward closed the task by hand: the result it was told (a `TestResultValue`), or the
+    /// reason it cancelled, and who.
+    package var outcome: String? = nil
+    package var closeNote: String? = nil
+    package var closedBy: String? = nil
 
+    /// What a task is created with (`INSERT`); `readColumns` adds what closing it by hand writes.
     static let columns = "id, result_id, sample_id, member_id, person_id, full_name, unit_path, group_code, reason, status, created_at, new_sample_id, closed_at"
+    static let readColumns = columns + ", outcome, close_note, closed_by"
 }
 
 /// Keyset cursors for lists ordered by (instant, id), newest first.

@@ -34,6 +34,7 @@ package struct TestingRoutes: Sendable {
         api.post("testing/campaigns/:id/points", .can(.manageCampaigns), use: apiAddPoint)
         api.get("testing/labs", .can(.viewTesting), use: apiLabs)
         api.post("testing/labs", .can(.manageCampaigns), use: apiCreateLab)
+        api.put("testing/labs/:id", .can(.manageCampaigns), use: apiUpdateLab)
     }
 
     private func viewer(_ context: AuthedContext) async throws -> TestingViewer { try await TestingViewer.of(context.user, services: services) }
@@ -216,7 +217,12 @@ package struct TestingRoutes: Sendable {
             return ["name": unit?.name ?? w.unitPath, "href": drill ? "/testing/campaigns/\(campaign.id)?unit=\(TestingView.slug(w.unitPath))" : "",
                     "target": NumberFormat.grouped(w.target), "people": NumberFormat.grouped(w.people), "tubes": NumberFormat.grouped(w.tubes),
                     "percent": TestingView.percent(w.percent, l), "perDay": NumberFormat.grouped(Int(w.perDay.rounded())), "projected": NumberFormat.grouped(w.projected),
-                    "willMiss": w.willMiss,
+                    "willMiss": w.willMiss, "capacity": NumberFormat.grouped(w.capacityPerDay),
+                    // Why, in words: the points cannot take enough people a day, whatever the pace.
+                    "capacityNote": w.beyondCapacity ? (w.capacityPerDay == 0
+                        ? context.t("chưa có điểm lấy mẫu", "no sampling point")
+                        : context.t("cần \(NumberFormat.grouped(w.neededPerDay ?? 0)) người/ngày, công suất các điểm chỉ \(NumberFormat.grouped(w.capacityPerDay)) người/ngày",
+                                    "needs \(NumberFormat.grouped(w.neededPerDay ?? 0)) people a day, its points take only \(NumberFormat.grouped(w.capacityPerDay))")) : "",
                     "bar": SVGChart.progress(fraction: w.target > 0 ? Double(w.people) / Double(w.target) : 0, expected: campaign.status == "closed" ? nil : expected,
                                              title: "\(unit?.name ?? w.unitPath): \(TestingView.percent(w.percent, l))")]
         }
@@ -320,8 +326,12 @@ package struct TestingRoutes: Sendable {
         var rows: [[String: Any]] = []
         for lab in labs {
             let editable = context.user.can(.manageCampaigns) && viewer.actsFor(lab)
+            // The lab whose edit was refused comes back open, with what was typed and why.
+            let editing = values["edit"] == lab.id
             rows.append(["id": lab.id, "code": lab.code, "name": lab.name, "unit": await services.directory.label(lab.unitPath), "hl7": lab.hl7Facility ?? "",
-                         "active": lab.active, "editable": editable, "mine": viewer.isLab && viewer.labIDs.contains(lab.id)])
+                         "active": lab.active, "editable": editable, "mine": viewer.isLab && viewer.labIDs.contains(lab.id), "editing": editing,
+                         "editName": editing ? values["name"] ?? lab.name : lab.name, "editHL7": editing ? values["hl7_facility"] ?? "" : lab.hl7Facility ?? "",
+                         "editError": editing ? error.map { e in ([e.message(context.language)] + e.details.keys.sorted().compactMap { e.details[$0] }).joined(separator: " ") } ?? "" : ""])
         }
         var units: [[String: Any]] = []
         if context.user.can(.manageCampaigns) {
@@ -333,8 +343,10 @@ package struct TestingRoutes: Sendable {
             units.sort { ($0["name"] as? String ?? "") < ($1["name"] as? String ?? "") }
         }
         return services.views.page("testing/labs", title: context.t("Phòng xét nghiệm", "Laboratories"), context: context, data: [
-            "rows": rows, "hasRows": !rows.isEmpty, "canCreate": context.user.can(.manageCampaigns), "units": units, "v": values, "formKey": Idempotency.newKey(),
-            "error": error.map { $0.message(context.language) } as Any, "err": TestingView.fieldErrors(error),
+            "rows": rows, "hasRows": !rows.isEmpty, "canCreate": context.user.can(.manageCampaigns), "units": units,
+            // A refused edit shows on its row; the new-lab form keeps only its own values and errors.
+            "v": values["edit"] == nil ? values : [:], "formKey": Idempotency.newKey(),
+            "error": values["edit"] == nil ? error.map { $0.message(context.language) } as Any : nil as String? as Any, "err": values["edit"] == nil ? TestingView.fieldErrors(error) : [:],
         ], status: error?.status ?? .ok, active: "testing")
     }
 
@@ -351,10 +363,22 @@ package struct TestingRoutes: Sendable {
 
     @Sendable func updateLabPage(_ request: Request, context: AuthedContext) async throws -> Response {
         let f = context.form ?? FormData()
-        _ = try await campaigns.updateLab(id: try context.parameters.require("id"),
-                                          LabInputForm(name: f.value("name"), hl7Facility: f.fields["hl7_facility"], active: f.value("active").map { $0 == "1" || $0 == "true" }),
-                                          user: context.user)
-        return Views.redirect("/testing/labs")
+        let id = try context.parameters.require("id")
+        do {
+            // The edit form sends name and hl7_facility, the status button only `active`: absent fields stay.
+            _ = try await campaigns.updateLab(id: id, LabInputForm(name: f.fields["name"], hl7Facility: f.fields["hl7_facility"], active: f.value("active").map { $0 == "1" || $0 == "true" }),
+                                              user: context.user, language: context.language)
+            return Views.redirect("/testing/labs")
+        } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
+            return try await renderLabs(context: context, values: f.fields.merging(["edit": id]) { a, _ in a }, error: error)
+        }
+    }
+
+    @Sendable func apiUpdateLab(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(LabInputForm.self, request, context: context)
+        let lab = try await campaigns.updateLab(id: try context.parameters.require("id"), input, user: context.user, language: context.language)
+        struct Body: Encodable { let data: LabRecord }
+        return try JSON.response(Body(data: lab))
     }
 
     @Sendable func apiLabs(_ request: Request, context: AuthedContext) async throws -> Response {

@@ -110,6 +110,13 @@ package enum TestingStrings {
         "tst_results_7d": ("Kết quả 7 ngày", "Results (7 days)"),
         "tst_retests": ("Cần xét nghiệm lại", "To re-test"),
         "tst_retests_help": ("Người trong ống gộp dương tính, có test nhanh dương tính cần RT-PCR khẳng định, hoặc có mẫu không đạt: lấy mẫu đơn lại cho từng người.", "People in a positive pooled tube, with a rapid positive that RT-PCR must confirm, or with an unreadable tube: take an individual sample from each."),
+        "tst_capacity_per_day": ("Công suất điểm lấy mẫu (người/ngày)", "Points' capacity (people/day)"),
+        "tst_edit_lab": ("Sửa tên, mã HL7", "Edit name, HL7 id"),
+        "tst_lab_code_fixed": ("Mã phòng xét nghiệm không đổi: tệp kết quả và hệ thống của phòng gọi phòng bằng mã này.", "The lab code stays: result files and the lab's system name the lab by it."),
+        "tst_retest_result": ("Kết quả", "Result"),
+        "tst_retest_close": ("Đóng: đã có kết quả", "Close: resulted"),
+        "tst_retest_reason": ("Lý do", "Reason"),
+        "tst_retest_cancel": ("Hủy nhiệm vụ", "Cancel the task"),
         "tst_retests_opened": ("người cần xét nghiệm lại", "people to re-test"),
         "tst_retry": ("Xử lý lại", "Try again"),
         "tst_review": ("Chờ đối chiếu", "Awaiting review"),
@@ -142,7 +149,7 @@ package enum TestingStrings {
         "tst_upload_results": ("Nhập kết quả từ tệp CSV", "Upload results (CSV)"),
         "tst_wards": ("Phường/xã", "Wards"),
         "tst_wards_hint": ("Mã các phường/xã, cách nhau bằng dấu phẩy; để trống là mọi phường/xã của đơn vị.", "Ward codes separated by commas; empty means every ward of the unit."),
-        "tst_wards_will_miss": ("phường/xã sẽ không kịp hạn với tốc độ lấy mẫu hiện tại.", "wards will miss the deadline at the current sampling pace."),
+        "tst_wards_will_miss": ("phường/xã sẽ không kịp hạn với tốc độ lấy mẫu hoặc công suất điểm lấy mẫu hiện tại.", "wards will miss the deadline at the current sampling pace or capacity."),
         "tst_will_miss": ("không kịp hạn", "will miss"),
         "tst_your_lab": ("Phòng của bạn", "Your laboratory"),
         "tst_zone": ("Vùng phong tỏa", "Lockdown zone"),
@@ -160,6 +167,7 @@ package enum TestingAuditStrings {
         "campaign": ("Đợt xét nghiệm", "Testing campaign"), "sampling_point": ("Điểm lấy mẫu", "Sampling point"), "sample": ("Ống mẫu", "Sample tube"),
         "batch": ("Lô mẫu", "Sample batch"), "test_result": ("Kết quả xét nghiệm", "Test result"), "lab_results": ("Tệp kết quả xét nghiệm", "Lab result file"),
         "lab": ("Phòng xét nghiệm", "Laboratory"), "fhir_export": ("Xuất dữ liệu FHIR", "FHIR export"),
+        "retest": ("Nhiệm vụ xét nghiệm lại", "Re-test task"),
     ]
 
     package static let entries: [String: (vi: String, en: String)] = {
@@ -175,6 +183,7 @@ package enum TestingAuditStrings {
             ("test_result", "value", ("Kết quả", "Result")), ("test_result", "match_status", ("Đối chiếu", "Matching")), ("test_result", "case_id", ("Ca F0", "Case")),
             ("test_result", "reason", ("Lý do", "Reason")), ("test_result", "action_status", ("Xử lý", "Action")), ("test_result", "sample_id", ("Ống mẫu", "Tube")),
             ("test_result", "person_id", ("Người", "Person")),
+            ("retest", "status", ("Trạng thái", "Status")), ("retest", "outcome", ("Kết quả", "Result")),
             ("lab", "hl7_facility", ("Mã cơ sở HL7", "HL7 facility id")), ("lab", "name", ("Tên", "Name")), ("lab", "active", ("Trạng thái", "Status")),
         ]
         for (entity, field, label) in fields { table["field.\(entity).\(field)"] = label }
@@ -190,6 +199,8 @@ package enum TestingAuditStrings {
         for (code, vi, en) in [("none", "Không cần xử lý", "Nothing to do"), ("pending", "Đang chờ xử lý", "Pending"), ("done", "Đã xử lý", "Done"), ("failed", "Chưa xử lý được", "Failed")] {
             table["test_result.action_status.\(code)"] = (vi, en)
         }
+        for v in RetestStatus.allCases { table["retest.status.\(v.rawValue)"] = (v.labelVI, v.labelEN) }
+        for v in TestResultValue.allCases { table["retest.outcome.\(v.rawValue)"] = (v.labelVI, v.labelEN) }
         table["lab.active.true"] = ("Đang hoạt động", "Active")
         table["lab.active.false"] = ("Ngừng hoạt động", "Inactive")
         return table

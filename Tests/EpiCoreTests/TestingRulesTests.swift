@@ -13,6 +13,13 @@ struct TestingRulesTests {
         #expect(Pooling.kind(members: 11, maxPoolSize: 10) == .failure(.tooLarge(size: 11, max: 10)))
         #expect(Pooling.kind(members: 6, maxPoolSize: 5) == .failure(.tooLarge(size: 6, max: 5)))
         #expect(Pooling.kind(members: 0, maxPoolSize: 10) == .failure(.empty))
+        // The campaign's pool size (5 people per tube) holds within the setting; the setting when it is lower.
+        #expect(Pooling.kind(members: 5, maxPoolSize: 10, campaignPoolSize: 5) == .success(.pooled))
+        #expect(Pooling.kind(members: 6, maxPoolSize: 10, campaignPoolSize: 5) == .failure(.overCampaign(size: 6, max: 5)))
+        #expect(Pooling.kind(members: 2, maxPoolSize: 10, campaignPoolSize: 1) == .failure(.overCampaign(size: 2, max: 1)))
+        #expect(Pooling.kind(members: 1, maxPoolSize: 10, campaignPoolSize: 1) == .success(.individual))
+        #expect(Pooling.kind(members: 9, maxPoolSize: 8, campaignPoolSize: 10) == .failure(.tooLarge(size: 9, max: 8)))
+        #expect(Pooling.Problem.overCampaign(size: 6, max: 5).messageVI == "Đợt xét nghiệm này gộp tối đa 5 người/ống; ống này có 6 người.")
     }
 
     @Test func tubeLabelsIgnoreSpacesAndCaseAndRefuseWhatNoBarcodeCarries() {
@@ -126,6 +133,11 @@ struct TestingRulesTests {
         #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: today) == 1.0 / 6.0)
         #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: deadline) == 1)
         #expect(CampaignPace.expectedFraction(start: today, deadline: deadline, today: today.adding(days: -1)) == 0)
+        // Capacity: 50 left over three days needs 17 a day; points taking 10 a day cannot, 17 can; nothing left is never short.
+        let d = CivilDate(dayNumber: CivilDate.september1st2021 + 19)
+        #expect(CampaignPace.beyondCapacity(target: 100, done: 50, capacityPerDay: 10, today: d, deadline: d.adding(days: 2)) == (true, 17))
+        #expect(CampaignPace.beyondCapacity(target: 100, done: 50, capacityPerDay: 17, today: d, deadline: d.adding(days: 2)) == (false, 17))
+        #expect(CampaignPace.beyondCapacity(target: 100, done: 100, capacityPerDay: 0, today: d, deadline: d) == (false, nil))
     }
 
     @Test func labTimesAreReadInHanoiTimeUnlessTheyNameAZone() throws {

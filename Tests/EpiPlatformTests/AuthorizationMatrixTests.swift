@@ -78,7 +78,7 @@ struct MatrixSide: Sendable {
     var ward = "", district = "", person = "", person2 = "", personName = "", caseID = "", exposure = "", episode = "", facility = ""
     var transfer = "", zone = "", cluster = "", message = "", task = "", shift = "", target = "", user = ""
     // Testing: a laboratory in the side's ward, a campaign with a point, a tube sent to the lab, results, a FHIR export.
-    var lab = "", labCode = "", campaign = "", point = "", sample = "", batch = "", result = "", review = "", export = ""
+    var lab = "", labCode = "", campaign = "", point = "", sample = "", batch = "", result = "", review = "", export = "", retest = ""
 
     var wardSlug: String { ward.replacingOccurrences(of: "/", with: ".") }
     var districtSlug: String { district.replacingOccurrences(of: "/", with: ".") }
@@ -166,7 +166,7 @@ struct MatrixRunner: Sendable {
         for (what, value) in [("person", s.person), ("case", s.caseID), ("exposure", s.exposure), ("episode", s.episode), ("facility", s.facility),
                               ("transfer", s.transfer), ("zone", s.zone), ("cluster", s.cluster), ("message", s.message), ("task", s.task), ("shift", s.shift),
                               ("target", s.target), ("lab", s.lab), ("campaign", s.campaign), ("point", s.point), ("sample", s.sample), ("batch", s.batch),
-                              ("result", s.result), ("review", s.review), ("export", s.export)] where value.isEmpty {
+                              ("result", s.result), ("review", s.review), ("export", s.export), ("retest", s.retest)] where value.isEmpty {
             throw MissingValue(description: "setup made no \(what) for \(tag)")
         }
         return s
@@ -195,6 +195,15 @@ struct MatrixRunner: Sendable {
         let (sampleID, labID) = (s.sample, s.lab)
         s.result = try await app.services.database.read { try await $0.raw("SELECT id FROM test_results WHERE sample_id = \(bind: sampleID)").first()?.decode(column: "id", as: String.self) } ?? ""
         s.review = try await app.services.database.read { try await $0.raw("SELECT id FROM test_results WHERE lab_id = \(bind: labID) AND match_status = 'review'").first()?.decode(column: "id", as: String.self) } ?? ""
+        // A newcomer's re-test task (a pooled positive of someone kept by name): only the ward closes it by hand.
+        let (retestID, resultID, ward) = (UUID().uuidString.lowercased(), s.result, s.ward)
+        try await app.services.database.transaction { db in
+            try await db.raw("""
+                INSERT INTO retests (id, result_id, sample_id, member_id, person_id, full_name, unit_path, group_code, reason, status, created_at)
+                VALUES (\(bind: retestID), \(bind: resultID), NULL, NULL, NULL, \(bind: "\(tag) Văn Mới"), \(bind: ward), '', 'pool_positive', 'open', '2021-09-10T09:00:00Z')
+                """).run()
+        }
+        s.retest = retestID
         let kick = try await client.json(.get, "/fhir/Group/\(s.wardSlug)/$export", city)
         s.export = kick.headers[HTTPField.Name("Content-Location") ?? .location].map { String($0.split(separator: "/").last ?? "") } ?? ""
         await app.services.jobs.waitUntilIdle()
@@ -220,7 +229,9 @@ struct MatrixRunner: Sendable {
                 case "batches": return s.batch
                 case "results": return path.hasSuffix("/resolve") ? s.review : s.result
                 case "labs": return s.lab
+                case "retests": return s.retest
                 case "Patient": return s.person
+                case "Observation": return s.result
                 case "bulk": return s.export
                 default: return nil
                 }
@@ -473,7 +484,7 @@ enum MatrixBodies {
         case (.post, "/testing/campaigns/:id/close"): return both([:], json: "{}", names: false)
         case (.post, "/testing/labs"):
             return both(["code": outside ? "XNX9" : "XNN9", "name": "Phòng mới", "unit": s.ward], json: #"{"code": "\#(outside ? "XNX8" : "XNN8")", "name": "Phòng mới", "unit": "\#(s.ward)"}"#)
-        case (.post, "/testing/labs/:id"): return both(["name": "Phòng đổi tên"], names: false)
+        case (.post, "/testing/labs/:id"), (.put, "/testing/labs/:id"): return both(["name": "Phòng đổi tên"], names: false)
         case (.post, "/testing/samples"):
             return both(["point_id": s.point, "label": "MX-\(outside ? "O" : "I")-2", "p_0": s.person2],
                         json: #"{"point_id": "\#(s.point)", "label": "MX-\#(outside ? "O" : "I")-3", "members": [{"person_id": "\#(s.person2)"}]}"#)
@@ -492,6 +503,8 @@ enum MatrixBodies {
         case (.post, "/testing/results/fhir"):
             let bundle = #"{"resourceType": "Bundle", "type": "batch", "entry": [{"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "94500-6"}]}, "subject": {"identifier": {"system": "https://epicommand.vn/fhir/sid/cccd", "value": "001085012345"}}, "specimen": {"identifier": {"system": "https://epicommand.vn/fhir/sid/specimen-label", "value": "MT-X-9"}}, "effectiveDateTime": "2021-09-10T07:00:00+07:00", "issued": "2021-09-10T10:00:00+07:00", "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260415000"}]}}, "request": {"method": "POST", "url": "Observation"}}]}"#
             return Body(form: [:], json: bundle, namesJurisdiction: true, query: "?lab=\(s.labCode)")
+        case (.post, "/testing/retests/:id/close"): return both(["result": "not_detected"], names: false)
+        case (.post, "/testing/retests/:id/cancel"): return both(["reason": "Đã chuyển đi nơi khác"], names: false)
         case (.post, "/testing/results/:id/resolve"):
             return both(["action": "dismiss", "note": "ống thử"], names: false)
         default: return nil

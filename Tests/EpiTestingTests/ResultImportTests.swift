@@ -272,6 +272,37 @@ struct ResultImportTests {
     }
 }
 
+extension ResultImportTests {
+    @Test(arguments: Dialect.enabled)
+    func aResultSettledFromTheReviewQueueCountsInItsLabsTurnaround(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            let an = try await app.person("Phan Văn An", citizenID: "001085000001")
+            try await fx.sample(app, label: "TA-1", people: [an])                     // sampled yesterday 08:00
+            _ = try await client.json(.post, "/api/v1/testing/batches", try await app.token("entry.mk"), #"{"point_id": "\#(fx.pointMK.id)", "lab": "BVBM"}"#)
+            let lab = try await app.token("lab.mk")
+            let y = TestingFixture.yesterday.vietnamese
+            // The lab typed the label wrong: the result waits for review and counts nowhere yet.
+            _ = try await client.raw(.post, "/api/v1/testing/results/import", lab, contentType: "text/csv", Self.csv(["TA-l,Âm tính,\(y) 20:00,,,,"]))
+            func turnaround() async throws -> TestingFigures.LabTurnaround? {
+                try await app.services.database.read { try await TestingFigures.turnaround($0, labIDs: [fx.lab.id], today: TestingFixture.today) }.first
+            }
+            #expect(try await turnaround() == nil)
+            let waiting = try #require(try await app.results().first { $0.label == "TA-L" })
+            let fixed = try await client.json(.post, "/api/v1/testing/results/\(waiting.id)/resolve", lab, #"{"action": "link_sample", "label": "TA-1"}"#)
+            #expect(fixed.status == .ok)
+            // Matched to its tube, it counts: sampled 08:00, resulted 20:00, 12 hours.
+            let after = try #require(try await turnaround())
+            #expect(after.results == 1 && after.p50Hours == 12 && after.p90Hours == 12, "\(after)")
+            // A result set aside never counts.
+            _ = try await client.raw(.post, "/api/v1/testing/results/import", lab, contentType: "text/csv", Self.csv(["TA-9,Âm tính,\(y) 21:00,,,,"]))
+            let junk = try #require(try await app.results().first { $0.label == "TA-9" })
+            _ = try await client.json(.post, "/api/v1/testing/results/\(junk.id)/resolve", lab, #"{"action": "dismiss", "note": "ống thử máy"}"#)
+            #expect(try await turnaround()?.results == 1)
+        }
+    }
+}
+
 /// A laboratory system on the other end of an MLLP connection: sends bytes, reads framed ACKs.
 enum MLLPTestClient {
     static func exchange(port: Int, bytes: [UInt8], expecting n: Int) async throws -> [String] {

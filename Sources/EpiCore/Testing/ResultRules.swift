@@ -80,11 +80,15 @@ public enum Pooling {
     public enum Problem: Error, Equatable, Sendable, InputProblem {
         case empty
         case tooLarge(size: Int, max: Int)
+        /// More people than the campaign's pool size (gộp 5 or 10 người/ống), though within the setting.
+        case overCampaign(size: Int, max: Int)
 
         public var messageVI: String {
             switch self {
             case .empty: return "Mẫu cần ít nhất một người."
             case .tooLarge(let size, let max): return "Mẫu gộp \(size) người vượt quá số tối đa \(max) người/ống theo quy định."
+            case .overCampaign(let size, 1): return "Đợt xét nghiệm này lấy mẫu đơn (1 người/ống); ống này có \(size) người."
+            case .overCampaign(let size, let max): return "Đợt xét nghiệm này gộp tối đa \(max) người/ống; ống này có \(size) người."
             }
         }
 
@@ -92,15 +96,23 @@ public enum Pooling {
             switch self {
             case .empty: return "A sample needs at least one person."
             case .tooLarge(let size, let max): return "A pool of \(size) exceeds the maximum of \(max) people per tube."
+            case .overCampaign(let size, 1): return "This campaign takes individual samples (one person per tube); this tube has \(size) people."
+            case .overCampaign(let size, let max): return "This campaign pools at most \(max) people per tube; this tube has \(size)."
             }
         }
     }
 
     /// The kind of tube for this many people, or why it is not allowed.
-    public static func kind(members: Int, maxPoolSize: Int) -> Result<SampleKind, Problem> {
+    /// A campaign's pool size is a plan set when it was created; the setting is the rule in force on
+    /// the sampling day, so the tighter of the two holds, and the message names the one that bites.
+    public static func kind(members: Int, maxPoolSize: Int, campaignPoolSize: Int? = nil) -> Result<SampleKind, Problem> {
         if members <= 0 { return .failure(.empty) }
         if members == 1 { return .success(.individual) }
-        if members > max(maxPoolSize, 1) { return .failure(.tooLarge(size: members, max: max(maxPoolSize, 1))) }
+        let setting = max(maxPoolSize, 1)
+        if let campaign = campaignPoolSize.map({ max($0, 1) }), campaign <= setting, members > campaign {
+            return .failure(.overCampaign(size: members, max: campaign))
+        }
+        if members > setting { return .failure(.tooLarge(size: members, max: setting)) }
         return .success(.pooled)
     }
 }

@@ -72,6 +72,18 @@ public enum CampaignPace {
 
     /// The share of the campaign's time elapsed by the end of `today` (0 before the start, 1 from the
     /// deadline on): where progress should stand if sampling were even.
+    /// Whether the ward cannot finish even if its sampling points took their full daily capacity every
+    /// day left (today and the deadline included): a pace that looks fine today cannot outrun the points,
+    /// and a ward without a point cannot sample anyone. Nil capacity per day when the rest is already done.
+    public static func beyondCapacity(target: Int, done: Int, capacityPerDay: Int, today: CivilDate, deadline: CivilDate) -> (beyond: Bool, neededPerDay: Int?) {
+        let remaining = max(target - done, 0)
+        guard remaining > 0 else { return (false, nil) }
+        let daysLeft = max(deadline.days(since: today) + 1, 0)
+        guard daysLeft > 0 else { return (true, nil) }
+        let needed = (remaining + daysLeft - 1) / daysLeft
+        return (max(capacityPerDay, 0) < needed, needed)
+    }
+
     public static func expectedFraction(start: CivilDate, deadline: CivilDate, today: CivilDate) -> Double {
         let span = deadline.days(since: start) + 1
         guard span > 0 else { return 1 }

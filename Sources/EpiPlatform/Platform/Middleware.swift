@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Logging
+import NIOCore
 
 /// Establishes who is calling (session cookie or bearer token) and, for browser sessions,
 /// rejects any state-changing request that does not carry the session's CSRF token.
@@ -117,7 +118,9 @@ package struct ErrorMiddleware: RouterMiddleware {
                 appError = AppError(.internalServerError, code: "internal", vi: "Lỗi hệ thống. Thao tác chưa được thực hiện; vui lòng thử lại.", en: "Internal error. Nothing was changed; please try again.")
             }
             var response: Response
-            if request.uri.path.hasPrefix("/api/") {
+            if FHIROutcome.applies(to: request.uri.path) {
+                response = FHIROutcome.response(appError, language: language)
+            } else if request.uri.path.hasPrefix("/api/") {
                 struct Envelope: Encodable {
                     struct Body: Encodable { let code: String; let message: String; let details: [String: String]? }
                     let error: Body
@@ -136,6 +139,37 @@ package struct ErrorMiddleware: RouterMiddleware {
             SecurityHeaders.apply(&response)
             return response
         }
+    }
+}
+
+/// FHIR clients read every failure on `/fhir` as an OperationOutcome (`application/fhir+json`); an
+/// HTML page or our JSON envelope would reach them as an unparseable body, and a login redirect as a
+/// 302 they cannot follow. So signing in, permissions and unknown paths answer in FHIR there too.
+package enum FHIROutcome {
+    package static func applies(to path: String) -> Bool { path == "/fhir" || path.hasPrefix("/fhir/") }
+
+    /// The issue type of R4's IssueType value set that matches an HTTP status.
+    static func issueCode(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 401: "login"
+        case 403: "forbidden"
+        case 404, 410: "not-found"
+        case 409: "conflict"
+        case 413: "too-costly"
+        case 500...: "exception"
+        default: "invalid"
+        }
+    }
+
+    package static func response(_ error: AppError, language: Language) -> Response {
+        struct Issue: Encodable { let severity: String; let code: String; let diagnostics: String }
+        struct Outcome: Encodable { let resourceType = "OperationOutcome"; let issue: [Issue] }
+        let outcome = Outcome(issue: [Issue(severity: error.status.code >= 500 ? "fatal" : "error", code: issueCode(error.status), diagnostics: error.message(language))])
+        let bytes = (try? JSONEncoder().encode(outcome)) ?? Data(#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception"}]}"#.utf8)
+        var headers: HTTPFields = [.contentType: "application/fhir+json; charset=utf-8", .cacheControl: "no-store"]
+        // RFC 6750: a client told 401 learns it needs a bearer token.
+        if error.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

@@ -84,6 +84,12 @@ package struct WardProgress: Codable, Sendable {
     package let projected: Int
     package let willMiss: Bool
     package let daysNeeded: Int?
+    /// People a day the ward's active sampling points can take, summed.
+    package var capacityPerDay: Int = 0
+    /// People a day still needed to finish by the deadline (nil when done or past it).
+    package var neededPerDay: Int? = nil
+    /// Even at full capacity of its points the ward cannot finish: counted in `willMiss` too.
+    package var beyondCapacity: Bool = false
 
     package var percent: Double { target > 0 ? Double(people) * 100 / Double(target) : 0 }
 }
@@ -307,15 +313,32 @@ package struct CampaignService: Sendable {
             }
             return (totals, recent)
         }
+        let capacity = try await database.read { db in
+            var out: [String: Int] = [:]
+            for row in try await db.raw("""
+                SELECT unit_path, CAST(SUM(daily_capacity) AS BIGINT) AS n FROM sampling_points WHERE campaign_id = \(bind: campaign.id) AND active
+                AND \(scope.wholeWard.condition()) GROUP BY unit_path
+                """).all() {
+                out[try row.decode(column: "unit_path", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            return out
+        }
         // The pace counts only days the campaign was running (its first day may be today).
         let firstDay = max(recentFrom, campaign.startDay)
         let days = firstDay > today ? [] : (0...today.days(since: firstDay)).map { firstDay.adding(days: $0).iso }
+        let judged = campaign.status != "closed" && today >= campaign.startDay
         return totals.map { (path, target, people, tubes) in
             let series = days.map { recent[path]?[$0] ?? 0 }
-            let p = CampaignPace.project(target: target, done: people, recent: series, today: max(today, campaign.startDay), deadline: campaign.deadlineDay)
-            return WardProgress(unitPath: path, target: target, people: people, tubes: tubes, perDay: p.perDay, projected: p.projected,
-                                // Before the first day there is no pace to judge: no ward is told it will miss.
-                                willMiss: campaign.status != "closed" && today >= campaign.startDay && p.willMiss, daysNeeded: p.daysNeeded)
+            let from = max(today, campaign.startDay)
+            let p = CampaignPace.project(target: target, done: people, recent: series, today: from, deadline: campaign.deadlineDay)
+            let c = CampaignPace.beyondCapacity(target: target, done: people, capacityPerDay: capacity[path] ?? 0, today: from, deadline: campaign.deadlineDay)
+            var w = WardProgress(unitPath: path, target: target, people: people, tubes: tubes, perDay: p.perDay, projected: p.projected,
+                                 // Before the first day there is no pace to judge: no ward is told it will miss.
+                                 willMiss: judged && (p.willMiss || c.beyond), daysNeeded: p.daysNeeded)
+            w.capacityPerDay = capacity[path] ?? 0
+            w.neededPerDay = c.neededPerDay
+            w.beyondCapacity = judged && c.beyond
+            return w
         }
     }
 
@@ -331,8 +354,12 @@ package struct CampaignService: Sendable {
             let target = members.reduce(0) { $0 + $1.target }, people = members.reduce(0) { $0 + $1.people }
             let perDay = members.reduce(0.0) { $0 + $1.perDay }
             let p = CampaignPace.project(target: target, done: people, recent: [Int(perDay.rounded())], today: max(today, campaign.startDay), deadline: campaign.deadlineDay)
-            return WardProgress(unitPath: path, target: target, people: people, tubes: members.reduce(0) { $0 + $1.tubes }, perDay: perDay,
-                                projected: members.reduce(0) { $0 + $1.projected }, willMiss: members.contains(where: \.willMiss), daysNeeded: p.daysNeeded)
+            var w = WardProgress(unitPath: path, target: target, people: people, tubes: members.reduce(0) { $0 + $1.tubes }, perDay: perDay,
+                                 projected: members.reduce(0) { $0 + $1.projected }, willMiss: members.contains(where: \.willMiss), daysNeeded: p.daysNeeded)
+            w.capacityPerDay = members.reduce(0) { $0 + $1.capacityPerDay }
+            w.neededPerDay = members.contains { $0.neededPerDay != nil } ? members.reduce(0) { $0 + ($1.neededPerDay ?? 0) } : nil
+            w.beyondCapacity = members.contains(where: \.beyondCapacity)
+            return w
         }.sorted { $0.unitPath < $1.unitPath }
     }
 
@@ -358,7 +385,7 @@ package struct CampaignService: Sendable {
             try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { try await TestingQueries.lab(db, id: $0) }) {
                 if try await db.raw("SELECT id FROM labs WHERE code = \(bind: code) OR (hl7_facility IS NOT NULL AND hl7_facility = \(bind: facility ?? ""))").first() != nil {
                     throw AppError(.conflict, code: "duplicate_lab", vi: "Mã phòng xét nghiệm hoặc mã cơ sở HL7 đã được dùng.", en: "The lab code or HL7 facility id is already in use.",
-                                   details: ["code": "duplicate"])
+                                   details: ["code": msg(l, "Mã phòng xét nghiệm hoặc mã cơ sở HL7 đã được dùng.", "The lab code or HL7 facility id is already in use.")])
                 }
                 try await db.raw("""
                     INSERT INTO labs (\(unsafeRaw: LabRecord.columns)) VALUES (\(bind: lab.id), \(bind: lab.code), \(bind: lab.name), \(bind: lab.unitPath), '',
@@ -371,17 +398,31 @@ package struct CampaignService: Sendable {
         }
     }
 
-    package func updateLab(id: String, _ input: LabInputForm, user: CurrentUser) async throws -> LabRecord {
+    /// Renames a laboratory, changes its HL7 sending-facility id, or (de)activates it; absent fields stay.
+    /// The code is fixed: CSV uploads, `?lab=` and lab systems' configurations name the lab by it.
+    package func updateLab(id: String, _ input: LabInputForm, user: CurrentUser, language l: Language = .vi) async throws -> LabRecord {
         guard user.can(.manageCampaigns) else { throw AppError.forbidden }
         return try await database.transaction { db in
             guard var lab = try await TestingQueries.lab(db, id: id), let p = try? UnitPath(lab.unitPath), user.covers(p) else { throw AppError.notFound }
             let before = lab
-            if let name = input.name.nonBlank { lab.name = String(name.prefix(TextLimits.title)) }
-            if let facility = input.hl7Facility { lab.hl7Facility = facility.nonBlank.map { String($0.prefix(TextLimits.code)) } }
+            var errors: [String: String] = [:]
+            if let code = input.code, code.trimmed.uppercased() != lab.code {
+                errors["code"] = msg(l, "Mã phòng xét nghiệm không đổi được (\(lab.code)).", "The lab code cannot change (\(lab.code)).")
+            }
+            if let name = input.name {
+                let name = name.trimmed
+                if name.isEmpty || name.count > TextLimits.title { errors["name"] = msg(l, "Nhập tên phòng xét nghiệm.", "Name the laboratory.") } else { lab.name = name }
+            }
+            if let facility = input.hl7Facility {
+                if facility.trimmed.count > TextLimits.code { errors["hl7_facility"] = msg(l, "Mã cơ sở HL7 quá dài.", "HL7 facility id too long.") }
+                lab.hl7Facility = facility.nonBlank
+            }
+            guard errors.isEmpty else { throw AppError.invalid("Vui lòng sửa các trường được đánh dấu; chưa có gì được lưu.", "Please correct the marked fields; nothing was saved.", details: errors) }
             if let active = input.active { lab.active = active }
             guard lab != before else { return lab }
             if let f = lab.hl7Facility, try await db.raw("SELECT id FROM labs WHERE hl7_facility = \(bind: f) AND id <> \(bind: lab.id)").first() != nil {
-                throw AppError(.conflict, code: "duplicate_lab", vi: "Mã cơ sở HL7 đã được phòng khác dùng.", en: "Another lab uses this HL7 facility id.", details: ["hl7_facility": "duplicate"])
+                throw AppError(.conflict, code: "duplicate_lab", vi: "Mã cơ sở HL7 đã được phòng khác dùng.", en: "Another lab uses this HL7 facility id.",
+                               details: ["hl7_facility": msg(l, "Mã cơ sở HL7 đã được phòng khác dùng.", "Another lab uses this HL7 facility id.")])
             }
             lab.updatedAt = Timestamp.now()
             lab.version += 1

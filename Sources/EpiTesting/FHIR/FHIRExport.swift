@@ -80,6 +80,43 @@ package enum FHIRMapping {
         return out
     }
 
+    /// One Observation by the id the search gives it (a result's id, or `{result}.{position}` for one
+    /// person of a pooled tube) or a POST's `Location` names. The result must be filed in `scope`, and a
+    /// person it is about must be in `scope` too; also returned: that person, for the audit trail.
+    /// A result about no registered person (a pooled tube as a whole, one still in review) has no subject:
+    /// what the lab wrote about the person is not shown.
+    static func observation(_ db: any SQLDatabase, id raw: String, scope: Scope) async throws -> (resource: JSONObject, person: PersonRecord?)? {
+        let parts = raw.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let resultID = parts.first.map(String.init), !resultID.isEmpty, resultID.count <= 100 else { return nil }
+        let position: Int? = parts.count == 2 ? Int(parts[1]) : nil
+        if parts.count == 2 && position == nil { return nil }
+        guard let r = try await db.raw("SELECT \(unsafeRaw: ResultRecord.columns) FROM test_results WHERE id = \(bind: resultID) AND \(scope.condition())")
+            .first(decoding: ResultRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+        let sample = try await r.sampleId.asyncMap { try await TestingQueries.sample(db, id: $0) } ?? nil
+        let personID: String?
+        if let position {
+            // A pooled member's view exists only where the search would list it.
+            guard let sample, sample.kind == "pooled", r.matchStatus == "matched" else { return nil }
+            let row = try await db.raw("SELECT person_id FROM sample_members WHERE sample_id = \(bind: sample.id) AND position = \(bind: position)").first()
+            guard let id = try row?.decode(column: "person_id", as: String?.self) else { return nil }
+            personID = id
+        } else {
+            personID = r.matchStatus == "review" ? nil : r.personId
+        }
+        var person: PersonRecord?
+        if let personID {
+            guard let p = try await PersonQueries.find(db, id: personID, scope: scope) else { return nil }
+            person = p
+        }
+        let l = try await TestingQueries.lab(db, id: r.labId)
+        let patient = person.map(Self.patient) ?? LabPatient()
+        let specimen = sample.map(Self.specimen) ?? LabSpecimen(label: r.label)
+        guard var o = try? FHIREncoder.observation(entry(r, specimen: specimen, patient: patient, labName: l?.name, labCode: l?.code), id: raw,
+                                                   subject: person.map { "Patient/\($0.id)" } ?? "", specimen: sample.map { "Specimen/\($0.id)" }) else { return nil }
+        if person == nil { o.set("subject", nil as JSONValue?) }
+        return (o, person)
+    }
+
     /// The tubes a person was sampled into.
     static func specimens(_ db: any SQLDatabase, personID: String) async throws -> [JSONObject] {
         let rows = try await db.raw("""

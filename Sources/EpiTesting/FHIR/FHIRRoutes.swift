@@ -10,7 +10,8 @@ import SQLKit
 
 /// The FHIR R4 read API (`/fhir`): a registered person as a Patient, their Observations, F0s as
 /// Conditions, and the Bulk Data export of a unit. Scoped like every other read (outside the caller's
-/// jurisdiction is 404), audited as views of the people shown, errors as OperationOutcome.
+/// jurisdiction is 404), audited as views of the people shown. Errors become OperationOutcome in
+/// `ErrorMiddleware`, so the ones raised before a handler runs (sign-in, permission, no such path) do too.
 package struct FHIRRoutes: Sendable {
     let services: AppServices
 
@@ -20,28 +21,26 @@ package struct FHIRRoutes: Sendable {
     var database: Database { services.database }
 
     package func register(_ fhir: Routes<AuthedContext>) {
-        fhir.get("Patient/:id", .can(.exportFHIR), use: wrap(patient))
-        fhir.get("Observation", .can(.exportFHIR), use: wrap(observations))
-        fhir.get("Condition", .can(.exportFHIR), use: wrap(conditions))
-        fhir.get("Group/:slug/$export", .can(.exportFHIR), use: wrap(kickOff))
-        fhir.get("bulk/:id", .can(.exportFHIR), use: wrap(status))
-        fhir.get("bulk/:id/:file", .can(.exportFHIR), use: wrap(file))
+        fhir.get("Patient/:id", .can(.exportFHIR), use: patient)
+        fhir.get("Observation", .can(.exportFHIR), use: observations)
+        fhir.get("Observation/:id", .can(.exportFHIR), use: observation)
+        fhir.get("Condition", .can(.exportFHIR), use: conditions)
+        fhir.get("Group/:slug/$export", .can(.exportFHIR), use: kickOff)
+        fhir.get("bulk/:id", .can(.exportFHIR), use: status)
+        fhir.get("bulk/:id/:file", .can(.exportFHIR), use: file)
     }
 
-    /// Errors as OperationOutcome, as FHIR clients expect, in the caller's language.
-    func wrap(_ handler: @escaping @Sendable (Request, AuthedContext) async throws -> Response) -> @Sendable (Request, AuthedContext) async throws -> Response {
-        { request, context in
-            do { return try await handler(request, context) } catch let error as AppError {
-                var issue = JSONObject()
-                issue.set("severity", "error")
-                issue.set("code", error.status == .notFound ? "not-found" : error.status == .forbidden ? "forbidden" : error.status.code >= 500 ? "exception" : "invalid")
-                issue.set("diagnostics", error.message(context.language))
-                var outcome = JSONObject()
-                outcome.set("resourceType", "OperationOutcome")
-                outcome.set("issue", [issue])
-                return FHIRResponse.json(outcome, status: Int(error.status.code))
-            }
-        }
+    /// Where this server is reached, as the caller reached it: Bulk Data clients fetch the manifest's
+    /// URLs as given, so they must be absolute (there is no configured public address to prefer).
+    /// The Host (HTTP/1) or :authority is taken only when it is a plain host[:port], so a forged one cannot
+    /// slip a path, query or markup into the URLs; otherwise the configured host and port. The scheme is
+    /// https behind a proxy that says so (X-Forwarded-Proto) or when cookies are marked Secure.
+    func baseURL(_ request: Request) -> String {
+        let forwarded = HTTPField.Name("X-Forwarded-Proto").flatMap { request.headers[$0] }?.lowercased()
+        let scheme = forwarded == "https" || forwarded == "http" ? forwarded ?? "http" : services.settings.secureCookies ? "https" : "http"
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
+        let host = request.head.authority.flatMap { $0.isEmpty || $0.count > 255 || !$0.allSatisfy(allowed.contains) ? nil : $0 }
+        return "\(scheme)://\(host ?? "\(services.settings.host):\(services.settings.port)")"
     }
 
     private func scope(_ context: AuthedContext) async throws -> Scope { try await Scope.of(context.user, directory: services.directory) }
@@ -73,6 +72,17 @@ package struct FHIRRoutes: Sendable {
             return FHIREncoder.SearchEntry(fullUrl: "urn:epicommand:Observation/\(rid)", resource: r)
         }
         return FHIRResponse.json(FHIREncoder.searchset(entries, total: entries.count, selfURL: "/fhir/Observation?patient=Patient/\(person.id)", timestamp: Clock.now()), status: 200)
+    }
+
+    /// One Observation: what a search entry's id or a result POST's `Location` points to.
+    @Sendable func observation(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await scope(context)
+        let id = try context.parameters.require("id")
+        guard let found = try await database.read({ try await FHIRMapping.observation($0, id: id, scope: scope) }) else { throw AppError.notFound }
+        if let person = found.person {
+            try await Audit.viewed(database, user: context.user, people: [(person.id, person.unitPath)], summary: "Xem kết quả xét nghiệm qua FHIR (Observation)")
+        }
+        return FHIRResponse.json(found.resource, status: 200)
     }
 
     /// F0 cases as Conditions: one person's (`patient=`), or every F0 in the caller's jurisdiction, newest first, in pages.
@@ -121,7 +131,7 @@ package struct FHIRRoutes: Sendable {
             try await Audit.record(db, actor: context.user, action: "export", entityType: "fhir_export", entityId: id, unitPath: path, summary: "Yêu cầu xuất FHIR Bulk Data: \(path.string)")
         }
         try await services.jobs.enqueue(FHIRBulkExport.kind, by: context.user, reason: "Xuất FHIR \(path.string)")
-        return Response(status: .accepted, headers: [HTTPField.Name("Content-Location") ?? .location: "/fhir/bulk/\(id)", .cacheControl: "no-store"])
+        return Response(status: .accepted, headers: [HTTPField.Name("Content-Location") ?? .location: "\(baseURL(request))/fhir/bulk/\(id)", .cacheControl: "no-store"])
     }
 
     private func export(_ context: AuthedContext) async throws -> (id: String, status: String, createdAt: String, requestURL: String) {
@@ -140,13 +150,15 @@ package struct FHIRRoutes: Sendable {
             let files = try await database.read { try await $0.raw("SELECT resource_type, part, count FROM fhir_export_files WHERE export_id = \(bind: e.id) ORDER BY resource_type, part").all() }
             var manifest = JSONObject()
             manifest.set("transactionTime", e.createdAt)
-            manifest.set("request", e.requestURL)
+            let base = baseURL(request)
+            // Stored as a path, so the manifest follows the address the client used to poll.
+            manifest.set("request", e.requestURL.hasPrefix("/") ? base + e.requestURL : e.requestURL)
             manifest.set("requiresAccessToken", JSONValue.bool(true))
             manifest.set("output", try files.map { row -> JSONObject in
                 let type = try row.decode(column: "resource_type", as: String.self), part = try row.decode(column: "part", as: Int.self)
                 var o = JSONObject()
                 o.set("type", type)
-                o.set("url", "/fhir/bulk/\(e.id)/\(type)-\(part).ndjson")
+                o.set("url", "\(base)/fhir/bulk/\(e.id)/\(type)-\(part).ndjson")
                 o.set("count", JSONValue.int(try row.decode(column: "count", as: Int.self)))
                 return o
             })

@@ -172,7 +172,8 @@ package struct CampaignPaceAlerts: AlertProvider {
             let recentFrom = max(today.adding(days: -2), c.startDay)
             let rows = try await db.raw("""
                 SELECT cu.unit_path, cu.target, CAST(COALESCE(SUM(cp.people), 0) AS BIGINT) AS people,
-                CAST(COALESCE(SUM(CASE WHEN cp.day >= \(bind: recentFrom.iso) THEN cp.people ELSE 0 END), 0) AS BIGINT) AS recent
+                CAST(COALESCE(SUM(CASE WHEN cp.day >= \(bind: recentFrom.iso) THEN cp.people ELSE 0 END), 0) AS BIGINT) AS recent,
+                (SELECT CAST(COALESCE(SUM(sp.daily_capacity), 0) AS BIGINT) FROM sampling_points sp WHERE sp.campaign_id = \(bind: c.id) AND sp.unit_path = cu.unit_path AND sp.active) AS capacity
                 FROM campaign_units cu LEFT JOIN campaign_progress cp ON cp.campaign_id = cu.campaign_id AND cp.unit_path = cu.unit_path
                 WHERE cu.campaign_id = \(bind: c.id) AND \(scope.wholeWard.condition("cu")) GROUP BY cu.unit_path, cu.target
                 """).all()
@@ -182,12 +183,14 @@ package struct CampaignPaceAlerts: AlertProvider {
                 let recent = try row.decode(column: "recent", as: Int.self)
                 let p = CampaignPace.project(target: try row.decode(column: "target", as: Int.self), done: try row.decode(column: "people", as: Int.self),
                                              recent: Array(repeating: recent / max(span, 1), count: max(span, 1)), today: today, deadline: c.deadlineDay)
-                if p.willMiss { missing += 1 }
+                let cap = CampaignPace.beyondCapacity(target: try row.decode(column: "target", as: Int.self), done: try row.decode(column: "people", as: Int.self),
+                                                    capacityPerDay: try row.decode(column: "capacity", as: Int.self), today: today, deadline: c.deadlineDay)
+                if p.willMiss || cap.beyond { missing += 1 }
             }
             guard missing > 0 else { continue }
             out.append(DashboardAlert(kind: "campaign_pace", severity: .warning, unitPath: c.unitPath,
-                                      titleVI: "\(c.name): \(missing) phường/xã sẽ không kịp hạn \(c.deadlineDay.vietnamese) với tốc độ lấy mẫu hiện tại",
-                                      titleEN: "\(c.name): \(missing) wards will miss the \(c.deadlineDay.vietnamese) deadline at the current pace",
+                                      titleVI: "\(c.name): \(missing) phường/xã sẽ không kịp hạn \(c.deadlineDay.vietnamese) với tốc độ lấy mẫu hoặc công suất điểm lấy mẫu hiện tại",
+                                      titleEN: "\(c.name): \(missing) wards will miss the \(c.deadlineDay.vietnamese) deadline at the current pace or sampling capacity",
                                       link: "/testing/campaigns/\(c.id)", since: nil))
         }
         return out

@@ -319,17 +319,26 @@ package enum ResultIngest {
     /// Live figures per ward and day, and the lab's turnaround histogram per day and hour.
     private static func figures(_ db: any SQLDatabase, _ stored: [ResultRecord]) async throws {
         var deltas: [Counters.Change: Int] = [:]
-        var turnaround: [String: Int] = [:]
-        for r in stored where r.matchStatus != MatchStatus.review.rawValue && r.statusKind != .preliminary && r.statusKind != .cancelled {
+        let counted = stored.filter { $0.matchStatus != MatchStatus.review.rawValue && $0.statusKind != .preliminary && $0.statusKind != .cancelled }
+        for r in counted {
             guard let resulted = Timestamp.date(r.resultedAt) else { continue }
             let day = VietnamTime.day(of: resulted)
             deltas[Counters.Change(r.unitPath, group: r.groupCode, .testResults, day: day), default: 0] += 1
             if r.value == TestResultValue.detected.rawValue { deltas[Counters.Change(r.unitPath, group: r.groupCode, .testPositives, day: day), default: 0] += 1 }
-            if let sampled = r.sampledAt.flatMap(Timestamp.date) {
-                turnaround["\(r.labId)|\(day.iso)|\(Turnaround.hours(sampled: sampled, resulted: resulted))", default: 0] += 1
-            }
         }
         try await Counters.apply(db, deltas)
+        try await turnaround(db, counted)
+    }
+
+    /// Adds results that count to their lab's turnaround histogram (per result day and whole hour):
+    /// at ingest, and again for a result a reviewer settles, which waited outside the figures until then.
+    /// Only results with a sampling time (the tube's, or the lab's own) can say how long they took.
+    static func turnaround(_ db: any SQLDatabase, _ counted: [ResultRecord]) async throws {
+        var turnaround: [String: Int] = [:]
+        for r in counted {
+            guard let resulted = Timestamp.date(r.resultedAt), let sampled = r.sampledAt.flatMap(Timestamp.date) else { continue }
+            turnaround["\(r.labId)|\(VietnamTime.day(of: resulted).iso)|\(Turnaround.hours(sampled: sampled, resulted: resulted))", default: 0] += 1
+        }
         let entries = turnaround.sorted { $0.key < $1.key }
         for start in stride(from: 0, to: entries.count, by: 300) {
             var insert = db.insert(into: "test_turnaround").columns("lab_id", "day", "hours", "n")

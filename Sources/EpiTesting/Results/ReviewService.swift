@@ -118,13 +118,14 @@ package struct ReviewService: Sendable {
                 unit_path = \(bind: r.unitPath), group_code = \(bind: r.groupCode), sampled_at = \(bind: r.sampledAt), action = \(bind: r.action), action_status = \(bind: r.actionStatus),
                 reviewed_by = \(bind: r.reviewedBy), reviewed_at = \(bind: r.reviewedAt), review_note = \(bind: r.reviewNote) WHERE id = \(bind: r.id)
                 """).run()
-            // Now that it belongs somewhere, it counts in that ward's figures.
+            // Now that it belongs somewhere, it counts in that ward's figures and its lab's turnaround.
             if before.matchStatus == MatchStatus.review.rawValue, r.matchStatus != MatchStatus.dismissed.rawValue, r.statusKind != .preliminary, r.statusKind != .cancelled,
                let resulted = Timestamp.date(r.resultedAt) {
                 let day = VietnamTime.day(of: resulted)
                 var deltas: [Counters.Change: Int] = [Counters.Change(r.unitPath, group: r.groupCode, .testResults, day: day): 1]
                 if r.valueKind == .detected { deltas[Counters.Change(r.unitPath, group: r.groupCode, .testPositives, day: day)] = 1 }
                 try await Counters.apply(db, deltas)
+                try await ResultIngest.turnaround(db, [r])
             }
             var changes = [FieldChange("match_status", old: before.matchStatus, new: r.matchStatus)]
             if before.actionStatus != r.actionStatus { changes.append(FieldChange("action_status", old: before.actionStatus, new: r.actionStatus)) }

@@ -26,6 +26,8 @@ package struct SampleRoutes: Sendable {
         pages.get("testing/batches/:id", .can(.viewTesting), use: batch)
         pages.post("testing/batches/:id/receive", .can(.transportSamples), use: receivePage)
         pages.get("testing/retests", .can(.viewTesting), use: retests)
+        pages.post("testing/retests/:id/close", .can(.collectSamples), use: closeRetestPage)
+        pages.post("testing/retests/:id/cancel", .can(.collectSamples), use: cancelRetestPage)
 
         api.get("testing/samples", .can(.viewTesting), use: apiList)
         api.post("testing/samples", .can(.collectSamples), use: apiCreate)
@@ -35,6 +37,8 @@ package struct SampleRoutes: Sendable {
         api.get("testing/batches/:id", .can(.viewTesting), use: apiBatch)
         api.post("testing/batches/:id/receive", .can(.transportSamples), use: apiReceive)
         api.get("testing/retests", .can(.viewTesting), use: apiRetests)
+        api.post("testing/retests/:id/close", .can(.collectSamples), use: apiCloseRetest)
+        api.post("testing/retests/:id/cancel", .can(.collectSamples), use: apiCancelRetest)
     }
 
     private func viewer(_ context: AuthedContext) async throws -> TestingViewer { try await TestingViewer.of(context.user, services: services) }
@@ -106,9 +110,17 @@ package struct SampleRoutes: Sendable {
         let scope = try await Scope.of(context.user, directory: services.directory)
         let points = try await database.read { try await TestingQueries.activePoints($0, scope: scope) }
         let chosen = values["point_id"] ?? request.q("point") ?? (points.count == 1 ? points.first?.id : nil)
+        // Each point says how many people its campaign pools into a tube, so the team ticks no more than that.
+        let poolMax = try await database.read { try await Policies.value($0, .samplePoolMax) }
+        var campaignPool: [String: Int] = [:]
+        for id in Set(points.map(\.campaignId)) {
+            campaignPool[id] = try await database.read { try await TestingQueries.campaign($0, id: id) }?.poolSize
+        }
         var pointOptions: [[String: Any]] = []
         for p in points {
-            pointOptions.append(["id": p.id, "name": p.name, "ward": await services.directory.cached(p.unitPath)?.name ?? "", "selected": p.id == chosen])
+            let pool = min(campaignPool[p.campaignId] ?? poolMax, poolMax)
+            pointOptions.append(["id": p.id, "name": p.name, "ward": await services.directory.cached(p.unitPath)?.name ?? "", "selected": p.id == chosen,
+                                 "pool": pool <= 1 ? context.t("mẫu đơn", "individual samples") : context.t("gộp tối đa \(pool) người/ống", "up to \(pool) people per tube")])
         }
         let query = values["q"] ?? request.q("q")
         var households: [[String: Any]] = []
@@ -157,7 +169,6 @@ package struct SampleRoutes: Sendable {
             }
             return h
         }
-        let poolMax = try await database.read { try await Policies.value($0, .samplePoolMax) }
         let newcomers = (0..<Self.newcomerRows).map { i -> [String: Any] in
             ["i": i, "n": i + 1, "name": values["n\(i)_name"] ?? "", "phone": values["n\(i)_phone"] ?? "", "cid": values["n\(i)_cid"] ?? ""]
         }
@@ -389,12 +400,16 @@ package struct SampleRoutes: Sendable {
 
     func openRetests(scope: Scope) async throws -> [RetestRecord] {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: RetestRecord.columns) FROM retests WHERE status IN ('open', 'sampled') AND \(scope.condition()) ORDER BY status, created_at LIMIT 500")
+            try await db.raw("SELECT \(unsafeRaw: RetestRecord.readColumns) FROM retests WHERE status IN ('open', 'sampled') AND \(scope.condition()) ORDER BY status, created_at LIMIT 500")
                 .all(decoding: RetestRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
     }
 
     @Sendable func retests(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderRetests(context: context, error: nil)
+    }
+
+    private func renderRetests(context: AuthedContext, error: AppError?) async throws -> Response {
         let viewer = try await viewer(context)
         let l = context.language
         let list = try await openRetests(scope: viewer.scope)
@@ -405,12 +420,40 @@ package struct SampleRoutes: Sendable {
             rows.append(["name": names ? r.fullName : Self.initials(r.fullName), "personId": r.personId ?? "", "reason": TestingView.retest(r.reason, l),
                          "since": TestingView.time(r.createdAt), "ward": await services.directory.cached(r.unitPath)?.name ?? "", "open": r.status == "open",
                          "status": RetestStatus(rawValue: r.status).map { l == .vi ? $0.labelVI : $0.labelEN } ?? "",
-                         "canSample": context.user.can(.collectSamples) && r.status == "open" && r.personId != nil])
+                         "canSample": context.user.can(.collectSamples) && r.status == "open" && r.personId != nil,
+                         // A newcomer's task follows no tube: the ward closes it by hand.
+                         "manual": context.user.can(.collectSamples) && r.personId == nil, "id": r.id])
         }
         return services.views.page("testing/retests", title: context.t("Cần xét nghiệm lại", "To re-test"), context: context, data: [
             "rows": rows, "hasRows": !rows.isEmpty,
-        ], active: "testing")
+            "results": TestingView.options(TestResultValue.self, selected: TestResultValue.notDetected.rawValue, l) { ($0.labelVI, $0.labelEN) },
+            "error": error.map { $0.message(l) } as Any, "errorDetails": error.map { $0.details.values.sorted().joined(separator: " ") } as Any,
+        ], status: error?.status ?? .ok, active: "testing")
     }
+
+    private func closeRetest(_ context: AuthedContext, as outcome: RetestService.Outcome) async throws -> Response {
+        let f = context.form ?? FormData()
+        do {
+            _ = try await RetestService(services: services).close(id: try context.parameters.require("id"), RetestCloseInput(result: f.value("result"), reason: f.value("reason"), note: f.value("note")),
+                                                                  as: outcome, user: context.user, language: context.language)
+            return Views.redirect("/testing/retests")
+        } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
+            return try await renderRetests(context: context, error: error)
+        }
+    }
+
+    @Sendable func closeRetestPage(_ request: Request, context: AuthedContext) async throws -> Response { try await closeRetest(context, as: .done) }
+    @Sendable func cancelRetestPage(_ request: Request, context: AuthedContext) async throws -> Response { try await closeRetest(context, as: .cancelled) }
+
+    private func apiCloseRetest(_ request: Request, context: AuthedContext, as outcome: RetestService.Outcome) async throws -> Response {
+        let input = try await APIBody.decode(RetestCloseInput.self, request, context: context)
+        let task = try await RetestService(services: services).close(id: try context.parameters.require("id"), input, as: outcome, user: context.user, language: context.language)
+        struct Body: Encodable { let data: RetestRecord }
+        return try JSON.response(Body(data: task))
+    }
+
+    @Sendable func apiCloseRetest(_ request: Request, context: AuthedContext) async throws -> Response { try await apiCloseRetest(request, context: context, as: .done) }
+    @Sendable func apiCancelRetest(_ request: Request, context: AuthedContext) async throws -> Response { try await apiCloseRetest(request, context: context, as: .cancelled) }
 
     @Sendable func apiRetests(_ request: Request, context: AuthedContext) async throws -> Response {
         let viewer = try await viewer(context)

@@ -74,7 +74,7 @@ package struct SampleService: Sendable {
     private func msg(_ l: Language, _ vi: String, _ en: String) -> String { l == .vi ? vi : en }
 
     /// Records one tube and the people in it: one person is an individual sample, several a pool (up to
-    /// the pool size in force). A registered person is chosen from the registry; someone typed is linked
+    /// the campaign's pool size and the setting in force). A registered person is chosen from the registry; someone typed is linked
     /// to the registry by ID when it holds them, and otherwise kept by name, never added to the registry
     /// from the street (a positive result registers them then, without duplicates).
     package func record(_ input: SampleInput, user: CurrentUser, key: IdempotencyKey?, language l: Language) async throws -> SampleRecord {
@@ -145,7 +145,7 @@ package struct SampleService: Sendable {
         let sampledDay = VietnamTime.day(of: sampledAt)
         let poolMax = try await database.read { try await Policies.value($0, .samplePoolMax, on: sampledDay) }
         var kind = SampleKind.individual
-        switch Pooling.kind(members: members.count, maxPoolSize: poolMax) {
+        switch Pooling.kind(members: members.count, maxPoolSize: poolMax, campaignPoolSize: campaign.poolSize) {
         case .success(let k): kind = k
         case .failure(let p): if errors.isEmpty { errors["members"] = msg(l, p.messageVI, p.messageEN) }
         }
