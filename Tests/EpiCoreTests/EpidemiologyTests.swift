@@ -137,7 +137,7 @@ struct ContactLevelTests {
 
     /// The local recomputation the server does after each change must agree with a full one.
     @Test(arguments: 0..<200)
-    func localRecomputationAgreesWithAFullOne(seed: Int) {
+    func localRecomputationAgreesWithAFullOne(seed: Int) async throws {
         var rng = SplitMix(seed: UInt64(seed))
         let n = 60
         let ids = (0..<n).map { String(format: "p%02d", $0) }
@@ -183,14 +183,83 @@ struct ContactLevelTests {
         }
         let rim = Set(region.flatMap { adjacency[$0] ?? [] }).subtracting(region)
         let fixed = before.filter { rim.contains($0.key) && $0.value.level > 0 }
-        // As the server does: case windows promoted over the whole graph of cases, then a local pass.
-        let promoted = ContactLevels.promote(sources, edges: edges)
-        let local = ContactLevels.derivation(sources: promoted.filter { region.contains($0.node) || rim.contains($0.node) }, edges: edges.filter { region.contains($0.a) || region.contains($0.b) },
+        // As the server does: case windows promoted by the bounded walk, exact on the days of the
+        // exposures the local pass reads, then the local pass.
+        let localEdges = edges.filter { region.contains($0.a) || region.contains($0.b) }
+        var judgedOn: [String: [CivilDate]] = [:]
+        for edge in localEdges {
+            judgedOn[edge.a, default: []].append(edge.day)
+            judgedOn[edge.b, default: []].append(edge.day)
+        }
+        let known = sources
+        let walked = try await ContactLevels.promotionInputs(
+            targets: region.union(rim), judgedOn: judgedOn, sourcesOf: { nodes in known.filter { nodes.contains($0.node) } },
+            exposuresOf: { limits in touching(edges, limits) })
+        let promoted = ContactLevels.promote(walked.sources, edges: walked.edges)
+        let local = ContactLevels.derivation(sources: promoted.filter { region.contains($0.node) || rim.contains($0.node) }, edges: localEdges,
                                              episodes: quarantine, maxLevel: 3, fixed: fixed, lapse: lapse).levels
         var merged = before.filter { !region.contains($0.key) }
         for (k, v) in local where region.contains(k) { merged[k] = v }
         #expect(merged.mapValues(\.level) == whole.mapValues(\.level))
         #expect(merged.mapValues(\.since) == whole.mapValues(\.since))
+    }
+}
+
+/// The exposures of each person asked about, on or before the day asked, as the server's query gives them.
+private func touching(_ edges: [Levels.Edge<String>], _ limits: [String: CivilDate]) -> [Levels.Edge<String>] {
+    edges.filter { edge in
+        if let limit = limits[edge.a], edge.day <= limit { return true }
+        if let limit = limits[edge.b], edge.day <= limit { return true }
+        return false
+    }
+}
+
+/// The server walks only the exposures that can move a case's window (back in time from each case)
+/// instead of the whole graph of cases; the windows it gives must be exactly those over everything.
+@Suite("Promoted windows from a bounded walk")
+struct PromotionWalkTests {
+    @Test(arguments: 0..<300)
+    func theBoundedWalkGivesTheWholeGraphsWindows(seed: Int) async throws {
+        var rng = SplitMix(seed: UInt64(seed) &+ 7_000)
+        let n = 50
+        let ids = (0..<n).map { String(format: "c%02d", $0) }
+        // Dense, as in a wave: most people are cases and exposures between them are common, often on the same day.
+        var edges: [Levels.Edge<String>] = []
+        for _ in 0..<(60 + Int(rng.next() % 90)) {
+            let a = ids[Int(rng.next() % UInt64(n))], b = ids[Int(rng.next() % UInt64(n))]
+            edges.append(e(a, b, day(8, 1 + Int(rng.next() % 30))))
+        }
+        let sources = ids.filter { _ in rng.next() % 4 != 0 }.map { id -> Levels.Source<String> in
+            let from = day(8, 3 + Int(rng.next() % 28))
+            return f0(id, from: from, until: rng.next() % 3 == 0 ? from.adding(days: Int(rng.next() % 12)) : nil)
+        }
+        let targets = Set(ids.filter { _ in rng.next() % 6 == 0 })
+        let whole = ContactLevels.promote(sources, edges: edges).filter { targets.contains($0.node) }
+        let walked = try await ContactLevels.promotionInputs(
+            targets: targets,
+            sourcesOf: { nodes in sources.filter { nodes.contains($0.node) } },
+            exposuresOf: { limits in touching(edges, limits) })
+        let bounded = ContactLevels.promote(walked.sources, edges: walked.edges).filter { targets.contains($0.node) }
+        #expect(bounded == whole)
+        #expect(walked.edges.count <= edges.count)
+    }
+
+    /// A long chain back in time is followed to its end; a later exposure of the same people is not.
+    @Test func aChainBackInTimeIsFollowedAndLaterExposuresAreNot() async throws {
+        // D exposed C on 5/8, C exposed B on 10/8, B exposed A on 15/8; each sampled later.
+        let sources = [f0("A", from: day(8, 20)), f0("B", from: day(8, 18)), f0("C", from: day(8, 16)), f0("D", from: day(8, 1))]
+        let edges = [e("D", "C", day(8, 5)), e("C", "B", day(8, 10)), e("B", "A", day(8, 15)), e("C", "E", day(8, 25)), e("B", "F", day(8, 28))]
+        var seen: [[String: CivilDate]] = []
+        let walked = try await ContactLevels.promotionInputs(
+            targets: ["A"], sourcesOf: { nodes in sources.filter { nodes.contains($0.node) } },
+            exposuresOf: { limits in
+                seen.append(limits)
+                return edges.filter { limits[$0.a] != nil || limits[$0.b] != nil }
+            })
+        let promoted = ContactLevels.promote(walked.sources, edges: walked.edges)
+        #expect(promoted.first { $0.node == "A" }?.infectiousFrom == day(8, 15))
+        #expect(seen.map { $0.keys.sorted() } == [["A"], ["B"], ["C"]])
+        #expect(!walked.edges.contains { $0.day >= day(8, 25) })
     }
 }
 

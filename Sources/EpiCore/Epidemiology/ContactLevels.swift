@@ -128,6 +128,90 @@ public enum ContactLevels {
         return byNode.values.sorted { $0.node < $1.node }
     }
 
+    private struct EdgeKey<N: Hashable>: Hashable {
+        let a: N
+        let b: N
+        let day: CivilDate
+    }
+
+    /// Collects the sources and exposures between cases that decide the promoted windows of `targets`
+    /// (what `promote` gives them over the whole graph of cases), walking only what can matter.
+    ///
+    /// A case's window can start earlier only at an exposure before its own start, to a source
+    /// infectious on that day; whether that source was is decided by its own exposures up to that
+    /// day and no later. So from each case the walk follows exposures on or before a limit that only
+    /// moves back in time, instead of the whole connected graph of cases (in a wave, most of a
+    /// district). Exposures beyond a limit may be returned; they are left out.
+    ///
+    /// - Parameters:
+    ///   - judgedOn: when given, the days on which each target's window is asked about (the days of
+    ///     its exposures a derivation will read); the promoted windows then answer exactly whether
+    ///     the target was infectious on those days, which is all such a derivation can tell apart.
+    ///     Targets not listed keep their own windows. When nil, every target's whole window is exact.
+    ///   - sourcesOf: the cases among some people, as sources with their own (unpromoted) windows.
+    ///   - exposuresOf: exposures touching each given person on or before the given day.
+    public static func promotionInputs<Node>(
+        targets: Set<Node>,
+        judgedOn: [Node: [CivilDate]]? = nil,
+        sourcesOf: (Set<Node>) async throws -> [Source<Node>],
+        exposuresOf: ([Node: CivilDate]) async throws -> [Edge<Node>]
+    ) async throws -> (sources: [Source<Node>], edges: [Edge<Node>]) {
+        var sources: [Node: Source<Node>] = [:]
+        func load(_ nodes: Set<Node>) async throws {
+            for s in try await sourcesOf(nodes) {
+                if let existing = sources[s.node] {
+                    let until: CivilDate? = if let x = existing.infectiousUntil, let y = s.infectiousUntil { max(x, y) } else { nil }
+                    sources[s.node] = Source(node: s.node, infectiousFrom: min(existing.infectiousFrom, s.infectiousFrom), infectiousUntil: until)
+                } else {
+                    sources[s.node] = s
+                }
+            }
+        }
+        try await load(targets)
+        var loaded = targets
+        var explored: [Node: CivilDate] = [:]
+        var edges: [EdgeKey<Node>: Edge<Node>] = [:]
+        // Only a day before a source's own start and not after its end can change what it is that
+        // day: the walk follows its exposures up to the last such day.
+        func open(_ s: Source<Node>, _ days: [CivilDate]) -> CivilDate? {
+            days.filter { day in day < s.infectiousFrom && (s.infectiousUntil.map { day <= $0 } ?? true) }.max()
+        }
+        var pending: [Node: CivilDate] = [:]
+        for t in targets {
+            guard let s = sources[t] else { continue }
+            if let judgedOn {
+                if let days = judgedOn[t], let day = open(s, days) { pending[t] = day }
+            } else {
+                pending[t] = s.infectiousFrom.adding(days: -1)
+            }
+        }
+        while !pending.isEmpty {
+            let asked = pending
+            for (node, day) in asked { explored[node] = max(explored[node] ?? day, day) }
+            var needed: [Node: [CivilDate]] = [:]
+            for e in try await exposuresOf(asked) where e.a != e.b {
+                for (mine, other) in [(e.a, e.b), (e.b, e.a)] {
+                    guard let limit = asked[mine], e.day <= limit else { continue }
+                    edges[EdgeKey(a: min(mine, other), b: max(mine, other), day: e.day)] = e
+                    // Whether `other` was infectious that day: only its exposures up to that day decide it.
+                    needed[other, default: []].append(e.day)
+                }
+            }
+            let unknown = Set(needed.keys).subtracting(loaded)
+            if !unknown.isEmpty {
+                try await load(unknown)
+                loaded.formUnion(unknown)
+            }
+            pending = [:]
+            for (node, days) in needed {
+                guard let s = sources[node], let day = open(s, days) else { continue }
+                if let done = explored[node], done >= day { continue }
+                pending[node] = day
+            }
+        }
+        return (sources.values.sorted { $0.node < $1.node }, Array(edges.values))
+    }
+
     /// Derives levels 0…`maxLevel` (see `derivation` for the lapsed contacts too).
     public static func derive<Node>(
         sources: [Source<Node>],

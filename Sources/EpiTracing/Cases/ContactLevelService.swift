@@ -82,7 +82,13 @@ package enum ContactLevelService {
             if next.isEmpty { break }
         }
         let everyone = region.union(rim)
-        let sources = try await promotedSources(db, around: everyone, settings: settings)
+        // A window is read only on the days of the exposures this derivation holds.
+        var judgedOn: [String: [CivilDate]] = [:]
+        for e in edges.values {
+            judgedOn[e.a, default: []].append(e.day)
+            judgedOn[e.b, default: []].append(e.day)
+        }
+        let sources = try await promotedSources(db, around: everyone, judgedOn: judgedOn, settings: settings)
         let episodes = try await episodesOf(db, everyone)
         let rimLevels = try await levels(db, of: rim)
         var fixed: [String: ContactLevels.Assignment<String>] = [:]
@@ -183,36 +189,35 @@ package enum ContactLevelService {
         return windows.map { ContactLevels.Source(node: $0.key, infectiousFrom: $0.value.from, infectiousUntil: $0.value.until) }
     }
 
-    /// The sources among `people` with windows promoted through the graph of cases: every case linked
-    /// to them by exposures between cases is loaded, since a promotion can travel along such a chain.
-    private static func promotedSources(_ db: any SQLDatabase, around people: Set<String>, settings: Settings) async throws -> [ContactLevels.Source<String>] {
-        var sources = try await sourcesOf(db, people, settings: settings)
-        var known = Set(sources.map(\.node))
-        var frontier = known
-        var between: [String: ContactLevels.Edge<String>] = [:]
-        while !frontier.isEmpty {
-            var next: Set<String> = []
-            // EXISTS on cases_person per exposure: an IN over every case was rebuilt for each query, about a
-            // second per recomputation in a city of 110,000 cases.
-            for chunk in chunks(frontier) {
-                let rows = try await db.raw("""
-                    SELECT x.id, x.source_id AS a, x.contact_id AS b, x.day FROM exposures x
-                    WHERE x.source_id IN (\(binds: chunk)) AND EXISTS (SELECT 1 FROM cases c WHERE c.person_id = x.contact_id AND c.outcome <> 'ruled_out')
-                    UNION ALL
-                    SELECT x.id, x.contact_id AS a, x.source_id AS b, x.day FROM exposures x
-                    WHERE x.contact_id IN (\(binds: chunk)) AND EXISTS (SELECT 1 FROM cases c WHERE c.person_id = x.source_id AND c.outcome <> 'ruled_out')
-                    """).all(decoding: EdgeRow.self)
-                for e in rows {
-                    between[e.id] = ContactLevels.Edge(e.a, e.b, day: try CivilDate.stored(e.day))
-                    if !known.contains(e.b) { next.insert(e.b) }
+    /// The sources among `people` with windows promoted through the graph of cases, exact on the days
+    /// they are judged. Only the exposures between cases that can move those windows up to those days
+    /// are loaded (`ContactLevels.promotionInputs`): following every chain of cases read most of a
+    /// district per recomputation in a wave.
+    private static func promotedSources(_ db: any SQLDatabase, around people: Set<String>, judgedOn: [String: [CivilDate]],
+                                        settings: Settings) async throws -> [ContactLevels.Source<String>] {
+        let inputs = try await ContactLevels.promotionInputs(
+            targets: people, judgedOn: judgedOn,
+            sourcesOf: { try await sourcesOf(db, $0, settings: settings) },
+            exposuresOf: { limits in
+                var edges: [ContactLevels.Edge<String>] = []
+                for chunk in chunks(Set(limits.keys)) {
+                    guard let latest = chunk.compactMap({ limits[$0] }).max() else { continue }
+                    // EXISTS on cases_person per exposure: an IN over every case was rebuilt for each query.
+                    let rows = try await db.raw("""
+                        SELECT x.id, x.source_id AS a, x.contact_id AS b, x.day FROM exposures x
+                        WHERE x.source_id IN (\(binds: chunk)) AND x.day <= \(bind: latest.iso)
+                          AND EXISTS (SELECT 1 FROM cases c WHERE c.person_id = x.contact_id AND c.outcome <> 'ruled_out')
+                        UNION ALL
+                        SELECT x.id, x.contact_id AS a, x.source_id AS b, x.day FROM exposures x
+                        WHERE x.contact_id IN (\(binds: chunk)) AND x.day <= \(bind: latest.iso)
+                          AND EXISTS (SELECT 1 FROM cases c WHERE c.person_id = x.source_id AND c.outcome <> 'ruled_out')
+                        """).all(decoding: EdgeRow.self)
+                    for e in rows { edges.append(ContactLevels.Edge(e.a, e.b, day: try CivilDate.stored(e.day))) }
                 }
-            }
-            known.formUnion(next)
-            sources += try await sourcesOf(db, next, settings: settings)
-            frontier = next
-        }
-        guard !between.isEmpty else { return sources.filter { people.contains($0.node) } }
-        return ContactLevels.promote(sources, edges: Array(between.values)).filter { people.contains($0.node) }
+                return edges
+            })
+        guard !inputs.edges.isEmpty else { return inputs.sources.filter { people.contains($0.node) } }
+        return ContactLevels.promote(inputs.sources, edges: inputs.edges).filter { people.contains($0.node) }
     }
 
     private struct EpisodeRow: Decodable { let personId: String; let startDate: String; let status: String; let releasedOn: String? }
