@@ -31,6 +31,7 @@ extension Composition {
             TestingMigrations.createTesting,               // labs, campaigns, sampling points, tubes, batches, results, re-tests, FHIR exports
             RegistryMigrations.householdIndex,             // a person page's household without walking the ward
             TestingMigrations.retestClosing,               // newcomers' re-test tasks closed or cancelled by hand
+            RegistryMigrations.oldIDIndex,                 // duplicate checks by old ID on an index, not a table scan
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries],

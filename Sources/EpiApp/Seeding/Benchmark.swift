@@ -62,6 +62,7 @@ package struct Benchmark: Sendable {
         let importStart = Date()
         var importer = ResidentImporter(services: services)
         importer.batchSize = 10_000
+        importer.writeBudget = nil
         let report = try await importer.run(bytes: csv, filename: csvPath, ward: firstWard, user: city)
         let importSeconds = Date().timeIntervalSince(importStart)
         let peakRSS = Memory.peakMiB()

@@ -68,6 +68,14 @@ package enum RegistryMigrations {
         try await db.create(index: "persons_household").on("persons").column("unit_path").column("household_code").run()
     }
 
+    /// Old ID numbers (CMND) only for the few who have one: ANALYZE counts the NULLs of everyone else
+    /// as one value shared by the whole table, after which SQLite answers `old_id IN (…)` (every
+    /// import's and result upload's duplicate check) by reading the whole table. An index of the set
+    /// values keeps its statistics honest; at 350,000 people a 10-row check took 70 ms instead of 0.1.
+    package static let oldIDIndex = Migration("registry_006_old_id_index") { db, _ in
+        try await db.raw("CREATE INDEX persons_old_id ON persons (old_id) WHERE old_id IS NOT NULL").run()
+    }
+
     /// Registry figures per unit, group and residence status, kept current by every person write,
     /// so the start page of a city user sums ~600 rows instead of counting a million.
     package static let createPersonCounts = Migration("004_person_counts") { db, kind in

@@ -30,7 +30,7 @@ package struct ImportReport: Codable, Sendable {
     /// database error): this run completes it.
     package var previousInterrupted = false
 
-    mutating func add(_ written: (rows: Int, inserted: Int)) {
+    mutating func add(_ written: ResidentImporter.Written) {
         inserted += written.inserted
         duplicates += written.rows - written.inserted
     }
@@ -42,10 +42,13 @@ package struct ImportReport: Codable, Sendable {
 package struct ResidentImporter: Sendable {
     let database: Database
     let directory: UnitDirectory
-    /// Rows written per transaction: large enough to amortise commits, small enough not to block other writers long.
-    /// Rows per transaction: small enough that a person page waiting for SQLite's one writer waits a few
-    /// tens of milliseconds, large enough to amortise commits (`epicommand bench` measures both).
+    /// The most rows written in one transaction.
     package var batchSize = 500
+    /// On SQLite, how long one import transaction may hold the single writer. Every person view
+    /// writes an audit row and queues behind it, so batches shrink to what fits in this time on the
+    /// machine and database at hand (`epicommand bench registry` measures a person page meanwhile);
+    /// nil writes whole `batchSize` batches (bulk loads with nobody else on the database).
+    package var writeBudget: Duration? = .milliseconds(15)
     package var progress: (@Sendable (Int) -> Void)?
 
     package init(services: AppServices) {
@@ -96,8 +99,17 @@ package struct ResidentImporter: Sendable {
                 if let p = try? UnitPath(unit.path), user.covers(p) { wardsByCode[unit.code] = unit.path }
             }
             var seenKeys = Set<String>()
-            var pending: Task<(rows: Int, inserted: Int), any Error>?
+            var pending: Task<Written, any Error>?
             var batch: [PersonRecord] = []
+            let budget = database.kind == .sqlite ? writeBudget.map { Double($0.components.attoseconds) / 1e18 + Double($0.components.seconds) } : nil
+            // Starts small and follows the measured cost per row of the batches written so far.
+            var target = budget == nil ? batchSize : min(batchSize, 50)
+            func adapt(_ written: Written) {
+                guard let budget, written.rows > 0, written.seconds > 0 else { return }
+                let fits = Double(written.rows) * budget / written.seconds
+                // Never below 50 rows: below that, commits cost more than the rows on a slow machine.
+                target = max(min(50, batchSize), min(batchSize, Int((Double(target) + fits) / 2)))
+            }
             let now = Timestamp.now()
             func fail(_ line: Int, _ column: String?, _ vi: String, _ en: String) {
                 report.failed += 1
@@ -146,9 +158,13 @@ package struct ResidentImporter: Sendable {
                     address: row.address, unitPath: unitPath, groupCode: row.groupCode?.uppercased(), householdCode: row.householdCode?.uppercased(),
                     residenceStatus: row.residenceStatus.rawValue, residentUntil: row.residenceStatus == .permanent ? nil : row.residentUntil?.iso,
                     mergedInto: nil, createdAt: now, updatedAt: now, version: 1))
-                if batch.count >= batchSize {
+                if batch.count >= target {
                     // Parse the next batch on this core while the previous one is written on the other.
-                    if let writing = pending { report.add(try await writing.value) }
+                    if let writing = pending {
+                        let written = try await writing.value
+                        report.add(written)
+                        adapt(written)
+                    }
                     let rows = batch
                     batch.removeAll(keepingCapacity: true)
                     let importId = report.importId
@@ -161,7 +177,7 @@ package struct ResidentImporter: Sendable {
             if !batch.isEmpty { report.add(try await write(batch, importId: report.importId, user: user)) }
             progress?(report.totalRows)
             // Large loads change the data's shape; fresh statistics keep scoped queries on their indexes.
-            if report.inserted >= 10_000 { try await database.analyze() }
+            if report.inserted >= 10_000 { try await database.refreshStatistics(of: "persons") }
         } catch {
             // Rows already committed stay (each batch is whole); say exactly that, and how to finish.
             let saved = report
@@ -190,8 +206,16 @@ package struct ResidentImporter: Sendable {
             """).run()
     }
 
+    /// One batch written: rows offered, rows inserted, and the seconds its transaction took.
+    package struct Written: Sendable {
+        let rows: Int
+        let inserted: Int
+        let seconds: Double
+    }
+
     /// Skips rows whose person is already registered, inserts the rest with one audit row each.
-    private func write(_ rows: [PersonRecord], importId: String, user: CurrentUser) async throws -> (rows: Int, inserted: Int) {
+    private func write(_ rows: [PersonRecord], importId: String, user: CurrentUser) async throws -> Written {
+        let started = DispatchTime.now().uptimeNanoseconds
         let inserted = try await database.transaction { db -> Int in
             let ids = rows.flatMap { [$0.citizenId, $0.oldId].compactMap { $0 } }
             var existingIDs = Set<String>()
@@ -230,7 +254,7 @@ package struct ResidentImporter: Sendable {
             }
             return fresh.count
         }
-        return (rows.count, inserted)
+        return Written(rows: rows.count, inserted: inserted, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
 }
 

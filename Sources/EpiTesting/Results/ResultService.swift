@@ -165,7 +165,7 @@ package struct ResultService: Sendable {
                            vi: "Nhập kết quả bị dừng giữa chừng: \(saved.added) kết quả đã được lưu trước khi gặp lỗi. Nhập lại đúng tệp này sẽ hoàn tất mà không tạo trùng.",
                            en: "The import stopped midway: \(saved.added) results were saved before the error. Importing the same file again completes it without duplicates.")
         }
-        if report.added >= 10_000 { try await database.analyze() }
+        if report.added >= 10_000 { try await database.refreshStatistics(of: "test_results") }
         let final = report
         try await database.transaction { db in
             try await Self.recordProgress(db, final, status: "done")
