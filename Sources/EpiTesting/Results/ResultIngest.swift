@@ -53,8 +53,10 @@ package enum ResultIngest {
     /// Rows per statement: 31 columns × 200 stays far below both dialects' limits on bound values.
     static let rowsPerInsert = 200
 
+    /// - Parameter messageIDs: each item's own message id, when the items come from several messages
+    ///   (an MLLP group); `messageID` for all of them otherwise.
     package static func write(_ db: any SQLDatabase, _ items: [IncomingResult], lab: LabRecord, source: ResultSource, messageID: String,
-                              actor: CurrentUser, now: Date = Clock.now()) async throws -> [IngestOutcome] {
+                              messageIDs: [String]? = nil, actor: CurrentUser, now: Date = Clock.now()) async throws -> [IngestOutcome] {
         var outcomes = Array(repeating: IngestOutcome.repeated(id: nil), count: items.count)
         guard !items.isEmpty else { return outcomes }
         let keys = items.map { $0.sourceKey(labID: lab.id) }
@@ -80,7 +82,7 @@ package enum ResultIngest {
             let item = items[i]
             let sample = samples[item.label]
             var row = ResultRecord(
-                id: Identifier.make(), sourceKey: keys[i], labId: lab.id, source: source.rawValue, messageId: String(messageID.prefix(200)), label: item.label,
+                id: Identifier.make(), sourceKey: keys[i], labId: lab.id, source: source.rawValue, messageId: String((messageIDs?[i] ?? messageID).prefix(200)), label: item.label,
                 sampleId: nil, memberId: nil, personId: nil, test: item.test.rawValue, value: item.value.rawValue, status: item.status.rawValue,
                 ct: item.ct, sampledAt: item.sampledAt.map(Timestamp.string), resultedAt: Timestamp.string(item.resultedAt), receivedAt: Timestamp.string(now),
                 unitPath: lab.unitPath, groupCode: "", matchStatus: MatchStatus.review.rawValue, reviewReason: nil,
