@@ -419,6 +419,11 @@ def main():
             if not b.is_selected():
                 b.click()
         state["pooled"] = len(boxes)
+        # The demo's own campaign also has a point in Minh Khai: take the tube at the point just planned.
+        point = Select(c.find("#point-select"))
+        mine = [o.text for o in point.options if "Nhà văn hóa TDP 1" in o.text]
+        assert mine, [o.text for o in point.options]
+        point.select_by_visible_text(mine[0])
         label = c.find("#tube-label")
         label.send_keys("HN-MK-000001")
         label.send_keys(Keys.ENTER)
