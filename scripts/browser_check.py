@@ -13,7 +13,7 @@ not show what a user expects.
 
     python3 scripts/browser_check.py --base-url http://127.0.0.1:8080 [--out DIR]
 """
-import argparse, os, sys, tempfile, time
+import argparse, os, re, sys, tempfile, time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -335,6 +335,11 @@ def main():
         c.find("#current-user")
         c.open("/reports")
         c.find(".report-card[data-code='ward_daily'] a[href*='completeness']").click()
+        # The card opens the last period whose deadline has passed: before today's deadline that is
+        # yesterday, so go to the period of the report just submitted.
+        period = re.search(r"\d{4}-\d{2}-\d{2}", state["report"]).group(0)
+        if c.find("#completeness-period").text != "/".join(reversed(period.split("-"))):
+            c.open(f"/reports/ward_daily/completeness?period={period}&unit=01.007")
         row = c.find("#completeness-units tr[data-unit='01.007.00295']")
         assert "Chưa gửi" not in row.text and ("Đúng hạn" in row.text or "Muộn" in row.text), row.text
         summary = c.find("#completeness-summary")
@@ -414,6 +419,11 @@ def main():
             if not b.is_selected():
                 b.click()
         state["pooled"] = len(boxes)
+        # The demo's own campaign also has a point in Minh Khai: take the tube at the point just planned.
+        point = Select(c.find("#point-select"))
+        mine = [o.text for o in point.options if "Nhà văn hóa TDP 1" in o.text]
+        assert mine, [o.text for o in point.options]
+        point.select_by_visible_text(mine[0])
         label = c.find("#tube-label")
         label.send_keys("HN-MK-000001")
         label.send_keys(Keys.ENTER)

@@ -29,6 +29,8 @@ package enum DemoSeed {
         ("q.longbien", "BCĐ quận Long Biên", .districtCommand, "01/004"),
         ("chot.minhkhai", "Chốt kiểm soát Minh Khai", .checkpoint, "01/007/00295"),
         ("kcl.haibatrung", "Ban quản lý khu cách ly quận Hai Bà Trưng", .quarantineFacility, "01/007"),
+        // The account of the demo laboratory (TestingDemo), which is located in Minh Khai.
+        ("lab.cdc", "Phòng xét nghiệm CDC Hà Nội", .lab, "01/007/00295"),
     ]
 
     /// Seeds units, users, residential groups and people when the database has no users yet.
@@ -86,6 +88,7 @@ package enum DemoSeed {
         log("Đã tạo \(made + named.count) nhân khẩu demo và \(users.count) tài khoản.")
         try await CaseDemoSeed.seed(services, log: log)
         try await ReportDemo.seed(services, log: log)
+        try await TestingDemo.seed(services, log: log)
         return logins
     }
 }
