@@ -136,6 +136,7 @@ package enum SyntheticPopulation {
                                    summary: "Tạo \(count) nhân khẩu mô phỏng (seed \(seed)) dưới \(roots.joined(separator: ", "))")
         }
         try await services.database.analyze()
+        try await services.database.finishBulkLoad()
         return done
     }
 }
