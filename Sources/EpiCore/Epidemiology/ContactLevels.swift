@@ -29,6 +29,12 @@ public enum ContactLevels {
             self.infectiousFrom = infectiousFrom
             self.infectiousUntil = infectiousUntil
         }
+
+        /// Several cases of one person as one source: from the earliest start, open while any is.
+        func merged(with other: Source) -> Source {
+            let until: CivilDate? = if let a = infectiousUntil, let b = other.infectiousUntil { max(a, b) } else { nil }
+            return Source(node: node, infectiousFrom: min(infectiousFrom, other.infectiousFrom), infectiousUntil: until)
+        }
     }
 
     /// One recorded exposure between two people on a day.
@@ -101,14 +107,7 @@ public enum ContactLevels {
     /// earlier than its own infectious start. Chains of promoted cases are followed to the end.
     public static func promote<Node>(_ sources: [Source<Node>], edges: [Edge<Node>]) -> [Source<Node>] {
         var byNode: [Node: Source<Node>] = [:]
-        for s in sources {
-            if let existing = byNode[s.node] {
-                let until: CivilDate? = (existing.infectiousUntil == nil || s.infectiousUntil == nil) ? nil : max(existing.infectiousUntil ?? s.infectiousFrom, s.infectiousUntil ?? s.infectiousFrom)
-                byNode[s.node] = Source(node: s.node, infectiousFrom: min(existing.infectiousFrom, s.infectiousFrom), infectiousUntil: until)
-            } else {
-                byNode[s.node] = s
-            }
-        }
+        for s in sources { byNode[s.node] = byNode[s.node].map { $0.merged(with: s) } ?? s }
         let between = edges.filter { $0.a != $0.b && byNode[$0.a] != nil && byNode[$0.b] != nil }
         var changed = !between.isEmpty
         var rounds = 0
@@ -158,14 +157,7 @@ public enum ContactLevels {
     ) async throws -> (sources: [Source<Node>], edges: [Edge<Node>]) {
         var sources: [Node: Source<Node>] = [:]
         func load(_ nodes: Set<Node>) async throws {
-            for s in try await sourcesOf(nodes) {
-                if let existing = sources[s.node] {
-                    let until: CivilDate? = if let x = existing.infectiousUntil, let y = s.infectiousUntil { max(x, y) } else { nil }
-                    sources[s.node] = Source(node: s.node, infectiousFrom: min(existing.infectiousFrom, s.infectiousFrom), infectiousUntil: until)
-                } else {
-                    sources[s.node] = s
-                }
-            }
+            for s in try await sourcesOf(nodes) { sources[s.node] = sources[s.node].map { $0.merged(with: s) } ?? s }
         }
         try await load(targets)
         var loaded = targets
