@@ -127,6 +127,16 @@ package final class Database: Sendable {
         }
     }
 
+    /// How many times a write has had to wait for SQLite's single writer since the database was
+    /// opened; a long task compares two readings to learn whether others need the writer meanwhile.
+    /// Always 0 on PostgreSQL, whose writers do not queue behind one another.
+    package func writerWaits() async -> Int {
+        switch backend {
+        case .sqlite(_, let writer): await writer.waits()
+        case .postgres: 0
+        }
+    }
+
     /// Each SQLite connection's page cache (negative: KiB).
     private static let cacheKiB = -65_536
 
@@ -182,11 +192,17 @@ final class ConnectionPool<Connection: Sendable>: Sendable {
     func drain() async -> [Connection] {
         await state.drain()
     }
+
+    /// How many times a caller has had to wait for a connection so far.
+    func waits() async -> Int {
+        await state.waits
+    }
 }
 
 private actor PoolState<Connection: Sendable> {
     private var idle: [Connection]
     private var waiters: [CheckedContinuation<Connection, Never>] = []
+    private(set) var waits = 0
 
     init(_ connections: [Connection]) {
         self.idle = connections
@@ -196,6 +212,7 @@ private actor PoolState<Connection: Sendable> {
         if let connection = idle.popLast() {
             return connection
         }
+        waits += 1
         return await withCheckedContinuation { waiters.append($0) }
     }
 

@@ -44,10 +44,11 @@ package struct ResidentImporter: Sendable {
     let directory: UnitDirectory
     /// The most rows written in one transaction.
     package var batchSize = 500
-    /// On SQLite, how long one import transaction may hold the single writer. Every person view
-    /// writes an audit row and queues behind it, so batches shrink to what fits in this time on the
-    /// machine and database at hand (`epicommand bench registry` measures a person page meanwhile);
-    /// nil writes whole `batchSize` batches (bulk loads with nobody else on the database).
+    /// On SQLite, how long one import transaction may hold the single writer while others need it.
+    /// Every person view writes an audit row and queues behind it, so while anyone has waited for the
+    /// writer in the last few seconds, batches shrink to what fits in this time on the machine at hand
+    /// (`epicommand bench registry` measures a person page meanwhile); with nobody waiting they are
+    /// whole, since small ones only cost the import. nil always writes whole `batchSize` batches.
     package var writeBudget: Duration? = .milliseconds(15)
     package var progress: (@Sendable (Int) -> Void)?
 
@@ -101,12 +102,23 @@ package struct ResidentImporter: Sendable {
             var seenKeys = Set<String>()
             var pending: Task<Written, any Error>?
             var batch: [PersonRecord] = []
-            let budget = database.kind == .sqlite ? writeBudget.map { Double($0.components.attoseconds) / 1e18 + Double($0.components.seconds) } : nil
-            // Starts small and follows the measured cost per row of the batches written so far.
+            let budget = database.kind == .sqlite ? writeBudget : nil
+            // Starts small; then whole batches while nobody waits for the writer, else the measured
+            // cost per row of the batches written so far decides.
             var target = budget == nil ? batchSize : min(batchSize, 50)
-            func adapt(_ written: Written) {
-                guard let budget, written.rows > 0, written.seconds > 0 else { return }
-                let fits = Double(written.rows) * budget / written.seconds
+            let clock = ContinuousClock()
+            var waitsSeen = await database.writerWaits()
+            var othersWaitedAt: ContinuousClock.Instant?
+            func adapt(_ written: Written) async {
+                guard let budget, written.rows > 0, written.elapsed > .zero else { return }
+                let waits = await database.writerWaits()
+                if waits != waitsSeen { othersWaitedAt = clock.now }
+                waitsSeen = waits
+                guard let at = othersWaitedAt, clock.now - at < .seconds(3) else {
+                    target = batchSize
+                    return
+                }
+                let fits = Double(written.rows) * (budget / written.elapsed)
                 // Never below 50 rows: below that, commits cost more than the rows on a slow machine.
                 target = max(min(50, batchSize), min(batchSize, Int((Double(target) + fits) / 2)))
             }
@@ -163,7 +175,7 @@ package struct ResidentImporter: Sendable {
                     if let writing = pending {
                         let written = try await writing.value
                         report.add(written)
-                        adapt(written)
+                        await adapt(written)
                     }
                     let rows = batch
                     batch.removeAll(keepingCapacity: true)
@@ -206,16 +218,18 @@ package struct ResidentImporter: Sendable {
             """).run()
     }
 
-    /// One batch written: rows offered, rows inserted, and the seconds its transaction took.
+    /// One batch written: rows offered, rows inserted, and how long its transaction took.
     package struct Written: Sendable {
         let rows: Int
         let inserted: Int
-        let seconds: Double
+        let elapsed: Duration
     }
 
     /// Skips rows whose person is already registered, inserts the rest with one audit row each.
     private func write(_ rows: [PersonRecord], importId: String, user: CurrentUser) async throws -> Written {
-        let started = DispatchTime.now().uptimeNanoseconds
+        // Queueing for the writer counts too: it is the sign that others are using it.
+        let clock = ContinuousClock()
+        let started = clock.now
         let inserted = try await database.transaction { db -> Int in
             let ids = rows.flatMap { [$0.citizenId, $0.oldId].compactMap { $0 } }
             var existingIDs = Set<String>()
@@ -254,7 +268,7 @@ package struct ResidentImporter: Sendable {
             }
             return fresh.count
         }
-        return Written(rows: rows.count, inserted: inserted, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return Written(rows: rows.count, inserted: inserted, elapsed: clock.now - started)
     }
 }
 
