@@ -84,6 +84,32 @@ struct CampaignSampleTests {
     }
 
     @Test(arguments: Dialect.enabled)
+    func aNewcomersBadFieldIsMarkedBesideItsOwnRow(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            let ticked = try await app.person("Người Đã Có", citizenID: "001085030099")
+            var team = try await BrowserSession.login(client, "entry.mk")
+            let form = try await team.get(client, "/testing/samples/new")
+            // Row 1 is fine, row 2 blank, row 3 has a phone nobody could call.
+            let refused = try await team.post(client, "/testing/samples", form: [
+                "point_id": fx.pointMK.id, "label": "MOI-1", "_key": BrowserSession.formKey(form.text), "p_0": ticked.id,
+                "n0_name": "Đỗ Văn Mới", "n0_phone": "0988000111", "n2_name": "Lê Thị Sai", "n2_phone": "12345",
+            ])
+            #expect(refused.status == .unprocessableContent)
+            // The message sits in the third row, after its phone field, and the rows are open with what was typed.
+            let rows = refused.text.components(separatedBy: "<div class=\"contact-row\">")
+            #expect(rows.count == 4)
+            if rows.count == 4 {
+                #expect(!rows[1].contains("field-error") && !rows[2].contains("field-error"))
+                #expect(rows[3].contains(#"name="n2_phone" value="12345" type="tel" aria-invalid="true"><span class="field-error">Số điện thoại không hợp lệ.</span>"#))
+                #expect(rows[1].contains(#"value="Đỗ Văn Mới""#))
+            }
+            #expect(refused.text.contains(#"<details id="newcomers" open>"#))
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM samples") == 0)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
     func aPooledTubeHoldsAtMostItsCampaignsPoolSize(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let fx = try await TestingFixture.make(app)   // pools 5 people per tube; the setting allows 10

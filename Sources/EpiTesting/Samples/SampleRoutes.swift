@@ -169,15 +169,30 @@ package struct SampleRoutes: Sendable {
             }
             return h
         }
+        // The service numbers the people of a tube as `input(from:)` lists them: ticked members first, then the
+        // typed rows that are not blank. Its field errors are mapped back to the row the team typed.
+        let fieldErrors = TestingView.fieldErrors(error)
+        var position = values.filter { $0.key.hasPrefix("p_") && !$0.value.trimmed.isEmpty }.count
+        var newcomerErrors = false
         let newcomers = (0..<Self.newcomerRows).map { i -> [String: Any] in
-            ["i": i, "n": i + 1, "name": values["n\(i)_name"] ?? "", "phone": values["n\(i)_phone"] ?? "", "cid": values["n\(i)_cid"] ?? ""]
+            var row: [String: Any] = ["i": i, "n": i + 1, "name": values["n\(i)_name"] ?? "", "phone": values["n\(i)_phone"] ?? "", "cid": values["n\(i)_cid"] ?? ""]
+            let typed = MemberInput(fullName: values["n\(i)_name"], phone: values["n\(i)_phone"], citizenId: values["n\(i)_cid"])
+            guard !typed.isBlank else { return row }
+            for (field, key) in [("full_name", "nameError"), ("phone", "phoneError"), ("citizen_id", "cidError")] {
+                if let message = fieldErrors["members_\(position)_\(field)"] {
+                    row[key] = message
+                    newcomerErrors = true
+                }
+            }
+            position += 1
+            return row
         }
         return services.views.page("testing/sample-new", title: context.t("Lấy mẫu xét nghiệm", "Take samples"), context: context, data: [
             "points": pointOptions, "hasPoints": !pointOptions.isEmpty, "pointId": chosen ?? "", "q": query ?? "", "households": numbered, "hasHouseholds": !numbered.isEmpty,
             "searched": query != nil, "newcomers": newcomers, "poolMax": poolMax, "label": values["label"] ?? "", "team": values["team"] ?? request.q("team") ?? "",
             "saved": request.q("saved") as Any, "savedCount": request.q("n") as Any, "formKey": Idempotency.newKey(), "canSearch": context.user.can(.viewPeople),
             "tests": TestingView.options(LabTest.self, selected: values["test"] ?? "", l) { ($0.labelVI, $0.labelEN) },
-            "error": error.map { $0.message(l) } as Any, "err": TestingView.fieldErrors(error), "symptomatic": values["symptomatic"] == "1",
+            "error": error.map { $0.message(l) } as Any, "err": fieldErrors, "newcomerErrors": newcomerErrors, "symptomatic": values["symptomatic"] == "1",
         ], status: error?.status ?? .ok, active: "sampling")
     }
 
