@@ -345,7 +345,7 @@ struct Backup: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance on SQLite and print figures and ratios (never asserted).",
-        subcommands: [Registry.self, Cases.self, Reports.self, TestingBench.self, MLLPClientCommand.self],
+        subcommands: [Registry.self, Cases.self, Reports.self, TestingBench.self, MLLPClientCommand.self, HTTPClientCommand.self],
         defaultSubcommand: Registry.self
     )
 
@@ -423,6 +423,27 @@ struct Bench: AsyncParsableCommand {
 
         func run() async throws {
             try await TestingBenchmark.mllpClient(host: host, port: port, file: file, connections: connections)
+        }
+    }
+
+    struct HTTPClientCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "http-client",
+            abstract: "Send one request again and again over keep-alive connections for a while; print the count, statuses and latencies as one RESULT {json} line (the benchmarks' second process).")
+        @Option(help: "Server address.") var host: String = "127.0.0.1"
+        @Option(help: "Server port.") var port: Int
+        @Option(help: "JSON file: {\"method\", \"path\", \"headers\": [[name, value]], \"body\"}.") var requestFile: String
+        @Option(help: "Keep-alive connections.") var connections: Int = 16
+        @Option(help: "Seconds to send for.") var seconds: Double = 10
+
+        func validate() throws {
+            guard (1...65_535).contains(port) else { throw ValidationError("--port: 1 to 65535") }
+            guard (1...1_024).contains(connections) else { throw ValidationError("--connections: 1 to 1024") }
+            guard seconds > 0, seconds <= 3_600 else { throw ValidationError("--seconds: more than 0, at most 3600") }
+        }
+
+        func run() async throws {
+            try await HTTPLoad.client(host: host, port: port, requestFile: requestFile, connections: connections, seconds: seconds)
         }
     }
 }

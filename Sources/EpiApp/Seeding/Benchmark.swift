@@ -208,9 +208,9 @@ package struct Benchmark: Sendable {
                      Self.percentile(times, 0.5), Self.percentile(times, 0.95), Self.percentile(times, 0.99), times.max() ?? 0, failures))
     }
 
-    static func waitForServer(_ base: String) async throws {
+    static func waitForServer(_ base: String, path: String = "/health") async throws {
         for _ in 0..<100 {
-            if let url = URL(string: "\(base)/health"), let (_, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200 { return }
+            if let url = URL(string: base + path), let (_, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw AppError(.internalServerError, code: "bench_server", vi: "Máy chủ benchmark không khởi động.", en: "The benchmark server did not start.")
