@@ -429,10 +429,10 @@ struct Bench: AsyncParsableCommand {
     struct HTTPClientCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "http-client",
-            abstract: "Send one request again and again over keep-alive connections for a while; print the count, statuses and latencies as one RESULT {json} line (the benchmarks' second process).")
+            abstract: "Send one request again and again (or each of a list once) over keep-alive connections for a while; print the count, statuses and latencies as one RESULT {json} line (the benchmarks' second process).")
         @Option(help: "Server address.") var host: String = "127.0.0.1"
         @Option(help: "Server port.") var port: Int
-        @Option(help: "JSON file: {\"method\", \"path\", \"headers\": [[name, value]], \"body\"}.") var requestFile: String
+        @Option(help: "JSON file: {\"method\", \"path\", \"headers\": [[name, value]], \"body\"}, or a list of them, each sent once.") var requestFile: String
         @Option(help: "Keep-alive connections.") var connections: Int = 16
         @Option(help: "Seconds to send for.") var seconds: Double = 10
 

@@ -2,6 +2,7 @@ import EpiPlatform
 import Foundation
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -55,14 +56,37 @@ package enum HTTPLoad {
         var failure: String?
     }
 
-    /// Sends `request` over `connections` keep-alive connections for `seconds`.
-    package static func run(host: String, port: Int, request: Request, connections: Int, seconds: Double) async throws -> Report {
-        let bytes = request.bytes(host: "\(host):\(port)")
+    /// Hands out requests: one request again and again, or each of a list once (submissions that must
+    /// differ, such as forms with single-use tokens), in order, until the list runs out.
+    final class Feed: Sendable {
+        let requests: [[UInt8]]
+        let repeats: Bool
+        private let next = NIOLockedValueBox(0)
+
+        init(_ requests: [Request], host: String) {
+            self.requests = requests.map { $0.bytes(host: host) }
+            self.repeats = requests.count == 1
+        }
+
+        func take() -> [UInt8]? {
+            if repeats { return requests.first }
+            let i = next.withLockedValue { n -> Int in
+                n += 1
+                return n - 1
+            }
+            return i < requests.count ? requests[i] : nil
+        }
+    }
+
+    /// Sends `requests` over `connections` keep-alive connections for `seconds` (or until a list of
+    /// several requests has been sent once).
+    package static func run(host: String, port: Int, requests: [Request], connections: Int, seconds: Double) async throws -> Report {
+        let feed = Feed(requests, host: "\(host):\(port)")
         let started = DispatchTime.now().uptimeNanoseconds
         let deadline = started + UInt64(seconds * 1e9)
         let tallies = try await withThrowingTaskGroup(of: Tally.self) { group in
             for _ in 0..<max(1, connections) {
-                group.addTask { try await exchange(bytes, host: host, port: port, until: deadline) }
+                group.addTask { try await exchange(feed, host: host, port: port, until: deadline) }
             }
             var all: [Tally] = []
             for try await t in group { all.append(t) }
@@ -83,7 +107,7 @@ package enum HTTPLoad {
         return report
     }
 
-    private static func exchange(_ request: [UInt8], host: String, port: Int, until deadline: UInt64) async throws -> Tally {
+    private static func exchange(_ feed: Feed, host: String, port: Int, until deadline: UInt64) async throws -> Tally {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
@@ -93,10 +117,9 @@ package enum HTTPLoad {
             var tally = Tally()
             var received = inbound.makeAsyncIterator()
             var buffer: [UInt8] = []
-            let payload = ByteBuffer(bytes: request)
-            while DispatchTime.now().uptimeNanoseconds < deadline {
+            while DispatchTime.now().uptimeNanoseconds < deadline, let request = feed.take() {
                 let start = DispatchTime.now().uptimeNanoseconds
-                try await outbound.write(payload)
+                try await outbound.write(ByteBuffer(bytes: request))
                 var response: (status: Int, body: ArraySlice<UInt8>, length: Int)?
                 while response == nil {
                     response = Self.parse(buffer)
@@ -162,15 +185,22 @@ package enum HTTPLoad {
 
     /// `epicommand bench http-client`: runs `run` and prints one `RESULT {json}` line.
     package static func client(host: String, port: Int, requestFile: String, connections: Int, seconds: Double) async throws {
-        let request = try JSONDecoder().decode(Request.self, from: Data(contentsOf: URL(fileURLWithPath: requestFile)))
-        let report = try await run(host: host, port: port, request: request, connections: connections, seconds: seconds)
+        let data = try Data(contentsOf: URL(fileURLWithPath: requestFile))
+        let requests: [Request]
+        if let list = try? JSONDecoder().decode([Request].self, from: data) { requests = list } else { requests = [try JSONDecoder().decode(Request.self, from: data)] }
+        guard !requests.isEmpty else { throw AppError.invalid("Tệp không có yêu cầu nào.", "The file holds no request.") }
+        let report = try await run(host: host, port: port, requests: requests, connections: connections, seconds: seconds)
         print("RESULT " + String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
     }
 
     /// Runs `bench http-client` as a second process against a server of this process.
     static func fromSecondProcess(port: Int, request: Request, connections: Int, seconds: Double, directory: String) async throws -> Report {
+        try await fromSecondProcess(port: port, requests: [request], connections: connections, seconds: seconds, directory: directory)
+    }
+
+    static func fromSecondProcess(port: Int, requests: [Request], connections: Int, seconds: Double, directory: String) async throws -> Report {
         let file = "\(directory)/http-request-\(UUID().uuidString).json"
-        try JSONEncoder().encode(request).write(to: URL(fileURLWithPath: file))
+        try JSONEncoder().encode(requests).write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0])
