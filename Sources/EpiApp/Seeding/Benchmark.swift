@@ -268,6 +268,15 @@ enum BenchEnvironment {
         return (services, settings)
     }
 
+    /// The paths of the city's lowest administrative units (Hanoi's 579 wards and communes), in order.
+    static func wards(_ services: AppServices) async -> [String] {
+        var out: [String] = []
+        for unit in await services.directory.all().sorted(by: { $0.path < $1.path }) where !unit.isGroup {
+            if await services.directory.isLowestAdministrative(unit.path) { out.append(unit.path) }
+        }
+        return out
+    }
+
     /// Seconds sqlite3's own `.import` takes to load a CSV into table `raw` of a fresh database file (WAL),
     /// after the `setup` statements (a CREATE TABLE and indexes; without one, sqlite3 makes a bare table
     /// from the header). Nil, with a line saying why, when the sqlite3 CLI is missing or fails.
