@@ -1,0 +1,27 @@
+import EpiCore
+import EpiPlatform
+import Foundation
+
+/// What movement control brings to the composition root besides its routes.
+package enum MovementCapability {
+    package static let resources = CapabilityResources(name: "EpiMovement", bundle: .module)
+
+    package static let labels: [LabelSet] = [
+        LabelSet("audit_action", MovementStrings.audit.keys.filter { $0.hasPrefix("audit_action.") }.map { String($0.dropFirst(13)) }),
+        LabelSet("audit_entity", MovementStrings.audit.keys.filter { $0.hasPrefix("audit_entity.") }.map { String($0.dropFirst(13)) }),
+        LabelSet("permit.group", PermitGroup.self),
+        LabelSet("permit.status", PermitStatus.self),
+        LabelSet("check.result", PermitVerdict.self),
+        LabelSet("plan.model", PlanModel.self),
+        LabelSet("plan.item", PlanItem.self),
+        LabelSet("plan.status", PlanStatus.self),
+        LabelSet("out_reason", OutReason.self),
+        LabelSet("business.kind", BusinessKind.self),
+    ]
+
+    package static let navigation: [NavigationItem] = [
+        NavigationItem("movement", "/movement", label: "nav_movement", anyOf: [.viewMovement]),
+        NavigationItem("my_business", "/movement/businesses", label: "nav_my_business", anyOf: [.submitBusinessPlans]),
+        NavigationItem("movement_check", "/movement/check", label: "nav_movement_check", anyOf: [.checkPermits]),
+    ]
+}
