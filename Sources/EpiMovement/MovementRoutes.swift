@@ -401,6 +401,7 @@ package struct MovementRoutes: Sendable {
             "recent": recent.map { c in ["at": DisplayTime.format(c.checkedAt), "number": c.permitNumber, "result": label("check.result", c.result, context),
                                           "direction": label("check.direction", c.direction, context), "point": c.checkpointName, "officer": c.officer] },
             "hasRecent": !recent.isEmpty, "error": error.map { $0.message(context.language) } as Any,
+            "unit": context.user.unitPath.string, "officer": context.user.username, "todayISO": Clock.today().iso,
         ], status: error?.status ?? .ok, active: "movement_check")
     }
 

@@ -198,6 +198,12 @@ package enum MovementStrings {
             "mov_kind_agency": ("Cơ quan nhà nước", "State agency"),
             "mov_plan_reason": ("Lý do trả lại / tạm dừng", "Reason returned / suspended"),
         ]
+        // The offline verifier's plug-in reads its words from the `sig.` keys (Signing.words).
+        for v in PermitVerdict.allCases { t["sig.permit_\(v.rawValue)"] = label(v) }
+        t["sig.permit_holder"] = ("Người được cấp", "Holder")
+        t["sig.permit_number"] = ("Số giấy", "Number")
+        t["sig.permit_dates"] = ("Thời hạn", "Valid")
+        t["sig.permit_zones"] = ("Phạm vi", "Area")
         for g in PermitGroup.allCases { t["permit.group.\(g.rawValue)"] = label(g) }
         for s in PermitStatus.allCases { t["permit.status.\(s.rawValue)"] = label(s) }
         for v in PermitVerdict.allCases { t["check.result.\(v.rawValue)"] = label(v) }
