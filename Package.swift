@@ -110,7 +110,8 @@ let package = Package(
         // Movement control: businesses and prevention plans, travel permits with signed QR, checkpoint checks, daily counts.
         .target(
             name: "EpiMovement",
-            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiSigning", "EpiCodecs", hummingbird, sqlKit],
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiSigning", "EpiCodecs", hummingbird, sqlKit, crypto,
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),

@@ -34,6 +34,7 @@ extension Composition {
             TestingMigrations.retestClosing,               // newcomers' re-test tasks closed or cancelled by hand
             RegistryMigrations.oldIDIndex,                 // duplicate checks by old ID on an index, not a table scan
             MovementMigrations.createMovement,             // businesses, prevention plans, staff lists, permits, checkpoint checks
+            MovementMigrations.createDeclarations,         // public health declarations (72-hour signed codes)
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries],
@@ -104,6 +105,7 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     LoginRoutes(services: services).register(open)
     TaskRoutes.registerPublic(open, services: services)
     SigningRoutes(services: services).register(open)
+    DeclarationRoutes(services: services).register(open)
 
     let pages = Routes(router.group(context: AuthedContext.self), prefix: "", catalog: catalog, user: { $0.user })
     let api = Routes(router.group("api/v1", context: AuthedContext.self), prefix: "api/v1", catalog: catalog, user: { $0.user })

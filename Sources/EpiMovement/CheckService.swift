@@ -19,7 +19,10 @@ package struct CheckInput: Codable, Sendable {
     package var reason: String?
     package var declarationOk: Bool?
     package var checkedAt: String?
-    package init(id: String? = nil, code: String? = nil, number: String? = nil, checkpointId: String? = nil, direction: String? = nil, result: String? = nil, reason: String? = nil, declarationOk: Bool? = nil, checkedAt: String? = nil) {
+    /// The holder's health declaration code (VNH1:…), read with the permit: current within 72 hours.
+    package var declaration: String?
+    package init(id: String? = nil, code: String? = nil, number: String? = nil, checkpointId: String? = nil, direction: String? = nil, result: String? = nil, reason: String? = nil, declarationOk: Bool? = nil, checkedAt: String? = nil, declaration: String? = nil) {
+        self.declaration = declaration
         self.id = id
         self.code = code
         self.number = number
@@ -43,6 +46,7 @@ package struct CheckOutcome: Codable, Sendable {
     package let validFrom: String?
     package let validTo: String?
     package let problem: String?
+    package var declarationOk: Bool? = nil
 }
 
 /// What the phone records for someone let through with papers but no permit.
@@ -107,19 +111,24 @@ package struct CheckService: Sendable {
                 verdict = terms.verdict(on: today, checkpointZones: cp.zones)
             }
         }
+        var declarationOk = input.declarationOk
+        if let declaration = input.declaration.nonBlank {
+            let verified = try? SignedCode.verify(declaration, now: now, using: try SigningService.open(services.settings))
+            declarationOk = verified?.purpose == .declaration
+        }
         let id = input.id.flatMap { UUID(uuidString: $0)?.uuidString.lowercased() } ?? Identifier.make()
         let stamp = Timestamp.string(now)
-        let (found, decided) = (permit, verdict)
+        let (found, decided, declared) = (permit, verdict, declarationOk)
         try await database.transaction { db in
             try await db.raw("""
                 INSERT INTO checkpoint_checks (id, checkpoint_id, checkpoint_name, unit_path, group_code, permit_id, permit_number, direction, result, reason, declaration_ok, officer,
                 checked_at, checked_on, received_at) VALUES (\(bind: id), \(bind: cp.id), \(bind: cp.name), \(bind: cp.unitPath), '', \(bind: found?.id), \(bind: found?.number ?? ""),
-                \(bind: direction.rawValue), \(bind: decided.rawValue), '', \(bind: input.declarationOk), \(bind: viewer.user.username), \(bind: stamp), \(bind: today.iso), \(bind: stamp))
+                \(bind: direction.rawValue), \(bind: decided.rawValue), '', \(bind: declared), \(bind: viewer.user.username), \(bind: stamp), \(bind: today.iso), \(bind: stamp))
                 ON CONFLICT (id) DO NOTHING
                 """).run()
         }
         return CheckOutcome(id: id, verdict: verdict.rawValue, permitId: permit?.id, number: permit?.number, fullName: permit?.fullName, citizenId: permit?.citizenId,
-                            group: permit?.grp, validFrom: permit?.validFrom, validTo: permit?.validTo, problem: problem)
+                            group: permit?.grp, validFrom: permit?.validFrom, validTo: permit?.validTo, problem: problem, declarationOk: declarationOk)
     }
 
     /// Stores checks an offline phone queued. Each carries its phone-made UUID: a batch sent again (the

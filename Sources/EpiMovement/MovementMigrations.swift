@@ -133,4 +133,28 @@ package enum MovementMigrations {
         try await db.create(index: "checks_unit_day").on("checkpoint_checks").column("unit_path").column("checked_on").run()
         try await db.create(index: "checks_checkpoint").on("checkpoint_checks").column("checkpoint_id").column("checked_at").run()
     }
+
+    /// Public health declarations: one row per form (the form token's nonce is unique), the signed code
+    /// returned, and the ward, so a flagged declaration reaches the ward's health station.
+    package static let createDeclarations = Migration("mov_002_health_declarations") { db, kind in
+        let c = kind.byteOrderCollation
+        let bool = SQLDataType.custom(SQLRaw("BOOLEAN"))
+        try await db.create(table: "health_declarations")
+            .column("id", type: .text, .primaryKey(autoIncrement: false))
+            .column("form_nonce", type: .text, .notNull, .unique)
+            .column("full_name", type: .text, .notNull)
+            .column("phone", type: .text, .notNull)
+            .column("citizen_id", type: .text)
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("group_code", type: .text, .notNull, .default(""))
+            .column("symptoms", type: .text, .notNull, .default(""))
+            .column("travel", type: .text, .notNull, .default(""))
+            .column("contact", type: bool, .notNull)
+            .column("flagged", type: bool, .notNull)
+            .column("code", type: .text, .notNull)
+            .column("declared_at", type: .text, .notNull)
+            .column("expires_at", type: .text, .notNull)
+            .run()
+        try await db.create(index: "declarations_unit").on("health_declarations").column("unit_path").column("declared_at").run()
+    }
 }

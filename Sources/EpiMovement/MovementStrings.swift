@@ -81,11 +81,13 @@ package enum MovementStrings {
                        ("approve_plan", ("Duyệt phương án phòng dịch", "Approved a prevention plan")), ("return_plan", ("Trả lại phương án phòng dịch", "Returned a prevention plan")),
                        ("suspend_plan", ("Tạm dừng phương án phòng dịch", "Suspended a prevention plan")), ("import_staff", ("Nhập danh sách lao động", "Imported a staff list")),
                        ("request_permits", ("Đề nghị cấp giấy đi đường", "Requested permits")), ("issue_permit", ("Cấp giấy đi đường", "Issued a permit")),
-                       ("revoke_permit", ("Thu hồi giấy đi đường", "Revoked a permit")), ("upload_checks", ("Tải lên lượt kiểm tra tại chốt", "Uploaded checkpoint checks"))] {
+                       ("revoke_permit", ("Thu hồi giấy đi đường", "Revoked a permit")), ("upload_checks", ("Tải lên lượt kiểm tra tại chốt", "Uploaded checkpoint checks")),
+                       ("declare", ("Khai báo y tế", "Declared health status"))] {
             t["audit_action.\(k)"] = v
         }
         for (k, v) in [("business", ("Doanh nghiệp, cơ quan", "Business or agency")), ("business_plan", ("Phương án phòng dịch", "Prevention plan")),
-                       ("permit", ("Giấy đi đường", "Travel permit")), ("checkpoint_check", ("Kiểm tra tại chốt", "Checkpoint check"))] {
+                       ("permit", ("Giấy đi đường", "Travel permit")), ("checkpoint_check", ("Kiểm tra tại chốt", "Checkpoint check")),
+                       ("health_declaration", ("Khai báo y tế", "Health declaration"))] {
             t["audit_entity.\(k)"] = v
         }
         for (entity, field, vi, en) in [("business", "tax_code", "Mã số thuế", "Tax code"), ("business", "account", "Tài khoản", "Account"),
@@ -196,6 +198,19 @@ package enum MovementStrings {
             "mov_reason_other": ("Lý do khác", "Other"),
             "mov_kind_enterprise": ("Doanh nghiệp", "Business"),
             "mov_kind_agency": ("Cơ quan nhà nước", "State agency"),
+            "mov_declare_title": ("Khai báo y tế", "Health declaration"),
+            "mov_declare_help": ("Khai báo trung thực. Mã QR nhận được có giá trị 72 giờ, xuất trình tại chốt kiểm soát.", "Declare truthfully. The QR code you receive is valid for 72 hours; show it at checkpoints."),
+            "mov_declare_name": ("Họ và tên", "Full name"),
+            "mov_declare_phone": ("Số điện thoại", "Phone"),
+            "mov_declare_ward": ("Phường/xã nơi đang ở", "Ward where you stay"),
+            "mov_declare_symptoms": ("Trong 14 ngày qua, bạn có triệu chứng nào?", "Any of these symptoms in the last 14 days?"),
+            "mov_declare_contact": ("Tôi đã tiếp xúc gần với người mắc COVID-19 (F0)", "I was in close contact with a COVID-19 case"),
+            "mov_declare_travel": ("Nơi đã đến trong 14 ngày (nếu có)", "Places visited in the last 14 days (if any)"),
+            "mov_declare_send": ("Gửi khai báo", "Send"),
+            "mov_declare_done": ("Đã ghi nhận khai báo y tế.", "Your declaration is recorded."),
+            "mov_declare_flagged": ("Bạn có triệu chứng hoặc tiếp xúc: Trạm Y tế phường sẽ liên hệ. Hạn chế ra ngoài, đeo khẩu trang.", "You reported symptoms or contact: the ward health station will call you. Stay home and wear a mask."),
+            "mov_declare_until": ("Có giá trị đến", "Valid until"),
+            "mov_declare_code": ("Mã khai báo", "Declaration code"),
             "mov_plan_reason": ("Lý do trả lại / tạm dừng", "Reason returned / suspended"),
         ]
         // The offline verifier's plug-in reads its words from the `sig.` keys (Signing.words).

@@ -205,4 +205,46 @@ struct MovementTests {
             #expect(page.status == .ok && page.text.contains("id=\"total-all\">46.375"))
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func aCitizenDeclaresOnThePublicPageAndASymptomReachesTheWardHealthStation(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let page = try await client.execute(uri: "/khai-bao-y-te", method: .get)
+            #expect(page.status == .ok && page.text.contains("Khai báo y tế") && page.text.contains("name=\"website\""))
+            let token = try #require(page.text.range(of: "name=\"form_token\" value=\"").map { String(page.text[$0.upperBound...].prefix { $0 != "\"" }) })
+            // The limiter is per process and both dialects run at once: each run is its own client.
+            let net = dialect.rawValue == "sqlite" ? "203.0.113" : "198.51.100"
+            func post(_ fields: [String: String], ip: String? = nil) async throws -> TestResponse {
+                let ip = ip ?? "\(net).7"
+                let body = fields.map { "\(BrowserSession.encode($0.key))=\(BrowserSession.encode($0.value))" }.joined(separator: "&")
+                return try await client.execute(uri: "/khai-bao-y-te", method: .post,
+                                                headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Forwarded-For")!: ip], body: ByteBuffer(string: body))
+            }
+            let form = ["form_token": token, "full_name": "Phạm Thị Lan", "phone": "0912 345 679", "unit": "01/007/00295", "sym_fever": "1", "sym_cough": "1", "travel": "Chợ Mơ"]
+            // Sent at once, the form is refused (people take seconds to fill it); a filled honeypot is refused.
+            let fast = try await post(form)
+            #expect(fast.status == .unprocessableContent && fast.text.contains("quá nhanh"))
+            try await Task.sleep(for: .seconds(DeclarationForm.minimumFill + 0.2))
+            #expect(try await post(form.merging(["website": "http://spam"]) { _, n in n }).status == .unprocessableContent)
+            let done = try await post(form)
+            #expect(done.status == .ok && done.text.contains("id=\"declaration-qr\"") && done.text.contains("<svg") && done.text.contains("Trạm Y tế phường sẽ liên hệ"))
+            // Sent twice (a double tap): one declaration, one task for Minh Khai's health station.
+            _ = try await post(form)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM health_declarations") == 1)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM tasks WHERE unit_path = '01/007/00295' AND status = 'open' AND title LIKE '%Phạm Thị Lan%'") == 1)
+            let mk = try await app.token("minhkhai")
+            let tasks = try await client.json(.get, "/api/v1/tasks", mk)
+            #expect(tasks.text.contains("Phạm Thị Lan"))
+            #expect(try await app.audit("health_declaration").map(\.action) == ["declare"])
+            // The code is a signed declaration the checkpoint reads with the permit.
+            let code = try #require(try await app.services.database.read { try await $0.raw("SELECT code FROM health_declarations").first()?.decode(column: "code", as: String.self) })
+            #expect(code.hasPrefix("VNH1:"))
+            let checked = try data(try await client.json(.post, "/api/v1/movement/checks", try await app.token("checkpoint.mk"), #"{"number": "GDD-KHONG", "declaration": "\#(code)"}"#))
+            #expect(checked["declaration_ok"] as? Bool == true)
+            // One client cannot flood the form: the eleventh submission in ten minutes is refused.
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<11 { statuses.append(try await post(["form_token": "x", "full_name": "Bot"], ip: "\(net).9").status) }
+            #expect(statuses.prefix(10).allSatisfy { $0 == .unprocessableContent } && statuses.last == .tooManyRequests)
+        }
+    }
 }

@@ -540,6 +540,8 @@ enum MatrixBodies {
             return Body(form: [:], json: bundle, namesJurisdiction: true, query: "?lab=\(s.labCode)")
         case (.post, "/testing/retests/:id/close"): return both(["result": "not_detected"], names: false)
         case (.post, "/testing/retests/:id/cancel"): return both(["reason": "Đã chuyển đi nơi khác"], names: false)
+        case (.post, "/khai-bao-y-te"), (.post, "/public/declarations"):
+            return both(["full_name": "Người Khai", "phone": "0912000111", "unit": s.ward, "form_token": "x"], names: false)
         case (.post, "/movement/businesses"):
             return both(["tax_code": outside ? "0109123497" : "0109123472", "name": "DN mới", "unit": s.ward, "workforce": "5"],
                         json: #"{"tax_code": "\#(outside ? "0109123514" : "0109123507")", "name": "DN mới", "unit": "\#(s.ward)", "workforce": 5}"#)
