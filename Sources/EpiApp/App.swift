@@ -35,6 +35,7 @@ extension Composition {
             RegistryMigrations.oldIDIndex,                 // duplicate checks by old ID on an index, not a table scan
             MovementMigrations.createMovement,             // businesses, prevention plans, staff lists, permits, checkpoint checks
             MovementMigrations.createDeclarations,         // public health declarations (72-hour signed codes)
+            MovementMigrations.createViolations,           // fines for breaches of the measures, with their legal basis
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries],
@@ -48,7 +49,7 @@ extension Composition {
             .lab: ["batches", "lab_results", "testing"],
         ],
         labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels + MovementCapability.labels,
-        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts,
+        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts + MovementCapability.alerts,
                                     levels: RiskLevelProvider()),
         personSections: [EpiSection(), TestingSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },

@@ -17,11 +17,16 @@ package enum MovementCapability {
         LabelSet("plan.status", PlanStatus.self),
         LabelSet("out_reason", OutReason.self),
         LabelSet("business.kind", BusinessKind.self),
+        LabelSet("violation.kind", ViolationKind.self),
+        LabelSet("violation.status", ViolationStatus.self),
     ]
+
+    package static let alerts: [any AlertProvider] = [CheckpointOfflineAlerts()]
 
     package static let navigation: [NavigationItem] = [
         NavigationItem("movement", "/movement", label: "nav_movement", anyOf: [.viewMovement]),
         NavigationItem("my_business", "/movement/businesses", label: "nav_my_business", anyOf: [.submitBusinessPlans]),
         NavigationItem("movement_check", "/movement/check", label: "nav_movement_check", anyOf: [.checkPermits]),
+        NavigationItem("violations", "/movement/violations", label: "nav_violations", anyOf: [.recordViolations]),
     ]
 }

@@ -157,4 +157,29 @@ package enum MovementMigrations {
             .run()
         try await db.create(index: "declarations_unit").on("health_declarations").column("unit_path").column("declared_at").run()
     }
+
+    /// Fines for breaches of the measures, linked to a person or a business, with the legal basis of the
+    /// rule in force on the day, as it was applied.
+    package static let createViolations = Migration("mov_003_violations") { db, kind in
+        let c = kind.byteOrderCollation
+        try await db.create(table: "violations")
+            .column("id", type: .text, .primaryKey(autoIncrement: false))
+            .column("kind", type: .text, .notNull)
+            .column("person_id", type: .text)
+            .column("business_id", type: .text)
+            .column("full_name", type: .text, .notNull)
+            .column("citizen_id", type: .text, .notNull, .default(""))
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("group_code", type: .text, .notNull, .default(""))
+            .column("amount", type: .bigint, .notNull)
+            .column("legal_basis", type: .text, .notNull)
+            .column("occurred_on", type: .text, .notNull)
+            .column("place", type: .text, .notNull, .default(""))
+            .column("status", type: .text, .notNull)
+            .column("recorded_by", type: .text, .notNull)
+            .column("created_at", type: .text, .notNull)
+            .column("version", type: .bigint, .notNull, .default(1))
+            .run()
+        try await db.create(index: "violations_unit").on("violations").column("unit_path").column("created_at").run()
+    }
 }

@@ -39,6 +39,12 @@ package struct MovementRoutes: Sendable {
         pages.get("movement/check", .can(.checkPermits), use: checkPage)
         pages.post("movement/check", .can(.checkPermits), use: checkSubmit)
 
+        pages.get("movement/violations", .anyOf([.viewMovement, .recordViolations]), use: violationList)
+        pages.post("movement/violations", .can(.recordViolations), use: violationCreatePage)
+        pages.post("movement/violations/:id/status", .can(.recordViolations), use: violationStatusPage)
+        api.get("movement/violations", .anyOf([.viewMovement, .recordViolations]), use: apiViolations)
+        api.post("movement/violations", .can(.recordViolations), use: apiRecordViolation)
+        api.post("movement/violations/:id/status", .can(.recordViolations), use: apiViolationStatus)
         api.get("movement/counts", .can(.viewMovement), use: apiCounts)
         api.get("movement/businesses", Self.seeBusinesses, use: apiBusinesses)
         api.post("movement/businesses", .can(.reviewBusinessPlans), use: apiCreateBusiness)
@@ -415,6 +421,85 @@ package struct MovementRoutes: Sendable {
         } catch let error as AppError where error.status == .unprocessableContent {
             return try await renderCheck(context: context, outcome: nil, error: error)
         }
+    }
+
+    // MARK: violations
+
+    var violations: ViolationService { ViolationService(services: services) }
+
+    @Sendable func violationList(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderViolations(context: context, values: [:], error: nil)
+    }
+
+    private func renderViolations(context: AuthedContext, values: [String: String], error: AppError?) async throws -> Response {
+        let scope = try await Scope.of(context.user, directory: services.directory).wholeWard
+        let list = try await database.read { try await violations.list($0, scope: scope) }
+        let people = list.compactMap { v in v.personId.map { ($0, v.unitPath) } }
+        if !people.isEmpty { try await Audit.viewed(database, user: context.user, people: people, summary: "Danh sách vi phạm") }
+        let today = Clock.today()
+        let rules: [[String: Any]] = ViolationKind.allCases.compactMap { k in
+            ViolationRules.rule(k, on: today).map { r in ["kind": label("violation.kind", k.rawValue, context), "basis": r.legalBasis,
+                                                          "range": "\(NumberFormat.grouped(r.minFine))–\(NumberFormat.grouped(r.maxFine))"] }
+        }
+        return services.views.page("movement/violations", title: context.t("Vi phạm, xử phạt", "Violations and fines"), context: context, data: [
+            "rows": list.map { v in ["id": v.id, "kind": label("violation.kind", v.kind, context), "name": v.fullName, "cccd": v.citizenId, "amount": NumberFormat.grouped(v.amount),
+                                     "basis": v.legalBasis, "day": CivilDate(iso: v.occurredOn)?.vietnamese ?? v.occurredOn, "place": v.place,
+                                     "status": label("violation.status", v.status, context), "open": v.status == ViolationStatus.issued.rawValue,
+                                     "appealed": v.status == ViolationStatus.appealed.rawValue] as [String: Any] },
+            "hasRows": !list.isEmpty, "canRecord": context.user.can(.recordViolations), "rules": rules,
+            "kinds": ViolationKind.allCases.map { ["code": $0.rawValue, "label": label("violation.kind", $0.rawValue, context), "selected": values["kind"] == $0.rawValue] },
+            "today": today.vietnamese, "v": values, "formKey": Idempotency.newKey(), "error": error.map { $0.message(context.language) } as Any, "err": fieldErrors(error),
+        ], status: error?.status ?? .ok, active: "violations")
+    }
+
+    static func violationInput(_ f: FormData) -> ViolationInput {
+        ViolationInput(kind: f.value("kind"), personId: f.value("person_id"), businessId: f.value("business_id"), fullName: f.value("full_name"), citizenId: f.value("citizen_id"),
+                       amount: f.value("amount").flatMap { Int($0.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: ",", with: "").replacingOccurrences(of: " ", with: "")) },
+                       occurredOn: f.value("occurred_on"), place: f.value("place"))
+    }
+
+    @Sendable func violationCreatePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        do {
+            _ = try await violations.record(Self.violationInput(f), user: context.user, key: Idempotency.key(request, context), language: context.language)
+            return Views.redirect("/movement/violations")
+        } catch let error as AppError where [.unprocessableContent, .notFound].contains(error.status) {
+            return try await renderViolations(context: context, values: f.fields, error: error)
+        }
+    }
+
+    @Sendable func violationStatusPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        do {
+            _ = try await violations.setStatus(id: try context.parameters.require("id"), status: f.value("status"), user: context.user)
+        } catch let error as AppError where [.unprocessableContent, .conflict].contains(error.status) {
+            return try await renderViolations(context: context, values: [:], error: error)
+        }
+        return Views.redirect("/movement/violations")
+    }
+
+    @Sendable func apiViolations(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await Scope.of(context.user, directory: services.directory).wholeWard
+        let list = try await database.read { try await violations.list($0, scope: scope) }
+        let people = list.compactMap { v in v.personId.map { ($0, v.unitPath) } }
+        if !people.isEmpty { try await Audit.viewed(database, user: context.user, people: people, summary: "Danh sách vi phạm") }
+        struct Body: Encodable { let data: [ViolationRecord] }
+        return try JSON.response(Body(data: list))
+    }
+
+    @Sendable func apiRecordViolation(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(ViolationInput.self, request, context: context)
+        let v = try await violations.record(input, user: context.user, key: Idempotency.key(request, context), language: context.language)
+        struct Body: Encodable { let data: ViolationRecord }
+        return try JSON.response(Body(data: v), status: .created)
+    }
+
+    @Sendable func apiViolationStatus(_ request: Request, context: AuthedContext) async throws -> Response {
+        struct Input: Decodable { let status: String? }
+        let input = try await APIBody.decode(Input.self, request, context: context)
+        let v = try await violations.setStatus(id: try context.parameters.require("id"), status: input.status, user: context.user)
+        struct Body: Encodable { let data: ViolationRecord }
+        return try JSON.response(Body(data: v))
     }
 
     // MARK: API

@@ -87,20 +87,41 @@ package enum MovementStrings {
         }
         for (k, v) in [("business", ("Doanh nghiệp, cơ quan", "Business or agency")), ("business_plan", ("Phương án phòng dịch", "Prevention plan")),
                        ("permit", ("Giấy đi đường", "Travel permit")), ("checkpoint_check", ("Kiểm tra tại chốt", "Checkpoint check")),
-                       ("health_declaration", ("Khai báo y tế", "Health declaration"))] {
+                       ("health_declaration", ("Khai báo y tế", "Health declaration")), ("violation", ("Biên bản vi phạm", "Violation"))] {
             t["audit_entity.\(k)"] = v
         }
         for (entity, field, vi, en) in [("business", "tax_code", "Mã số thuế", "Tax code"), ("business", "account", "Tài khoản", "Account"),
                                         ("business", "staff_added", "Số lao động thêm", "Staff added"), ("business", "permits_requested", "Số giấy đề nghị", "Permits requested"),
                                         ("business_plan", "status", "Trạng thái", "Status"), ("business_plan", "model", "Mô hình", "Model"),
-                                        ("permit", "status", "Trạng thái", "Status"), ("checkpoint_check", "checks_stored", "Số lượt lưu", "Checks stored")] {
+                                        ("permit", "status", "Trạng thái", "Status"), ("violation", "kind", "Hành vi", "Violation"), ("violation", "status", "Trạng thái", "Status"), ("checkpoint_check", "checks_stored", "Số lượt lưu", "Checks stored")] {
             t["field.\(entity).\(field)"] = (vi, en)
         }
         for s in PlanStatus.allCases { t["business_plan.status.\(s.rawValue)"] = label(s) }
         for m in PlanModel.allCases { t["business_plan.model.\(m.rawValue)"] = label(m) }
         for s in PermitStatus.allCases { t["permit.status.\(s.rawValue)"] = label(s) }
+        for k in ViolationKind.allCases { t["violation.kind.\(k.rawValue)"] = label(k) }
+        for v in ViolationStatus.allCases { t["violation.status.\(v.rawValue)"] = label(v) }
         return t
     }()
+
+    static func label(_ k: ViolationKind) -> (String, String) {
+        switch k {
+        case .noMask: return ("Không đeo khẩu trang nơi công cộng", "No mask in a public place")
+        case .noPermit: return ("Ra đường không có giấy đi đường, không lý do chính đáng", "Out without a permit or a valid reason")
+        case .wrongRoute: return ("Đi sai lộ trình, sai phạm vi trên giấy", "Outside the permit's route or area")
+        case .gathering: return ("Tụ tập đông người", "Gathering")
+        case .quarantineBreach: return ("Vi phạm quy định cách ly", "Breach of quarantine")
+        case .operatingWithoutPlan: return ("Hoạt động khi chưa có phương án được duyệt", "Operating without an approved plan")
+        }
+    }
+
+    static func label(_ s: ViolationStatus) -> (String, String) {
+        switch s {
+        case .issued: return ("Đã lập biên bản", "Issued")
+        case .paid: return ("Đã nộp phạt", "Paid")
+        case .appealed: return ("Đang khiếu nại", "Appealed")
+        }
+    }
 
     package static let entries: [String: (vi: String, en: String)] = {
         var t: [String: (vi: String, en: String)] = [
@@ -211,6 +232,19 @@ package enum MovementStrings {
             "mov_declare_flagged": ("Bạn có triệu chứng hoặc tiếp xúc: Trạm Y tế phường sẽ liên hệ. Hạn chế ra ngoài, đeo khẩu trang.", "You reported symptoms or contact: the ward health station will call you. Stay home and wear a mask."),
             "mov_declare_until": ("Có giá trị đến", "Valid until"),
             "mov_declare_code": ("Mã khai báo", "Declaration code"),
+            "mov_violations": ("Vi phạm, xử phạt", "Violations and fines"),
+            "mov_new_violation": ("Lập biên bản vi phạm", "Record a violation"),
+            "mov_violation_kind": ("Hành vi vi phạm", "Violation"),
+            "mov_amount": ("Số tiền phạt (đồng)", "Fine (VND)"),
+            "mov_legal_basis": ("Căn cứ", "Legal basis"),
+            "mov_place": ("Địa điểm", "Place"),
+            "mov_occurred_on": ("Ngày vi phạm", "Date"),
+            "mov_offender": ("Người/đơn vị vi phạm", "Offender"),
+            "mov_mark_paid": ("Đã nộp phạt", "Mark paid"),
+            "mov_mark_appealed": ("Khiếu nại", "Appealed"),
+            "mov_no_violations": ("Chưa có biên bản.", "No violations recorded."),
+            "mov_fine_ranges": ("Khung phạt (cá nhân; tổ chức gấp đôi)", "Fine ranges (individuals; organisations twice)"),
+            "nav_violations": ("Vi phạm, xử phạt", "Violations"),
             "mov_plan_reason": ("Lý do trả lại / tạm dừng", "Reason returned / suspended"),
         ]
         // The offline verifier's plug-in reads its words from the `sig.` keys (Signing.words).

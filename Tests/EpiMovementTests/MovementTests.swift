@@ -247,4 +247,39 @@ struct MovementTests {
             #expect(statuses.prefix(10).allSatisfy { $0 == .unprocessableContent } && statuses.last == .tooManyRequests)
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func finesLieInTheRangeInForceAndCloseAsPaidOrAppealed(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let checkpoint = try await app.token("checkpoint.mk")
+            let tooHigh = try await client.json(.post, "/api/v1/movement/violations", checkpoint, #"{"kind": "no_mask", "full_name": "Vũ Văn Phạt", "amount": 5000000}"#)
+            #expect(tooHigh.status == .unprocessableContent && tooHigh.text.contains("1.000.000–3.000.000"))
+            let v = try data(try await client.json(.post, "/api/v1/movement/violations", checkpoint, #"{"kind": "no_mask", "full_name": "Vũ Văn Phạt", "amount": 2000000, "place": "Chốt Minh Khai"}"#))
+            #expect(v["status"] as? String == "issued" && (v["legal_basis"] as? String)?.contains("117/2020/NĐ-CP") == true && v["unit_path"] as? String == "01/007/00295")
+            // A business pays twice an individual's range.
+            let biz = try await app.business(taxCode: "0109123472", name: "Công ty A", ward: "01/007/00295", username: "dn.a")
+            let hbt = try await app.token("hbt")
+            #expect(try await client.json(.post, "/api/v1/movement/violations", hbt, #"{"kind": "no_mask", "business_id": "\#(biz)", "amount": 6000000}"#).status == .created)
+            let id = try (v["id"] as? String).unwrapped("id")
+            #expect(try await client.json(.post, "/api/v1/movement/violations/\(id)/status", try await app.token("bachmai"), #"{"status": "paid"}"#).status == .notFound)
+            let appealed = try data(try await client.json(.post, "/api/v1/movement/violations/\(id)/status", checkpoint, #"{"status": "appealed"}"#))
+            #expect(appealed["status"] as? String == "appealed")
+            #expect(try data(try await client.json(.post, "/api/v1/movement/violations/\(id)/status", checkpoint, #"{"status": "paid"}"#))["status"] as? String == "paid")
+            #expect(try await client.json(.post, "/api/v1/movement/violations/\(id)/status", checkpoint, #"{"status": "appealed"}"#).status == .conflict)
+            #expect(try await app.audit("violation").map(\.action) == ["create", "create", "update", "update"])
+            // A checkpoint that sent checks and went quiet for over an hour raises a dashboard alert.
+            let zone = try data(try await client.json(.post, "/api/v1/zones", try await app.token("minhkhai"), #"{"unit": "01/007/00295", "name": "Vùng A", "addresses": "ngõ 1", "started_on": "2021-09-10"}"#))
+            let zoneID = try (zone["id"] as? String).unwrapped("zone")
+            var ward = try await BrowserSession.login(client, "minhkhai")
+            _ = try await ward.post(client, "/zones/\(zoneID)/checkpoints", form: ["name": "Chốt ngõ 1", "location": "Đầu ngõ"])
+            let point = try #require(try await app.services.database.read { try await $0.raw("SELECT id FROM checkpoints").first()?.decode(column: "id", as: String.self) })
+            _ = try data(try await client.json(.post, "/api/v1/movement/checks", checkpoint, #"{"number": "GDD-X", "checkpoint_id": "\#(point)"}"#))
+            let scope = try await app.scope(for: "minhkhai")
+            let now = Clock.now()
+            let quiet = try await app.services.database.read { try await CheckpointOfflineAlerts().alerts($0, scope: scope, now: now.addingTimeInterval(2 * 3600)) }
+            #expect(quiet.map(\.kind) == ["checkpoint_offline"] && quiet.first?.titleVI.contains("Chốt ngõ 1") == true)
+            let fresh = try await app.services.database.read { try await CheckpointOfflineAlerts().alerts($0, scope: scope, now: now) }
+            #expect(fresh.isEmpty)
+        }
+    }
 }
