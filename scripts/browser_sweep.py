@@ -77,7 +77,7 @@ DEMO_ACCOUNTS = [
     "dn.minhkhai",     # business account (Công ty TNHH Thực phẩm sạch Minh Khai, MovementDemo)
 ]
 PUBLIC = "public"  # not signed in: the sign-in page and the public hotline directory
-PUBLIC_START = ["/hotlines", "/login"]
+PUBLIC_START = ["/hotlines", "/login", "/khai-bao-y-te"]  # the public health declaration (EpiMovement)
 
 # ---------------------------------------------------------------------------------------------------
 # Word lists. All matching is on whole words (a letter, digit or "_" on either side, Vietnamese letters

@@ -36,6 +36,7 @@ extension Composition {
             MovementMigrations.createMovement,             // businesses, prevention plans, staff lists, permits, checkpoint checks
             MovementMigrations.createDeclarations,         // public health declarations (72-hour signed codes)
             MovementMigrations.createViolations,           // fines for breaches of the measures, with their legal basis
+            MovementMigrations.createInspections,          // inspection teams' visits, findings with deadlines
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries],

@@ -19,6 +19,9 @@ package enum MovementCapability {
         LabelSet("business.kind", BusinessKind.self),
         LabelSet("violation.kind", ViolationKind.self),
         LabelSet("violation.status", ViolationStatus.self),
+        LabelSet("inspection.item", InspectionItem.self),
+        LabelSet("inspection.target", InspectionTarget.self),
+        LabelSet("inspection_finding.status", FindingStatus.self),
     ]
 
     package static let alerts: [any AlertProvider] = [CheckpointOfflineAlerts()]
@@ -28,5 +31,6 @@ package enum MovementCapability {
         NavigationItem("my_business", "/movement/businesses", label: "nav_my_business", anyOf: [.submitBusinessPlans]),
         NavigationItem("movement_check", "/movement/check", label: "nav_movement_check", anyOf: [.checkPermits]),
         NavigationItem("violations", "/movement/violations", label: "nav_violations", anyOf: [.recordViolations]),
+        NavigationItem("inspections", "/movement/inspections", label: "nav_inspections", anyOf: [.manageInspections]),
     ]
 }

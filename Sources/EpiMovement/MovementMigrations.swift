@@ -182,4 +182,37 @@ package enum MovementMigrations {
             .run()
         try await db.create(index: "violations_unit").on("violations").column("unit_path").column("created_at").run()
     }
+
+    /// Inspection teams' visits and their findings, each with a deadline to fix.
+    package static let createInspections = Migration("mov_004_inspections") { db, kind in
+        let c = kind.byteOrderCollation
+        let bool = SQLDataType.custom(SQLRaw("BOOLEAN"))
+        try await db.create(table: "inspections")
+            .column("id", type: .text, .primaryKey(autoIncrement: false))
+            .column("target_kind", type: .text, .notNull)
+            .column("target_id", type: .text)
+            .column("target_name", type: .text, .notNull)
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("group_code", type: .text, .notNull, .default(""))
+            .column("team", type: .text, .notNull)
+            .column("visited_on", type: .text, .notNull)
+            .column("items", type: .text, .notNull, .default(""))
+            .column("recognized", type: bool, .notNull)
+            .column("notes", type: .text, .notNull, .default(""))
+            .column("created_by", type: .text, .notNull)
+            .column("created_at", type: .text, .notNull)
+            .run()
+        try await db.create(index: "inspections_unit").on("inspections").column("unit_path").column("visited_on").run()
+        try await db.create(table: "inspection_findings")
+            .column("id", type: .text, .primaryKey(autoIncrement: false))
+            .column("inspection_id", type: .text, .notNull)
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("group_code", type: .text, .notNull, .default(""))
+            .column("item", type: .text, .notNull)
+            .column("deadline", type: .text, .notNull)
+            .column("status", type: .text, .notNull)
+            .column("fixed_at", type: .text)
+            .run()
+        try await db.create(index: "findings_unit").on("inspection_findings").column("unit_path").column("status").column("deadline").run()
+    }
 }

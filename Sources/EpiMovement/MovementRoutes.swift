@@ -45,6 +45,12 @@ package struct MovementRoutes: Sendable {
         api.get("movement/violations", .anyOf([.viewMovement, .recordViolations]), use: apiViolations)
         api.post("movement/violations", .can(.recordViolations), use: apiRecordViolation)
         api.post("movement/violations/:id/status", .can(.recordViolations), use: apiViolationStatus)
+        pages.get("movement/inspections", .anyOf([.viewMovement, .manageInspections]), use: inspectionList)
+        pages.post("movement/inspections", .can(.manageInspections), use: inspectionCreatePage)
+        pages.post("movement/inspections/findings/:id/fix", .can(.manageInspections), use: fixPage)
+        api.get("movement/inspections", .anyOf([.viewMovement, .manageInspections]), use: apiInspections)
+        api.post("movement/inspections", .can(.manageInspections), use: apiRecordInspection)
+        api.post("movement/inspections/findings/:id/fix", .can(.manageInspections), use: apiFix)
         api.get("movement/counts", .can(.viewMovement), use: apiCounts)
         api.get("movement/businesses", Self.seeBusinesses, use: apiBusinesses)
         api.post("movement/businesses", .can(.reviewBusinessPlans), use: apiCreateBusiness)
@@ -80,6 +86,11 @@ package struct MovementRoutes: Sendable {
         let focus = try await UnitFocus.resolve(request.formQuery.value("unit"), context: context, directory: services.directory)
         let scope = focus.scope.wholeWard
         let day = day(request.formQuery.value("day"))
+        let (violationsToday, flaggedToday, issuedValid) = try await database.read { db in
+            (try await db.raw("SELECT COUNT(*) AS n FROM violations WHERE occurred_on = \(bind: day.iso) AND \(scope.condition())").first()?.decode(column: "n", as: Int.self) ?? 0,
+             try await db.raw("SELECT COUNT(*) AS n FROM health_declarations WHERE flagged AND declared_at >= \(bind: Timestamp.string(VietnamTime.instant(day))) AND declared_at < \(bind: Timestamp.string(VietnamTime.instant(day.adding(days: 1)))) AND \(scope.condition())").first()?.decode(column: "n", as: Int.self) ?? 0,
+             try await db.raw("SELECT COUNT(*) AS n FROM permits WHERE status = 'issued' AND valid_from <= \(bind: day.iso) AND valid_to >= \(bind: day.iso) AND \(scope.condition())").first()?.decode(column: "n", as: Int.self) ?? 0)
+        }
         let (counts, pending, requested, checksToday) = try await database.read { db in
             (try await checks.dailyCounts(db, scope: scope, day: day),
              try await service.plans(db, status: .submitted, viewer: viewer, limit: 50),
@@ -102,6 +113,8 @@ package struct MovementRoutes: Sendable {
             "rows": rows, "hasRows": !rows.isEmpty,
             "total": ["work": NumberFormat.grouped(total[.work]), "market": NumberFormat.grouped(total[.market]), "other": NumberFormat.grouped(total[.other]), "total": NumberFormat.grouped(total.total)],
             "plans": plans, "hasPlans": !plans.isEmpty, "requested": NumberFormat.grouped(requested), "checksToday": NumberFormat.grouped(checksToday),
+            "violationsToday": NumberFormat.grouped(violationsToday), "flaggedToday": NumberFormat.grouped(flaggedToday), "issuedValid": NumberFormat.grouped(issuedValid),
+            "plansPending": NumberFormat.grouped(pending.count),
         ], active: "movement")
     }
 
@@ -405,7 +418,7 @@ package struct MovementRoutes: Sendable {
                  "from": o.validFrom.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "", "to": o.validTo.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "", "problem": o.problem ?? ""] as [String: Any]
             } as Any,
             "recent": recent.map { c in ["at": DisplayTime.format(c.checkedAt), "number": c.permitNumber, "result": label("check.result", c.result, context),
-                                          "direction": label("check.direction", c.direction, context), "point": c.checkpointName, "officer": c.officer] },
+                                          "direction": label("check.direction", c.direction, context), "point": c.checkpointName, "officer": Strings.actor(c.officer, context.language)] },
             "hasRecent": !recent.isEmpty, "error": error.map { $0.message(context.language) } as Any,
             "unit": context.user.unitPath.string, "officer": context.user.username, "todayISO": Clock.today().iso,
         ], status: error?.status ?? .ok, active: "movement_check")
@@ -500,6 +513,83 @@ package struct MovementRoutes: Sendable {
         let v = try await violations.setStatus(id: try context.parameters.require("id"), status: input.status, user: context.user)
         struct Body: Encodable { let data: ViolationRecord }
         return try JSON.response(Body(data: v))
+    }
+
+    // MARK: inspections
+
+    var inspections: InspectionService { InspectionService(services: services) }
+
+    @Sendable func inspectionList(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderInspections(context: context, values: [:], error: nil)
+    }
+
+    private func renderInspections(context: AuthedContext, values: [String: String], error: AppError?) async throws -> Response {
+        let scope = try await Scope.of(context.user, directory: services.directory).wholeWard
+        let viewer = try await viewer(context)
+        let (list, findings, businesses, points) = try await database.read { db in
+            (try await inspections.list(db, scope: scope), try await inspections.findings(db, scope: scope), try await service.businesses(db, viewer: viewer, limit: 300),
+             try await db.raw("SELECT id, name FROM checkpoints WHERE active AND \(scope.condition()) ORDER BY name LIMIT 200").all()
+                .map { ["id": try $0.decode(column: "id", as: String.self), "name": try $0.decode(column: "name", as: String.self)] })
+        }
+        let today = Clock.today()
+        let names = Dictionary(list.map { ($0.id, $0.targetName) }, uniquingKeysWith: { a, _ in a })
+        return services.views.page("movement/inspections", title: context.t("Kiểm tra, giám sát", "Inspections"), context: context, data: [
+            "rows": list.map { i in ["name": i.targetName, "kind": label("inspection.target", i.targetKind, context), "team": i.team,
+                                     "day": CivilDate(iso: i.visitedOn)?.vietnamese ?? i.visitedOn, "recognized": i.recognized, "notes": i.notes] as [String: Any] },
+            "hasRows": !list.isEmpty,
+            "findings": findings.map { f in
+                ["id": f.id, "target": names[f.inspectionId] ?? "", "item": label("inspection.item", f.item, context), "deadline": CivilDate(iso: f.deadline)?.vietnamese ?? f.deadline,
+                 "status": label("inspection_finding.status", f.status, context), "open": f.status == "open",
+                 "overdue": CivilDate(iso: f.deadline).map { InspectionRules.isOverdue(status: FindingStatus(rawValue: f.status) ?? .open, deadline: $0, today: today) } ?? false] as [String: Any]
+            },
+            "hasFindings": !findings.isEmpty, "canRecord": context.user.can(.manageInspections),
+            "businesses": businesses.map { ["id": $0.id, "name": $0.name] }, "points": points,
+            "items": InspectionItem.allCases.map { ["code": $0.rawValue, "label": label("inspection.item", $0.rawValue, context)] },
+            "today": today.vietnamese, "v": values, "formKey": Idempotency.newKey(), "error": error.map { $0.message(context.language) } as Any, "err": fieldErrors(error),
+        ], status: error?.status ?? .ok, active: "inspections")
+    }
+
+    static func inspectionInput(_ f: FormData) -> InspectionInput {
+        let target = f.value("target") ?? ""
+        let (kind, id) = target.hasPrefix("b:") ? ("business", String(target.dropFirst(2))) : target.hasPrefix("c:") ? ("checkpoint", String(target.dropFirst(2))) : ("ward", "")
+        return InspectionInput(targetKind: kind, businessId: kind == "business" ? id : nil, checkpointId: kind == "checkpoint" ? id : nil, unit: nil, team: f.value("team"),
+                               visitedOn: f.value("visited_on"), items: InspectionItem.allCases.map(\.rawValue).filter { f.value("item_\($0)") != nil },
+                               deadline: f.value("deadline"), notes: f.value("notes"))
+    }
+
+    @Sendable func inspectionCreatePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        do {
+            _ = try await inspections.record(Self.inspectionInput(f), user: context.user, key: Idempotency.key(request, context), language: context.language)
+            return Views.redirect("/movement/inspections")
+        } catch let error as AppError where [.unprocessableContent, .notFound].contains(error.status) {
+            return try await renderInspections(context: context, values: f.fields, error: error)
+        }
+    }
+
+    @Sendable func fixPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        _ = try await inspections.fix(findingID: try context.parameters.require("id"), user: context.user)
+        return Views.redirect("/movement/inspections")
+    }
+
+    @Sendable func apiInspections(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await Scope.of(context.user, directory: services.directory).wholeWard
+        let (list, findings) = try await database.read { db in (try await inspections.list(db, scope: scope), try await inspections.findings(db, scope: scope)) }
+        struct Body: Encodable { let data: [InspectionRecord]; let findings: [FindingRecord] }
+        return try JSON.response(Body(data: list, findings: findings))
+    }
+
+    @Sendable func apiRecordInspection(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(InspectionInput.self, request, context: context)
+        let (inspection, findings) = try await inspections.record(input, user: context.user, key: Idempotency.key(request, context), language: context.language)
+        struct Body: Encodable { let data: InspectionRecord; let findings: [FindingRecord] }
+        return try JSON.response(Body(data: inspection, findings: findings), status: .created)
+    }
+
+    @Sendable func apiFix(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = try await inspections.fix(findingID: try context.parameters.require("id"), user: context.user)
+        struct Body: Encodable { let data: FindingRecord }
+        return try JSON.response(Body(data: f))
     }
 
     // MARK: API

@@ -87,13 +87,15 @@ package enum MovementStrings {
         }
         for (k, v) in [("business", ("Doanh nghiệp, cơ quan", "Business or agency")), ("business_plan", ("Phương án phòng dịch", "Prevention plan")),
                        ("permit", ("Giấy đi đường", "Travel permit")), ("checkpoint_check", ("Kiểm tra tại chốt", "Checkpoint check")),
-                       ("health_declaration", ("Khai báo y tế", "Health declaration")), ("violation", ("Biên bản vi phạm", "Violation"))] {
+                       ("health_declaration", ("Khai báo y tế", "Health declaration")), ("violation", ("Biên bản vi phạm", "Violation")),
+                       ("inspection", ("Đợt kiểm tra", "Inspection")), ("inspection_finding", ("Tồn tại sau kiểm tra", "Inspection finding"))] {
             t["audit_entity.\(k)"] = v
         }
         for (entity, field, vi, en) in [("business", "tax_code", "Mã số thuế", "Tax code"), ("business", "account", "Tài khoản", "Account"),
                                         ("business", "staff_added", "Số lao động thêm", "Staff added"), ("business", "permits_requested", "Số giấy đề nghị", "Permits requested"),
                                         ("business_plan", "status", "Trạng thái", "Status"), ("business_plan", "model", "Mô hình", "Model"),
-                                        ("permit", "status", "Trạng thái", "Status"), ("violation", "kind", "Hành vi", "Violation"), ("violation", "status", "Trạng thái", "Status"), ("checkpoint_check", "checks_stored", "Số lượt lưu", "Checks stored")] {
+                                        ("permit", "status", "Trạng thái", "Status"), ("violation", "kind", "Hành vi", "Violation"), ("violation", "status", "Trạng thái", "Status"),
+                                        ("inspection", "findings", "Số tồn tại", "Findings"), ("inspection_finding", "status", "Trạng thái", "Status"), ("checkpoint_check", "checks_stored", "Số lượt lưu", "Checks stored")] {
             t["field.\(entity).\(field)"] = (vi, en)
         }
         for s in PlanStatus.allCases { t["business_plan.status.\(s.rawValue)"] = label(s) }
@@ -101,8 +103,21 @@ package enum MovementStrings {
         for s in PermitStatus.allCases { t["permit.status.\(s.rawValue)"] = label(s) }
         for k in ViolationKind.allCases { t["violation.kind.\(k.rawValue)"] = label(k) }
         for v in ViolationStatus.allCases { t["violation.status.\(v.rawValue)"] = label(v) }
+        t["inspection_finding.status.open"] = ("Chưa khắc phục", "Open")
+        t["inspection_finding.status.fixed"] = ("Đã khắc phục", "Fixed")
         return t
     }()
+
+    static func label(_ i: InspectionItem) -> (String, String) {
+        switch i {
+        case .masks: return ("Đeo khẩu trang", "Masks worn")
+        case .distancing: return ("Giữ khoảng cách", "Distancing kept")
+        case .healthDeclarations: return ("Khai báo y tế, đo thân nhiệt", "Health declarations and temperature checks")
+        case .disinfection: return ("Khử khuẩn", "Disinfection")
+        case .permitsChecked: return ("Kiểm tra giấy đi đường", "Permits checked")
+        case .planFollowed: return ("Thực hiện đúng phương án", "Plan followed")
+        }
+    }
 
     static func label(_ k: ViolationKind) -> (String, String) {
         switch k {
@@ -158,7 +173,7 @@ package enum MovementStrings {
             "mov_reason": ("Lý do", "Reason"),
             "mov_plans_pending": ("Phương án chờ duyệt", "Plans awaiting review"),
             "mov_staff": ("Danh sách lao động", "Staff list"),
-            "mov_staff_csv": ("Tệp CSV: cột ho_ten, cccd, cong_viec (tùy chọn). Dòng lỗi được báo kèm số dòng; gửi lại cùng tệp không thêm trùng.", "CSV file: columns ho_ten, cccd, cong_viec (optional). Bad rows are reported with their line; sending the same file again adds no duplicates."),
+            "mov_staff_csv": ("Tệp CSV: họ tên, số CCCD và công việc (tùy chọn). Dòng lỗi được báo kèm số dòng; gửi lại cùng tệp không thêm trùng. Dòng tiêu đề:", "CSV file: name, citizen ID and job (optional). Bad rows are reported with their line; sending the same file again adds no duplicates. Header row:"),
             "mov_upload": ("Tải lên", "Upload"),
             "mov_in_registry": ("Có trong sổ dân cư", "In the registry"),
             "mov_request_permits": ("Đề nghị cấp giấy đi đường cho cả danh sách", "Request permits for the whole list"),
@@ -245,6 +260,22 @@ package enum MovementStrings {
             "mov_no_violations": ("Chưa có biên bản.", "No violations recorded."),
             "mov_fine_ranges": ("Khung phạt (cá nhân; tổ chức gấp đôi)", "Fine ranges (individuals; organisations twice)"),
             "nav_violations": ("Vi phạm, xử phạt", "Violations"),
+            "mov_violations_today": ("Vi phạm trong ngày", "Violations that day"),
+            "mov_flagged_today": ("Khai báo y tế có triệu chứng trong ngày", "Declarations with symptoms that day"),
+            "nav_inspections": ("Kiểm tra, giám sát", "Inspections"),
+            "mov_inspections": ("Kiểm tra, giám sát", "Inspections"),
+            "mov_new_inspection": ("Ghi kết quả kiểm tra", "Record an inspection"),
+            "mov_target": ("Nơi được kiểm tra", "Inspected"),
+            "mov_team_name": ("Đoàn kiểm tra", "Inspection team"),
+            "mov_visited_on": ("Ngày kiểm tra", "Visited on"),
+            "mov_checklist": ("Đạt yêu cầu (đánh dấu mục đạt)", "Met (tick what was met)"),
+            "mov_deadline": ("Hạn khắc phục", "Deadline to fix"),
+            "mov_findings": ("Tồn tại cần khắc phục", "Findings to fix"),
+            "mov_recognized": ("Biểu dương: thực hiện tốt", "Recognised for good practice"),
+            "mov_mark_fixed": ("Đã khắc phục", "Mark fixed"),
+            "mov_overdue": ("Quá hạn", "Overdue"),
+            "mov_no_inspections": ("Chưa có đợt kiểm tra.", "No inspections yet."),
+            "mov_notes": ("Ghi chú", "Notes"),
             "mov_plan_reason": ("Lý do trả lại / tạm dừng", "Reason returned / suspended"),
         ]
         // The offline verifier's plug-in reads its words from the `sig.` keys (Signing.words).
@@ -262,6 +293,12 @@ package enum MovementStrings {
         for i in PlanItem.allCases { t["plan.item.\(i.rawValue)"] = label(i) }
         for s in PlanStatus.allCases { t["plan.status.\(s.rawValue)"] = label(s) }
         for r in OutReason.allCases { t["out_reason.\(r.rawValue)"] = label(r) }
+        for i in InspectionItem.allCases { t["inspection.item.\(i.rawValue)"] = label(i) }
+        for (k, vi, en) in [("business", "Doanh nghiệp, cơ quan", "Business or agency"), ("ward", "Phường/xã", "Ward"), ("checkpoint", "Chốt kiểm soát", "Checkpoint")] {
+            t["inspection.target.\(k)"] = (vi, en)
+        }
+        t["inspection_finding.status.open"] = ("Chưa khắc phục", "Open")
+        t["inspection_finding.status.fixed"] = ("Đã khắc phục", "Fixed")
         t["business.kind.enterprise"] = ("Doanh nghiệp", "Business")
         t["business.kind.agency"] = ("Cơ quan nhà nước", "State agency")
         return t.merging(audit) { a, _ in a }

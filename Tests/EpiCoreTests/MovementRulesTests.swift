@@ -151,3 +151,15 @@ struct MovementRulesTests {
         #expect(bad.total == 0)
     }
 }
+
+@Suite("Inspection rules")
+struct InspectionRulesTests {
+    @Test func unTickedItemsAreFindingsAndLateOnesAreOverdue() {
+        #expect(InspectionRules.findings(ticked: Set(InspectionItem.allCases)).isEmpty)
+        #expect(InspectionRules.findings(ticked: [.masks, .distancing]) == [.healthDeclarations, .disinfection, .permitsChecked, .planFollowed])
+        let deadline = CivilDate(year: 2021, month: 9, day: 15)!
+        #expect(!InspectionRules.isOverdue(status: .open, deadline: deadline, today: deadline))
+        #expect(InspectionRules.isOverdue(status: .open, deadline: deadline, today: deadline.adding(days: 1)))
+        #expect(!InspectionRules.isOverdue(status: .fixed, deadline: deadline, today: deadline.adding(days: 1)))
+    }
+}

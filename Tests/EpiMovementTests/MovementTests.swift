@@ -282,4 +282,35 @@ struct MovementTests {
             #expect(fresh.isEmpty)
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func inspectionsTurnUnmetItemsIntoFindingsWithDeadlines(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let biz = try await app.business(taxCode: "0109123472", name: "Công ty A", ward: "01/007/00295", username: "dn.a")
+            let minhkhai = try await app.token("minhkhai")
+            let noDeadline = try await client.json(.post, "/api/v1/movement/inspections", minhkhai, #"{"target_kind": "business", "business_id": "\#(biz)", "team": "Đoàn phường", "items": ["masks"]}"#)
+            #expect(noDeadline.status == .unprocessableContent)
+            let made = try await client.json(.post, "/api/v1/movement/inspections", minhkhai,
+                                             #"{"target_kind": "business", "business_id": "\#(biz)", "team": "Đoàn phường", "items": ["masks", "distancing", "health_declarations", "disinfection"], "deadline": "2021-09-18", "visited_on": "2021-09-15"}"#)
+            #expect(made.status == .created)
+            let findings = try (try made.json()["findings"] as? [[String: Any]]).unwrapped("findings")
+            #expect(Set(findings.compactMap { $0["item"] as? String }) == ["permits_checked", "plan_followed"])
+            // Another ward neither sees nor closes them; the page marks them overdue (today is 20/09).
+            #expect(try await client.json(.get, "/api/v1/movement/inspections", try await app.token("bachmai")).text.contains("Công ty A") == false)
+            let findingID = try (findings.first?["id"] as? String).unwrapped("finding")
+            #expect(try await client.json(.post, "/api/v1/movement/inspections/findings/\(findingID)/fix", try await app.token("bachmai"), "{}").status == .notFound)
+            var ward = try await BrowserSession.login(client, "minhkhai")
+            let page = try await ward.get(client, "/movement/inspections")
+            #expect(page.status == .ok && page.text.contains("Quá hạn") && page.text.contains("Công ty A"))
+            let fixed = try data(try await client.json(.post, "/api/v1/movement/inspections/findings/\(findingID)/fix", minhkhai, "{}"))
+            #expect(fixed["status"] as? String == "fixed")
+            // A visit with every item met is recognised, with no findings.
+            let good = try await client.json(.post, "/api/v1/movement/inspections", minhkhai,
+                                             #"{"target_kind": "ward", "team": "Đoàn quận", "items": ["masks", "distancing", "health_declarations", "disinfection", "permits_checked", "plan_followed"]}"#)
+            let goodData = try data(good), goodFindings = try good.json()["findings"] as? [Any]
+            #expect(goodData["recognized"] as? Bool == true && goodFindings?.isEmpty == true)
+            let inspectionAudit = try await app.audit("inspection"), findingAudit = try await app.audit("inspection_finding")
+            #expect(inspectionAudit.count == 2 && findingAudit.map(\.action) == ["update"])
+        }
+    }
 }

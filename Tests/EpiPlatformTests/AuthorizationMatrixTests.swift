@@ -80,7 +80,7 @@ struct MatrixSide: Sendable {
     // Testing: a laboratory in the side's ward, a campaign with a point, a tube sent to the lab, results, a FHIR export.
     var lab = "", labCode = "", campaign = "", point = "", sample = "", batch = "", result = "", review = "", export = "", retest = ""
     // Movement: a business with an approved plan, a staff member, requested permits, and a ward voucher.
-    var business = "", plan = "", permit = "", violation = ""
+    var business = "", plan = "", permit = "", violation = "", finding = ""
 
     var wardSlug: String { ward.replacingOccurrences(of: "/", with: ".") }
     var districtSlug: String { district.replacingOccurrences(of: "/", with: ".") }
@@ -170,7 +170,7 @@ struct MatrixRunner: Sendable {
                               ("transfer", s.transfer), ("zone", s.zone), ("cluster", s.cluster), ("message", s.message), ("task", s.task), ("shift", s.shift),
                               ("target", s.target), ("lab", s.lab), ("campaign", s.campaign), ("point", s.point), ("sample", s.sample), ("batch", s.batch),
                               ("result", s.result), ("review", s.review), ("export", s.export), ("retest", s.retest),
-                              ("business", s.business), ("plan", s.plan), ("permit", s.permit), ("violation", s.violation)] where value.isEmpty {
+                              ("business", s.business), ("plan", s.plan), ("permit", s.permit), ("violation", s.violation), ("finding", s.finding)] where value.isEmpty {
             throw MissingValue(description: "setup made no \(what) for \(tag)")
         }
         return s
@@ -234,6 +234,8 @@ struct MatrixRunner: Sendable {
         _ = try await post("/api/v1/movement/businesses/\(s.business)/staff", "ho_ten,cccd\n\(tag) Văn Làm,\(inside ? "001085000101" : "001085000202")\n", headers: csv)
         _ = try await post("/api/v1/movement/businesses/\(s.business)/permits", #"{"valid_from": "2021-09-18", "valid_to": "2021-09-30"}"#)
         s.violation = try await post("/api/v1/movement/violations", #"{"kind": "no_mask", "person_id": "\#(s.person)", "amount": 2000000, "occurred_on": "2021-09-18"}"#)["id"] as? String ?? ""
+        let inspection = try await client.json(.post, "/api/v1/movement/inspections", city, #"{"target_kind": "business", "business_id": "\#(s.business)", "team": "Đoàn \#(tag)", "items": ["masks"], "deadline": "2021-09-25"}"#)
+        s.finding = ((try inspection.json()["findings"] as? [[String: Any]])?.first?["id"] as? String) ?? ""
         s.permit = try await post("/api/v1/movement/permits", #"{"person_id": "\#(s.person)", "citizen_id": "\#(inside ? "001080000303" : "001080000404")", "valid_from": "2021-09-18", "valid_to": "2021-09-25"}"#)["id"] as? String ?? ""
     }
 
@@ -270,6 +272,7 @@ struct MatrixRunner: Sendable {
                 case "plans": return s.plan
                 case "permits": return s.permit
                 case "violations": return s.violation
+                case "inspections": return s.finding
                 default: return nil
                 }
             }
@@ -566,6 +569,10 @@ enum MatrixBodies {
         case (.post, "/movement/violations"):
             return both(["kind": "no_mask", "person_id": s.person2, "amount": "1500000"], json: #"{"kind": "no_mask", "person_id": "\#(s.person2)", "amount": 1500000}"#)
         case (.post, "/movement/violations/:id/status"): return both(["status": "appealed"], names: false)
+        case (.post, "/movement/inspections"):
+            return both(["target": "b:\(s.business)", "team": "Đoàn kiểm tra", "item_masks": "1", "deadline": "30/09/2021"],
+                        json: #"{"target_kind": "business", "business_id": "\#(s.business)", "team": "Đoàn kiểm tra", "items": ["masks"], "deadline": "2021-09-30"}"#)
+        case (.post, "/movement/inspections/findings/:id/fix"): return both([:], json: "{}", names: false)
         case (.post, "/movement/checks/batch"):
             return both([:], json: #"{"checks": [{"id": "\#(UUID().uuidString)", "result": "valid", "checked_at": "2021-09-20T08:00:00Z"}]}"#, names: false)
         case (.post, "/testing/results/:id/resolve"):

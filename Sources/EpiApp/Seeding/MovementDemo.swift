@@ -43,15 +43,15 @@ package enum MovementDemo {
                         unit_path, group_code, issuer_unit, issued_by, issued_at, code, revoked_at, revoked_by, reason, requested_by, created_at, request_key)
                         WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < \(literal: count))
                         SELECT \(bind: tag + "-") || n, \(bind: "GDD-LB-" + tag.uppercased() + "-") || n, \(bind: group.rawValue), 'issued', NULL, NULL, \(bind: "Người dân Long Biên"),
-                        \(bind: "0010") || (90000000 + n), '', '', '', \(bind: days), \(bind: from), \(bind: to), \(bind: w.path), '', '01/004', 'seed', \(bind: now), NULL, NULL, NULL, '',
-                        'seed', \(bind: now), \(bind: "seed:" + tag + ":") || n FROM seq
+                        \(bind: "0010") || (90000000 + n), '', '', '', \(bind: days), \(bind: from), \(bind: to), \(bind: w.path), '', '01/004', 'system', \(bind: now), NULL, NULL, NULL, '',
+                        'system', \(bind: now), \(bind: "seed:" + tag + ":") || n FROM seq
                         """).run()
                 }
                 try await db.raw("""
                     INSERT INTO checkpoint_checks (id, checkpoint_id, checkpoint_name, unit_path, group_code, permit_id, permit_number, direction, result, reason, declaration_ok,
                     officer, checked_at, checked_on, received_at)
                     WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < \(literal: w.other))
-                    SELECT \(bind: "lb\(wi)o-") || n, NULL, \(bind: "Chốt Long Biên"), \(bind: w.path), '', NULL, '', 'out', 'papers', 'other', NULL, 'seed',
+                    SELECT \(bind: "lb\(wi)o-") || n, NULL, \(bind: "Chốt Long Biên"), \(bind: w.path), '', NULL, '', 'out', 'papers', 'other', NULL, 'system',
                     \(bind: Timestamp.string(VietnamTime.instant(day, hour: 8))), \(bind: day.iso), \(bind: now) FROM seq
                     """).run()
             }
