@@ -107,11 +107,19 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // Movement control: businesses and prevention plans, travel permits with signed QR, checkpoint checks, daily counts.
+        .target(
+            name: "EpiMovement",
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiSigning", "EpiCodecs", hummingbird, sqlKit, crypto,
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: which capabilities run, in which order their migrations apply; demo seeds.
         .target(
             name: "EpiApp",
             dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", "EpiSigning", "EpiTesting", "EpiLabFormats", hummingbird, sqlKit,
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), "EpiMovement"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -173,6 +181,12 @@ let package = Package(
         .testTarget(
             name: "EpiReportingTests",
             dependencies: ["EpiTestSupport", "EpiPlatform", "EpiRegistry", "EpiReporting",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiMovementTests",
+            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiMovement", "EpiSigning", "EpiCodecs",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),

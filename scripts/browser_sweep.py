@@ -74,9 +74,10 @@ DEMO_ACCOUNTS = [
     "chot.minhkhai",   # checkpoint, Minh Khai
     "kcl.haibatrung",  # quarantine facility management, Hai Bà Trưng (01/007)
     "lab.cdc",         # laboratory (Phòng xét nghiệm CDC Hà Nội, located in Minh Khai 01/007/00295)
+    "dn.minhkhai",     # business account (Công ty TNHH Thực phẩm sạch Minh Khai, MovementDemo)
 ]
 PUBLIC = "public"  # not signed in: the sign-in page and the public hotline directory
-PUBLIC_START = ["/hotlines", "/login"]
+PUBLIC_START = ["/hotlines", "/login", "/khai-bao-y-te"]  # the public health declaration (EpiMovement)
 
 # ---------------------------------------------------------------------------------------------------
 # Word lists. All matching is on whole words (a letter, digit or "_" on either side, Vietnamese letters

@@ -130,6 +130,72 @@ def verifier_steps(c, server, binary, database):
     c.step("the server is back and the verifier works online again", back_online)
 
 
+def movement_steps(c, server, database):
+    """A checkpoint officer (demo account chot.minhkhai) checks a travel permit with the server stopped; the
+    check waits on the phone and reaches the server once, when it is back. Needs a `serve --demo` database."""
+    import sqlite3
+    con = sqlite3.connect(database)
+    row = con.execute("SELECT code, number FROM permits WHERE status = 'issued' AND code IS NOT NULL AND business_id IS NOT NULL ORDER BY number LIMIT 1").fetchone()
+    officer = con.execute("SELECT 1 FROM users WHERE username = 'chot.minhkhai'").fetchone()
+    con.close()
+    if not row or not officer:
+        print("skip movement steps: no demo permit or checkpoint account in this database")
+        return
+    code, number = row
+    d = c.driver
+    queued = "return (JSON.parse(localStorage.getItem('epi.checkQueue') || '[]')).length"
+
+    def rows():
+        con = sqlite3.connect(database)
+        n = con.execute("SELECT COUNT(*) FROM checkpoint_checks WHERE permit_number = ? AND officer = 'chot.minhkhai'", (number,)).fetchone()[0]
+        con.close()
+        return n
+
+    before = {}
+
+    def online():
+        d.get(server.url + "/login")
+        c.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#login-form input[name=username]"))).send_keys("chot.minhkhai")
+        d.find_element(By.CSS_SELECTOR, "#login-form input[name=password]").send_keys("Demo@2021")
+        d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit], #login-form input[type=submit]").click()
+        c.wait.until(lambda _: "/login" not in d.current_url)
+        d.get(server.url + "/movement/check")
+        c.wait.until(lambda _: d.execute_script("return !!localStorage.getItem('epi.checkpoint') && !!localStorage.getItem('epi.permitRevocations')"))
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: d.execute_script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)"))
+        # The plug-in is kept on the phone too (the page asks the worker for its plug-ins).
+        c.wait.until(lambda _: d.execute_script("return caches.match('/static/verify-permit.js').then(function (r) { return !!r; })"))
+        before["n"] = rows()
+
+    def offline():
+        server.stop()
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: "Không có mạng" in d.find_element(By.ID, "trust-info").text)
+        c.verdict(code)
+        v = c.wait.until(EC.visibility_of_element_located((By.ID, "permit-verdict")))
+        assert v.get_attribute("data-verdict") == "valid", v.text
+        assert d.execute_script(queued) == 1, d.execute_script(queued)
+        before["queue"] = d.execute_script("return localStorage.getItem('epi.checkQueue')")
+
+    def back_online():
+        server.start()
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: d.execute_script(queued) == 0)
+        assert rows() == before["n"] + 1, (rows(), before["n"])
+        # The same batch sent again (the phone lost the first answer) stores nothing twice.
+        status = d.execute_async_script("""
+            var done = arguments[arguments.length - 1], cfg = JSON.parse(localStorage.getItem('epi.checkpoint'));
+            fetch('/api/v1/movement/checks/batch', {method: 'POST', credentials: 'same-origin',
+              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': cfg.csrf}, body: JSON.stringify({checks: JSON.parse(arguments[0])})})
+              .then(function (r) { return r.json(); }).then(function (b) { done(b.data); }, function (e) { done(String(e)); });""", before["queue"])
+        assert status.get("stored") == 0 and status.get("duplicates") == 1, status
+        assert rows() == before["n"] + 1
+
+    c.step("a checkpoint officer opens the checkpoint page and the verifier online (keys, revocations kept)", online)
+    c.step("with the server stopped, the officer checks a permit: valid, and the check waits on the phone", offline)
+    c.step("the server is back: the queued check is uploaded once", back_online)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/debug/epicommand")
@@ -145,6 +211,7 @@ def main():
     c = Check(out)
     try:
         verifier_steps(c, server, args.binary, args.database)
+        movement_steps(c, server, args.database)
     finally:
         c.driver.quit()
         server.stop() if server.process and server.process.poll() is None else None

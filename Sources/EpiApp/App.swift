@@ -1,4 +1,5 @@
 import EpiCore
+import EpiMovement
 import EpiPlatform
 import EpiRegistry
 import EpiReporting
@@ -32,20 +33,24 @@ extension Composition {
             RegistryMigrations.householdIndex,             // a person page's household without walking the ward
             TestingMigrations.retestClosing,               // newcomers' re-test tasks closed or cancelled by hand
             RegistryMigrations.oldIDIndex,                 // duplicate checks by old ID on an index, not a table scan
+            MovementMigrations.createMovement,             // businesses, prevention plans, staff lists, permits, checkpoint checks
+            MovementMigrations.createDeclarations,         // public health declarations (72-hour signed codes)
+            MovementMigrations.createViolations,           // fines for breaches of the measures, with their legal basis
+            MovementMigrations.createInspections,          // inspection teams' visits, findings with deadlines
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
-                  TestingStrings.entries, TestingAuditStrings.entries],
-        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources, TestingCapability.resources],
-        navigation: Registry.navigation + Tracing.navigation + TestingCapability.navigation + Registry.adminNavigation + Reporting.navigation,
+                  TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries],
+        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources, TestingCapability.resources, MovementCapability.resources],
+        navigation: Registry.navigation + Tracing.navigation + TestingCapability.navigation + Registry.adminNavigation + Reporting.navigation + MovementCapability.navigation,
         primaryNavigation: [
             .cityCommand: ["dashboard", "reports", "zones"], .districtCommand: ["dashboard", "reports", "quarantine"],
             .wardCommand: ["dashboard", "cases", "reports"], .wardDataEntry: ["cases", "contacts", "people"],
             .communityTeam: ["tracing", "contacts", "people"], .quarantineFacility: ["facilities", "quarantine"],
-            .checkpoint: ["people"], .supervisor: ["dashboard", "reports"],
+            .checkpoint: ["movement_check"], .supervisor: ["dashboard", "reports"], .business: ["my_business"],
             .lab: ["batches", "lab_results", "testing"],
         ],
-        labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels,
-        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts,
+        labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels + MovementCapability.labels,
+        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts + MovementCapability.alerts,
                                     levels: RiskLevelProvider()),
         personSections: [EpiSection(), TestingSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
@@ -102,6 +107,7 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     LoginRoutes(services: services).register(open)
     TaskRoutes.registerPublic(open, services: services)
     SigningRoutes(services: services).register(open)
+    DeclarationRoutes(services: services).register(open)
 
     let pages = Routes(router.group(context: AuthedContext.self), prefix: "", catalog: catalog, user: { $0.user })
     let api = Routes(router.group("api/v1", context: AuthedContext.self), prefix: "api/v1", catalog: catalog, user: { $0.user })
@@ -124,6 +130,7 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     TestingRoutes(services: services).register(pages: pages, api: api)
     SampleRoutes(services: services).register(pages: pages, api: api)
     ResultRoutes(services: services).register(pages: pages, api: api)
+    MovementRoutes(services: services).register(pages: pages, api: api)
     let fhir = Routes(router.group("fhir", context: AuthedContext.self), prefix: "fhir", catalog: catalog, user: { $0.user })
     FHIRRoutes(services: services).register(fhir)
     return router

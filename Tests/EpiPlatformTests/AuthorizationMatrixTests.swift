@@ -79,6 +79,8 @@ struct MatrixSide: Sendable {
     var transfer = "", zone = "", cluster = "", message = "", task = "", shift = "", target = "", user = ""
     // Testing: a laboratory in the side's ward, a campaign with a point, a tube sent to the lab, results, a FHIR export.
     var lab = "", labCode = "", campaign = "", point = "", sample = "", batch = "", result = "", review = "", export = "", retest = ""
+    // Movement: a business with an approved plan, a staff member, requested permits, and a ward voucher.
+    var business = "", plan = "", permit = "", violation = "", finding = ""
 
     var wardSlug: String { ward.replacingOccurrences(of: "/", with: ".") }
     var districtSlug: String { district.replacingOccurrences(of: "/", with: ".") }
@@ -163,10 +165,12 @@ struct MatrixRunner: Sendable {
         s.target = try await post("/api/v1/targets", city, #"{"unit": "\#(s.wardSlug)", "title_vi": "Chỉ tiêu \#(tag)", "source": "metric:cases_new", "start_day": "2021-09-01", "due_day": "2021-09-30", "target_value": 10}"#)["id"] as? String ?? ""
         s.user = try await UserAdmin(services: app.services).id(of: targetUser)
         try await testingSide(&s, app, client, city: city, tag: tag)
+        try await movementSide(&s, app, client, city: city, tag: tag)
         for (what, value) in [("person", s.person), ("case", s.caseID), ("exposure", s.exposure), ("episode", s.episode), ("facility", s.facility),
                               ("transfer", s.transfer), ("zone", s.zone), ("cluster", s.cluster), ("message", s.message), ("task", s.task), ("shift", s.shift),
                               ("target", s.target), ("lab", s.lab), ("campaign", s.campaign), ("point", s.point), ("sample", s.sample), ("batch", s.batch),
-                              ("result", s.result), ("review", s.review), ("export", s.export), ("retest", s.retest)] where value.isEmpty {
+                              ("result", s.result), ("review", s.review), ("export", s.export), ("retest", s.retest),
+                              ("business", s.business), ("plan", s.plan), ("permit", s.permit), ("violation", s.violation), ("finding", s.finding)] where value.isEmpty {
             throw MissingValue(description: "setup made no \(what) for \(tag)")
         }
         return s
@@ -209,6 +213,32 @@ struct MatrixRunner: Sendable {
         await app.services.jobs.waitUntilIdle()
     }
 
+    /// Movement records of one side, made as the city; the inside business is the one `biz.mk` acts for.
+    private static func movementSide(_ s: inout MatrixSide, _ app: TestApp, _ client: any TestClientProtocol, city: HTTPFields, tag: String) async throws {
+        func post(_ path: String, _ body: String, headers: HTTPFields? = nil) async throws -> [String: Any] {
+            let r = try await client.json(.post, path, headers ?? city, body)
+            guard (200..<300).contains(Int(r.status.code)) else { throw MissingValue(description: "setup \(path): \(r.status) \(r.text.prefix(300))") }
+            return (try r.json()["data"] as? [String: Any]) ?? [:]
+        }
+        let inside = tag == "Nội"
+        s.business = try await post("/api/v1/movement/businesses", #"{"tax_code": "\#(inside ? "0109123458" : "0105543211")", "name": "DN \#(tag)", "unit": "\#(s.ward)", "workforce": 10}"#)["id"] as? String ?? ""
+        if inside {
+            let (userID, businessID) = (try await UserAdmin(services: app.services).id(of: "biz.mk"), s.business)
+            try await app.services.database.transaction { try await $0.raw("INSERT INTO business_accounts (user_id, business_id) VALUES (\(bind: userID), \(bind: businessID))").run() }
+        }
+        let items = PlanModel.threeOnSite.requiredItems.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        s.plan = try await post("/api/v1/movement/businesses/\(s.business)/plan", #"{"model": "three_on_site", "items": [\#(items)], "team": "Tổ trưởng", "commitment_by": "Giám đốc"}"#)["id"] as? String ?? ""
+        _ = try await post("/api/v1/movement/plans/\(s.plan)/review", #"{"decision": "approve"}"#)
+        var csv = city
+        csv[.contentType] = "text/csv"
+        _ = try await post("/api/v1/movement/businesses/\(s.business)/staff", "ho_ten,cccd\n\(tag) Văn Làm,\(inside ? "001085000101" : "001085000202")\n", headers: csv)
+        _ = try await post("/api/v1/movement/businesses/\(s.business)/permits", #"{"valid_from": "2021-09-18", "valid_to": "2021-09-30"}"#)
+        s.violation = try await post("/api/v1/movement/violations", #"{"kind": "no_mask", "person_id": "\#(s.person)", "amount": 2000000, "occurred_on": "2021-09-18"}"#)["id"] as? String ?? ""
+        let inspection = try await client.json(.post, "/api/v1/movement/inspections", city, #"{"target_kind": "business", "business_id": "\#(s.business)", "team": "Đoàn \#(tag)", "items": ["masks"], "deadline": "2021-09-25"}"#)
+        s.finding = ((try inspection.json()["findings"] as? [[String: Any]])?.first?["id"] as? String) ?? ""
+        s.permit = try await post("/api/v1/movement/permits", #"{"person_id": "\#(s.person)", "citizen_id": "\#(inside ? "001080000303" : "001080000404")", "valid_from": "2021-09-18", "valid_to": "2021-09-25"}"#)["id"] as? String ?? ""
+    }
+
     /// The id a path parameter takes on one side.
     private func parameter(_ name: String, in path: String, _ s: MatrixSide) -> String? {
         switch name {
@@ -233,6 +263,16 @@ struct MatrixRunner: Sendable {
                 case "Patient": return s.person
                 case "Observation": return s.result
                 case "bulk": return s.export
+                default: return nil
+                }
+            }
+            if resource == "movement" {
+                switch parts.count > 1 ? parts[1] : "" {
+                case "businesses": return s.business
+                case "plans": return s.plan
+                case "permits": return s.permit
+                case "violations": return s.violation
+                case "inspections": return s.finding
                 default: return nil
                 }
             }
@@ -382,7 +422,7 @@ enum MatrixBodies {
     static func query(_ path: String, side s: MatrixSide) -> String? {
         let route = path.hasPrefix("/api/v1") ? String(path.dropFirst(7)) : path
         switch route {
-        case "/dashboard", "/dashboard/targets", "/targets", "/messages", "/rosters", "/risk", "/residents/export.csv":
+        case "/dashboard", "/dashboard/targets", "/targets", "/messages", "/rosters", "/risk", "/residents/export.csv", "/movement", "/movement/counts":
             return "?unit=\(s.wardSlug)"
         case "/reports/:code/completeness", "/reports/:code/consolidation", "/reports/:code/consolidation.csv", "/reports/:code/consolidation.xlsx",
              "/reports/:code/print", "/reports/:code/history":
@@ -505,6 +545,36 @@ enum MatrixBodies {
             return Body(form: [:], json: bundle, namesJurisdiction: true, query: "?lab=\(s.labCode)")
         case (.post, "/testing/retests/:id/close"): return both(["result": "not_detected"], names: false)
         case (.post, "/testing/retests/:id/cancel"): return both(["reason": "Đã chuyển đi nơi khác"], names: false)
+        case (.post, "/khai-bao-y-te"), (.post, "/public/declarations"):
+            return both(["full_name": "Người Khai", "phone": "0912000111", "unit": s.ward, "form_token": "x"], names: false)
+        case (.post, "/movement/businesses"):
+            return both(["tax_code": outside ? "0109123497" : "0109123472", "name": "DN mới", "unit": s.ward, "workforce": "5"],
+                        json: #"{"tax_code": "\#(outside ? "0109123514" : "0109123507")", "name": "DN mới", "unit": "\#(s.ward)", "workforce": 5}"#)
+        case (.post, "/movement/businesses/:id/account"):
+            return both(["username": outside ? "dn.ngoai" : "dn.noi", "display_name": "Tài khoản DN", "password": "Mật khẩu dài 2021"], names: false)
+        case (.post, "/movement/businesses/:id/plan"):
+            var form = ["model": "three_on_site", "team": "Tổ trưởng", "commitment_by": "Giám đốc"]
+            for item in PlanModel.threeOnSite.requiredItems { form["item_\(item.rawValue)"] = "1" }
+            let items = PlanModel.threeOnSite.requiredItems.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            return both(form, json: #"{"model": "three_on_site", "items": [\#(items)], "team": "Tổ trưởng", "commitment_by": "Giám đốc"}"#, names: false)
+        case (.post, "/movement/businesses/:id/staff"):
+            return Body(form: [:], json: "", namesJurisdiction: false, csv: "ho_ten,cccd\nLã Văn Làm,001070000999\n")
+        case (.post, "/movement/businesses/:id/permits"): return both(["valid_from": "20/09/2021", "valid_to": "25/09/2021"], names: false)
+        case (.post, "/movement/plans/:id/review"): return both(["decision": "suspend", "reason": "kiểm tra đột xuất"], names: false)
+        case (.post, "/movement/permits"):
+            return both(["person_id": s.person2, "citizen_id": "001080000777", "valid_from": "20/09/2021", "valid_to": "22/09/2021"])
+        case (.post, "/movement/permits/approve"): return both(["business_id": s.business])
+        case (.post, "/movement/permits/:id/revoke"): return both(["reason": "thử thu hồi"], names: false)
+        case (.post, "/movement/check"), (.post, "/movement/checks"): return both(["code": "GDD-KHONGCO"], names: false)
+        case (.post, "/movement/violations"):
+            return both(["kind": "no_mask", "person_id": s.person2, "amount": "1500000"], json: #"{"kind": "no_mask", "person_id": "\#(s.person2)", "amount": 1500000}"#)
+        case (.post, "/movement/violations/:id/status"): return both(["status": "appealed"], names: false)
+        case (.post, "/movement/inspections"):
+            return both(["target": "b:\(s.business)", "team": "Đoàn kiểm tra", "item_masks": "1", "deadline": "30/09/2021"],
+                        json: #"{"target_kind": "business", "business_id": "\#(s.business)", "team": "Đoàn kiểm tra", "items": ["masks"], "deadline": "2021-09-30"}"#)
+        case (.post, "/movement/inspections/findings/:id/fix"): return both([:], json: "{}", names: false)
+        case (.post, "/movement/checks/batch"):
+            return both([:], json: #"{"checks": [{"id": "\#(UUID().uuidString)", "result": "valid", "checked_at": "2021-09-20T08:00:00Z"}]}"#, names: false)
         case (.post, "/testing/results/:id/resolve"):
             return both(["action": "dismiss", "note": "ống thử"], names: false)
         default: return nil

@@ -89,6 +89,7 @@ package enum DemoSeed {
         try await CaseDemoSeed.seed(services, log: log)
         try await ReportDemo.seed(services, log: log)
         try await TestingDemo.seed(services, log: log)
+        try await MovementDemo.seed(services, log: log)
         return logins
     }
 }

@@ -1,0 +1,244 @@
+import Crypto
+import EpiCodecs
+import EpiCore
+import EpiPlatform
+import EpiSigning
+import Foundation
+import Hummingbird
+import NIOConcurrencyHelpers
+import SQLKit
+
+/// The public health declaration (khai báo y tế): no account, a phone in the street. It returns a signed
+/// code valid 72 hours that checkpoints read; a declared symptom opens a task for the ward's health station.
+///
+/// Bots are kept out with no third-party service: the form carries a token signed by this server (HMAC
+/// with a key made at start-up) that must be at least a few seconds old and at most two hours, a hidden
+/// field people never fill (a honeypot), and a per-client rate limit. The token's nonce is also the
+/// declaration's unique key, so a form sent twice (a double tap, a retry) stores one declaration.
+package enum DeclarationForm {
+    // Immutable after start-up; SymmetricKey is not marked Sendable.
+    nonisolated(unsafe) static let key = SymmetricKey(size: .bits256)
+    package static let minimumFill: TimeInterval = 3
+    static let maximumAge: TimeInterval = 2 * 3600
+
+    package static func token(now: Date = Date()) -> String {
+        let body = "\(Int(now.timeIntervalSince1970)).\(Identifier.make())"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key)
+        return body + "." + Data(mac).base64EncodedString().replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
+    }
+
+    /// The nonce of a good token, or why it is refused.
+    static func check(_ token: String?, now: Date = Date()) -> Result<String, AppError> {
+        let parts = (token ?? "").split(separator: ".").map(String.init)
+        guard parts.count == 3, let issued = TimeInterval(parts[0]) else { return .failure(refused) }
+        let body = parts[0] + "." + parts[1]
+        let expected = Data(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key)).base64EncodedString()
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
+        guard constantTimeEquals(expected, parts[2]) else { return .failure(refused) }
+        let age = now.timeIntervalSince1970 - issued
+        if age < minimumFill { return .failure(AppError.invalid("Gửi quá nhanh: vui lòng kiểm tra lại thông tin rồi gửi.", "Sent too fast: please check the form and send again.")) }
+        if age > maximumAge { return .failure(AppError.invalid("Biểu mẫu đã quá 2 giờ: vui lòng tải lại trang.", "The form is over 2 hours old: please reload the page.")) }
+        return .success(parts[1])
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static let refused = AppError.invalid("Biểu mẫu không hợp lệ: vui lòng tải lại trang.", "Invalid form: please reload the page.")
+}
+
+/// A fixed-window count of submissions per client, in memory: enough to stop one machine flooding the
+/// form; a deployment behind several servers adds the same limit at its reverse proxy.
+package final class RateLimiter: Sendable {
+    private let state = NIOLockedValueBox<[String: (start: Date, count: Int)]>([:])
+    let limit: Int
+    let window: TimeInterval
+
+    package init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    package func allow(_ client: String, now: Date = Date()) -> Bool {
+        state.withLockedValue { table in
+            if table.count > 100_000 { table = table.filter { now.timeIntervalSince($0.value.start) < window } }
+            var entry = table[client] ?? (now, 0)
+            if now.timeIntervalSince(entry.start) >= window { entry = (now, 0) }
+            entry.count += 1
+            table[client] = entry
+            return entry.count <= limit
+        }
+    }
+}
+
+package struct DeclarationInput: Codable, Sendable {
+    package var formToken: String?
+    package var website: String?
+    package var fullName: String?
+    package var phone: String?
+    package var citizenId: String?
+    package var unit: String?
+    package var symptoms: [String]?
+    package var travel: String?
+    package var contact: Bool?
+}
+
+package enum Symptom: String, CaseIterable, Sendable {
+    case fever, cough, breath = "short_breath", taste = "loss_of_taste", sore = "sore_throat", tired = "fatigue"
+
+    var label: (String, String) {
+        switch self {
+        case .fever: return ("Sốt", "Fever")
+        case .cough: return ("Ho", "Cough")
+        case .breath: return ("Khó thở", "Shortness of breath")
+        case .taste: return ("Mất vị giác, khứu giác", "Loss of taste or smell")
+        case .sore: return ("Đau họng", "Sore throat")
+        case .tired: return ("Mệt mỏi", "Fatigue")
+        }
+    }
+}
+
+package struct DeclarationRoutes: Sendable {
+    let services: AppServices
+    /// Per client (the proxy's X-Forwarded-For / X-Real-IP); direct clients share one wider bucket.
+    static let perClient = RateLimiter(limit: 10, window: 600)
+    static let direct = RateLimiter(limit: 3000, window: 60)
+
+    package init(services: AppServices) { self.services = services }
+
+    package func register(_ open: Routes<AppRequestContext>) {
+        open.get("khai-bao-y-te", .open, use: page)
+        open.post("khai-bao-y-te", .open, use: submitPage)
+        open.get("api/v1/public/declarations/form-token", .open, use: apiToken)
+        open.post("api/v1/public/declarations", .open, use: apiSubmit)
+    }
+
+    static func client(_ request: Request) -> String? {
+        var forwarded: String?
+        for field in request.headers where ["x-forwarded-for", "x-real-ip"].contains(field.name.canonicalName) { forwarded = forwarded ?? field.value }
+        guard let first = forwarded?.split(separator: ",").first else { return nil }
+        let client = first.trimmingCharacters(in: .whitespaces)
+        return client.isEmpty ? nil : String(client.prefix(64))
+    }
+
+    static func throttle(_ request: Request) throws {
+        let ok = client(request).map { perClient.allow($0) } ?? direct.allow("direct")
+        guard ok else {
+            throw AppError(.tooManyRequests, code: "rate_limited", vi: "Gửi quá nhiều lần: vui lòng thử lại sau ít phút.", en: "Too many submissions: please try again in a few minutes.")
+        }
+    }
+
+    private func wards() async -> [(path: String, name: String)] {
+        var out: [(String, String)] = []
+        for u in await services.directory.all() where !u.isGroup {
+            if await services.directory.isLowestAdministrative(u.path) { out.append((u.path, await services.directory.label(u.path))) }
+        }
+        return out.sorted { $0.1 < $1.1 }
+    }
+
+    private func render(_ context: AppRequestContext, values: [String: String], error: AppError?, done: [String: Any]?) async -> Response {
+        let l = context.language
+        var options: [[String: Any]] = []
+        for w in await wards() { options.append(["path": w.path, "name": w.name, "selected": values["unit"] == w.path]) }
+        return services.views.publicPage("movement/declare", title: l == .vi ? "Khai báo y tế" : "Health declaration", language: l, data: [
+            "formToken": DeclarationForm.token(), "wards": options, "v": values,
+            "symptoms": Symptom.allCases.map { s in ["code": s.rawValue, "label": l == .vi ? s.label.0 : s.label.1, "checked": values["sym_\(s.rawValue)"] != nil] },
+            "error": error.map { e in ([e.message(l)] + e.details.keys.sorted().compactMap { e.details[$0] }).joined(separator: " ") } as Any,
+            "done": done as Any,
+        ], status: error?.status ?? .ok)
+    }
+
+    @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
+        await render(context, values: [:], error: nil, done: nil)
+    }
+
+    @Sendable func submitPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        let input = DeclarationInput(formToken: f.value("form_token"), website: f.fields["website"], fullName: f.value("full_name"), phone: f.value("phone"),
+                                     citizenId: f.value("citizen_id"), unit: f.value("unit"), symptoms: Symptom.allCases.map(\.rawValue).filter { f.value("sym_\($0)") != nil },
+                                     travel: f.value("travel"), contact: f.value("contact") != nil)
+        do {
+            try Self.throttle(request)
+            let (code, expires, flagged) = try await declare(input, language: context.language)
+            let svg = try QRImage.svg(code, pixelSize: 3)
+            return await render(context, values: [:], error: nil, done: ["qr": svg, "code": code, "until": VietnamTime.display(expires), "flagged": flagged])
+        } catch let error as AppError where [.unprocessableContent, .tooManyRequests].contains(error.status) {
+            return await render(context, values: f.fields, error: error, done: nil)
+        }
+    }
+
+    @Sendable func apiToken(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try JSON.response(["form_token": DeclarationForm.token(), "minimum_fill_seconds": String(Int(DeclarationForm.minimumFill))])
+    }
+
+    @Sendable func apiSubmit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try Self.throttle(request)
+        var request = request
+        let body = try await request.collectBody(upTo: BodyLimits.anonymous)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard let input = try? decoder.decode(DeclarationInput.self, from: Data(body.readableBytesView)) else { throw AppError.invalid("Nội dung JSON không hợp lệ.", "Invalid JSON body.") }
+        let (code, expires, flagged) = try await declare(input, language: context.language)
+        struct Body: Encodable { let code: String; let expiresAt: String; let symptomFlag: Bool }
+        return try JSON.response(["data": Body(code: code, expiresAt: Timestamp.string(expires), symptomFlag: flagged)], status: .created)
+    }
+
+    /// Stores a declaration once per form token, signs its code and, for a symptom, gives the ward a task.
+    package func declare(_ input: DeclarationInput, language l: Language) async throws -> (code: String, expires: Date, flagged: Bool) {
+        if let trap = input.website, !trap.isEmpty { throw DeclarationForm.refused }
+        let nonce: String
+        switch DeclarationForm.check(input.formToken) {
+        case .success(let n): nonce = n
+        case .failure(let e): throw e
+        }
+        var errors: [String: String] = [:]
+        let name = (input.fullName ?? "").trimmed
+        if name.isEmpty || name.count > TextLimits.name { errors["full_name"] = msg(l, "Nhập họ tên.", "Enter your name.") }
+        var phone: String?
+        do { phone = try PhoneNumber(parsing: input.phone ?? "").e164 } catch { errors["phone"] = msg(l, "Số điện thoại không hợp lệ.", "Invalid phone number.") }
+        var cccd: String?
+        if let raw = input.citizenId.nonBlank {
+            do { cccd = try CitizenID(parsing: raw).digits } catch { errors["citizen_id"] = l == .vi ? error.messageVI : error.messageEN }
+        }
+        let ward = input.unit.nonBlank.map { $0.replacingOccurrences(of: ".", with: "/") } ?? ""
+        let knownWard = ward.isEmpty ? false : await services.directory.isLowestAdministrative(ward)
+        if !knownWard { errors["unit"] = msg(l, "Chọn phường/xã nơi đang ở.", "Choose the ward where you stay.") }
+        let symptoms = (input.symptoms ?? []).compactMap(Symptom.init(rawValue:))
+        let travel = String((input.travel ?? "").trimmed.prefix(TextLimits.title))
+        let citizen = cccd
+        guard errors.isEmpty, let phone else { throw AppError.invalid("Vui lòng sửa các trường được đánh dấu.", "Please correct the marked fields.", details: errors) }
+        let flagged = !symptoms.isEmpty || input.contact == true
+        let now = Clock.now(), stamp = Timestamp.string(now)
+        let expires = now.addingTimeInterval(TimeInterval(HealthDeclarationRule.validHours) * 3600)
+        let id = Identifier.make()
+        let code = try SignedCode.sign([("id", .text(id)), ("name", .text(name)), ("at", .text(stamp)), ("sym", .bool(flagged))], purpose: .declaration,
+                                       issuedAt: now, expiresAt: expires, using: try SigningService.open(services.settings))
+        let symptomText = symptoms.map(\.rawValue).joined(separator: ",")
+        let result = try await services.database.transaction { db -> (String, String, Bool) in
+            if let row = try await db.raw("SELECT code, expires_at, flagged FROM health_declarations WHERE form_nonce = \(bind: nonce)").first() {
+                return (try row.decode(column: "code", as: String.self), try row.decode(column: "expires_at", as: String.self), try row.decode(column: "flagged", as: Bool.self))
+            }
+            try await db.raw("""
+                INSERT INTO health_declarations (id, form_nonce, full_name, phone, citizen_id, unit_path, group_code, symptoms, travel, contact, flagged, code, declared_at, expires_at)
+                VALUES (\(bind: id), \(bind: nonce), \(bind: name), \(bind: phone), \(bind: citizen), \(bind: ward), '', \(bind: symptomText), \(bind: travel), \(bind: input.contact == true),
+                \(bind: flagged), \(bind: code), \(bind: stamp), \(bind: Timestamp.string(expires)))
+                """).run()
+            if flagged {
+                // The ward's health station follows up: a task in the ward's list, due within the day.
+                let detail = "Người khai báo: \(name), \(phone). Triệu chứng: \(symptoms.map { $0.label.0 }.joined(separator: ", ").isEmpty ? "không" : symptoms.map { $0.label.0 }.joined(separator: ", ")). Tiếp xúc F0: \(input.contact == true ? "có" : "không"). Đi lại: \(travel.isEmpty ? "không" : travel)."
+                try await db.raw("""
+                    INSERT INTO tasks (id, unit_path, group_code, creator_unit_path, title, details, assignee_user_id, assignee_name, due_at, status, created_by, created_by_name,
+                    created_at, updated_at, done_at, version) VALUES (\(bind: Identifier.make()), \(bind: ward), '', \(bind: ward), \(bind: "Trạm Y tế liên hệ người khai báo có triệu chứng: \(name)"),
+                    \(bind: detail), NULL, \(bind: "Trạm Y tế phường"), \(bind: Timestamp.string(now.addingTimeInterval(12 * 3600))), 'open', 'system', 'Khai báo y tế', \(bind: stamp), \(bind: stamp), NULL, 1)
+                    """).run()
+            }
+            try await Audit.record(db, actor: nil, actorName: "public", action: "declare", entityType: "health_declaration", entityId: id, unitPath: try? UnitPath(ward),
+                                   summary: flagged ? "Khai báo y tế có triệu chứng/tiếp xúc" : "Khai báo y tế")
+            return (code, Timestamp.string(expires), flagged)
+        }
+        return (result.0, Timestamp.date(result.1) ?? expires, result.2)
+    }
+}
