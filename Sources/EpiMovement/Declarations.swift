@@ -116,16 +116,23 @@ package struct DeclarationRoutes: Sendable {
         open.post("api/v1/public/declarations", .open, use: apiSubmit)
     }
 
-    static func client(_ request: Request) -> String? {
+    /// Who is asking: the client a trusted proxy names (the last address it appended to
+    /// `X-Forwarded-For`, or `X-Real-IP`), or else the socket's peer. A header from anyone else is ignored,
+    /// since a bot could write a new address into it for every submission.
+    static func client(_ request: Request, peer: String?, trusted: Set<String>) -> (key: String, forwarded: Bool) {
+        guard let peer, trusted.contains(peer) else { return (peer ?? "unknown", false) }
         var forwarded: String?
-        for field in request.headers where ["x-forwarded-for", "x-real-ip"].contains(field.name.canonicalName) { forwarded = forwarded ?? field.value }
-        guard let first = forwarded?.split(separator: ",").first else { return nil }
-        let client = first.trimmingCharacters(in: .whitespaces)
-        return client.isEmpty ? nil : String(client.prefix(64))
+        for field in request.headers where field.name.canonicalName == "x-forwarded-for" { forwarded = field.value }
+        if forwarded == nil { for field in request.headers where field.name.canonicalName == "x-real-ip" { forwarded = field.value } }
+        guard let last = forwarded?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty else { return (peer, false) }
+        return (String(last.prefix(64)), true)
     }
 
-    static func throttle(_ request: Request) throws {
-        let ok = client(request).map { perClient.allow($0) } ?? direct.allow("direct")
+    /// A citizen behind the proxy gets a few submissions per ten minutes; a direct peer (one office's
+    /// shared address, or a server not configured with its proxy) a wider bucket of its own.
+    func throttle(_ request: Request, context: AppRequestContext) throws {
+        let client = Self.client(request, peer: context.peerAddress, trusted: services.settings.trustedProxies)
+        let ok = client.forwarded ? Self.perClient.allow(client.key) : Self.direct.allow(client.key)
         guard ok else {
             throw AppError(.tooManyRequests, code: "rate_limited", vi: "Gửi quá nhiều lần: vui lòng thử lại sau ít phút.", en: "Too many submissions: please try again in a few minutes.")
         }
@@ -161,7 +168,7 @@ package struct DeclarationRoutes: Sendable {
                                      citizenId: f.value("citizen_id"), unit: f.value("unit"), symptoms: Symptom.allCases.map(\.rawValue).filter { f.value("sym_\($0)") != nil },
                                      travel: f.value("travel"), contact: f.value("contact") != nil)
         do {
-            try Self.throttle(request)
+            try throttle(request, context: context)
             let (code, expires, flagged) = try await declare(input, language: context.language)
             let svg = try QRImage.svg(code, pixelSize: 3)
             return await render(context, values: [:], error: nil, done: ["qr": svg, "code": code, "until": VietnamTime.display(expires), "flagged": flagged])
@@ -175,7 +182,7 @@ package struct DeclarationRoutes: Sendable {
     }
 
     @Sendable func apiSubmit(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Self.throttle(request)
+        try throttle(request, context: context)
         var request = request
         let body = try await request.collectBody(upTo: BodyLimits.anonymous)
         let decoder = JSONDecoder()

@@ -208,7 +208,8 @@ struct MovementTests {
 
     @Test(arguments: Dialect.enabled)
     func aCitizenDeclaresOnThePublicPageAndASymptomReachesTheWardHealthStation(_ dialect: Dialect) async throws {
-        try await TestApp.run(dialect) { app, client in
+        // Over a socket, behind a proxy the server trusts (loopback here), which names each citizen's address.
+        try await TestApp.run(dialect, mode: .live, settings: { $0.trustedProxies = ["127.0.0.1", "::1"] }) { app, client in
             let page = try await client.execute(uri: "/khai-bao-y-te", method: .get)
             #expect(page.status == .ok && page.text.contains("Khai báo y tế") && page.text.contains("name=\"website\""))
             let token = try #require(page.text.range(of: "name=\"form_token\" value=\"").map { String(page.text[$0.upperBound...].prefix { $0 != "\"" }) })
@@ -246,6 +247,21 @@ struct MovementTests {
             for _ in 0..<11 { statuses.append(try await post(["form_token": "x", "full_name": "Bot"], ip: "\(net).9").status) }
             #expect(statuses.prefix(10).allSatisfy { $0 == .unprocessableContent } && statuses.last == .tooManyRequests)
         }
+    }
+
+    /// Only a proxy the operator named may say who the client is: from anyone else `X-Forwarded-For` is
+    /// ignored, or a bot would write a fresh address into it for every submission.
+    @Test
+    func aForwardedAddressCountsOnlyFromATrustedProxy() {
+        var head = HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/khai-bao-y-te")
+        if let name = HTTPField.Name("X-Forwarded-For") { head.headerFields[name] = "203.0.113.5, 10.0.0.2" }
+        let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+        let fromProxy = DeclarationRoutes.client(request, peer: "10.0.0.1", trusted: ["10.0.0.1"])
+        #expect(fromProxy.key == "10.0.0.2" && fromProxy.forwarded)
+        let fromAnyone = DeclarationRoutes.client(request, peer: "198.51.100.4", trusted: ["10.0.0.1"])
+        #expect(fromAnyone.key == "198.51.100.4" && !fromAnyone.forwarded)
+        let noProxies = DeclarationRoutes.client(request, peer: "10.0.0.1", trusted: [])
+        #expect(noProxies.key == "10.0.0.1" && !noProxies.forwarded)
     }
 
     @Test(arguments: Dialect.enabled)

@@ -85,9 +85,10 @@ struct TestApp: Sendable {
         ("supervisor.mk", .supervisor, "01/007/00295"),
     ]
 
-    static func run(_ dialect: Dialect, mode: TestingSetup = .router, _ body: @escaping @Sendable (TestApp, any TestClientProtocol) async throws -> Void) async throws {
+    static func run(_ dialect: Dialect, mode: TestingSetup = .router, settings adjust: @Sendable (inout Settings) -> Void = { _ in },
+                    _ body: @escaping @Sendable (TestApp, any TestClientProtocol) async throws -> Void) async throws {
         do {
-            try await runUnwrapped(dialect, mode: mode, body)
+            try await runUnwrapped(dialect, mode: mode, adjust, body)
         } catch let error as PSQLError {
             // PostgresNIO hides the server's message from `description`; a failing test should show it.
             throw DatabaseFailure(detail: String(reflecting: error))
@@ -99,13 +100,15 @@ struct TestApp: Sendable {
         var description: String { detail }
     }
 
-    private static func runUnwrapped(_ dialect: Dialect, mode: TestingSetup, _ body: @escaping @Sendable (TestApp, any TestClientProtocol) async throws -> Void) async throws {
+    private static func runUnwrapped(_ dialect: Dialect, mode: TestingSetup, _ adjust: @Sendable (inout Settings) -> Void,
+                                     _ body: @escaping @Sendable (TestApp, any TestClientProtocol) async throws -> Void) async throws {
         let database = try await TestDatabase.make(dialect)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         // Each test signs with its own keys, as a fresh deployment would.
         let keys = FileManager.default.temporaryDirectory.appendingPathComponent("epi-keys-\(UUID().uuidString)").path
-        let settings = Settings(database: database.location, bcryptCost: 4, keysDirectory: keys)
+        var settings = Settings(database: database.location, bcryptCost: 4, keysDirectory: keys)
+        adjust(&settings)
         let services = try await AppServices.start(settings: settings, logger: logger)
         do {
             try await HanoiSeed.seed(services.database)

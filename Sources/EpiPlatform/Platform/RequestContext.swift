@@ -48,8 +48,13 @@ package struct AppRequestContext: RequestContext {
     /// Every route with its access rule, so a page can leave out links its reader may not follow.
     package var routes: RouteCatalog?
 
+    /// The address of the socket's other end (the client, or the proxy in front of the server); nil in
+    /// tests that run without a socket.
+    package var peerAddress: String?
+
     package init(source: Source) {
         self.coreContext = .init(source: source)
+        self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     package var maxUploadSize: Int { bodyLimit }

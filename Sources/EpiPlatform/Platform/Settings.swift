@@ -16,6 +16,10 @@ package struct Settings: Sendable {
     /// of the data is not a copy of the keys. Nil: `epicommand-keys` beside the SQLite file, or in the
     /// working directory with PostgreSQL.
     package var keysDirectory: String?
+    /// Addresses of the reverse proxies in front of the server. Only a request arriving from one of them
+    /// may name its client in `X-Forwarded-For`/`X-Real-IP`; anyone else could write any address there
+    /// and escape per-client limits.
+    package var trustedProxies: Set<String> = []
 
     package init(
         database: DatabaseLocation = .sqliteFile("epicommand.sqlite"),
@@ -49,7 +53,7 @@ package struct Settings: Sendable {
     }
 
     /// Reads `DATABASE_URL`, `EPI_SQLITE_PATH`, `EPI_HOST`, `EPI_PORT`, `EPI_SECURE_COOKIES`,
-    /// `EPI_BCRYPT_COST`, `EPI_SESSION_HOURS` and `EPI_KEYS_DIR`.
+    /// `EPI_BCRYPT_COST`, `EPI_SESSION_HOURS`, `EPI_KEYS_DIR` and `EPI_TRUSTED_PROXIES` (comma-separated addresses).
     package static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Settings {
         var settings = Settings()
         if let url = env["DATABASE_URL"], !url.isEmpty {
@@ -63,6 +67,9 @@ package struct Settings: Sendable {
         if let cost = env["EPI_BCRYPT_COST"].flatMap(UInt8.init), (4...31).contains(cost) { settings.bcryptCost = cost }
         if let hours = env["EPI_SESSION_HOURS"].flatMap(Int.init), hours > 0 { settings.sessionHours = hours }
         if let keys = env["EPI_KEYS_DIR"], !keys.isEmpty { settings.keysDirectory = keys }
+        if let proxies = env["EPI_TRUSTED_PROXIES"] {
+            settings.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
         return settings
     }
 }
