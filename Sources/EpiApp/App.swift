@@ -5,6 +5,7 @@ import EpiReporting
 import EpiSigning
 import EpiTesting
 import EpiTracing
+import EpiVaccination
 import Foundation
 import Hummingbird
 import Logging
@@ -32,22 +33,24 @@ extension Composition {
             RegistryMigrations.householdIndex,             // a person page's household without walking the ward
             TestingMigrations.retestClosing,               // newcomers' re-test tasks closed or cancelled by hand
             RegistryMigrations.oldIDIndex,                 // duplicate checks by old ID on an index, not a table scan
+            VaccinationMigrations.createVaccination,       // vaccine lots, stock ledgers, allocations, sites, sessions, doses, AEFI, certificates, revocations
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
-                  TestingStrings.entries, TestingAuditStrings.entries],
-        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources, TestingCapability.resources],
-        navigation: Registry.navigation + Tracing.navigation + TestingCapability.navigation + Registry.adminNavigation + Reporting.navigation,
+                  TestingStrings.entries, TestingAuditStrings.entries, VaccinationStrings.entries],
+        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources, TestingCapability.resources, VaccinationCapability.resources],
+        navigation: Registry.navigation + Tracing.navigation + TestingCapability.navigation + VaccinationCapability.navigation + Registry.adminNavigation + Reporting.navigation,
         primaryNavigation: [
             .cityCommand: ["dashboard", "reports", "zones"], .districtCommand: ["dashboard", "reports", "quarantine"],
             .wardCommand: ["dashboard", "cases", "reports"], .wardDataEntry: ["cases", "contacts", "people"],
             .communityTeam: ["tracing", "contacts", "people"], .quarantineFacility: ["facilities", "quarantine"],
             .checkpoint: ["people"], .supervisor: ["dashboard", "reports"],
             .lab: ["batches", "lab_results", "testing"],
+            .vaccinationSite: ["vaccination"],
         ],
-        labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels,
-        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts,
+        labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels + VaccinationCapability.labels,
+        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts + VaccinationCapability.alerts,
                                     levels: RiskLevelProvider()),
-        personSections: [EpiSection(), TestingSection()],
+        personSections: [EpiSection(), TestingSection(), VaccinationSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
                FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }]
     )
@@ -102,6 +105,7 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     LoginRoutes(services: services).register(open)
     TaskRoutes.registerPublic(open, services: services)
     SigningRoutes(services: services).register(open)
+    VaccinationRoutes(services: services).registerPublic(open)
 
     let pages = Routes(router.group(context: AuthedContext.self), prefix: "", catalog: catalog, user: { $0.user })
     let api = Routes(router.group("api/v1", context: AuthedContext.self), prefix: "api/v1", catalog: catalog, user: { $0.user })
@@ -124,6 +128,7 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     TestingRoutes(services: services).register(pages: pages, api: api)
     SampleRoutes(services: services).register(pages: pages, api: api)
     ResultRoutes(services: services).register(pages: pages, api: api)
+    VaccinationRoutes(services: services).register(pages: pages, api: api)
     let fhir = Routes(router.group("fhir", context: AuthedContext.self), prefix: "fhir", catalog: catalog, user: { $0.user })
     FHIRRoutes(services: services).register(fhir)
     return router

@@ -79,6 +79,8 @@ struct MatrixSide: Sendable {
     var transfer = "", zone = "", cluster = "", message = "", task = "", shift = "", target = "", user = ""
     // Testing: a laboratory in the side's ward, a campaign with a point, a tube sent to the lab, results, a FHIR export.
     var lab = "", labCode = "", campaign = "", point = "", sample = "", batch = "", result = "", review = "", export = "", retest = ""
+    // Vaccination: a lot, a site in the side's ward with stock, a session, a dose of the side's person, their certificate.
+    var vaxLot = "", vaxSite = "", vaxSession = "", vaxCertificate = ""
 
     var wardSlug: String { ward.replacingOccurrences(of: "/", with: ".") }
     var districtSlug: String { district.replacingOccurrences(of: "/", with: ".") }
@@ -163,10 +165,12 @@ struct MatrixRunner: Sendable {
         s.target = try await post("/api/v1/targets", city, #"{"unit": "\#(s.wardSlug)", "title_vi": "Chỉ tiêu \#(tag)", "source": "metric:cases_new", "start_day": "2021-09-01", "due_day": "2021-09-30", "target_value": 10}"#)["id"] as? String ?? ""
         s.user = try await UserAdmin(services: app.services).id(of: targetUser)
         try await testingSide(&s, app, client, city: city, tag: tag)
+        try await vaccinationSide(&s, client, city: city, tag: tag)
         for (what, value) in [("person", s.person), ("case", s.caseID), ("exposure", s.exposure), ("episode", s.episode), ("facility", s.facility),
                               ("transfer", s.transfer), ("zone", s.zone), ("cluster", s.cluster), ("message", s.message), ("task", s.task), ("shift", s.shift),
                               ("target", s.target), ("lab", s.lab), ("campaign", s.campaign), ("point", s.point), ("sample", s.sample), ("batch", s.batch),
-                              ("result", s.result), ("review", s.review), ("export", s.export), ("retest", s.retest)] where value.isEmpty {
+                              ("result", s.result), ("review", s.review), ("export", s.export), ("retest", s.retest),
+                              ("vaccine lot", s.vaxLot), ("vaccination site", s.vaxSite), ("vaccination session", s.vaxSession), ("certificate", s.vaxCertificate)] where value.isEmpty {
             throw MissingValue(description: "setup made no \(what) for \(tag)")
         }
         return s
@@ -209,6 +213,22 @@ struct MatrixRunner: Sendable {
         await app.services.jobs.waitUntilIdle()
     }
 
+    /// Vaccination records of one side, made as the city through the API.
+    private static func vaccinationSide(_ s: inout MatrixSide, _ client: any TestClientProtocol, city: HTTPFields, tag: String) async throws {
+        let ascii = tag == "Nội" ? "NOI" : "NGOAI"
+        func post(_ path: String, _ body: String) async throws -> [String: Any] {
+            let r = try await client.json(.post, path, city, body)
+            guard (200..<300).contains(Int(r.status.code)) else { throw MissingValue(description: "setup \(path): \(r.status) \(r.text.prefix(300))") }
+            return (try r.json()["data"] as? [String: Any]) ?? [:]
+        }
+        s.vaxLot = try await post("/api/v1/vaccination/lots", #"{"product_code": "EU/1/20/1528", "lot_number": "LOT-\#(ascii)", "expires_on": "31/12/2030", "doses_per_vial": 6, "doses": 600}"#)["id"] as? String ?? ""
+        s.vaxSite = try await post("/api/v1/vaccination/sites", #"{"name": "Điểm tiêm \#(tag)", "unit": "\#(s.ward)"}"#)["id"] as? String ?? ""
+        _ = try await post("/api/v1/vaccination/allocations", #"{"decision_no": "QĐ-\#(ascii)", "lot_id": "\#(s.vaxLot)", "to": "site:\#(s.vaxSite)", "doses": 100}"#)
+        s.vaxSession = try await post("/api/v1/vaccination/sessions", #"{"site_id": "\#(s.vaxSite)", "session_on": "10/09/2021", "capacity": 50, "product_code": "EU/1/20/1528"}"#)["id"] as? String ?? ""
+        _ = try await post("/api/v1/vaccination/sessions/\(s.vaxSession)/record", #"{"person_id": "\#(s.person)", "lot_id": "\#(s.vaxLot)"}"#)
+        s.vaxCertificate = try await post("/api/v1/vaccination/people/\(s.person)/certificate", "{}")["id"] as? String ?? ""
+    }
+
     /// The id a path parameter takes on one side.
     private func parameter(_ name: String, in path: String, _ s: MatrixSide) -> String? {
         switch name {
@@ -233,6 +253,15 @@ struct MatrixRunner: Sendable {
                 case "Patient": return s.person
                 case "Observation": return s.result
                 case "bulk": return s.export
+                default: return nil
+                }
+            }
+            if resource == "vaccination" {
+                switch parts.count > 1 ? parts[1] : "" {
+                case "sites": return s.vaxSite
+                case "sessions": return s.vaxSession
+                case "people": return s.person
+                case "certificates": return s.vaxCertificate
                 default: return nil
                 }
             }
@@ -507,6 +536,24 @@ enum MatrixBodies {
         case (.post, "/testing/retests/:id/cancel"): return both(["reason": "Đã chuyển đi nơi khác"], names: false)
         case (.post, "/testing/results/:id/resolve"):
             return both(["action": "dismiss", "note": "ống thử"], names: false)
+        case (.post, "/vaccination/lots"):
+            let number = outside ? "LX-O" : "LX-I"
+            return both(["product_code": "EU/1/20/1528", "lot_number": number, "expires_on": "31/12/2030", "doses_per_vial": "6", "doses": "60"],
+                        json: #"{"product_code": "EU/1/20/1528", "lot_number": "\#(number)-API", "expires_on": "31/12/2030", "doses_per_vial": 6, "doses": 60}"#, names: false)
+        case (.post, "/vaccination/sites"): return both(["name": "Điểm tiêm mới", "unit": s.ward])
+        case (.post, "/vaccination/allocations"):
+            return both(["decision_no": "QĐ-9", "lot_id": s.vaxLot, "to": "site:\(s.vaxSite)", "doses": "1"],
+                        json: #"{"decision_no": "QĐ-9", "lot_id": "\#(s.vaxLot)", "to": "site:\#(s.vaxSite)", "doses": 1}"#)
+        case (.post, "/vaccination/sites/:id/stock"):
+            return both(["lot_id": s.vaxLot, "movement": "wasted", "doses": "1", "note": "vỡ lọ"],
+                        json: #"{"lot_id": "\#(s.vaxLot)", "movement": "wasted", "doses": 1, "note": "vỡ lọ"}"#, names: false)
+        case (.post, "/vaccination/sessions"):
+            return both(["site_id": s.vaxSite, "session_on": "11/09/2021", "capacity": "10", "product_code": "EU/1/20/1528"],
+                        json: #"{"site_id": "\#(s.vaxSite)", "session_on": "11/09/2021", "capacity": 10, "product_code": "EU/1/20/1528"}"#)
+        case (.post, "/vaccination/sessions/:id/record"): return both(["person_id": s.person2, "lot_id": s.vaxLot], names: false)
+        case (.post, "/vaccination/people/:id/certificate"): return both([:], json: "{}", names: false)
+        case (.post, "/vaccination/certificates/:id/revoke"): return both(["reason": "cấp nhầm"], names: false)
+        case (.post, "/certificates/verify"): return both(["code": "HC1:NCFOXN"], names: false)
         default: return nil
         }
     }

@@ -1,0 +1,403 @@
+import EpiCodecs
+import EpiCore
+import EpiPlatform
+import EpiSigning
+import Foundation
+import Hummingbird
+import SQLKit
+
+/// `/vaccination`: stock, lots, sites, allocation, sessions (check-in, screening, doses) and certificates;
+/// as pages and `/api/v1/vaccination/…`. The certificate check and the revocation list are public
+/// (`/api/v1/certificates/verify`, `/api/v1/certificates/revocations`): a verifier reads nothing the QR
+/// does not already carry, and the offline verifier must fetch revocations without an account.
+package struct VaccinationRoutes: Sendable {
+    let services: AppServices
+    package init(services: AppServices) { self.services = services }
+    var database: Database { services.database }
+    var vaccination: VaccinationService { VaccinationService(services: services) }
+    var certificates: CertificateService { CertificateService(services: services) }
+
+    package func registerPublic(_ open: Routes<AppRequestContext>) {
+        open.post("api/v1/certificates/verify", .open, use: apiVerify)
+        open.get("api/v1/certificates/revocations", .open, use: apiRevocations)
+    }
+
+    package func register(pages: Routes<AuthedContext>, api: Routes<AuthedContext>) {
+        pages.get("vaccination", .can(.viewVaccination), use: overview)
+        pages.post("vaccination/lots", .can(.manageVaccineStock), use: createLotPage)
+        pages.post("vaccination/sites", .can(.manageVaccineStock), use: createSitePage)
+        pages.post("vaccination/allocations", .can(.manageVaccineStock), use: allocatePage)
+        pages.post("vaccination/sites/:id/stock", .anyOf([.runVaccinationSessions, .manageVaccineStock]), use: stockPage)
+        pages.post("vaccination/sessions", .can(.runVaccinationSessions), use: createSessionPage)
+        pages.get("vaccination/sessions/:id", .can(.viewVaccination), use: sessionPage)
+        pages.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: recordPage)
+        pages.post("vaccination/people/:id/certificate", .can(.issueCertificates), use: issuePage)
+        pages.get("vaccination/certificates/:id", .can(.viewVaccination), use: certificatePage)
+        pages.get("vaccination/certificates/:id/qr.png", .can(.viewVaccination), use: certificatePNG)
+        pages.post("vaccination/certificates/:id/revoke", .can(.revokeCertificates), use: revokePage)
+
+        api.get("vaccination/products", .can(.viewVaccination), use: apiProducts)
+        api.get("vaccination/lots", .can(.viewVaccination), use: apiLots)
+        api.post("vaccination/lots", .can(.manageVaccineStock), use: apiCreateLot)
+        api.get("vaccination/sites", .can(.viewVaccination), use: apiSites)
+        api.post("vaccination/sites", .can(.manageVaccineStock), use: apiCreateSite)
+        api.get("vaccination/stock", .can(.viewVaccination), use: apiStock)
+        api.post("vaccination/allocations", .can(.manageVaccineStock), use: apiAllocate)
+        api.post("vaccination/sites/:id/stock", .anyOf([.runVaccinationSessions, .manageVaccineStock]), use: apiStockMove)
+        api.post("vaccination/sessions", .can(.runVaccinationSessions), use: apiCreateSession)
+        api.get("vaccination/sessions/:id", .can(.viewVaccination), use: apiSession)
+        api.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: apiRecord)
+        api.post("vaccination/people/:id/certificate", .can(.issueCertificates), use: apiIssue)
+        api.post("vaccination/certificates/:id/revoke", .can(.revokeCertificates), use: apiRevoke)
+    }
+
+    private func q(_ request: Request, _ name: String) -> String? { request.formQuery.value(name).nonBlank }
+    private func unitName(_ path: String) async -> String { await services.directory.cached(path)?.name ?? path }
+
+    // MARK: overview
+
+    @Sendable func overview(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderOverview(context: context, error: nil, form: "")
+    }
+
+    private func renderOverview(context: AuthedContext, error: AppError?, form: String) async throws -> Response {
+        let l = context.language
+        let scope = try await vaccination.scope(context.user)
+        let (lots, sites, stock, sessions) = try await database.read { db in
+            (try await VaccinationService.lots(db, scope: scope), try await VaccinationService.sites(db, scope: scope),
+             try await VaccinationService.stock(db, scope: scope), try await VaccinationService.sessions(db, scope: scope))
+        }
+        let lotByID = Dictionary(lots.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let siteByID = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let today = Clock.today()
+        let soon = today.adding(days: StockRules.expiryWarningDays).iso
+        var lotRows: [[String: Any]] = []
+        for lot in lots {
+            lotRows.append(["id": lot.id, "product": VaccineCatalog.product(lot.productCode)?.name ?? lot.productCode, "number": lot.lotNumber,
+                            "expires": CivilDate(iso: lot.expiresOn)?.vietnamese ?? lot.expiresOn, "expiring": lot.expiresOn <= soon,
+                            "doses": NumberFormat.grouped(lot.doses), "perVial": lot.dosesPerVial])
+        }
+        var stockRows: [[String: Any]] = []
+        for s in stock {
+            let holder = s.holderKind == "site" ? (siteByID[s.holderId]?.name ?? s.holderId) : await unitName(s.holderId)
+            let lot = lotByID[s.lotId]
+            stockRows.append(["holder": holder, "lot": lot?.lotNumber ?? "", "product": lot.flatMap { VaccineCatalog.product($0.productCode)?.name } ?? "",
+                              "balance": NumberFormat.grouped(s.balance), "low": s.balance == 0])
+        }
+        var siteRows: [[String: Any]] = []
+        for s in sites { siteRows.append(["id": s.id, "name": s.name, "address": s.address, "ward": await unitName(s.unitPath)]) }
+        var sessionRows: [[String: Any]] = []
+        for s in sessions {
+            sessionRows.append(["id": s.id, "day": CivilDate(iso: s.sessionOn)?.vietnamese ?? s.sessionOn, "site": siteByID[s.siteId]?.name ?? "",
+                                "product": VaccineCatalog.product(s.productCode)?.name ?? s.productCode, "capacity": s.capacity])
+        }
+        var receivers: [[String: Any]] = []
+        if context.user.can(.manageVaccineStock) {
+            for child in await services.directory.children(of: context.user.unitPath.string) where !child.isGroup {
+                receivers.append(["value": child.path, "name": child.name])
+            }
+            for s in sites { receivers.append(["value": "site:\(s.id)", "name": "\(context.t("Điểm tiêm", "Site")): \(s.name)"]) }
+        }
+        var wards: [[String: Any]] = []
+        if context.user.can(.manageVaccineStock) {
+            let own = context.user.unitPath.string
+            if await services.directory.isLowestAdministrative(own) { wards.append(["path": own, "name": await unitName(own)]) }
+            for u in await services.directory.all() where !u.isGroup {
+                guard let p = try? UnitPath(u.path), context.user.covers(p), await services.directory.isLowestAdministrative(u.path), u.path != own else { continue }
+                wards.append(["path": u.path, "name": u.name])
+                if wards.count >= 600 { break }
+            }
+        }
+        let products = VaccineCatalog.products.map { ["code": $0.code, "name": $0.name] }
+        return services.views.page("vaccination/overview", title: context.t("Tiêm chủng", "Vaccination"), context: context, data: [
+            "scopeLabel": await services.directory.label(scope.root.string),
+            "lots": lotRows, "hasLots": !lotRows.isEmpty, "stock": stockRows, "hasStock": !stockRows.isEmpty,
+            "sites": siteRows, "hasSites": !siteRows.isEmpty, "sessions": sessionRows, "hasSessions": !sessionRows.isEmpty,
+            "products": products, "receivers": receivers, "wards": wards, "lotOptions": lots.map { ["id": $0.id, "name": "\($0.lotNumber) · \(VaccineCatalog.product($0.productCode)?.name ?? $0.productCode)"] },
+            "canStock": context.user.can(.manageVaccineStock), "canSessions": context.user.can(.runVaccinationSessions),
+            "today": today.vietnamese, "formKey": Idempotency.newKey(), "catalogVersion": VaccineCatalog.version,
+            "error": error.map { $0.message(l) } as Any, "errorForm": form,
+            "errors": (error?.details ?? [:]).map { ["field": $0.key, "text": $0.value] },
+        ], status: error?.status ?? .ok, active: "vaccination")
+    }
+
+    private func pageAction(_ context: AuthedContext, form name: String, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as AppError where [.unprocessableContent, .conflict, .notFound].contains(error.status) {
+            return try await renderOverview(context: context, error: error, form: name)
+        }
+    }
+
+    @Sendable func createLotPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        return try await pageAction(context, form: "lot") {
+            _ = try await vaccination.createLot(LotInput(productCode: f.value("product_code"), lotNumber: f.value("lot_number"), expiresOn: f.value("expires_on"),
+                                                         dosesPerVial: f.value("doses_per_vial").flatMap { Int($0) }, doses: f.value("doses").flatMap { Int($0) },
+                                                         receivedOn: f.value("received_on")),
+                                                user: context.user, key: Idempotency.key(request, context), language: context.language)
+            return Views.redirect("/vaccination")
+        }
+    }
+
+    @Sendable func createSitePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        return try await pageAction(context, form: "site") {
+            _ = try await vaccination.createSite(SiteInput(name: f.value("name"), address: f.value("address"), unit: f.value("unit")),
+                                                 user: context.user, key: Idempotency.key(request, context), language: context.language)
+            return Views.redirect("/vaccination")
+        }
+    }
+
+    @Sendable func allocatePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        return try await pageAction(context, form: "allocation") {
+            _ = try await vaccination.allocate(AllocationInput(decisionNo: f.value("decision_no"), decidedOn: f.value("decided_on"), lotId: f.value("lot_id"), from: f.value("from"),
+                                                               to: f.value("to"), doses: f.value("doses").flatMap { Int($0) }),
+                                               user: context.user, key: Idempotency.key(request, context), language: context.language)
+            return Views.redirect("/vaccination")
+        }
+    }
+
+    @Sendable func stockPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        let id = try context.parameters.require("id")
+        return try await pageAction(context, form: "stock") {
+            _ = try await vaccination.recordStock(siteID: id, StockInput(lotId: f.value("lot_id"), movement: f.value("movement"), doses: f.value("doses").flatMap { Int($0) }, note: f.value("note")),
+                                                  user: context.user, language: context.language)
+            return Views.redirect("/vaccination")
+        }
+    }
+
+    @Sendable func createSessionPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        return try await pageAction(context, form: "session") {
+            let s = try await vaccination.createSession(SessionInput(siteId: f.value("site_id"), sessionOn: f.value("session_on"), capacity: f.value("capacity").flatMap { Int($0) },
+                                                                     productCode: f.value("product_code"), priorityGroups: f.value("priority_groups"), minAge: f.value("min_age").flatMap { Int($0) }),
+                                                        user: context.user, key: Idempotency.key(request, context), language: context.language)
+            return Views.redirect("/vaccination/sessions/\(s.id)")
+        }
+    }
+
+    // MARK: session
+
+    private func sessionOr404(_ context: AuthedContext) async throws -> SessionRecord {
+        let id = try context.parameters.require("id")
+        let scope = try await vaccination.scope(context.user)
+        guard let s = try await database.read({ try await VaccinationService.session($0, id: id, scope: scope) }) else { throw AppError.notFound }
+        return s
+    }
+
+    @Sendable func sessionPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderSession(request, context: context, error: nil, done: q(request, "done"))
+    }
+
+    private func renderSession(_ request: Request, context: AuthedContext, error: AppError?, done: String?) async throws -> Response {
+        let l = context.language
+        let session = try await sessionOr404(context)
+        let query = q(request, "q") ?? context.form?.value("q")
+        let (invited, found, given, lots, site) = try await database.read { db in
+            (try await VaccinationService.invitations(db, session: session),
+             try await query.asyncMap { try await VaccinationService.checkIn(db, query: $0, session: session) } ?? [],
+             try await db.raw("""
+                SELECT d.dose_number, d.lot_number, p.full_name FROM vaccine_doses d JOIN persons p ON p.id = d.person_id
+                WHERE d.session_id = \(bind: session.id) ORDER BY d.created_at DESC LIMIT 200
+                """).all().map { (try $0.decode(column: "full_name", as: String.self), try $0.decode(column: "dose_number", as: Int.self), try $0.decode(column: "lot_number", as: String.self)) },
+             try await db.raw("""
+                SELECT l.id, l.lot_number, s.balance FROM vaccine_stock s JOIN vaccine_lots l ON l.id = s.lot_id
+                WHERE s.holder_id = \(bind: session.siteId) AND s.balance > 0 AND l.product_code = \(bind: session.productCode) ORDER BY l.expires_on LIMIT 20
+                """).all().map { (try $0.decode(column: "id", as: String.self), "\(try $0.decode(column: "lot_number", as: String.self)) (\(try $0.decode(column: "balance", as: Int.self)))") },
+             try await db.raw("SELECT name FROM vaccination_sites WHERE id = \(bind: session.siteId)").first()?.decode(column: "name", as: String.self) ?? "")
+        }
+        let shown = invited.map { ($0.0.id, $0.0.unitPath) } + found.map { ($0.id, $0.unitPath) }
+        try await Audit.viewed(database, user: context.user, people: shown.map { (id: $0.0, unitPath: $0.1) }, summary: "Danh sách buổi tiêm \(session.sessionOn)")
+        func row(_ p: VaxPerson, dose: Int?) -> [String: Any] {
+            ["id": p.id, "name": p.fullName, "birth": p.birthDate.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "", "cccd": p.citizenId ?? "", "dose": dose as Any]
+        }
+        return services.views.page("vaccination/session", title: context.t("Buổi tiêm", "Vaccination session"), context: context, data: [
+            "id": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
+            "product": VaccineCatalog.product(session.productCode)?.name ?? session.productCode, "capacity": session.capacity, "priority": session.priorityGroups,
+            "invited": invited.map { row($0.0, dose: $0.1) }, "hasInvited": !invited.isEmpty, "found": found.map { row($0, dose: nil) }, "hasFound": !found.isEmpty,
+            "searched": query != nil, "q": query ?? "", "given": given.map { ["name": $0.0, "dose": $0.1, "lot": $0.2] as [String: Any] }, "hasGiven": !given.isEmpty, "givenCount": given.count, "lots": lots.map { ["id": $0.0, "name": $0.1] }, "hasLots": !lots.isEmpty,
+            "outcomes": ScreeningOutcome.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN, "checked": $0 == .eligible] },
+            "severities": AEFISeverity.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN] },
+            "canRecord": context.user.can(.runVaccinationSessions), "done": done as Any,
+            "error": error.map { $0.message(l) + " " + $0.details.values.sorted().joined(separator: " ") } as Any,
+        ], status: error?.status ?? .ok, active: "vaccination")
+    }
+
+    @Sendable func recordPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        let id = try context.parameters.require("id")
+        do {
+            let r = try await vaccination.record(sessionID: id, DoseInput(personId: f.value("person_id"), outcome: f.value("outcome"), lotId: f.value("lot_id"), note: f.value("note"),
+                                                                          aefi: f.value("aefi"), aefiSeverity: f.value("aefi_severity")),
+                                                 user: context.user, language: context.language)
+            let what = r.dose.map { "\(context.t("mũi", "dose")) \($0.doseNumber)" } ?? (ScreeningOutcome(rawValue: r.outcome).map { context.language == .vi ? $0.labelVI : $0.labelEN } ?? "")
+            return Views.redirect("/vaccination/sessions/\(id)?done=\(what.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        } catch let error as AppError where [.unprocessableContent, .conflict].contains(error.status) {
+            return try await renderSession(request, context: context, error: error, done: nil)
+        }
+    }
+
+    // MARK: certificates
+
+    @Sendable func issuePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let cert = try await certificates.issue(personID: id, user: context.user, language: context.language)
+        return Views.redirect("/vaccination/certificates/\(cert.id)")
+    }
+
+    private func certificateOr404(_ context: AuthedContext) async throws -> CertificateRecord {
+        let id = try context.parameters.require("id")
+        let scope = try await vaccination.scope(context.user)
+        guard let c = try await database.read({ try await CertificateService.certificate($0, id: id, scope: scope) }) else { throw AppError.notFound }
+        return c
+    }
+
+    @Sendable func certificatePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let cert = try await certificateOr404(context)
+        let l = context.language
+        let (person, doses, revoked) = try await database.read { db in
+            (try await VaccinationService.person(db, id: cert.personId), try await VaccinationService.doses(db, personID: cert.personId),
+             try await CertificateService.isRevoked(db, uvci: cert.uvci))
+        }
+        try await database.transaction { db in
+            try await Audit.record(db, actor: context.user, action: "view_certificate", entityType: "person", entityId: cert.personId, unitPath: try? UnitPath(cert.unitPath),
+                                   summary: "Xem chứng nhận \(cert.uvci)")
+        }
+        let svg = (try? QRImage.svg(cert.payload, pixelSize: 3)) ?? ""
+        return services.views.page("vaccination/certificate", title: context.t("Chứng nhận tiêm chủng", "Vaccination certificate"), context: context, data: [
+            "id": cert.id, "uvci": cert.uvci, "name": person?.fullName ?? "", "birth": person?.birthDate.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "",
+            "validUntil": DisplayTime.format(cert.expiresAt), "qr": svg, "revoked": revoked,
+            "doses": doses.map { d in ["number": d.doseNumber, "date": CivilDate(iso: d.givenOn)?.vietnamese ?? d.givenOn,
+                                       "product": VaccineCatalog.product(d.productCode)?.name ?? d.productCode,
+                                       "manufacturer": VaccineCatalog.product(d.productCode)?.manufacturerName ?? d.manufacturerCode, "lot": d.lotNumber] as [String: Any] },
+            "canRevoke": context.user.can(.revokeCertificates) && !revoked, "disease": l == .vi ? "COVID-19" : "COVID-19",
+        ], active: "vaccination")
+    }
+
+    @Sendable func certificatePNG(_ request: Request, context: AuthedContext) async throws -> Response {
+        let cert = try await certificateOr404(context)
+        let png = try QRImage.png(cert.payload, scale: 6)
+        return Response(status: .ok, headers: [.contentType: "image/png", .contentDisposition: "attachment; filename=\"chung-nhan-\(cert.id).png\"", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: png)))
+    }
+
+    @Sendable func revokePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        _ = try await certificates.revoke(certificateID: id, reason: context.form?.value("reason"), user: context.user, language: context.language)
+        return Views.redirect("/vaccination/certificates/\(id)")
+    }
+
+    // MARK: API
+
+    struct DataBody<T: Encodable>: Encodable { let data: T }
+
+    @Sendable func apiProducts(_ request: Request, context: AuthedContext) async throws -> Response {
+        struct Body: Encodable { let version: String; let data: [VaccineProduct] }
+        return try JSON.response(Body(version: VaccineCatalog.version, data: VaccineCatalog.products))
+    }
+
+    @Sendable func apiLots(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await vaccination.scope(context.user)
+        return try JSON.response(DataBody(data: try await database.read { try await VaccinationService.lots($0, scope: scope) }))
+    }
+
+    @Sendable func apiCreateLot(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(LotInput.self, request, context: context)
+        return try JSON.response(DataBody(data: try await vaccination.createLot(input, user: context.user, key: Idempotency.key(request, context), language: context.language)), status: .created)
+    }
+
+    @Sendable func apiSites(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await vaccination.scope(context.user)
+        return try JSON.response(DataBody(data: try await database.read { try await VaccinationService.sites($0, scope: scope) }))
+    }
+
+    @Sendable func apiCreateSite(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(SiteInput.self, request, context: context)
+        return try JSON.response(DataBody(data: try await vaccination.createSite(input, user: context.user, key: Idempotency.key(request, context), language: context.language)), status: .created)
+    }
+
+    @Sendable func apiStock(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await vaccination.scope(context.user)
+        return try JSON.response(DataBody(data: try await database.read { try await VaccinationService.stock($0, scope: scope) }))
+    }
+
+    @Sendable func apiAllocate(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(AllocationInput.self, request, context: context)
+        struct Made: Encodable { let id: String }
+        return try JSON.response(DataBody(data: Made(id: try await vaccination.allocate(input, user: context.user, key: Idempotency.key(request, context), language: context.language))), status: .created)
+    }
+
+    @Sendable func apiStockMove(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let input = try await APIBody.decode(StockInput.self, request, context: context)
+        struct Left: Encodable { let balance: Int }
+        return try JSON.response(DataBody(data: Left(balance: try await vaccination.recordStock(siteID: id, input, user: context.user, language: context.language))))
+    }
+
+    @Sendable func apiCreateSession(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(SessionInput.self, request, context: context)
+        return try JSON.response(DataBody(data: try await vaccination.createSession(input, user: context.user, key: Idempotency.key(request, context), language: context.language)), status: .created)
+    }
+
+    @Sendable func apiSession(_ request: Request, context: AuthedContext) async throws -> Response {
+        let session = try await sessionOr404(context)
+        let invited = try await database.read { try await VaccinationService.invitations($0, session: session) }
+        try await Audit.viewed(database, user: context.user, people: invited.map { (id: $0.0.id, unitPath: $0.0.unitPath) }, summary: "Danh sách buổi tiêm \(session.sessionOn)")
+        struct Invite: Encodable { let person: VaxPerson; let doseNumber: Int }
+        struct Body: Encodable { let data: SessionRecord; let invitations: [Invite] }
+        return try JSON.response(Body(data: session, invitations: invited.map { Invite(person: $0.0, doseNumber: $0.1) }))
+    }
+
+    @Sendable func apiRecord(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let input = try await APIBody.decode(DoseInput.self, request, context: context)
+        let r = try await vaccination.record(sessionID: id, input, user: context.user, language: context.language)
+        return try JSON.response(DataBody(data: r), status: r.repeated || r.dose == nil ? .ok : .created)
+    }
+
+    @Sendable func apiIssue(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let cert = try await certificates.issue(personID: id, user: context.user, language: context.language)
+        return try JSON.response(DataBody(data: cert), status: .created)
+    }
+
+    @Sendable func apiRevoke(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        struct Input: Decodable { let reason: String? }
+        let input = try await APIBody.decode(Input.self, request, context: context)
+        let cert = try await certificates.revoke(certificateID: id, reason: input.reason, user: context.user, language: context.language)
+        struct Revoked: Encodable { let uvci: String; let revoked: Bool }
+        return try JSON.response(DataBody(data: Revoked(uvci: cert.uvci, revoked: true)))
+    }
+
+    @Sendable func apiVerify(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 16_384)
+        struct Input: Decodable { let code: String }
+        guard let input = try? JSONDecoder().decode(Input.self, from: Data(body.readableBytesView)), input.code.utf8.count <= 8_192 else {
+            throw AppError.invalid("Gửi {\"code\": \"HC1:…\"}.", "Send {\"code\": \"HC1:…\"}.", details: ["code": "missing"])
+        }
+        return try JSON.response(DataBody(data: try await certificates.check(input.code)))
+    }
+
+    /// Every revoked UVCI, for verifiers to keep offline (UVCIs are opaque; nothing personal is listed).
+    @Sendable func apiRevocations(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let uvcis = try await database.read { db in
+            try await db.raw("SELECT uvci FROM certificate_revocations ORDER BY revoked_at, uvci LIMIT 1000000").all().map { try $0.decode(column: "uvci", as: String.self) }
+        }
+        struct Body: Encodable { let revoked: [String]; let generatedAt: String }
+        var response = try JSON.response(Body(revoked: uvcis, generatedAt: Timestamp.real()))
+        response.headers[.cacheControl] = "public, max-age=300"
+        return response
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,64 @@
+import EpiCore
+import EpiPlatform
+
+/// UI text of vaccination (Vietnamese first, English second) and how its audit rows read.
+package enum VaccinationStrings {
+    package static let actions: [String: (vi: String, en: String)] = [
+        "allocate": ("Phân bổ vắc xin", "Allocated vaccine"), "stock_wasted": ("Ghi hủy, hao hụt vắc xin", "Recorded wasted vaccine"),
+        "stock_returned": ("Ghi trả lại vắc xin", "Recorded returned vaccine"), "screen": ("Khám sàng lọc", "Pre-screened"),
+        "vaccinate": ("Ghi nhận mũi tiêm", "Recorded a dose"), "report_aefi": ("Báo phản ứng sau tiêm", "Reported an adverse event"),
+        "issue_certificate": ("Cấp chứng nhận tiêm chủng", "Issued a vaccination certificate"), "revoke_certificate": ("Thu hồi chứng nhận tiêm chủng", "Revoked a vaccination certificate"),
+        "view_certificate": ("Xem chứng nhận tiêm chủng", "Viewed a vaccination certificate"),
+    ]
+    package static let entities: [String: (vi: String, en: String)] = [
+        "vaccine_lot": ("Lô vắc xin", "Vaccine lot"), "vaccination_site": ("Điểm tiêm", "Vaccination site"),
+        "vaccine_allocation": ("Quyết định phân bổ vắc xin", "Vaccine allocation"), "vaccination_session": ("Buổi tiêm", "Vaccination session"),
+    ]
+
+    package static let entries: [String: (vi: String, en: String)] = {
+        var t: [String: (vi: String, en: String)] = [
+            "nav_vaccination": ("Tiêm chủng", "Vaccination"),
+            "vax_title": ("Tiêm chủng", "Vaccination"),
+            "vax_lots": ("Lô vắc xin", "Vaccine lots"), "vax_new_lot": ("Nhận lô vắc xin", "Receive a lot"),
+            "vax_product": ("Vắc xin", "Vaccine"), "vax_manufacturer": ("Nhà sản xuất", "Manufacturer"), "vax_lot_number": ("Số lô", "Lot number"),
+            "vax_expires": ("Hạn dùng", "Expiry"), "vax_doses_per_vial": ("Liều/lọ", "Doses per vial"), "vax_doses": ("Số liều", "Doses"),
+            "vax_received_on": ("Ngày nhận", "Received on"), "vax_sites": ("Điểm tiêm", "Vaccination sites"), "vax_new_site": ("Thêm điểm tiêm", "Add a site"),
+            "vax_site": ("Điểm tiêm", "Site"), "vax_address": ("Địa chỉ", "Address"), "vax_ward": ("Phường/xã", "Ward"),
+            "vax_stock": ("Tồn kho vắc xin", "Vaccine stock"), "vax_holder": ("Nơi giữ", "Held by"), "vax_balance": ("Còn (liều)", "Left (doses)"),
+            "vax_allocate": ("Phân bổ vắc xin", "Allocate vaccine"), "vax_decision_no": ("Số quyết định", "Decision no."), "vax_decided_on": ("Ngày quyết định", "Decision date"),
+            "vax_from": ("Đơn vị cấp", "Giving unit"), "vax_to": ("Nơi nhận", "Receiver"),
+            "vax_stock_move": ("Ghi hủy/trả lại", "Record waste or return"), "vax_movement": ("Loại", "Kind"), "vax_note": ("Ghi chú", "Note"),
+            "vax_sessions": ("Buổi tiêm", "Vaccination sessions"), "vax_new_session": ("Lập buổi tiêm", "Plan a session"), "vax_session_on": ("Ngày tiêm", "Date"),
+            "vax_capacity": ("Số người dự kiến", "Capacity"), "vax_priority": ("Nhóm ưu tiên", "Priority groups"), "vax_min_age": ("Từ tuổi", "Minimum age"),
+            "vax_invited": ("Danh sách mời tiêm", "Invitation list"), "vax_dose_number": ("Mũi", "Dose"), "vax_checkin": ("Tìm người đến tiêm (CCCD hoặc họ tên)", "Find the person (citizen ID or name)"),
+            "vax_search": ("Tìm", "Search"), "vax_record": ("Ghi nhận", "Record"), "vax_outcome": ("Khám sàng lọc", "Pre-screening"),
+            "vax_aefi": ("Phản ứng sau tiêm (nếu có)", "Adverse event (if any)"), "vax_severity": ("Mức độ", "Severity"),
+            "vax_recorded": ("Đã ghi nhận", "Recorded"), "vax_given": ("Đã tiêm trong buổi", "Given in this session"),
+            "vax_none": ("Chưa có dữ liệu.", "Nothing yet."), "vax_doses_title": ("Tiêm chủng", "Vaccination"),
+            "vax_certificate": ("Chứng nhận tiêm chủng COVID-19", "COVID-19 vaccination certificate"), "vax_issue_certificate": ("Cấp chứng nhận", "Issue a certificate"),
+            "vax_uvci": ("Mã chứng nhận", "Certificate id"), "vax_valid_until": ("Hiệu lực đến", "Valid until"), "vax_revoke": ("Thu hồi", "Revoke"),
+            "vax_revoked": ("Đã thu hồi", "Revoked"), "vax_reason": ("Lý do", "Reason"), "vax_birth": ("Ngày sinh", "Date of birth"), "vax_name": ("Họ và tên", "Name"),
+            "vax_nationality": ("Quốc tịch", "Nationality"), "vax_disease": ("Bệnh", "Disease"), "vax_date": ("Ngày tiêm", "Date"),
+            "vax_png": ("Tải ảnh QR (PNG)", "Download the QR (PNG)"), "vax_print": ("In", "Print"), "vax_show_with_id": ("Xuất trình kèm giấy tờ tùy thân.", "Show with an identity document."),
+            "vax_history": ("Các mũi đã tiêm", "Doses given"), "vax_source": ("Nguồn", "Source"), "vax_expiring": ("Lô sắp hết hạn", "Lots expiring soon"),
+        ]
+        for (k, v) in actions { t["audit_action.\(k)"] = v }
+        for (k, v) in entities { t["audit_entity.\(k)"] = v }
+        let fields: [(String, String, (vi: String, en: String))] = [
+            ("vaccine_lot", "doses", ("Số liều", "Doses")), ("vaccine_lot", "expires_on", ("Hạn dùng", "Expiry")),
+            ("vaccination_site", "address", ("Địa chỉ", "Address")), ("vaccination_site", "balance", ("Tồn kho còn", "Stock left")),
+            ("vaccine_allocation", "doses", ("Số liều", "Doses")), ("vaccine_allocation", "to_kind", ("Nơi nhận", "Receiver")),
+            ("vaccination_session", "capacity", ("Số người dự kiến", "Capacity")),
+            ("person", "outcome", ("Khám sàng lọc", "Pre-screening")), ("person", "dose_number", ("Mũi số", "Dose number")),
+            ("person", "lot_number", ("Số lô", "Lot number")), ("person", "severity", ("Mức độ phản ứng", "Severity")), ("person", "uvci", ("Mã chứng nhận", "Certificate id")),
+        ]
+        for (entity, field, label) in fields { t["field.\(entity).\(field)"] = label }
+        t["vaccine_allocation.to_kind.unit"] = ("Đơn vị", "Unit")
+        t["vaccine_allocation.to_kind.site"] = ("Điểm tiêm", "Site")
+        for v in ScreeningOutcome.allCases { t["person.outcome.\(v.rawValue)"] = (v.labelVI, v.labelEN); t["screening.outcome.\(v.rawValue)"] = (v.labelVI, v.labelEN) }
+        for v in AEFISeverity.allCases { t["person.severity.\(v.rawValue)"] = (v.labelVI, v.labelEN); t["aefi.severity.\(v.rawValue)"] = (v.labelVI, v.labelEN) }
+        for v in StockMovement.allCases { t["stock.movement.\(v.rawValue)"] = (v.labelVI, v.labelEN) }
+        for v in DoseSource.allCases { t["dose.source.\(v.rawValue)"] = (v.labelVI, v.labelEN) }
+        return t
+    }()
+}
