@@ -31,6 +31,7 @@ package struct VaccinationRoutes: Sendable {
         pages.post("vaccination/sessions", .can(.runVaccinationSessions), use: createSessionPage)
         pages.get("vaccination/sessions/:id", .can(.viewVaccination), use: sessionPage)
         pages.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: recordPage)
+        pages.post("vaccination/doses/import", .can(.importDoses), body: .upload, use: importPage)
         pages.post("vaccination/people/:id/certificate", .can(.issueCertificates), use: issuePage)
         pages.get("vaccination/certificates/:id", .can(.viewVaccination), use: certificatePage)
         pages.get("vaccination/certificates/:id/qr.png", .can(.viewVaccination), use: certificatePNG)
@@ -47,6 +48,7 @@ package struct VaccinationRoutes: Sendable {
         api.post("vaccination/sessions", .can(.runVaccinationSessions), use: apiCreateSession)
         api.get("vaccination/sessions/:id", .can(.viewVaccination), use: apiSession)
         api.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: apiRecord)
+        api.post("vaccination/doses/import", .can(.importDoses), body: .upload, use: apiImport)
         api.post("vaccination/people/:id/certificate", .can(.issueCertificates), use: apiIssue)
         api.post("vaccination/certificates/:id/revoke", .can(.revokeCertificates), use: apiRevoke)
     }
@@ -60,7 +62,7 @@ package struct VaccinationRoutes: Sendable {
         try await renderOverview(context: context, error: nil, form: "")
     }
 
-    private func renderOverview(context: AuthedContext, error: AppError?, form: String) async throws -> Response {
+    private func renderOverview(context: AuthedContext, error: AppError?, form: String, report: DoseImportReport? = nil) async throws -> Response {
         let l = context.language
         let scope = try await vaccination.scope(context.user)
         let (lots, sites, stock, sessions) = try await database.read { db in
@@ -114,7 +116,9 @@ package struct VaccinationRoutes: Sendable {
             "lots": lotRows, "hasLots": !lotRows.isEmpty, "stock": stockRows, "hasStock": !stockRows.isEmpty,
             "sites": siteRows, "hasSites": !siteRows.isEmpty, "sessions": sessionRows, "hasSessions": !sessionRows.isEmpty,
             "products": products, "receivers": receivers, "wards": wards, "lotOptions": lots.map { ["id": $0.id, "name": "\($0.lotNumber) · \(VaccineCatalog.product($0.productCode)?.name ?? $0.productCode)"] },
-            "canStock": context.user.can(.manageVaccineStock), "canSessions": context.user.can(.runVaccinationSessions),
+            "canStock": context.user.can(.manageVaccineStock), "canSessions": context.user.can(.runVaccinationSessions), "canImport": context.user.can(.importDoses),
+            "report": report.map { r in ["rows": r.totalRows, "inserted": r.inserted, "duplicates": r.duplicates, "failed": r.failed,
+                                         "errors": r.errors.prefix(200).map(\.message)] as [String: Any] } as Any,
             "today": today.vietnamese, "formKey": Idempotency.newKey(), "catalogVersion": VaccineCatalog.version,
             "error": error.map { $0.message(l) } as Any, "errorForm": form,
             "errors": (error?.details ?? [:]).map { ["field": $0.key, "text": $0.value] },
@@ -177,6 +181,24 @@ package struct VaccinationRoutes: Sendable {
                                                         user: context.user, key: Idempotency.key(request, context), language: context.language)
             return Views.redirect("/vaccination/sessions/\(s.id)")
         }
+    }
+
+    @Sendable func importPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        guard let file = context.form?.files["file"], !file.bytes.isEmpty else {
+            return try await renderOverview(context: context, error: AppError.invalid("Chọn tệp CSV mũi tiêm.", "Choose a CSV file of doses."), form: "import")
+        }
+        return try await pageAction(context, form: "import") {
+            let report = try await DoseImportService(services: services).importCSV(bytes: file.bytes, filename: file.filename, user: context.user, language: context.language)
+            return try await renderOverview(context: context, error: nil, form: "", report: report)
+        }
+    }
+
+    @Sendable func apiImport(_ request: Request, context: AuthedContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: context.bodyLimit)
+        let report = try await DoseImportService(services: services).importCSV(bytes: Array(body.readableBytesView), filename: q(request, "filename") ?? "api.csv",
+                                                                              user: context.user, language: context.language)
+        return try JSON.response(DataBody(data: report))
     }
 
     // MARK: session

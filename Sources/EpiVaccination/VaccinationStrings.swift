@@ -13,6 +13,7 @@ package enum VaccinationStrings {
     package static let entities: [String: (vi: String, en: String)] = [
         "vaccine_lot": ("Lô vắc xin", "Vaccine lot"), "vaccination_site": ("Điểm tiêm", "Vaccination site"),
         "vaccine_allocation": ("Quyết định phân bổ vắc xin", "Vaccine allocation"), "vaccination_session": ("Buổi tiêm", "Vaccination session"),
+        "vaccine_doses": ("Tệp mũi tiêm từ hệ thống khác", "Dose file from another system"),
     ]
 
     package static let entries: [String: (vi: String, en: String)] = {
@@ -40,6 +41,11 @@ package enum VaccinationStrings {
             "vax_revoked": ("Đã thu hồi", "Revoked"), "vax_reason": ("Lý do", "Reason"), "vax_birth": ("Ngày sinh", "Date of birth"), "vax_name": ("Họ và tên", "Name"),
             "vax_nationality": ("Quốc tịch", "Nationality"), "vax_disease": ("Bệnh", "Disease"), "vax_date": ("Ngày tiêm", "Date"),
             "vax_png": ("Tải ảnh QR (PNG)", "Download the QR (PNG)"), "vax_print": ("In", "Print"), "vax_show_with_id": ("Xuất trình kèm giấy tờ tùy thân.", "Show with an identity document."),
+            "vax_import": ("Nhập mũi tiêm từ hệ thống khác (CSV)", "Import doses from another system (CSV)"),
+            "vax_import_help": ("Cột bắt buộc: cccd, ngay_tiem (dd/mm/yyyy), mui_so, vac_xin (mã EU hoặc tên: Pfizer, Moderna, AstraZeneca, Vero Cell…); tùy chọn: so_lo. Mỗi người, mũi, ngày chỉ ghi một lần dù gửi lại bao nhiêu lần; dòng lỗi được báo kèm số dòng, dòng đúng được lưu.",
+                                "Required columns: cccd, ngay_tiem (dd/mm/yyyy), mui_so, vac_xin (EU code or name: Pfizer, Moderna, AstraZeneca, Vero Cell…); optional: so_lo. The same person, dose and date is recorded once however often it is sent; bad rows are reported by line, good rows kept."),
+            "vax_file": ("Tệp CSV", "CSV file"), "vax_import_done": ("Kết quả nhập", "Import result"),
+            "vax_rows": ("Số dòng", "Rows"), "vax_inserted": ("Mũi mới", "New doses"), "vax_duplicates": ("Đã có từ trước", "Already recorded"), "vax_failed": ("Dòng lỗi", "Bad rows"),
             "vax_history": ("Các mũi đã tiêm", "Doses given"), "vax_source": ("Nguồn", "Source"), "vax_expiring": ("Lô sắp hết hạn", "Lots expiring soon"),
         ]
         for (k, v) in actions { t["audit_action.\(k)"] = v }

@@ -87,4 +87,19 @@ struct VaccinationRulesTests {
         #expect(throws: StockError.notPositive) { try StockRules.apply(.received, doses: 0, to: 5) }
         #expect(throws: StockError.notPositive) { try StockRules.apply(.returned, doses: -3, to: 5) }
     }
+
+    @Test func doseCSVReadsHeadersAndRows() throws {
+        let header = try DoseCSVHeader(fields: ["Số CCCD", "Ngày tiêm", "Mũi số", "Vắc xin", "Số lô"])
+        let today = try day("20/09/2021")
+        let good = DoseCSV.row(CSVRecord(fields: ["001180012345", "01/08/2021", "1", "Vero Cell", "A1"], line: 2), header: header, today: today)
+        #expect((try? good.get())?.product.code == "BBIBP-CorV")
+        #expect((try? good.get())?.citizenID == "001180012345")
+        for fields in [["x", "01/08/2021", "1", "Pfizer", ""], ["001180012345", "31/02/2021", "1", "Pfizer", ""], ["001180012345", "01/08/2021", "0", "Pfizer", ""],
+                       ["001180012345", "01/08/2021", "1", "Abdala", ""], ["001180012345", "21/09/2021", "1", "Pfizer", ""]] {
+            if case .success = DoseCSV.row(CSVRecord(fields: fields, line: 3), header: header, today: today) { Issue.record("accepted \(fields)") }
+        }
+        #expect(throws: DoseCSVProblem.self) { try DoseCSVHeader(fields: ["ho_ten", "ngay_tiem"]) }
+        #expect(VaccineCatalog.match("EU/1/20/1507")?.name.contains("Spikevax") == true)
+        #expect(VaccineCatalog.match("  pfizer-BioNTech ")?.code == "EU/1/20/1528")
+    }
 }

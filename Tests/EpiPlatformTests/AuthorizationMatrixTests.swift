@@ -554,6 +554,8 @@ enum MatrixBodies {
         case (.post, "/vaccination/people/:id/certificate"): return both([:], json: "{}", names: false)
         case (.post, "/vaccination/certificates/:id/revoke"): return both(["reason": "cấp nhầm"], names: false)
         case (.post, "/certificates/verify"): return both(["code": "HC1:NCFOXN"], names: false)
+        case (.post, "/vaccination/doses/import"):
+            return Body(form: [:], json: "", namesJurisdiction: false, csv: "cccd,ngay_tiem,mui_so,vac_xin\n001180099999,10/09/2021,1,Pfizer\n")
         default: return nil
         }
     }

@@ -226,4 +226,50 @@ struct VaccinationTests {
             #expect((try again.json()["data"] as? [String: Any])?["uvci"] as? String != uvci)
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func doseImportKeepsGoodRowsReportsBadOnesAndRepeatsAddNothing(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let lbWard = try await app.services.directory.children(of: "01/004").first { !$0.isGroup }.unwrapped("a Long Biên ward").path
+            let city = try await app.token("city")
+            _ = try await client.json(.post, "/api/v1/people", city, #"{"full_name": "Trần Văn Ngoài", "birth_date": "01/01/1970", "citizen_id": "001070054321", "unit": "\#(lbWard)"}"#)
+            var csv = try await app.token("entry.mk")
+            csv[.contentType] = "text/csv"
+            let file = """
+                cccd,ngay_tiem,mui_so,vac_xin,so_lo
+                001180012345,01/08/2021,1,AstraZeneca,ABV5300
+                001180012345,29/08/2021,2,Pfizer,FF1234
+                001180012345,29/08/2021,2,Pfizer,FF1234
+                001070054321,02/08/2021,1,Vero Cell,2021070
+                0011800,01/08/2021,1,Pfizer,
+                001180012345,01/08/2030,3,Pfizer,
+                001180012345,05/09/2021,3,Abdala,
+
+                """
+            let first = try await client.json(.post, "/api/v1/vaccination/doses/import", csv, file)
+            #expect(first.status == .ok)
+            let report = (try first.json()["data"] as? [String: Any]) ?? [:]
+            #expect(report["inserted"] as? Int == 2 && report["duplicates"] as? Int == 1 && report["failed"] as? Int == 4)
+            // The Long Biên resident is outside Minh Khai's jurisdiction: reported like an unknown CCCD, never written.
+            let lines = ((report["errors"] as? [[String: Any]]) ?? []).compactMap { $0["line"] as? Int }
+            #expect(lines == [5, 6, 7, 8])
+            let again = try await client.json(.post, "/api/v1/vaccination/doses/import", csv, file)
+            let second = (try again.json()["data"] as? [String: Any]) ?? [:]
+            #expect(second["inserted"] as? Int == 0 && second["duplicates"] as? Int == 3)
+            let doses = try await app.services.database.read { db in
+                try await db.raw("SELECT dose_number, product_code, counts FROM vaccine_doses WHERE person_id = \(bind: s.person) ORDER BY dose_number").all()
+                    .map { "\(try $0.decode(column: "dose_number", as: Int.self)) \(try $0.decode(column: "product_code", as: String.self)) \(try $0.decode(column: "counts", as: String.self))" }
+            }
+            #expect(doses == ["1 EU/1/21/1529 first", "2 EU/1/20/1528 complete"])
+            // Missing columns: refused as a whole with the names.
+            let bad = try await client.json(.post, "/api/v1/vaccination/doses/import", csv, "ho_ten,ngay\nA,01/01/2021\n")
+            #expect(bad.status == .unprocessableContent && bad.text.contains("cccd"))
+            // A site account may not import.
+            try await UserAdmin(services: app.services).create(username: "vax.mk", displayName: "Điểm tiêm", role: .vaccinationSite, unit: "01/007/00295", password: TestApp.password, creator: nil)
+            var vax = try await app.token("vax.mk")
+            vax[.contentType] = "text/csv"
+            #expect(try await client.json(.post, "/api/v1/vaccination/doses/import", vax, file).status == .forbidden)
+        }
+    }
 }
