@@ -110,7 +110,10 @@ package struct DoseImportService: Sendable {
                     \(bind: row.product.manufacturerCode), \(bind: row.lot), NULL, NULL, NULL, 'import', \(bind: user.username), \(bind: now))
                     ON CONFLICT (person_id, dose_number, given_on) DO NOTHING RETURNING id
                     """).all()
-                if added.isEmpty { duplicates += 1 } else { inserted += 1 }
+                if added.isEmpty { duplicates += 1 } else {
+                    inserted += 1
+                    try await VaccinationService.countCoverage(db, unitPath: person.unitPath, day: row.date.iso, ageGroup: age.flatMap { AgeGroup.of(age: $0) }?.rawValue, counts: counts)
+                }
             }
             return (inserted, duplicates, unknown)
         }

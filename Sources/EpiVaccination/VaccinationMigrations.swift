@@ -187,5 +187,40 @@ package enum VaccinationMigrations {
             .column("revoked_at", type: .text, .notNull)
             .run()
         try await db.create(index: "certificate_revocations_at").on("certificate_revocations").column("revoked_at").run()
+
+        // Coverage, kept current by every dose written: people reaching each count per ward, day and age group.
+        try await db.create(table: "vaccine_coverage_daily")
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("day", type: .text, .notNull)
+            .column("age_group", type: .text, .notNull)
+            .column("kind", type: .text, .notNull)
+            .column("n", type: .bigint, .notNull)
+            .primaryKey("unit_path", "day", "age_group", "kind")
+            .run()
+        // A population entered by hand (a ward's own count of people of an age group) overrides the registry's.
+        try await db.create(table: "vaccine_populations")
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("age_group", type: .text, .notNull)
+            .column("population", type: .bigint, .notNull)
+            .column("entered_by", type: .text, .notNull)
+            .column("entered_at", type: .text, .notNull)
+            .primaryKey("unit_path", "age_group")
+            .run()
+        try await db.create(table: "vaccine_targets")
+            .column("id", type: .text, .primaryKey(autoIncrement: false))
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("title", type: .text, .notNull)
+            .column("min_age", type: .bigint, .notNull)
+            .column("kind", type: .text, .notNull)
+            .column("percent", type: .bigint, .notNull)
+            .column("due_on", type: .text, .notNull)
+            .column("created_by", type: .text, .notNull)
+            .column("created_at", type: .text, .notNull)
+            .run()
+        // Hanoi's target of the seed documents: every adult a first dose by 15/9/2021 [sure: domain-rules.md].
+        try await db.raw("""
+            INSERT INTO vaccine_targets (id, unit_path, title, min_age, kind, percent, due_on, created_by, created_at)
+            VALUES ('target-hanoi-18-first', '01', 'Người từ 18 tuổi tiêm mũi 1 trước 15/9/2021', 18, 'first', 100, '2021-09-15', 'system', '2021-08-01T00:00:00Z')
+            """).run()
     }
 }

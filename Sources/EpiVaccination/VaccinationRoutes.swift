@@ -31,6 +31,9 @@ package struct VaccinationRoutes: Sendable {
         pages.post("vaccination/sessions", .can(.runVaccinationSessions), use: createSessionPage)
         pages.get("vaccination/sessions/:id", .can(.viewVaccination), use: sessionPage)
         pages.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: recordPage)
+        pages.get("vaccination/coverage", .can(.viewVaccination), use: coveragePage)
+        pages.post("vaccination/targets", .can(.manageVaccineStock), use: createTargetPage)
+        pages.post("vaccination/populations", .can(.manageVaccineStock), use: populationPage)
         pages.post("vaccination/doses/import", .can(.importDoses), body: .upload, use: importPage)
         pages.post("vaccination/people/:id/certificate", .can(.issueCertificates), use: issuePage)
         pages.get("vaccination/certificates/:id", .can(.viewVaccination), use: certificatePage)
@@ -48,6 +51,9 @@ package struct VaccinationRoutes: Sendable {
         api.post("vaccination/sessions", .can(.runVaccinationSessions), use: apiCreateSession)
         api.get("vaccination/sessions/:id", .can(.viewVaccination), use: apiSession)
         api.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: apiRecord)
+        api.get("vaccination/coverage", .can(.viewVaccination), use: apiCoverage)
+        api.post("vaccination/targets", .can(.manageVaccineStock), use: apiCreateTarget)
+        api.post("vaccination/populations", .can(.manageVaccineStock), use: apiPopulation)
         api.post("vaccination/doses/import", .can(.importDoses), body: .upload, use: apiImport)
         api.post("vaccination/people/:id/certificate", .can(.issueCertificates), use: apiIssue)
         api.post("vaccination/certificates/:id/revoke", .can(.revokeCertificates), use: apiRevoke)
@@ -199,6 +205,128 @@ package struct VaccinationRoutes: Sendable {
         let report = try await DoseImportService(services: services).importCSV(bytes: Array(body.readableBytesView), filename: q(request, "filename") ?? "api.csv",
                                                                               user: context.user, language: context.language)
         return try JSON.response(DataBody(data: report))
+    }
+
+    // MARK: coverage
+
+    private func coverageData(_ request: Request, context: AuthedContext) async throws -> (UnitFocus, [String], [UnitCoverage], [TargetStanding]) {
+        let focus = try await UnitFocus.resolve(q(request, "unit"), context: context, directory: services.directory)
+        let service = CoverageService(services: services)
+        // A city or district sees its units below; a ward sees itself.
+        let directory = services.directory
+        var units: [String] = []
+        if await directory.isLowestAdministrative(focus.unit.path) { units = [focus.unit.path] } else {
+            units = await directory.children(of: focus.unit.path).filter { !$0.isGroup }.map(\.path)
+        }
+        let wards = await service.wards(under: focus.unit.path)
+        let today = Clock.today()
+        let wardCoverage = try await service.coverage(scope: focus.scope, wards: wards, on: today)
+        let targets = try await service.targets(scope: focus.scope, focus: focus.unit.path, wards: wards, coverage: wardCoverage, today: today)
+        // Roll wards up into the units shown (a district's wards into the district's row).
+        var rolled: [UnitCoverage] = []
+        for u in units {
+            guard let up = try? UnitPath(u) else { continue }
+            let inside = wardCoverage.filter { (try? UnitPath($0.unitPath)).map(up.contains) ?? false }
+            let cells = AgeGroup.allCases.map { g in
+                let cs = inside.compactMap { $0.cells.first { $0.ageGroup == g.rawValue } }
+                return UnitCoverage.Cell(ageGroup: g.rawValue, population: cs.reduce(0) { $0 + $1.population }, populationEntered: cs.contains { $0.populationEntered },
+                                         first: cs.reduce(0) { $0 + $1.first }, complete: cs.reduce(0) { $0 + $1.complete }, booster: cs.reduce(0) { $0 + $1.booster })
+            }
+            rolled.append(UnitCoverage(unitPath: u, cells: cells))
+        }
+        return (focus, units, rolled, targets)
+    }
+
+    @Sendable func coveragePage(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderCoverage(request, context: context, error: nil)
+    }
+
+    private func renderCoverage(_ request: Request, context: AuthedContext, error: AppError?) async throws -> Response {
+        let l = context.language
+        let (focus, _, rows, targets) = try await coverageData(request, context: context)
+        func pct(_ n: Int, _ p: Int) -> String { Coverage.percent(n, of: p).map { String(format: "%.1f%%", $0) } ?? "—" }
+        var table: [[String: Any]] = []
+        for r in rows {
+            let name = await unitName(r.unitPath)
+            let slug = (try? UnitPath(r.unitPath))?.slug ?? r.unitPath
+            for c in r.cells {
+                let g = AgeGroup(rawValue: c.ageGroup)
+                table.append(["unit": name, "slug": slug, "drill": !(await services.directory.isLowestAdministrative(r.unitPath)), "group": g.map { l == .vi ? $0.labelVI : $0.labelEN } ?? c.ageGroup,
+                              "population": NumberFormat.grouped(c.population), "entered": c.populationEntered,
+                              "first": NumberFormat.grouped(c.first), "firstPct": pct(c.first, c.population),
+                              "complete": NumberFormat.grouped(c.complete), "completePct": pct(c.complete, c.population),
+                              "booster": NumberFormat.grouped(c.booster), "boosterPct": pct(c.booster, c.population)])
+            }
+        }
+        let today = Clock.today()
+        let service = CoverageService(services: services)
+        let first = try await service.daily(scope: focus.scope, kind: .first, from: today.adding(days: -59), to: today)
+        let complete = try await service.daily(scope: focus.scope, kind: .complete, from: today.adding(days: -59), to: today)
+        let charts: [[String: Any]] = [
+            ["id": "chart-first", "label": context.t("Người tiêm mũi 1 mỗi ngày", "People given a first dose per day"),
+             "svg": SVGChart.series(days: first.days, values: first.values.map { Optional($0) }, title: context.t("Mũi 1", "First dose"), bars: true, color: "#1565c0")],
+            ["id": "chart-complete", "label": context.t("Người tiêm đủ liều mỗi ngày", "People completing the series per day"),
+             "svg": SVGChart.series(days: complete.days, values: complete.values.map { Optional($0) }, title: context.t("Đủ liều", "Complete"), bars: true, color: "#2e7d32")],
+        ]
+        var targetRows: [[String: Any]] = []
+        for t in targets {
+            var missing: [[String: Any]] = []
+            for u in t.units where u.willMiss {
+                missing.append(["unit": await unitName(u.unitPath), "percent": u.percent.map { String(format: "%.1f%%", $0) } ?? "—",
+                                "perDay": String(format: "%.0f", u.perDay), "projected": pct(u.projected, u.population)])
+            }
+            targetRows.append(["title": t.title, "due": CivilDate(iso: t.dueOn)?.vietnamese ?? t.dueOn, "percent": t.percent, "missing": Array(missing.prefix(100)),
+                               "missCount": missing.count, "unitCount": t.units.count, "hasMissing": !missing.isEmpty])
+        }
+        return services.views.page("vaccination/coverage", title: context.t("Độ bao phủ tiêm chủng", "Vaccination coverage"), context: context, data: [
+            "scopeLabel": await services.directory.label(focus.unit.path), "rows": table, "hasRows": !table.isEmpty, "charts": charts,
+            "targets": targetRows, "hasTargets": !targetRows.isEmpty, "canManage": context.user.can(.manageVaccineStock),
+            "groups": AgeGroup.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN] },
+            "kinds": DoseKind.allCases.map { k in ["code": k.rawValue, "label": k == .first ? context.t("Mũi 1", "First dose") : k == .complete ? context.t("Đủ liều", "Complete") : context.t("Mũi nhắc", "Booster")] },
+            "unitSlug": focus.path.slug, "error": error.map { $0.message(l) + " " + $0.details.values.sorted().joined(separator: " ") } as Any,
+        ], status: error?.status ?? .ok, active: "vaccination")
+    }
+
+    @Sendable func createTargetPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        do {
+            _ = try await CoverageService(services: services).createTarget(TargetInput(title: f.value("title"), minAge: f.value("min_age").flatMap { Int($0) }, kind: f.value("kind"),
+                                                                                     percent: f.value("percent").flatMap { Int($0) }, dueOn: f.value("due_on"), unit: f.value("unit")),
+                                                                         user: context.user, language: context.language)
+            return Views.redirect("/vaccination/coverage")
+        } catch let error as AppError where [.unprocessableContent, .notFound].contains(error.status) {
+            return try await renderCoverage(request, context: context, error: error)
+        }
+    }
+
+    @Sendable func populationPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        do {
+            try await CoverageService(services: services).setPopulation(PopulationInput(unit: f.value("unit"), ageGroup: f.value("age_group"), population: f.value("population").flatMap { Int($0) }),
+                                                                        user: context.user, language: context.language)
+            return Views.redirect("/vaccination/coverage")
+        } catch let error as AppError where [.unprocessableContent, .notFound].contains(error.status) {
+            return try await renderCoverage(request, context: context, error: error)
+        }
+    }
+
+    @Sendable func apiCoverage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let (_, _, rows, targets) = try await coverageData(request, context: context)
+        struct Body: Encodable { let data: [UnitCoverage]; let targets: [TargetStanding] }
+        return try JSON.response(Body(data: rows, targets: targets))
+    }
+
+    @Sendable func apiCreateTarget(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(TargetInput.self, request, context: context)
+        struct Made: Encodable { let id: String }
+        return try JSON.response(DataBody(data: Made(id: try await CoverageService(services: services).createTarget(input, user: context.user, language: context.language))), status: .created)
+    }
+
+    @Sendable func apiPopulation(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(PopulationInput.self, request, context: context)
+        try await CoverageService(services: services).setPopulation(input, user: context.user, language: context.language)
+        struct Done: Encodable { let saved: Bool }
+        return try JSON.response(DataBody(data: Done(saved: true)))
     }
 
     // MARK: session

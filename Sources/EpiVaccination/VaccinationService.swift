@@ -504,7 +504,19 @@ package struct VaccinationService: Sendable {
         }
     }
 
+    /// Adds a dose to the coverage counts of its ward, day and age group (one row per count it moves).
+    static func countCoverage(_ db: any SQLDatabase, unitPath: String, day: String, ageGroup: String?, counts: String) async throws {
+        guard let ageGroup else { return }
+        for kind in counts.split(separator: ",") where !kind.isEmpty {
+            try await db.raw("""
+                INSERT INTO vaccine_coverage_daily (unit_path, day, age_group, kind, n) VALUES (\(bind: unitPath), \(bind: day), \(bind: ageGroup), \(bind: String(kind)), 1)
+                ON CONFLICT (unit_path, day, age_group, kind) DO UPDATE SET n = vaccine_coverage_daily.n + 1
+                """).run()
+        }
+    }
+
     static func insert(_ db: any SQLDatabase, _ d: DoseRecord) async throws {
+        try await countCoverage(db, unitPath: d.unitPath, day: d.givenOn, ageGroup: d.ageGroup, counts: d.counts)
         try await db.raw("""
             INSERT INTO vaccine_doses (\(unsafeRaw: DoseRecord.columns)) VALUES (\(bind: d.id), \(bind: d.personId), \(bind: d.unitPath), \(bind: d.groupCode), \(bind: d.ageGroup),
             \(bind: d.doseNumber), \(bind: d.counts), \(bind: d.givenOn), \(bind: d.productCode), \(bind: d.manufacturerCode), \(bind: d.lotNumber), \(bind: d.lotId), \(bind: d.siteId),

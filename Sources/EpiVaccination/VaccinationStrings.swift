@@ -8,11 +8,13 @@ package enum VaccinationStrings {
         "stock_returned": ("Ghi trả lại vắc xin", "Recorded returned vaccine"), "screen": ("Khám sàng lọc", "Pre-screened"),
         "vaccinate": ("Ghi nhận mũi tiêm", "Recorded a dose"), "report_aefi": ("Báo phản ứng sau tiêm", "Reported an adverse event"),
         "issue_certificate": ("Cấp chứng nhận tiêm chủng", "Issued a vaccination certificate"), "revoke_certificate": ("Thu hồi chứng nhận tiêm chủng", "Revoked a vaccination certificate"),
+        "set_vaccine_population": ("Nhập dân số theo nhóm tuổi", "Entered a population by age group"),
         "view_certificate": ("Xem chứng nhận tiêm chủng", "Viewed a vaccination certificate"),
     ]
     package static let entities: [String: (vi: String, en: String)] = [
         "vaccine_lot": ("Lô vắc xin", "Vaccine lot"), "vaccination_site": ("Điểm tiêm", "Vaccination site"),
         "vaccine_allocation": ("Quyết định phân bổ vắc xin", "Vaccine allocation"), "vaccination_session": ("Buổi tiêm", "Vaccination session"),
+        "vaccine_target": ("Chỉ tiêu tiêm chủng", "Vaccination target"), "vaccine_population": ("Dân số theo nhóm tuổi", "Population by age group"),
         "vaccine_doses": ("Tệp mũi tiêm từ hệ thống khác", "Dose file from another system"),
     ]
 
@@ -46,6 +48,13 @@ package enum VaccinationStrings {
                                 "Required columns: cccd, ngay_tiem (dd/mm/yyyy), mui_so, vac_xin (EU code or name: Pfizer, Moderna, AstraZeneca, Vero Cell…); optional: so_lo. The same person, dose and date is recorded once however often it is sent; bad rows are reported by line, good rows kept."),
             "vax_file": ("Tệp CSV", "CSV file"), "vax_import_done": ("Kết quả nhập", "Import result"),
             "vax_rows": ("Số dòng", "Rows"), "vax_inserted": ("Mũi mới", "New doses"), "vax_duplicates": ("Đã có từ trước", "Already recorded"), "vax_failed": ("Dòng lỗi", "Bad rows"),
+            "vax_coverage": ("Độ bao phủ tiêm chủng", "Vaccination coverage"), "vax_age_group": ("Nhóm tuổi", "Age group"),
+            "vax_population": ("Dân số", "Population"), "vax_first": ("Mũi 1", "First dose"), "vax_complete": ("Đủ liều", "Complete"), "vax_booster": ("Mũi nhắc", "Booster"),
+            "vax_entered": ("nhập tay", "entered"), "vax_targets": ("Chỉ tiêu có hạn", "Dated targets"), "vax_will_miss": ("Sẽ không đạt với tốc độ 7 ngày qua", "Will miss at the last 7 days' pace"),
+            "vax_on_track": ("Đạt nếu giữ tốc độ 7 ngày qua", "On track at the last 7 days' pace"), "vax_per_day": ("Người/ngày (7 ngày)", "People/day (7 days)"),
+            "vax_projected": ("Dự kiến đến hạn", "Projected by the date"), "vax_new_target": ("Thêm chỉ tiêu", "Add a target"), "vax_title_field": ("Tên chỉ tiêu", "Target"),
+            "vax_percent": ("Tỷ lệ (%)", "Percent"), "vax_due": ("Hạn", "Due"), "vax_kind": ("Mũi", "Dose"), "vax_set_population": ("Nhập dân số theo nhóm tuổi", "Enter a population by age group"),
+            "vax_trend": ("Số người tiêm mỗi ngày", "People vaccinated per day"), "vax_unit": ("Đơn vị", "Unit"),
             "vax_history": ("Các mũi đã tiêm", "Doses given"), "vax_source": ("Nguồn", "Source"), "vax_expiring": ("Lô sắp hết hạn", "Lots expiring soon"),
         ]
         for (k, v) in actions { t["audit_action.\(k)"] = v }
@@ -55,6 +64,8 @@ package enum VaccinationStrings {
             ("vaccination_site", "address", ("Địa chỉ", "Address")), ("vaccination_site", "balance", ("Tồn kho còn", "Stock left")),
             ("vaccine_allocation", "doses", ("Số liều", "Doses")), ("vaccine_allocation", "to_kind", ("Nơi nhận", "Receiver")),
             ("vaccination_session", "capacity", ("Số người dự kiến", "Capacity")),
+            ("vaccine_target", "percent", ("Tỷ lệ (%)", "Percent")), ("vaccine_target", "due_on", ("Hạn", "Due")),
+            ("vaccine_population", "population", ("Dân số", "Population")),
             ("person", "outcome", ("Khám sàng lọc", "Pre-screening")), ("person", "dose_number", ("Mũi số", "Dose number")),
             ("person", "lot_number", ("Số lô", "Lot number")), ("person", "severity", ("Mức độ phản ứng", "Severity")), ("person", "uvci", ("Mã chứng nhận", "Certificate id")),
         ]

@@ -411,7 +411,7 @@ enum MatrixBodies {
     static func query(_ path: String, side s: MatrixSide) -> String? {
         let route = path.hasPrefix("/api/v1") ? String(path.dropFirst(7)) : path
         switch route {
-        case "/dashboard", "/dashboard/targets", "/targets", "/messages", "/rosters", "/risk", "/residents/export.csv":
+        case "/dashboard", "/dashboard/targets", "/targets", "/messages", "/rosters", "/risk", "/residents/export.csv", "/vaccination/coverage":
             return "?unit=\(s.wardSlug)"
         case "/reports/:code/completeness", "/reports/:code/consolidation", "/reports/:code/consolidation.csv", "/reports/:code/consolidation.xlsx",
              "/reports/:code/print", "/reports/:code/history":
@@ -554,6 +554,11 @@ enum MatrixBodies {
         case (.post, "/vaccination/people/:id/certificate"): return both([:], json: "{}", names: false)
         case (.post, "/vaccination/certificates/:id/revoke"): return both(["reason": "cấp nhầm"], names: false)
         case (.post, "/certificates/verify"): return both(["code": "HC1:NCFOXN"], names: false)
+        case (.post, "/vaccination/targets"):
+            return both(["title": "18+ mũi 1", "min_age": "18", "kind": "first", "percent": "95", "due_on": "30/09/2021", "unit": s.ward],
+                        json: #"{"title": "18+ mũi 1", "min_age": 18, "kind": "first", "percent": 95, "due_on": "30/09/2021", "unit": "\#(s.ward)"}"#)
+        case (.post, "/vaccination/populations"):
+            return both(["unit": s.ward, "age_group": "18-49", "population": "12000"], json: #"{"unit": "\#(s.ward)", "age_group": "18-49", "population": 12000}"#)
         case (.post, "/vaccination/doses/import"):
             return Body(form: [:], json: "", namesJurisdiction: false, csv: "cccd,ngay_tiem,mui_so,vac_xin\n001180099999,10/09/2021,1,Pfizer\n")
         default: return nil

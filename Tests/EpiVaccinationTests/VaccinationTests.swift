@@ -272,4 +272,48 @@ struct VaccinationTests {
             #expect(try await client.json(.post, "/api/v1/vaccination/doses/import", vax, file).status == .forbidden)
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func coverageCountsDosesAgainstThePopulationAndFlagsWardsThatWillMiss(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let ward = try await app.token("minhkhai")
+            _ = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", ward, #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)"}"#)
+            func cell(_ token: HTTPFields, unit: String, path: String, group: String) async throws -> [String: Any]? {
+                let r = try await client.json(.get, "/api/v1/vaccination/coverage?unit=\(unit)", token)
+                let rows = (try r.json()["data"] as? [[String: Any]]) ?? []
+                let cells = rows.first { $0["unit_path"] as? String == path }?["cells"] as? [[String: Any]]
+                return cells?.first { $0["age_group"] as? String == group }
+            }
+            let mk = try await cell(ward, unit: "01.007.00295", path: "01/007/00295", group: "18-49")
+            #expect(mk?["first"] as? Int == 1 && mk?["complete"] as? Int == 0)
+            let registryPopulation = mk?["population"] as? Int ?? 0
+            #expect(registryPopulation >= 1)
+            // The district sees Minh Khai's dose in its own row.
+            let hbt = try await app.token("hbt")
+            let district = try await cell(hbt, unit: "01.007", path: "01/007/00295", group: "18-49")
+            #expect(district?["first"] as? Int == 1)
+            // An entered population replaces the registry's.
+            let set = try await client.json(.post, "/api/v1/vaccination/populations", hbt, #"{"unit": "01/007/00295", "age_group": "18-49", "population": 12000}"#)
+            #expect(set.status == .ok)
+            let entered = try await cell(ward, unit: "01.007.00295", path: "01/007/00295", group: "18-49")
+            #expect(entered?["population"] as? Int == 12000 && entered?["population_entered"] as? Bool == true)
+            // A target due in ten days at 50%: one dose in the last 7 days cannot reach 6,000 of 12,000 adults under 50.
+            let target = try await client.json(.post, "/api/v1/vaccination/targets", hbt,
+                                               #"{"title": "18–49 mũi 1 đạt 50%", "min_age": 18, "kind": "first", "percent": 50, "due_on": "\#(TestApp.today.adding(days: 10).vietnamese)", "unit": "01/007"}"#)
+            #expect(target.status == .created)
+            let r = try await client.json(.get, "/api/v1/vaccination/coverage?unit=01.007", hbt)
+            let targets = (try r.json()["targets"] as? [[String: Any]]) ?? []
+            let mine = targets.first { $0["title"] as? String == "18–49 mũi 1 đạt 50%" }
+            let minhKhai = (mine?["units"] as? [[String: Any]])?.first { $0["unit_path"] as? String == "01/007/00295" }
+            #expect(minhKhai?["will_miss"] as? Bool == true && minhKhai?["covered"] as? Int == 1)
+            // The city's target (every adult a first dose by 15/9/2021) applies to the district too.
+            #expect(targets.contains { $0["id"] as? String == "target-hanoi-18-first" })
+            // A ward cannot see another district's coverage.
+            #expect(try await client.json(.get, "/api/v1/vaccination/coverage?unit=01.004", ward).status == .notFound)
+            var browser = try await BrowserSession.login(client, "hbt")
+            let page = try await browser.get(client, "/vaccination/coverage")
+            #expect(page.status == .ok && page.text.contains("chart-first") && page.text.contains("<svg"))
+        }
+    }
 }
