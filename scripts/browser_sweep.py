@@ -74,6 +74,7 @@ DEMO_ACCOUNTS = [
     "chot.minhkhai",   # checkpoint, Minh Khai
     "kcl.haibatrung",  # quarantine facility management, Hai Bà Trưng (01/007)
     "lab.cdc",         # laboratory (Phòng xét nghiệm CDC Hà Nội, located in Minh Khai 01/007/00295)
+    "vax.minhkhai",    # vaccination site (Trạm Y tế phường Minh Khai, 01/007/00295)
 ]
 PUBLIC = "public"  # not signed in: the sign-in page and the public hotline directory
 PUBLIC_START = ["/hotlines", "/login"]

@@ -75,7 +75,9 @@ package struct CertificateService: Sendable {
                 vaccineOrProphylaxis: product.vaccineType, medicinalProduct: product.code, marketingAuthorizationHolder: product.manufacturerCode,
                 doseNumber: dose.doseNumber, totalSeriesOfDoses: max(series, min(dose.doseNumber, 9)), dateOfVaccination: dose.givenOn, country: "VN",
                 certificateIssuer: "Ministry of Health of Viet Nam", certificateIdentifier: uvci))
-            let issuedAt = Clock.now()
+            // Real time, not the data's (simulated) clock: a signature's date must follow its key's
+            // certificate, and verifiers everywhere judge expiry by their own clocks.
+            let issuedAt = Date()
             let expiresAt = issuedAt.addingTimeInterval(Self.validity)
             let payload: String
             do {
@@ -116,7 +118,7 @@ package struct CertificateService: Sendable {
     }
 
     /// Checks a code: signature by a trusted vaccination key, validity window, and the revocation list.
-    package func check(_ code: String, now: Date = Clock.now()) async throws -> CertificateCheck {
+    package func check(_ code: String, now: Date = Date()) async throws -> CertificateCheck {
         let text = code.trimmingCharacters(in: .whitespacesAndNewlines)
         let trust = try SigningService.open(services.settings).trustList(.vaccination)
         func invalid(_ reason: String) -> CertificateCheck {

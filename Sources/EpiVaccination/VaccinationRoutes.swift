@@ -35,6 +35,7 @@ package struct VaccinationRoutes: Sendable {
         pages.post("vaccination/targets", .can(.manageVaccineStock), use: createTargetPage)
         pages.post("vaccination/populations", .can(.manageVaccineStock), use: populationPage)
         pages.post("vaccination/doses/import", .can(.importDoses), body: .upload, use: importPage)
+        pages.post("vaccination/aefi/:id/follow-up", .can(.runVaccinationSessions), use: followUpPage)
         pages.post("vaccination/people/:id/certificate", .can(.issueCertificates), use: issuePage)
         pages.get("vaccination/certificates/:id", .can(.viewVaccination), use: certificatePage)
         pages.get("vaccination/certificates/:id/qr.png", .can(.viewVaccination), use: certificatePNG)
@@ -55,6 +56,7 @@ package struct VaccinationRoutes: Sendable {
         api.post("vaccination/targets", .can(.manageVaccineStock), use: apiCreateTarget)
         api.post("vaccination/populations", .can(.manageVaccineStock), use: apiPopulation)
         api.post("vaccination/doses/import", .can(.importDoses), body: .upload, use: apiImport)
+        api.post("vaccination/aefi/:id/follow-up", .can(.runVaccinationSessions), use: apiFollowUp)
         api.post("vaccination/people/:id/certificate", .can(.issueCertificates), use: apiIssue)
         api.post("vaccination/certificates/:id/revoke", .can(.revokeCertificates), use: apiRevoke)
     }
@@ -359,19 +361,28 @@ package struct VaccinationRoutes: Sendable {
                 """).all().map { (try $0.decode(column: "id", as: String.self), "\(try $0.decode(column: "lot_number", as: String.self)) (\(try $0.decode(column: "balance", as: Int.self)))") },
              try await db.raw("SELECT name FROM vaccination_sites WHERE id = \(bind: session.siteId)").first()?.decode(column: "name", as: String.self) ?? "")
         }
+        let aefi = try await database.read { db in
+            try await db.raw("""
+                SELECT a.id, a.severity, a.description, a.follow_up, p.full_name FROM vaccine_aefi a JOIN vaccine_doses d ON d.id = a.dose_id JOIN persons p ON p.id = a.person_id
+                WHERE d.session_id = \(bind: session.id) AND a.status = 'open' ORDER BY a.created_at LIMIT 100
+                """).all().map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "severity", as: String.self), try $0.decode(column: "description", as: String.self),
+                                  try $0.decode(column: "follow_up", as: String.self), try $0.decode(column: "full_name", as: String.self)) }
+        }
         let shown = invited.map { ($0.0.id, $0.0.unitPath) } + found.map { ($0.id, $0.unitPath) }
         try await Audit.viewed(database, user: context.user, people: shown.map { (id: $0.0, unitPath: $0.1) }, summary: "Danh sách buổi tiêm \(session.sessionOn)")
         func row(_ p: VaxPerson, dose: Int?) -> [String: Any] {
             ["id": p.id, "name": p.fullName, "birth": p.birthDate.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "", "cccd": p.citizenId ?? "", "dose": dose as Any]
         }
         return services.views.page("vaccination/session", title: context.t("Buổi tiêm", "Vaccination session"), context: context, data: [
-            "id": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
+            "id": session.id, "sessionId": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
             "product": VaccineCatalog.product(session.productCode)?.name ?? session.productCode, "capacity": session.capacity, "priority": session.priorityGroups,
             "invited": invited.map { row($0.0, dose: $0.1) }, "hasInvited": !invited.isEmpty, "found": found.map { row($0, dose: nil) }, "hasFound": !found.isEmpty,
             "searched": query != nil, "q": query ?? "", "given": given.map { ["name": $0.0, "dose": $0.1, "lot": $0.2] as [String: Any] }, "hasGiven": !given.isEmpty, "givenCount": given.count, "lots": lots.map { ["id": $0.0, "name": $0.1] }, "hasLots": !lots.isEmpty,
             "outcomes": ScreeningOutcome.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN, "checked": $0 == .eligible] },
             "severities": AEFISeverity.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN] },
             "canRecord": context.user.can(.runVaccinationSessions), "done": done as Any,
+            "aefi": aefi.map { ["id": $0.0, "severity": AEFISeverity(rawValue: $0.1).map { l == .vi ? $0.labelVI : $0.labelEN } ?? "", "description": $0.2, "followUp": $0.3, "name": $0.4, "serious": $0.1 == "serious"] as [String: Any] },
+            "hasAefi": !aefi.isEmpty,
             "error": error.map { $0.message(l) + " " + $0.details.values.sorted().joined(separator: " ") } as Any,
         ], status: error?.status ?? .ok, active: "vaccination")
     }
@@ -388,6 +399,22 @@ package struct VaccinationRoutes: Sendable {
         } catch let error as AppError where [.unprocessableContent, .conflict].contains(error.status) {
             return try await renderSession(request, context: context, error: error, done: nil)
         }
+    }
+
+    @Sendable func followUpPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        let id = try context.parameters.require("id")
+        try await vaccination.followUpAEFI(id: id, note: f.value("follow_up"), close: f.value("close") == "1", user: context.user, language: context.language)
+        return Views.redirect(local: f.value("back"), fallback: "/vaccination")
+    }
+
+    @Sendable func apiFollowUp(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        struct Input: Decodable { let followUp: String?; let close: Bool? }
+        let input = try await APIBody.decode(Input.self, request, context: context)
+        try await vaccination.followUpAEFI(id: id, note: input.followUp, close: input.close ?? false, user: context.user, language: context.language)
+        struct Done: Encodable { let saved: Bool }
+        return try JSON.response(DataBody(data: Done(saved: true)))
     }
 
     // MARK: certificates

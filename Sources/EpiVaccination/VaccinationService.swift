@@ -515,6 +515,28 @@ package struct VaccinationService: Sendable {
         }
     }
 
+    /// Follow-up of an adverse event: a note and whether it is closed; the event must lie in the caller's jurisdiction.
+    package func followUpAEFI(id: String, note raw: String?, close: Bool, user: CurrentUser, language l: Language) async throws {
+        guard user.can(.runVaccinationSessions) else { throw AppError.forbidden }
+        let scope = try await scope(user)
+        guard let note = raw.nonBlank.map({ String($0.prefix(TextLimits.title)) }) else {
+            throw Self.invalid(l, ["follow_up": msg(l, "Nhập kết quả theo dõi.", "Enter the follow-up.")])
+        }
+        try await database.transaction { db in
+            guard let row = try await db.raw("SELECT person_id, unit_path, status, follow_up FROM vaccine_aefi WHERE id = \(bind: id) AND \(scope.wholeWard.condition())").first() else {
+                throw AppError.notFound
+            }
+            let old = try row.decode(column: "status", as: String.self)
+            let previous = try row.decode(column: "follow_up", as: String.self)
+            let text = previous.isEmpty ? note : String((previous + "\n" + note).suffix(TextLimits.field))
+            let status = close ? "closed" : "open"
+            try await db.raw("UPDATE vaccine_aefi SET follow_up = \(bind: text), status = \(bind: status), updated_at = \(bind: Timestamp.now()) WHERE id = \(bind: id)").run()
+            try await Audit.record(db, actor: user, action: "follow_up_aefi", entityType: "person", entityId: try row.decode(column: "person_id", as: String.self),
+                                   unitPath: try? UnitPath(try row.decode(column: "unit_path", as: String.self)), summary: "Theo dõi phản ứng sau tiêm: \(note)",
+                                   changes: [FieldChange("aefi_status", old: old, new: status)])
+        }
+    }
+
     static func insert(_ db: any SQLDatabase, _ d: DoseRecord) async throws {
         try await countCoverage(db, unitPath: d.unitPath, day: d.givenOn, ageGroup: d.ageGroup, counts: d.counts)
         try await db.raw("""

@@ -8,6 +8,7 @@ package enum VaccinationStrings {
         "stock_returned": ("Ghi trả lại vắc xin", "Recorded returned vaccine"), "screen": ("Khám sàng lọc", "Pre-screened"),
         "vaccinate": ("Ghi nhận mũi tiêm", "Recorded a dose"), "report_aefi": ("Báo phản ứng sau tiêm", "Reported an adverse event"),
         "issue_certificate": ("Cấp chứng nhận tiêm chủng", "Issued a vaccination certificate"), "revoke_certificate": ("Thu hồi chứng nhận tiêm chủng", "Revoked a vaccination certificate"),
+        "follow_up_aefi": ("Theo dõi phản ứng sau tiêm", "Followed up an adverse event"),
         "set_vaccine_population": ("Nhập dân số theo nhóm tuổi", "Entered a population by age group"),
         "view_certificate": ("Xem chứng nhận tiêm chủng", "Viewed a vaccination certificate"),
     ]
@@ -44,8 +45,8 @@ package enum VaccinationStrings {
             "vax_nationality": ("Quốc tịch", "Nationality"), "vax_disease": ("Bệnh", "Disease"), "vax_date": ("Ngày tiêm", "Date"),
             "vax_png": ("Tải ảnh QR (PNG)", "Download the QR (PNG)"), "vax_print": ("In", "Print"), "vax_show_with_id": ("Xuất trình kèm giấy tờ tùy thân.", "Show with an identity document."),
             "vax_import": ("Nhập mũi tiêm từ hệ thống khác (CSV)", "Import doses from another system (CSV)"),
-            "vax_import_help": ("Cột bắt buộc: cccd, ngay_tiem (dd/mm/yyyy), mui_so, vac_xin (mã EU hoặc tên: Pfizer, Moderna, AstraZeneca, Vero Cell…); tùy chọn: so_lo. Mỗi người, mũi, ngày chỉ ghi một lần dù gửi lại bao nhiêu lần; dòng lỗi được báo kèm số dòng, dòng đúng được lưu.",
-                                "Required columns: cccd, ngay_tiem (dd/mm/yyyy), mui_so, vac_xin (EU code or name: Pfizer, Moderna, AstraZeneca, Vero Cell…); optional: so_lo. The same person, dose and date is recorded once however often it is sent; bad rows are reported by line, good rows kept."),
+            "vax_import_help": ("Cột bắt buộc: số CCCD, ngày tiêm (dd/mm/yyyy), mũi số, vắc xin (mã EU hoặc tên: Pfizer, Moderna, AstraZeneca, Vero Cell…); tùy chọn: số lô. Mỗi người, mũi, ngày chỉ ghi một lần dù gửi lại bao nhiêu lần; dòng lỗi được báo kèm số dòng, dòng đúng được lưu. Tên cột:",
+                                "Required columns: citizen ID, date given (dd/mm/yyyy), dose number, vaccine (EU code or name: Pfizer, Moderna, AstraZeneca, Vero Cell…); optional: lot number. The same person, dose and date is recorded once however often it is sent; bad rows are reported by line, good rows kept. Column names:"),
             "vax_file": ("Tệp CSV", "CSV file"), "vax_import_done": ("Kết quả nhập", "Import result"),
             "vax_rows": ("Số dòng", "Rows"), "vax_inserted": ("Mũi mới", "New doses"), "vax_duplicates": ("Đã có từ trước", "Already recorded"), "vax_failed": ("Dòng lỗi", "Bad rows"),
             "vax_coverage": ("Độ bao phủ tiêm chủng", "Vaccination coverage"), "vax_age_group": ("Nhóm tuổi", "Age group"),
@@ -55,6 +56,8 @@ package enum VaccinationStrings {
             "vax_projected": ("Dự kiến đến hạn", "Projected by the date"), "vax_new_target": ("Thêm chỉ tiêu", "Add a target"), "vax_title_field": ("Tên chỉ tiêu", "Target"),
             "vax_percent": ("Tỷ lệ (%)", "Percent"), "vax_due": ("Hạn", "Due"), "vax_kind": ("Mũi", "Dose"), "vax_set_population": ("Nhập dân số theo nhóm tuổi", "Enter a population by age group"),
             "vax_trend": ("Số người tiêm mỗi ngày", "People vaccinated per day"), "vax_unit": ("Đơn vị", "Unit"),
+            "vax_aefi_open": ("Phản ứng sau tiêm đang theo dõi", "Adverse events being followed up"), "vax_follow_up": ("Kết quả theo dõi", "Follow-up"),
+            "vax_close_aefi": ("Kết thúc theo dõi", "Close the follow-up"), "vax_save_follow_up": ("Lưu theo dõi", "Save the follow-up"),
             "vax_history": ("Các mũi đã tiêm", "Doses given"), "vax_source": ("Nguồn", "Source"), "vax_expiring": ("Lô sắp hết hạn", "Lots expiring soon"),
         ]
         for (k, v) in actions { t["audit_action.\(k)"] = v }
@@ -65,11 +68,13 @@ package enum VaccinationStrings {
             ("vaccine_allocation", "doses", ("Số liều", "Doses")), ("vaccine_allocation", "to_kind", ("Nơi nhận", "Receiver")),
             ("vaccination_session", "capacity", ("Số người dự kiến", "Capacity")),
             ("vaccine_target", "percent", ("Tỷ lệ (%)", "Percent")), ("vaccine_target", "due_on", ("Hạn", "Due")),
-            ("vaccine_population", "population", ("Dân số", "Population")),
+            ("vaccine_population", "population", ("Dân số", "Population")), ("person", "aefi_status", ("Phản ứng sau tiêm", "Adverse event")),
             ("person", "outcome", ("Khám sàng lọc", "Pre-screening")), ("person", "dose_number", ("Mũi số", "Dose number")),
             ("person", "lot_number", ("Số lô", "Lot number")), ("person", "severity", ("Mức độ phản ứng", "Severity")), ("person", "uvci", ("Mã chứng nhận", "Certificate id")),
         ]
         for (entity, field, label) in fields { t["field.\(entity).\(field)"] = label }
+        t["person.aefi_status.open"] = ("Đang theo dõi", "Being followed up")
+        t["person.aefi_status.closed"] = ("Đã kết thúc theo dõi", "Follow-up closed")
         t["vaccine_allocation.to_kind.unit"] = ("Đơn vị", "Unit")
         t["vaccine_allocation.to_kind.site"] = ("Điểm tiêm", "Site")
         for v in ScreeningOutcome.allCases { t["person.outcome.\(v.rawValue)"] = (v.labelVI, v.labelEN); t["screening.outcome.\(v.rawValue)"] = (v.labelVI, v.labelEN) }

@@ -80,7 +80,7 @@ struct MatrixSide: Sendable {
     // Testing: a laboratory in the side's ward, a campaign with a point, a tube sent to the lab, results, a FHIR export.
     var lab = "", labCode = "", campaign = "", point = "", sample = "", batch = "", result = "", review = "", export = "", retest = ""
     // Vaccination: a lot, a site in the side's ward with stock, a session, a dose of the side's person, their certificate.
-    var vaxLot = "", vaxSite = "", vaxSession = "", vaxCertificate = ""
+    var vaxLot = "", vaxSite = "", vaxSession = "", vaxCertificate = "", vaxAefi = ""
 
     var wardSlug: String { ward.replacingOccurrences(of: "/", with: ".") }
     var districtSlug: String { district.replacingOccurrences(of: "/", with: ".") }
@@ -165,12 +165,12 @@ struct MatrixRunner: Sendable {
         s.target = try await post("/api/v1/targets", city, #"{"unit": "\#(s.wardSlug)", "title_vi": "Chỉ tiêu \#(tag)", "source": "metric:cases_new", "start_day": "2021-09-01", "due_day": "2021-09-30", "target_value": 10}"#)["id"] as? String ?? ""
         s.user = try await UserAdmin(services: app.services).id(of: targetUser)
         try await testingSide(&s, app, client, city: city, tag: tag)
-        try await vaccinationSide(&s, client, city: city, tag: tag)
+        try await vaccinationSide(&s, app, client, city: city, tag: tag)
         for (what, value) in [("person", s.person), ("case", s.caseID), ("exposure", s.exposure), ("episode", s.episode), ("facility", s.facility),
                               ("transfer", s.transfer), ("zone", s.zone), ("cluster", s.cluster), ("message", s.message), ("task", s.task), ("shift", s.shift),
                               ("target", s.target), ("lab", s.lab), ("campaign", s.campaign), ("point", s.point), ("sample", s.sample), ("batch", s.batch),
                               ("result", s.result), ("review", s.review), ("export", s.export), ("retest", s.retest),
-                              ("vaccine lot", s.vaxLot), ("vaccination site", s.vaxSite), ("vaccination session", s.vaxSession), ("certificate", s.vaxCertificate)] where value.isEmpty {
+                              ("vaccine lot", s.vaxLot), ("vaccination site", s.vaxSite), ("vaccination session", s.vaxSession), ("certificate", s.vaxCertificate), ("adverse event", s.vaxAefi)] where value.isEmpty {
             throw MissingValue(description: "setup made no \(what) for \(tag)")
         }
         return s
@@ -214,7 +214,7 @@ struct MatrixRunner: Sendable {
     }
 
     /// Vaccination records of one side, made as the city through the API.
-    private static func vaccinationSide(_ s: inout MatrixSide, _ client: any TestClientProtocol, city: HTTPFields, tag: String) async throws {
+    private static func vaccinationSide(_ s: inout MatrixSide, _ app: TestApp, _ client: any TestClientProtocol, city: HTTPFields, tag: String) async throws {
         let ascii = tag == "Nội" ? "NOI" : "NGOAI"
         func post(_ path: String, _ body: String) async throws -> [String: Any] {
             let r = try await client.json(.post, path, city, body)
@@ -225,7 +225,9 @@ struct MatrixRunner: Sendable {
         s.vaxSite = try await post("/api/v1/vaccination/sites", #"{"name": "Điểm tiêm \#(tag)", "unit": "\#(s.ward)"}"#)["id"] as? String ?? ""
         _ = try await post("/api/v1/vaccination/allocations", #"{"decision_no": "QĐ-\#(ascii)", "lot_id": "\#(s.vaxLot)", "to": "site:\#(s.vaxSite)", "doses": 100}"#)
         s.vaxSession = try await post("/api/v1/vaccination/sessions", #"{"site_id": "\#(s.vaxSite)", "session_on": "10/09/2021", "capacity": 50, "product_code": "EU/1/20/1528"}"#)["id"] as? String ?? ""
-        _ = try await post("/api/v1/vaccination/sessions/\(s.vaxSession)/record", #"{"person_id": "\#(s.person)", "lot_id": "\#(s.vaxLot)"}"#)
+        _ = try await post("/api/v1/vaccination/sessions/\(s.vaxSession)/record", #"{"person_id": "\#(s.person)", "lot_id": "\#(s.vaxLot)", "aefi": "Sốt nhẹ"}"#)
+        let personID = s.person
+        s.vaxAefi = try await app.services.database.read { try await $0.raw("SELECT id FROM vaccine_aefi WHERE person_id = \(bind: personID)").first()?.decode(column: "id", as: String.self) } ?? ""
         s.vaxCertificate = try await post("/api/v1/vaccination/people/\(s.person)/certificate", "{}")["id"] as? String ?? ""
     }
 
@@ -262,6 +264,7 @@ struct MatrixRunner: Sendable {
                 case "sessions": return s.vaxSession
                 case "people": return s.person
                 case "certificates": return s.vaxCertificate
+                case "aefi": return s.vaxAefi
                 default: return nil
                 }
             }
@@ -559,6 +562,8 @@ enum MatrixBodies {
                         json: #"{"title": "18+ mũi 1", "min_age": 18, "kind": "first", "percent": 95, "due_on": "30/09/2021", "unit": "\#(s.ward)"}"#)
         case (.post, "/vaccination/populations"):
             return both(["unit": s.ward, "age_group": "18-49", "population": "12000"], json: #"{"unit": "\#(s.ward)", "age_group": "18-49", "population": 12000}"#)
+        case (.post, "/vaccination/aefi/:id/follow-up"):
+            return both(["follow_up": "Đã hết sốt", "close": "1"], json: #"{"follow_up": "Đã hết sốt", "close": true}"#, names: false)
         case (.post, "/vaccination/doses/import"):
             return Body(form: [:], json: "", namesJurisdiction: false, csv: "cccd,ngay_tiem,mui_so,vac_xin\n001180099999,10/09/2021,1,Pfizer\n")
         default: return nil

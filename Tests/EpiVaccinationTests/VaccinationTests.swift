@@ -187,7 +187,7 @@ struct VaccinationTests {
             #expect(payload.hasPrefix("HC1:") && uvci.hasPrefix("URN:UVCI:01:VN:"))
             // Any EU verifier with our trust list reads it: the codecs' verifier here, name and dose as recorded.
             let trust = try SigningService.open(app.services.settings).trustList(.vaccination)
-            let verified = try HC1Verifier(trustList: trust).verify(payload, now: Clock.now())
+            let verified = try HC1Verifier(trustList: trust).verify(payload, now: Date())
             #expect(verified.claims.certificate.dateOfBirth == "1980-02-01" && verified.claims.certificate.vaccination.medicinalProduct == Self.pfizer)
             #expect(verified.claims.certificate.vaccination.doseNumber == 1 && verified.claims.certificate.vaccination.totalSeriesOfDoses == 2)
 
@@ -200,7 +200,7 @@ struct VaccinationTests {
             var bytes = Array(payload.utf8)
             bytes[40] = bytes[40] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
             #expect(try await verify(String(decoding: bytes, as: UTF8.self))["status"] as? String == "invalid")
-            let expired = try await CertificateService(services: app.services).check(payload, now: Clock.now().addingTimeInterval(400 * 86_400))
+            let expired = try await CertificateService(services: app.services).check(payload, now: Date().addingTimeInterval(400 * 86_400))
             #expect(expired.status == "expired" && expired.name == "Nguyễn Thị Tiêm")
 
             // The printable page: QR as SVG, name; the PNG is a PNG.
@@ -217,6 +217,10 @@ struct VaccinationTests {
             #expect(try await verify(payload)["status"] as? String == "revoked")
             let list = try await client.execute(uri: "/api/v1/certificates/revocations", method: .get)
             #expect((try list.json()["revoked"] as? [String])?.contains(uvci) == true)
+            // The offline verifier loads the vaccination plugin that keeps this list.
+            let verifier = try await client.execute(uri: "/verify", method: .get)
+            #expect(verifier.text.contains("/static/verify-vaccination.js"))
+            #expect(try await client.execute(uri: "/static/verify-vaccination.js", method: .get).text.contains("/api/v1/certificates/revocations"))
             let audit = try await app.services.database.read { db in
                 try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('issue_certificate', 'revoke_certificate') AND entity_id = \(bind: s.person)").first()?.decode(column: "n", as: Int.self)
             }
@@ -314,6 +318,30 @@ struct VaccinationTests {
             var browser = try await BrowserSession.login(client, "hbt")
             let page = try await browser.get(client, "/vaccination/coverage")
             #expect(page.status == .ok && page.text.contains("chart-first") && page.text.contains("<svg"))
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func anAdverseEventIsFollowedUpInTheSitesJurisdiction(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let ward = try await app.token("minhkhai")
+            let r = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", ward,
+                                          #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)", "aefi": "Sốt 38,5 độ, đau tại chỗ tiêm", "aefi_severity": "mild"}"#)
+            #expect(r.status == .created)
+            let id = try await app.services.database.read { try await $0.raw("SELECT id FROM vaccine_aefi WHERE person_id = \(bind: s.person)").first()?.decode(column: "id", as: String.self) } ?? ""
+            #expect(!id.isEmpty)
+            var browser = try await BrowserSession.login(client, "minhkhai")
+            #expect(try await browser.get(client, "/vaccination/sessions/\(s.session)").text.contains("Sốt 38,5 độ"))
+            let lbWard = try await app.services.directory.children(of: "01/004").first { !$0.isGroup }.unwrapped("a Long Biên ward").path
+            try await UserAdmin(services: app.services).create(username: "vax.lb", displayName: "Điểm tiêm Long Biên", role: .vaccinationSite, unit: lbWard, password: TestApp.password, creator: nil)
+            #expect(try await client.json(.post, "/api/v1/vaccination/aefi/\(id)/follow-up", try await app.token("vax.lb"), #"{"follow_up": "x", "close": true}"#).status == .notFound)
+            #expect(try await client.json(.post, "/api/v1/vaccination/aefi/\(id)/follow-up", ward, #"{"follow_up": ""}"#).status == .unprocessableContent)
+            #expect(try await client.json(.post, "/api/v1/vaccination/aefi/\(id)/follow-up", ward, #"{"follow_up": "Ngày 2: hết sốt", "close": true}"#).status == .ok)
+            let row = try await app.services.database.read { try await $0.raw("SELECT status, follow_up FROM vaccine_aefi WHERE id = \(bind: id)").first() }
+            #expect(try row?.decode(column: "status", as: String.self) == "closed")
+            #expect(try row?.decode(column: "follow_up", as: String.self) == "Ngày 2: hết sốt")
+            #expect(!(try await browser.get(client, "/vaccination/sessions/\(s.session)").text.contains("Sốt 38,5 độ")))
         }
     }
 }
