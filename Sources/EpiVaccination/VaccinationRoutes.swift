@@ -371,7 +371,8 @@ package struct VaccinationRoutes: Sendable {
         let shown = invited.map { ($0.0.id, $0.0.unitPath) } + found.map { ($0.id, $0.unitPath) }
         try await Audit.viewed(database, user: context.user, people: shown.map { (id: $0.0, unitPath: $0.1) }, summary: "Danh sách buổi tiêm \(session.sessionOn)")
         func row(_ p: VaxPerson, dose: Int?) -> [String: Any] {
-            ["id": p.id, "name": p.fullName, "birth": p.birthDate.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "", "cccd": p.citizenId ?? "", "dose": dose as Any]
+            ["id": p.id, "name": p.fullName, "birth": p.birthDate.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "", "cccd": p.citizenId ?? "", "dose": dose as Any,
+             "only": found.count == 1, "lookup": p.citizenId ?? p.fullName]
         }
         return services.views.page("vaccination/session", title: context.t("Buổi tiêm", "Vaccination session"), context: context, data: [
             "id": session.id, "sessionId": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
@@ -443,7 +444,8 @@ package struct VaccinationRoutes: Sendable {
             try await Audit.record(db, actor: context.user, action: "view_certificate", entityType: "person", entityId: cert.personId, unitPath: try? UnitPath(cert.unitPath),
                                    summary: "Xem chứng nhận \(cert.uvci)")
         }
-        let svg = (try? QRImage.svg(cert.payload, pixelSize: 3)) ?? ""
+        // Inline in the page: without the XML declaration, 320 px (the viewBox scales it to the box).
+        let svg = ((try? QRImage.svg(cert.payload, pixelSize: 320)) ?? "").replacingOccurrences(of: #"<?xml version="1.0" encoding="UTF-8"?>"#, with: "")
         return services.views.page("vaccination/certificate", title: context.t("Chứng nhận tiêm chủng", "Vaccination certificate"), context: context, data: [
             "id": cert.id, "uvci": cert.uvci, "name": person?.fullName ?? "", "birth": person?.birthDate.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "",
             "validUntil": DisplayTime.format(cert.expiresAt), "qr": svg, "revoked": revoked,
