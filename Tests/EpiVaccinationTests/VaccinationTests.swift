@@ -16,7 +16,9 @@ import Testing
 
 /// Lots, allocation and the stock ledger; sessions and doses; certificates; scope and audit: through the
 /// API and the services, on both dialects.
-@Suite("Vaccination")
+// Serialized: each test starts a whole app (migrations, the Hanoi tree, users); run side by side they crowd the
+// full suite's timing-sensitive tests (SecurityTests' 8,000-row upload under a 20 s client timeout).
+@Suite("Vaccination", .serialized)
 struct VaccinationTests {
     static let pfizer = "EU/1/20/1528"
 
