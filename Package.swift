@@ -115,11 +115,19 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // Vaccination: vaccine lots and allocation, site stock ledgers, sessions and doses, AEFI, EU DCC certificates.
+        .target(
+            name: "EpiVaccination",
+            dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiSigning", "EpiCodecs", hummingbird, sqlKit],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: which capabilities run, in which order their migrations apply; demo seeds.
         .target(
             name: "EpiApp",
             dependencies: ["EpiCore", "EpiPlatform", "EpiRegistry", "EpiTracing", "EpiReporting", "EpiSigning", "EpiTesting", "EpiLabFormats", hummingbird, sqlKit,
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), "EpiMovement"],
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), "EpiMovement", "EpiVaccination",
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -187,6 +195,12 @@ let package = Package(
         .testTarget(
             name: "EpiMovementTests",
             dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiMovement", "EpiSigning", "EpiCodecs",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EpiVaccinationTests",
+            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiVaccination", "EpiSigning", "EpiCodecs",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),

@@ -75,6 +75,7 @@ DEMO_ACCOUNTS = [
     "kcl.haibatrung",  # quarantine facility management, Hai Bà Trưng (01/007)
     "lab.cdc",         # laboratory (Phòng xét nghiệm CDC Hà Nội, located in Minh Khai 01/007/00295)
     "dn.minhkhai",     # business account (Công ty TNHH Thực phẩm sạch Minh Khai, MovementDemo)
+    "vax.minhkhai",    # vaccination site (Trạm Y tế phường Minh Khai, 01/007/00295)
 ]
 PUBLIC = "public"  # not signed in: the sign-in page and the public hotline directory
 PUBLIC_START = ["/hotlines", "/login", "/khai-bao-y-te"]  # the public health declaration (EpiMovement)

@@ -196,6 +196,47 @@ def movement_steps(c, server, database):
     c.step("the server is back: the queued check is uploaded once", back_online)
 
 
+def vaccination_steps(c, server, database):
+    """Certificates of the demo database (VaccinationDemo): one valid, one revoked. Skipped without them."""
+    import sqlite3
+    try:
+        with sqlite3.connect(database) as db:
+            rows = db.execute("SELECT c.payload, EXISTS (SELECT 1 FROM certificate_revocations r WHERE r.uvci = c.uvci) FROM vaccine_certificates c").fetchall()
+    except sqlite3.Error:
+        rows = []
+    valid = next((p for p, r in rows if not r), None)
+    revoked = next((p for p, r in rows if r), None)
+    if not valid or not revoked:
+        print("offline check: no demo certificates (valid and revoked) in the database; vaccination steps skipped")
+        return
+    d = c.driver
+
+    def online():
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: "vừa cập nhật" in d.find_element(By.ID, "trust-info").text)
+        v = c.verdict(valid)
+        assert v.get_attribute("data-status") == "valid", v.text
+        assert d.find_elements(By.ID, "holder"), "no holder shown"
+        r = c.verdict(revoked)
+        assert r.get_attribute("data-status") == "revoked", r.get_attribute("data-status")
+
+    def offline():
+        server.stop()
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: "Không có mạng" in d.find_element(By.ID, "trust-info").text)
+        v = c.verdict(valid)
+        assert v.get_attribute("data-status") == "valid", v.text
+        assert "Ngày sinh" in d.find_element(By.ID, "holder").text
+        r = c.verdict(revoked)
+        assert r.get_attribute("data-status") == "revoked", r.get_attribute("data-status")
+        bad = c.verdict(tampered(valid))
+        assert bad.get_attribute("data-status") in ("bad_signature", "malformed"), bad.get_attribute("data-status")
+        server.start()
+
+    c.step("online, a vaccination certificate shows its holder and a revoked one reads revoked", online)
+    c.step("with the server stopped, the certificate is valid, the revoked one revoked (last sync), a changed one rejected", offline)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/debug/epicommand")
@@ -212,6 +253,7 @@ def main():
     try:
         verifier_steps(c, server, args.binary, args.database)
         movement_steps(c, server, args.database)
+        vaccination_steps(c, server, args.database)
     finally:
         c.driver.quit()
         server.stop() if server.process and server.process.poll() is None else None

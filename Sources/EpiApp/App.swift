@@ -6,6 +6,7 @@ import EpiReporting
 import EpiSigning
 import EpiTesting
 import EpiTracing
+import EpiVaccination
 import Foundation
 import Hummingbird
 import Logging
@@ -37,22 +38,27 @@ extension Composition {
             MovementMigrations.createDeclarations,         // public health declarations (72-hour signed codes)
             MovementMigrations.createViolations,           // fines for breaches of the measures, with their legal basis
             MovementMigrations.createInspections,          // inspection teams' visits, findings with deadlines
+            VaccinationMigrations.createVaccination,       // vaccine lots, stock ledgers, allocations, sites, sessions, doses, AEFI, certificates, revocations
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
-                  TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries],
-        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources, TestingCapability.resources, MovementCapability.resources],
-        navigation: Registry.navigation + Tracing.navigation + TestingCapability.navigation + Registry.adminNavigation + Reporting.navigation + MovementCapability.navigation,
+                  TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],
+        resources: [Registry.resources, Tracing.resources, Reporting.resources, Signing.resources, TestingCapability.resources, MovementCapability.resources,
+                    VaccinationCapability.resources],
+        navigation: Registry.navigation + Tracing.navigation + TestingCapability.navigation + VaccinationCapability.navigation + Registry.adminNavigation
+            + Reporting.navigation + MovementCapability.navigation,
         primaryNavigation: [
             .cityCommand: ["dashboard", "reports", "zones"], .districtCommand: ["dashboard", "reports", "quarantine"],
             .wardCommand: ["dashboard", "cases", "reports"], .wardDataEntry: ["cases", "contacts", "people"],
             .communityTeam: ["tracing", "contacts", "people"], .quarantineFacility: ["facilities", "quarantine"],
             .checkpoint: ["movement_check"], .supervisor: ["dashboard", "reports"], .business: ["my_business"],
             .lab: ["batches", "lab_results", "testing"],
+            .vaccinationSite: ["vaccination"],
         ],
-        labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels + MovementCapability.labels,
-        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts + MovementCapability.alerts,
+        labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels + MovementCapability.labels + VaccinationCapability.labels,
+        dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts
+                                        + MovementCapability.alerts + VaccinationCapability.alerts,
                                     levels: RiskLevelProvider()),
-        personSections: [EpiSection(), TestingSection()],
+        personSections: [EpiSection(), TestingSection(), VaccinationSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
                FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }]
     )
@@ -108,6 +114,7 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     TaskRoutes.registerPublic(open, services: services)
     SigningRoutes(services: services).register(open)
     DeclarationRoutes(services: services).register(open)
+    VaccinationRoutes(services: services).registerPublic(open)
 
     let pages = Routes(router.group(context: AuthedContext.self), prefix: "", catalog: catalog, user: { $0.user })
     let api = Routes(router.group("api/v1", context: AuthedContext.self), prefix: "api/v1", catalog: catalog, user: { $0.user })
@@ -131,6 +138,7 @@ package func buildRouter(_ services: AppServices, catalog: RouteCatalog = RouteC
     SampleRoutes(services: services).register(pages: pages, api: api)
     ResultRoutes(services: services).register(pages: pages, api: api)
     MovementRoutes(services: services).register(pages: pages, api: api)
+    VaccinationRoutes(services: services).register(pages: pages, api: api)
     let fhir = Routes(router.group("fhir", context: AuthedContext.self), prefix: "fhir", catalog: catalog, user: { $0.user })
     FHIRRoutes(services: services).register(fhir)
     return router

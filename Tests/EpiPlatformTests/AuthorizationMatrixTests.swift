@@ -81,6 +81,8 @@ struct MatrixSide: Sendable {
     var lab = "", labCode = "", campaign = "", point = "", sample = "", batch = "", result = "", review = "", export = "", retest = ""
     // Movement: a business with an approved plan, a staff member, requested permits, and a ward voucher.
     var business = "", plan = "", permit = "", violation = "", finding = ""
+    // Vaccination: a lot, a site in the side's ward with stock, a session, a dose of the side's person, their certificate.
+    var vaxLot = "", vaxSite = "", vaxSession = "", vaxCertificate = "", vaxAefi = ""
 
     var wardSlug: String { ward.replacingOccurrences(of: "/", with: ".") }
     var districtSlug: String { district.replacingOccurrences(of: "/", with: ".") }
@@ -166,11 +168,13 @@ struct MatrixRunner: Sendable {
         s.user = try await UserAdmin(services: app.services).id(of: targetUser)
         try await testingSide(&s, app, client, city: city, tag: tag)
         try await movementSide(&s, app, client, city: city, tag: tag)
+        try await vaccinationSide(&s, app, client, city: city, tag: tag)
         for (what, value) in [("person", s.person), ("case", s.caseID), ("exposure", s.exposure), ("episode", s.episode), ("facility", s.facility),
                               ("transfer", s.transfer), ("zone", s.zone), ("cluster", s.cluster), ("message", s.message), ("task", s.task), ("shift", s.shift),
                               ("target", s.target), ("lab", s.lab), ("campaign", s.campaign), ("point", s.point), ("sample", s.sample), ("batch", s.batch),
                               ("result", s.result), ("review", s.review), ("export", s.export), ("retest", s.retest),
-                              ("business", s.business), ("plan", s.plan), ("permit", s.permit), ("violation", s.violation), ("finding", s.finding)] where value.isEmpty {
+                              ("business", s.business), ("plan", s.plan), ("permit", s.permit), ("violation", s.violation), ("finding", s.finding),
+                              ("vaccine lot", s.vaxLot), ("vaccination site", s.vaxSite), ("vaccination session", s.vaxSession), ("certificate", s.vaxCertificate), ("adverse event", s.vaxAefi)] where value.isEmpty {
             throw MissingValue(description: "setup made no \(what) for \(tag)")
         }
         return s
@@ -239,6 +243,24 @@ struct MatrixRunner: Sendable {
         s.permit = try await post("/api/v1/movement/permits", #"{"person_id": "\#(s.person)", "citizen_id": "\#(inside ? "001080000303" : "001080000404")", "valid_from": "2021-09-18", "valid_to": "2021-09-25"}"#)["id"] as? String ?? ""
     }
 
+    /// Vaccination records of one side, made as the city through the API.
+    private static func vaccinationSide(_ s: inout MatrixSide, _ app: TestApp, _ client: any TestClientProtocol, city: HTTPFields, tag: String) async throws {
+        let ascii = tag == "Nội" ? "NOI" : "NGOAI"
+        func post(_ path: String, _ body: String) async throws -> [String: Any] {
+            let r = try await client.json(.post, path, city, body)
+            guard (200..<300).contains(Int(r.status.code)) else { throw MissingValue(description: "setup \(path): \(r.status) \(r.text.prefix(300))") }
+            return (try r.json()["data"] as? [String: Any]) ?? [:]
+        }
+        s.vaxLot = try await post("/api/v1/vaccination/lots", #"{"product_code": "EU/1/20/1528", "lot_number": "LOT-\#(ascii)", "expires_on": "31/12/2030", "doses_per_vial": 6, "doses": 600}"#)["id"] as? String ?? ""
+        s.vaxSite = try await post("/api/v1/vaccination/sites", #"{"name": "Điểm tiêm \#(tag)", "unit": "\#(s.ward)"}"#)["id"] as? String ?? ""
+        _ = try await post("/api/v1/vaccination/allocations", #"{"decision_no": "QĐ-\#(ascii)", "lot_id": "\#(s.vaxLot)", "to": "site:\#(s.vaxSite)", "doses": 100}"#)
+        s.vaxSession = try await post("/api/v1/vaccination/sessions", #"{"site_id": "\#(s.vaxSite)", "session_on": "10/09/2021", "capacity": 50, "product_code": "EU/1/20/1528"}"#)["id"] as? String ?? ""
+        _ = try await post("/api/v1/vaccination/sessions/\(s.vaxSession)/record", #"{"person_id": "\#(s.person)", "lot_id": "\#(s.vaxLot)", "aefi": "Sốt nhẹ"}"#)
+        let personID = s.person
+        s.vaxAefi = try await app.services.database.read { try await $0.raw("SELECT id FROM vaccine_aefi WHERE person_id = \(bind: personID)").first()?.decode(column: "id", as: String.self) } ?? ""
+        s.vaxCertificate = try await post("/api/v1/vaccination/people/\(s.person)/certificate", "{}")["id"] as? String ?? ""
+    }
+
     /// The id a path parameter takes on one side.
     private func parameter(_ name: String, in path: String, _ s: MatrixSide) -> String? {
         switch name {
@@ -273,6 +295,16 @@ struct MatrixRunner: Sendable {
                 case "permits": return s.permit
                 case "violations": return s.violation
                 case "inspections": return s.finding
+                default: return nil
+                }
+            }
+            if resource == "vaccination" {
+                switch parts.count > 1 ? parts[1] : "" {
+                case "sites": return s.vaxSite
+                case "sessions": return s.vaxSession
+                case "people": return s.person
+                case "certificates": return s.vaxCertificate
+                case "aefi": return s.vaxAefi
                 default: return nil
                 }
             }
@@ -422,7 +454,8 @@ enum MatrixBodies {
     static func query(_ path: String, side s: MatrixSide) -> String? {
         let route = path.hasPrefix("/api/v1") ? String(path.dropFirst(7)) : path
         switch route {
-        case "/dashboard", "/dashboard/targets", "/targets", "/messages", "/rosters", "/risk", "/residents/export.csv", "/movement", "/movement/counts":
+        case "/dashboard", "/dashboard/targets", "/targets", "/messages", "/rosters", "/risk", "/residents/export.csv", "/movement", "/movement/counts",
+             "/vaccination/coverage":
             return "?unit=\(s.wardSlug)"
         case "/reports/:code/completeness", "/reports/:code/consolidation", "/reports/:code/consolidation.csv", "/reports/:code/consolidation.xlsx",
              "/reports/:code/print", "/reports/:code/history":
@@ -577,6 +610,33 @@ enum MatrixBodies {
             return both([:], json: #"{"checks": [{"id": "\#(UUID().uuidString)", "result": "valid", "checked_at": "2021-09-20T08:00:00Z"}]}"#, names: false)
         case (.post, "/testing/results/:id/resolve"):
             return both(["action": "dismiss", "note": "ống thử"], names: false)
+        case (.post, "/vaccination/lots"):
+            let number = outside ? "LX-O" : "LX-I"
+            return both(["product_code": "EU/1/20/1528", "lot_number": number, "expires_on": "31/12/2030", "doses_per_vial": "6", "doses": "60"],
+                        json: #"{"product_code": "EU/1/20/1528", "lot_number": "\#(number)-API", "expires_on": "31/12/2030", "doses_per_vial": 6, "doses": 60}"#, names: false)
+        case (.post, "/vaccination/sites"): return both(["name": "Điểm tiêm mới", "unit": s.ward])
+        case (.post, "/vaccination/allocations"):
+            return both(["decision_no": "QĐ-9", "lot_id": s.vaxLot, "to": "site:\(s.vaxSite)", "doses": "1"],
+                        json: #"{"decision_no": "QĐ-9", "lot_id": "\#(s.vaxLot)", "to": "site:\#(s.vaxSite)", "doses": 1}"#)
+        case (.post, "/vaccination/sites/:id/stock"):
+            return both(["lot_id": s.vaxLot, "movement": "wasted", "doses": "1", "note": "vỡ lọ"],
+                        json: #"{"lot_id": "\#(s.vaxLot)", "movement": "wasted", "doses": 1, "note": "vỡ lọ"}"#, names: false)
+        case (.post, "/vaccination/sessions"):
+            return both(["site_id": s.vaxSite, "session_on": "11/09/2021", "capacity": "10", "product_code": "EU/1/20/1528"],
+                        json: #"{"site_id": "\#(s.vaxSite)", "session_on": "11/09/2021", "capacity": 10, "product_code": "EU/1/20/1528"}"#)
+        case (.post, "/vaccination/sessions/:id/record"): return both(["person_id": s.person2, "lot_id": s.vaxLot], names: false)
+        case (.post, "/vaccination/people/:id/certificate"): return both([:], json: "{}", names: false)
+        case (.post, "/vaccination/certificates/:id/revoke"): return both(["reason": "cấp nhầm"], names: false)
+        case (.post, "/certificates/verify"): return both(["code": "HC1:NCFOXN"], names: false)
+        case (.post, "/vaccination/targets"):
+            return both(["title": "18+ mũi 1", "min_age": "18", "kind": "first", "percent": "95", "due_on": "30/09/2021", "unit": s.ward],
+                        json: #"{"title": "18+ mũi 1", "min_age": 18, "kind": "first", "percent": 95, "due_on": "30/09/2021", "unit": "\#(s.ward)"}"#)
+        case (.post, "/vaccination/populations"):
+            return both(["unit": s.ward, "age_group": "18-49", "population": "12000"], json: #"{"unit": "\#(s.ward)", "age_group": "18-49", "population": 12000}"#)
+        case (.post, "/vaccination/aefi/:id/follow-up"):
+            return both(["follow_up": "Đã hết sốt", "close": "1"], json: #"{"follow_up": "Đã hết sốt", "close": true}"#, names: false)
+        case (.post, "/vaccination/doses/import"):
+            return Body(form: [:], json: "", namesJurisdiction: false, csv: "cccd,ngay_tiem,mui_so,vac_xin\n001180099999,10/09/2021,1,Pfizer\n")
         default: return nil
         }
     }

@@ -31,6 +31,8 @@ package enum DemoSeed {
         ("kcl.haibatrung", "Ban quản lý khu cách ly quận Hai Bà Trưng", .quarantineFacility, "01/007"),
         // The account of the demo laboratory (TestingDemo), which is located in Minh Khai.
         ("lab.cdc", "Phòng xét nghiệm CDC Hà Nội", .lab, "01/007/00295"),
+        // The account of the demo vaccination site (VaccinationDemo) in Minh Khai.
+        ("vax.minhkhai", "Điểm tiêm Trạm Y tế phường Minh Khai", .vaccinationSite, "01/007/00295"),
     ]
 
     /// Seeds units, users, residential groups and people when the database has no users yet.
@@ -90,6 +92,7 @@ package enum DemoSeed {
         try await ReportDemo.seed(services, log: log)
         try await TestingDemo.seed(services, log: log)
         try await MovementDemo.seed(services, log: log)
+        try await VaccinationDemo.seed(services, log: log)
         return logins
     }
 }

@@ -103,6 +103,7 @@ package struct PersonRoutes: Sendable {
         data["sections"] = extra.map { template, section in
             var sectionData = section.data
             sectionData["personId"] = person.id
+            sectionData["csrf"] = context.csrfToken
             return ["html": services.views.fragment(template, sectionData, language: context.language)]
         }
         return services.views.page("people/show", title: person.fullName, context: context, data: data, active: "people")

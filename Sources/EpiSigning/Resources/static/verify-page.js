@@ -25,7 +25,7 @@
     var html = "<p class=\"verdict " + cls + "\" id=\"verdict\" data-status=\"" + esc(status) + "\">" + esc(words["status_" + status] || words.status_malformed) + "</p>";
     if (result.purpose) html += "<p class=\"muted\">" + esc(words["purpose_" + result.purpose] || "") + "</p>";
     if (result.expiresAt) html += "<p>" + esc(words.valid_until) + " " + esc(day(result.expiresAt)) + "</p>";
-    if (status === "valid" || status === "expired" || status === "not_yet_valid") {
+    if (status === "valid" || status === "expired" || status === "not_yet_valid" || status === "revoked") {
       var render = EpiVerify.renderers[result.purpose];
       try { html += render ? render(result, lang, words) : generic(result); } catch (e) { html += generic(result); }
     }

@@ -1,0 +1,121 @@
+import Crypto
+import EpiCore
+import EpiPlatform
+import Foundation
+import SQLKit
+
+/// What a dose import did: rows read, doses added, doses already recorded, and each bad row with its line.
+package struct DoseImportReport: Codable, Sendable {
+    package struct LineError: Codable, Sendable { package let line: Int; package let message: String }
+    package var importId: String
+    package var totalRows = 0
+    package var inserted = 0
+    package var duplicates = 0
+    package var failed = 0
+    package var errors: [LineError] = []
+}
+
+/// Imports doses given by other systems, matched by CCCD to people in the importer's jurisdiction. The
+/// same person, dose number and date is one record (a unique index and `ON CONFLICT DO NOTHING`), so a
+/// file sent twice, or two files overlapping, add each dose once.
+package struct DoseImportService: Sendable {
+    let services: AppServices
+    package init(services: AppServices) { self.services = services }
+    static let batchSize = 1_000
+
+    package func importCSV(bytes: [UInt8], filename: String, user: CurrentUser, language l: Language) async throws -> DoseImportReport {
+        guard user.can(.importDoses) else { throw AppError.forbidden }
+        let scope = try await Scope.of(user, directory: services.directory)
+        var reader = CSVReader(bytes: bytes)
+        let header: DoseCSVHeader
+        do {
+            guard let first = try reader.next() else { throw AppError.invalid("Tệp rỗng.", "The file is empty.") }
+            header = try DoseCSVHeader(fields: first.fields)
+        } catch let problem as DoseCSVProblem {
+            throw AppError.invalid(problem.vi, problem.en, details: ["file": problem.vi])
+        } catch let error as CSVError {
+            throw AppError.invalid(error.messageVI, error.messageEN)
+        }
+        var report = DoseImportReport(importId: Identifier.make())
+        func fail(_ line: Int, _ vi: String, _ en: String) {
+            report.failed += 1
+            if report.errors.count < 5_000 { report.errors.append(.init(line: line, message: l == .vi ? "Dòng \(line): \(vi)" : "Line \(line): \(en)")) }
+        }
+        let today = Clock.today()
+        var batch: [DoseCSVRow] = []
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            let rows = batch
+            batch.removeAll(keepingCapacity: true)
+            let (inserted, duplicates, unknown) = try await write(rows, scope: scope, user: user)
+            report.inserted += inserted
+            report.duplicates += duplicates
+            for line in unknown { fail(line, "Không tìm thấy CCCD trong danh sách cư trú của địa bàn.", "No resident of your jurisdiction has this citizen ID.") }
+        }
+        while true {
+            let record: CSVRecord?
+            do { record = try reader.next() } catch {
+                fail(0, error.messageVI, error.messageEN)
+                break
+            }
+            guard let record else { break }
+            if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            report.totalRows += 1
+            switch DoseCSV.row(record, header: header, today: today) {
+            case .failure(let p): fail(record.line, p.vi, p.en)
+            case .success(let row): batch.append(row)
+            }
+            if batch.count >= Self.batchSize { try await flush() }
+        }
+        try await flush()
+        report.errors.sort { $0.line < $1.line }
+        let final = report
+        let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let errorsJSON = String(decoding: try JSONEncoder().encode(final.errors.prefix(200).map(\.message)), as: UTF8.self)
+        try await services.database.transaction { db in
+            try await db.raw("""
+                INSERT INTO imports (id, kind, unit_path, content_sha256, filename, user_id, created_at, total_rows, inserted, duplicates, failed, errors, status)
+                VALUES (\(bind: final.importId), 'vaccine_doses', \(bind: user.unitPath.string), \(bind: sha), \(bind: String(filename.prefix(200))), \(bind: user.id),
+                        \(bind: Timestamp.now()), \(bind: final.totalRows), \(bind: final.inserted), \(bind: final.duplicates), \(bind: final.failed), \(bind: errorsJSON), 'done')
+                """).run()
+            try await Audit.record(db, actor: user, action: "import", entityType: "vaccine_doses", entityId: final.importId, unitPath: user.unitPath,
+                                   summary: "Nhập \(final.inserted) mũi tiêm (\(final.duplicates) đã có, \(final.failed) dòng lỗi) từ \(filename.prefix(100))")
+        }
+        return final
+    }
+
+    /// Writes one batch in one transaction; returns (added, already there, lines whose CCCD matched nobody in scope).
+    private func write(_ rows: [DoseCSVRow], scope: Scope, user: CurrentUser) async throws -> (Int, Int, [Int]) {
+        try await services.database.transaction { db in
+            var people: [String: VaxPerson] = [:]
+            let ids = Array(Set(rows.map(\.citizenID)))
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)].map { SQLBind($0) }
+                for p in try await db.raw("""
+                    SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE citizen_id IN (\(SQLList(chunk))) AND merged_into IS NULL AND \(scope.condition())
+                    """).all(decoding: VaxPerson.self, keyDecodingStrategy: .convertFromSnakeCase) {
+                    if let c = p.citizenId { people[c] = p }
+                }
+            }
+            var inserted = 0, duplicates = 0
+            var unknown: [Int] = []
+            let now = Timestamp.now()
+            for row in rows {
+                guard let person = people[row.citizenID] else { unknown.append(row.line); continue }
+                let age = person.birthDate.flatMap { CivilDate(iso: $0) }.map { $0.age(on: row.date) }
+                let counts = VaccinationRules.counts(number: row.doseNumber, seriesDoses: row.product.seriesDoses).map(\.rawValue).joined(separator: ",")
+                let added = try await db.raw("""
+                    INSERT INTO vaccine_doses (\(unsafeRaw: DoseRecord.columns)) VALUES (\(bind: Identifier.make()), \(bind: person.id), \(bind: person.unitPath), \(bind: person.groupCode ?? ""),
+                    \(bind: age.flatMap { AgeGroup.of(age: $0) }?.rawValue), \(bind: row.doseNumber), \(bind: counts), \(bind: row.date.iso), \(bind: row.product.code),
+                    \(bind: row.product.manufacturerCode), \(bind: row.lot), NULL, NULL, NULL, 'import', \(bind: user.username), \(bind: now))
+                    ON CONFLICT (person_id, dose_number, given_on) DO NOTHING RETURNING id
+                    """).all()
+                if added.isEmpty { duplicates += 1 } else {
+                    inserted += 1
+                    try await VaccinationService.countCoverage(db, unitPath: person.unitPath, day: row.date.iso, ageGroup: age.flatMap { AgeGroup.of(age: $0) }?.rawValue, counts: counts)
+                }
+            }
+            return (inserted, duplicates, unknown)
+        }
+    }
+}

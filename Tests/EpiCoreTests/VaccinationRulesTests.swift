@@ -1,0 +1,105 @@
+import Testing
+@testable import EpiCore
+
+@Suite("Vaccination rules")
+struct VaccinationRulesTests {
+    func day(_ s: String) throws -> CivilDate { try CivilDate(parsing: s) }
+    var comirnaty: VaccineProduct { VaccineCatalog.product("EU/1/20/1528")! }
+
+    @Test func catalogCarriesTheEUCodes() throws {
+        #expect(VaccineCatalog.product("EU/1/20/1528")?.manufacturerCode == "ORG-100030215")
+        #expect(VaccineCatalog.product("EU/1/20/1507")?.manufacturerCode == "ORG-100031184")
+        #expect(VaccineCatalog.product("EU/1/21/1529")?.manufacturerCode == "ORG-100001699")
+        #expect(VaccineCatalog.product("BBIBP-CorV")?.manufacturerCode == "ORG-100020693")
+        #expect(VaccineCatalog.product("EU/1/20/1525")?.seriesDoses == 1)
+        #expect(VaccineCatalog.product("EU/1/20/1528")?.vaccineType == "1119349007")
+        #expect(Set(VaccineCatalog.products.map(\.code)).count == VaccineCatalog.products.count)
+        #expect(VaccineCatalog.product("Pfizer") == nil)
+    }
+
+    @Test(arguments: [(11, nil), (12, AgeGroup.age12to17), (17, .age12to17), (18, .age18to49), (49, .age18to49), (50, .age50to64), (64, .age50to64), (65, .age65plus), (101, .age65plus)])
+    func ageGroups(age: Int, group: AgeGroup?) {
+        #expect(AgeGroup.of(age: age) == group)
+    }
+
+    @Test func firstDoseForAnAdultWithNoHistory() throws {
+        #expect(VaccinationRules.eligibility(birthDate: try day("01/01/1980"), history: [], product: comirnaty, on: try day("01/09/2021")) == .eligible(number: 1, kind: .first))
+    }
+
+    @Test func childUnderTwelveIsRefused() throws {
+        #expect(VaccinationRules.eligibility(birthDate: try day("02/09/2009"), history: [], product: comirnaty, on: try day("01/09/2021")) == .tooYoung(age: 11))
+    }
+
+    @Test func secondDoseWaitsForTheFirstProductsInterval() throws {
+        let history = [GivenDose(productCode: "EU/1/21/1529", date: try day("01/08/2021"))]
+        // AstraZeneca then Pfizer: the wait is AstraZeneca's 28 days.
+        #expect(VaccinationRules.eligibility(birthDate: try day("01/01/1980"), history: history, product: comirnaty, on: try day("28/08/2021"))
+                == .tooSoon(number: 2, dueOn: try day("29/08/2021")))
+        #expect(VaccinationRules.eligibility(birthDate: try day("01/01/1980"), history: history, product: comirnaty, on: try day("29/08/2021"))
+                == .eligible(number: 2, kind: .complete))
+    }
+
+    @Test func boosterAfterTheSeriesWaitsLonger() throws {
+        let history = [GivenDose(productCode: "EU/1/20/1528", date: try day("22/07/2021")), GivenDose(productCode: "EU/1/20/1528", date: try day("01/07/2021"))]
+        #expect(VaccinationRules.eligibility(birthDate: try day("01/01/1950"), history: history, product: comirnaty, on: try day("01/10/2021"))
+                == .tooSoon(number: 3, dueOn: try day("20/10/2021")))
+        #expect(VaccinationRules.eligibility(birthDate: try day("01/01/1950"), history: history, product: comirnaty, on: try day("20/10/2021"))
+                == .eligible(number: 3, kind: .booster))
+        #expect(VaccinationRules.dueDate(history: history) == (try day("20/10/2021")))
+    }
+
+    @Test func oneDoseProductCountsFirstAndComplete() {
+        #expect(VaccinationRules.counts(number: 1, seriesDoses: 1) == [.first, .complete])
+        #expect(VaccinationRules.counts(number: 2, seriesDoses: 1) == [.booster])
+        #expect(VaccinationRules.counts(number: 2, seriesDoses: 2) == [.complete])
+        #expect(VaccinationRules.counts(number: 0, seriesDoses: 2) == [])
+    }
+
+    @Test func unknownProductInHistoryIsNotGuessed() throws {
+        let history = [GivenDose(productCode: "Abdala", date: try day("01/08/2021"))]
+        #expect(VaccinationRules.eligibility(birthDate: try day("01/01/1980"), history: history, product: comirnaty, on: try day("01/10/2021")) == .unknownProduct("Abdala"))
+    }
+
+    @Test func coverageArithmetic() {
+        #expect(Coverage.percent(7_000, of: 10_000) == 70.0)
+        #expect(Coverage.percent(1, of: 3) == 33.3)
+        #expect(Coverage.percent(5, of: 0) == nil)
+        #expect(Coverage.remaining(covered: 6_000, population: 10_000, targetPercent: 70) == 1_000)
+        #expect(Coverage.remaining(covered: 8_000, population: 10_000, targetPercent: 70) == 0)
+    }
+
+    @Test func paceProjectionFlagsAWardThatWillMiss() throws {
+        // 10,000 adults, 5,000 covered, 200 a day for 7 days, 10 days left: 7,000 by the date, 7,000 needed at 70%.
+        let on = PaceProjection(covered: 5_000, population: 10_000, targetPercent: 70, lastSevenDays: Array(repeating: 200, count: 7),
+                                today: try day("05/09/2021"), dueOn: try day("15/09/2021"))
+        #expect(on.projected == 7_000 && !on.willMiss && on.daysNeeded == 10)
+        let slow = PaceProjection(covered: 5_000, population: 10_000, targetPercent: 70, lastSevenDays: Array(repeating: 100, count: 7),
+                                  today: try day("05/09/2021"), dueOn: try day("15/09/2021"))
+        #expect(slow.willMiss && slow.projected == 6_000 && slow.daysNeeded == 20)
+        let stalled = PaceProjection(covered: 0, population: 100, targetPercent: 70, lastSevenDays: [], today: try day("05/09/2021"), dueOn: try day("15/09/2021"))
+        #expect(stalled.willMiss && stalled.daysNeeded == nil)
+    }
+
+    @Test func stockNeverGoesNegative() throws {
+        #expect(try StockRules.apply(.received, doses: 100, to: 0) == 100)
+        #expect(try StockRules.apply(.used, doses: 100, to: 100) == 0)
+        #expect(throws: StockError.insufficient(available: 5, requested: 6)) { try StockRules.apply(.wasted, doses: 6, to: 5) }
+        #expect(throws: StockError.notPositive) { try StockRules.apply(.received, doses: 0, to: 5) }
+        #expect(throws: StockError.notPositive) { try StockRules.apply(.returned, doses: -3, to: 5) }
+    }
+
+    @Test func doseCSVReadsHeadersAndRows() throws {
+        let header = try DoseCSVHeader(fields: ["Số CCCD", "Ngày tiêm", "Mũi số", "Vắc xin", "Số lô"])
+        let today = try day("20/09/2021")
+        let good = DoseCSV.row(CSVRecord(fields: ["001180012345", "01/08/2021", "1", "Vero Cell", "A1"], line: 2), header: header, today: today)
+        #expect((try? good.get())?.product.code == "BBIBP-CorV")
+        #expect((try? good.get())?.citizenID == "001180012345")
+        for fields in [["x", "01/08/2021", "1", "Pfizer", ""], ["001180012345", "31/02/2021", "1", "Pfizer", ""], ["001180012345", "01/08/2021", "0", "Pfizer", ""],
+                       ["001180012345", "01/08/2021", "1", "Abdala", ""], ["001180012345", "21/09/2021", "1", "Pfizer", ""]] {
+            if case .success = DoseCSV.row(CSVRecord(fields: fields, line: 3), header: header, today: today) { Issue.record("accepted \(fields)") }
+        }
+        #expect(throws: DoseCSVProblem.self) { try DoseCSVHeader(fields: ["ho_ten", "ngay_tiem"]) }
+        #expect(VaccineCatalog.match("EU/1/20/1507")?.name.contains("Spikevax") == true)
+        #expect(VaccineCatalog.match("  pfizer-BioNTech ")?.code == "EU/1/20/1528")
+    }
+}

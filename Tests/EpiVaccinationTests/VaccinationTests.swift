@@ -1,0 +1,349 @@
+import EpiCodecs
+import EpiSigning
+import EpiCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+@testable import EpiApp
+@testable import EpiPlatform
+@testable import EpiRegistry
+@testable import EpiTestSupport
+@testable import EpiVaccination
+
+/// Lots, allocation and the stock ledger; sessions and doses; certificates; scope and audit: through the
+/// API and the services, on both dialects.
+// Serialized: each test starts a whole app (migrations, the Hanoi tree, users); run side by side they crowd the
+// full suite's timing-sensitive tests (SecurityTests' 8,000-row upload under a 20 s client timeout).
+@Suite("Vaccination", .serialized)
+struct VaccinationTests {
+    static let pfizer = "EU/1/20/1528"
+
+    struct Setup {
+        let lot: String
+        let site: String
+        let session: String
+        let person: String
+    }
+
+    /// A lot of 100 doses at the city, 60 to Hai Bà Trưng, 50 of those to a site in Minh Khai, a session on the tests' day, a person born 1980.
+    static func setup(_ app: TestApp, _ client: any TestClientProtocol) async throws -> Setup {
+        let city = try await app.token("city"), hbt = try await app.token("hbt")
+        func data(_ r: TestResponse) throws -> [String: Any] {
+            guard (200..<300).contains(Int(r.status.code)) else { throw MissingValue(description: "\(r.status) \(r.text.prefix(300))") }
+            return (try r.json()["data"] as? [String: Any]) ?? [:]
+        }
+        let lot = try data(try await client.json(.post, "/api/v1/vaccination/lots", city,
+                                                 #"{"product_code": "\#(pfizer)", "lot_number": "FF1234", "expires_on": "31/12/2021", "doses_per_vial": 6, "doses": 100}"#))["id"] as? String ?? ""
+        let site = try data(try await client.json(.post, "/api/v1/vaccination/sites", hbt, #"{"name": "Trạm Y tế Minh Khai", "unit": "01/007/00295"}"#))["id"] as? String ?? ""
+        _ = try data(try await client.json(.post, "/api/v1/vaccination/allocations", city, #"{"decision_no": "QĐ 1/2021", "lot_id": "\#(lot)", "to": "01/007", "doses": 60}"#))
+        _ = try data(try await client.json(.post, "/api/v1/vaccination/allocations", hbt, #"{"decision_no": "QĐ 2/2021", "lot_id": "\#(lot)", "to": "site:\#(site)", "doses": 50}"#))
+        let session = try data(try await client.json(.post, "/api/v1/vaccination/sessions", hbt,
+                                                     #"{"site_id": "\#(site)", "session_on": "\#(TestApp.today.vietnamese)", "capacity": 100, "product_code": "\#(pfizer)"}"#))["id"] as? String ?? ""
+        let person = try data(try await client.json(.post, "/api/v1/people", city,
+                                                    #"{"full_name": "Nguyễn Thị Tiêm", "birth_date": "01/02/1980", "citizen_id": "001180012345", "unit": "01/007/00295"}"#))["id"] as? String ?? ""
+        return Setup(lot: lot, site: site, session: session, person: person)
+    }
+
+    static func balance(_ app: TestApp, holder: String, lot: String) async throws -> Int? {
+        try await app.services.database.read { db in
+            try await db.raw("SELECT balance FROM vaccine_stock WHERE holder_id = \(bind: holder) AND lot_id = \(bind: lot)").first()?.decode(column: "balance", as: Int.self)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func allocationMovesStockDownAndNeverOverspends(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            #expect(try await Self.balance(app, holder: "01", lot: s.lot) == 40)
+            #expect(try await Self.balance(app, holder: "01/007", lot: s.lot) == 10)
+            #expect(try await Self.balance(app, holder: s.site, lot: s.lot) == 50)
+            // The district has 10 left: 20 more is refused with the figures, and nothing moves.
+            let over = try await client.json(.post, "/api/v1/vaccination/allocations", try await app.token("hbt"),
+                                             #"{"decision_no": "QĐ 3/2021", "lot_id": "\#(s.lot)", "to": "site:\#(s.site)", "doses": 20}"#)
+            #expect(over.status == .conflict)
+            #expect(over.text.contains("insufficient_stock") && over.text.contains("10"))
+            #expect(try await Self.balance(app, holder: "01/007", lot: s.lot) == 10)
+            #expect(try await Self.balance(app, holder: s.site, lot: s.lot) == 50)
+
+            // Eight allocations of 3 at once from the district's 10: three succeed, the rest are refused, none goes below zero.
+            let service = VaccinationService(services: app.services)
+            let hbt = try await app.user("hbt")
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for i in 0..<8 {
+                    group.addTask {
+                        (try? await service.allocate(AllocationInput(decisionNo: "QĐ song song \(i)", lotId: s.lot, to: "site:\(s.site)", doses: 3), user: hbt, key: nil, language: .vi)) != nil
+                    }
+                }
+                var ok = 0
+                for await o in group where o { ok += 1 }
+                return ok
+            }
+            #expect(outcomes == 3)
+            #expect(try await Self.balance(app, holder: "01/007", lot: s.lot) == 1)
+            #expect(try await Self.balance(app, holder: s.site, lot: s.lot) == 59)
+            let total = try await app.services.database.read { db in
+                try await db.raw("SELECT CAST(SUM(balance) AS BIGINT) AS n FROM vaccine_stock WHERE lot_id = \(bind: s.lot)").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(total == 100)
+
+            // A site wasting more than it holds is refused; wasting what it has is recorded.
+            let vax = try await app.token("minhkhai")
+            let waste = try await client.json(.post, "/api/v1/vaccination/sites/\(s.site)/stock", vax, #"{"lot_id": "\#(s.lot)", "movement": "wasted", "doses": 60}"#)
+            #expect(waste.status == .conflict)
+            let ok = try await client.json(.post, "/api/v1/vaccination/sites/\(s.site)/stock", vax, #"{"lot_id": "\#(s.lot)", "movement": "wasted", "doses": 2, "note": "vỡ lọ"}"#)
+            #expect(ok.status == .ok)
+            #expect(try await Self.balance(app, holder: s.site, lot: s.lot) == 57)
+
+            // A ward cannot allocate; every allocation left an audit row.
+            let ward = try await client.json(.post, "/api/v1/vaccination/allocations", vax, #"{"decision_no": "x", "lot_id": "\#(s.lot)", "to": "site:\#(s.site)", "doses": 1}"#)
+            #expect(ward.status == .forbidden)
+            let audits = try await app.services.database.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'allocate'").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(audits == 5)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func aDoseAtASessionDrawsOneDoseAndIsRecordedOnce(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            try await UserAdmin(services: app.services).create(username: "vax.mk", displayName: "Điểm tiêm Minh Khai", role: .vaccinationSite, unit: "01/007/00295",
+                                                               password: TestApp.password, creator: nil)
+            let vax = try await app.token("vax.mk")
+            // The invitation list holds the person, due for dose 1.
+            let session = try await client.json(.get, "/api/v1/vaccination/sessions/\(s.session)", vax)
+            let invited = (try session.json()["invitations"] as? [[String: Any]]) ?? []
+            #expect(invited.contains { ($0["person"] as? [String: Any])?["id"] as? String == s.person && $0["dose_number"] as? Int == 1 })
+
+            let body = #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)"}"#
+            let first = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", vax, body)
+            #expect(first.status == .created)
+            let dose = (try first.json()["data"] as? [String: Any])?["dose"] as? [String: Any]
+            #expect(dose?["dose_number"] as? Int == 1)
+            #expect(try await Self.balance(app, holder: s.site, lot: s.lot) == 49)
+            // Sent again: the same record, no second dose drawn.
+            let again = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", vax, body)
+            #expect(again.status == .ok)
+            #expect(((try again.json()["data"] as? [String: Any])?["dose"] as? [String: Any])?["id"] as? String == dose?["id"] as? String)
+            #expect(try await Self.balance(app, holder: s.site, lot: s.lot) == 49)
+
+            // Five days later the second Pfizer dose is not due: refused with the date it is.
+            let later = try await client.json(.post, "/api/v1/vaccination/sessions", vax,
+                                              #"{"site_id": "\#(s.site)", "session_on": "\#(TestApp.today.adding(days: 5).vietnamese)", "capacity": 10, "product_code": "\#(Self.pfizer)"}"#)
+            let laterID = (try later.json()["data"] as? [String: Any])?["id"] as? String ?? ""
+            let soon = try await client.json(.post, "/api/v1/vaccination/sessions/\(laterID)/record", vax, body)
+            #expect(soon.status == .unprocessableContent)
+            #expect(soon.text.contains(TestApp.today.adding(days: 21).vietnamese))
+            // Postponed at screening: no dose, no stock drawn.
+            let postponed = try await client.json(.post, "/api/v1/vaccination/sessions/\(laterID)/record", vax, #"{"person_id": "\#(s.person)", "outcome": "postpone", "note": "sốt"}"#)
+            #expect(postponed.status == .ok)
+            #expect(try await Self.balance(app, holder: s.site, lot: s.lot) == 49)
+
+            // The person page shows the dose to someone who may see people; the audit trail has the dose.
+            var browser = try await BrowserSession.login(client, "minhkhai")
+            let page = try await browser.get(client, "/people/\(s.person)")
+            #expect(page.text.contains("person-vaccination") && page.text.contains("FF1234"))
+            let audits = try await app.services.database.read { db in
+                try await db.raw("SELECT action FROM audit_log WHERE entity_id = \(bind: s.person) AND action IN ('vaccinate', 'screen')").all().map { try $0.decode(column: "action", as: String.self) }
+            }
+            #expect(audits.sorted() == ["screen", "vaccinate"])
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func aSiteAccountSeesOnlyItsWard(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let lbWard = try await app.services.directory.children(of: "01/004").first { !$0.isGroup }.unwrapped("a Long Biên ward").path
+            try await UserAdmin(services: app.services).create(username: "vax.lb", displayName: "Điểm tiêm Long Biên", role: .vaccinationSite, unit: lbWard,
+                                                               password: TestApp.password, creator: nil)
+            let other = try await app.token("vax.lb")
+            #expect(try await client.json(.get, "/api/v1/vaccination/sessions/\(s.session)", other).status == .notFound)
+            #expect(try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", other, #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)"}"#).status == .notFound)
+            let sites = try await client.json(.get, "/api/v1/vaccination/sites", other)
+            #expect((try sites.json()["data"] as? [Any])?.isEmpty == true)
+            let longbien = try await app.token("longbien")
+            #expect(try await client.json(.post, "/api/v1/vaccination/sites/\(s.site)/stock", longbien, #"{"lot_id": "\#(s.lot)", "movement": "wasted", "doses": 1}"#).status == .notFound)
+            let hbtSites = try await client.json(.get, "/api/v1/vaccination/sites", try await app.token("hbt"))
+            #expect((try hbtSites.json()["data"] as? [Any])?.count == 1)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func certificatesVerifyAndRevoke(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let ward = try await app.token("minhkhai")
+            // No dose yet: no certificate.
+            #expect(try await client.json(.post, "/api/v1/vaccination/people/\(s.person)/certificate", ward, "{}").status == .unprocessableContent)
+            _ = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", ward, #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)"}"#)
+            let issued = try await client.json(.post, "/api/v1/vaccination/people/\(s.person)/certificate", ward, "{}")
+            #expect(issued.status == .created)
+            let cert = (try issued.json()["data"] as? [String: Any]) ?? [:]
+            let payload = cert["payload"] as? String ?? "", uvci = cert["uvci"] as? String ?? "", id = cert["id"] as? String ?? ""
+            #expect(payload.hasPrefix("HC1:") && uvci.hasPrefix("URN:UVCI:01:VN:"))
+            // Any EU verifier with our trust list reads it: the codecs' verifier here, name and dose as recorded.
+            let trust = try SigningService.open(app.services.settings).trustList(.vaccination)
+            let verified = try HC1Verifier(trustList: trust).verify(payload, now: Date())
+            #expect(verified.claims.certificate.dateOfBirth == "1980-02-01" && verified.claims.certificate.vaccination.medicinalProduct == Self.pfizer)
+            #expect(verified.claims.certificate.vaccination.doseNumber == 1 && verified.claims.certificate.vaccination.totalSeriesOfDoses == 2)
+
+            func verify(_ code: String) async throws -> [String: Any] {
+                let r = try await client.json(.post, "/api/v1/certificates/verify", [:], #"{"code": "\#(code)"}"#)
+                return (try r.json()["data"] as? [String: Any]) ?? [:]
+            }
+            let ok = try await verify(payload)
+            #expect(ok["status"] as? String == "valid" && ok["name"] as? String == "Nguyễn Thị Tiêm" && ok["date_of_birth"] as? String == "1980-02-01")
+            var bytes = Array(payload.utf8)
+            bytes[40] = bytes[40] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            #expect(try await verify(String(decoding: bytes, as: UTF8.self))["status"] as? String == "invalid")
+            let expired = try await CertificateService(services: app.services).check(payload, now: Date().addingTimeInterval(400 * 86_400))
+            #expect(expired.status == "expired" && expired.name == "Nguyễn Thị Tiêm")
+
+            // The printable page: QR as SVG, name; the PNG is a PNG.
+            var browser = try await BrowserSession.login(client, "minhkhai")
+            let page = try await browser.get(client, "/vaccination/certificates/\(id)")
+            #expect(page.status == .ok && page.text.contains("<svg") && page.text.contains("Nguyễn Thị Tiêm") && page.text.contains(uvci))
+            let png = try await browser.get(client, "/vaccination/certificates/\(id)/qr.png")
+            #expect(Array(png.body.readableBytesView.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+
+            // Only a role that may revoke does; then the API and the revocation list say so.
+            #expect(try await client.json(.post, "/api/v1/vaccination/certificates/\(id)/revoke", ward, #"{"reason": "cấp nhầm"}"#).status == .forbidden)
+            let revoke = try await client.json(.post, "/api/v1/vaccination/certificates/\(id)/revoke", try await app.token("hbt"), #"{"reason": "cấp nhầm"}"#)
+            #expect(revoke.status == .ok)
+            #expect(try await verify(payload)["status"] as? String == "revoked")
+            let list = try await client.execute(uri: "/api/v1/certificates/revocations", method: .get)
+            #expect((try list.json()["revoked"] as? [String])?.contains(uvci) == true)
+            // The offline verifier loads the vaccination plugin that keeps this list.
+            let verifier = try await client.execute(uri: "/verify", method: .get)
+            #expect(verifier.text.contains("/static/verify-vaccination.js"))
+            #expect(try await client.execute(uri: "/static/verify-vaccination.js", method: .get).text.contains("/api/v1/certificates/revocations"))
+            let audit = try await app.services.database.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('issue_certificate', 'revoke_certificate') AND entity_id = \(bind: s.person)").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(audit == 2)
+            // A new certificate after revocation is a new UVCI.
+            let again = try await client.json(.post, "/api/v1/vaccination/people/\(s.person)/certificate", ward, "{}")
+            #expect((try again.json()["data"] as? [String: Any])?["uvci"] as? String != uvci)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func doseImportKeepsGoodRowsReportsBadOnesAndRepeatsAddNothing(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let lbWard = try await app.services.directory.children(of: "01/004").first { !$0.isGroup }.unwrapped("a Long Biên ward").path
+            let city = try await app.token("city")
+            _ = try await client.json(.post, "/api/v1/people", city, #"{"full_name": "Trần Văn Ngoài", "birth_date": "01/01/1970", "citizen_id": "001070054321", "unit": "\#(lbWard)"}"#)
+            var csv = try await app.token("entry.mk")
+            csv[.contentType] = "text/csv"
+            let file = """
+                cccd,ngay_tiem,mui_so,vac_xin,so_lo
+                001180012345,01/08/2021,1,AstraZeneca,ABV5300
+                001180012345,29/08/2021,2,Pfizer,FF1234
+                001180012345,29/08/2021,2,Pfizer,FF1234
+                001070054321,02/08/2021,1,Vero Cell,2021070
+                0011800,01/08/2021,1,Pfizer,
+                001180012345,01/08/2030,3,Pfizer,
+                001180012345,05/09/2021,3,Abdala,
+
+                """
+            let first = try await client.json(.post, "/api/v1/vaccination/doses/import", csv, file)
+            #expect(first.status == .ok)
+            let report = (try first.json()["data"] as? [String: Any]) ?? [:]
+            #expect(report["inserted"] as? Int == 2 && report["duplicates"] as? Int == 1 && report["failed"] as? Int == 4)
+            // The Long Biên resident is outside Minh Khai's jurisdiction: reported like an unknown CCCD, never written.
+            let lines = ((report["errors"] as? [[String: Any]]) ?? []).compactMap { $0["line"] as? Int }
+            #expect(lines == [5, 6, 7, 8])
+            let again = try await client.json(.post, "/api/v1/vaccination/doses/import", csv, file)
+            let second = (try again.json()["data"] as? [String: Any]) ?? [:]
+            #expect(second["inserted"] as? Int == 0 && second["duplicates"] as? Int == 3)
+            let doses = try await app.services.database.read { db in
+                try await db.raw("SELECT dose_number, product_code, counts FROM vaccine_doses WHERE person_id = \(bind: s.person) ORDER BY dose_number").all()
+                    .map { "\(try $0.decode(column: "dose_number", as: Int.self)) \(try $0.decode(column: "product_code", as: String.self)) \(try $0.decode(column: "counts", as: String.self))" }
+            }
+            #expect(doses == ["1 EU/1/21/1529 first", "2 EU/1/20/1528 complete"])
+            // Missing columns: refused as a whole with the names.
+            let bad = try await client.json(.post, "/api/v1/vaccination/doses/import", csv, "ho_ten,ngay\nA,01/01/2021\n")
+            #expect(bad.status == .unprocessableContent && bad.text.contains("cccd"))
+            // A site account may not import.
+            try await UserAdmin(services: app.services).create(username: "vax.mk", displayName: "Điểm tiêm", role: .vaccinationSite, unit: "01/007/00295", password: TestApp.password, creator: nil)
+            var vax = try await app.token("vax.mk")
+            vax[.contentType] = "text/csv"
+            #expect(try await client.json(.post, "/api/v1/vaccination/doses/import", vax, file).status == .forbidden)
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func coverageCountsDosesAgainstThePopulationAndFlagsWardsThatWillMiss(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let ward = try await app.token("minhkhai")
+            _ = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", ward, #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)"}"#)
+            func cell(_ token: HTTPFields, unit: String, path: String, group: String) async throws -> [String: Any]? {
+                let r = try await client.json(.get, "/api/v1/vaccination/coverage?unit=\(unit)", token)
+                let rows = (try r.json()["data"] as? [[String: Any]]) ?? []
+                let cells = rows.first { $0["unit_path"] as? String == path }?["cells"] as? [[String: Any]]
+                return cells?.first { $0["age_group"] as? String == group }
+            }
+            let mk = try await cell(ward, unit: "01.007.00295", path: "01/007/00295", group: "18-49")
+            #expect(mk?["first"] as? Int == 1 && mk?["complete"] as? Int == 0)
+            let registryPopulation = mk?["population"] as? Int ?? 0
+            #expect(registryPopulation >= 1)
+            // The district sees Minh Khai's dose in its own row.
+            let hbt = try await app.token("hbt")
+            let district = try await cell(hbt, unit: "01.007", path: "01/007/00295", group: "18-49")
+            #expect(district?["first"] as? Int == 1)
+            // An entered population replaces the registry's.
+            let set = try await client.json(.post, "/api/v1/vaccination/populations", hbt, #"{"unit": "01/007/00295", "age_group": "18-49", "population": 12000}"#)
+            #expect(set.status == .ok)
+            let entered = try await cell(ward, unit: "01.007.00295", path: "01/007/00295", group: "18-49")
+            #expect(entered?["population"] as? Int == 12000 && entered?["population_entered"] as? Bool == true)
+            // A target due in ten days at 50%: one dose in the last 7 days cannot reach 6,000 of 12,000 adults under 50.
+            let target = try await client.json(.post, "/api/v1/vaccination/targets", hbt,
+                                               #"{"title": "18–49 mũi 1 đạt 50%", "min_age": 18, "kind": "first", "percent": 50, "due_on": "\#(TestApp.today.adding(days: 10).vietnamese)", "unit": "01/007"}"#)
+            #expect(target.status == .created)
+            let r = try await client.json(.get, "/api/v1/vaccination/coverage?unit=01.007", hbt)
+            let targets = (try r.json()["targets"] as? [[String: Any]]) ?? []
+            let mine = targets.first { $0["title"] as? String == "18–49 mũi 1 đạt 50%" }
+            let minhKhai = (mine?["units"] as? [[String: Any]])?.first { $0["unit_path"] as? String == "01/007/00295" }
+            #expect(minhKhai?["will_miss"] as? Bool == true && minhKhai?["covered"] as? Int == 1)
+            // The city's target (every adult a first dose by 15/9/2021) applies to the district too.
+            #expect(targets.contains { $0["id"] as? String == "target-hanoi-18-first" })
+            // A ward cannot see another district's coverage.
+            #expect(try await client.json(.get, "/api/v1/vaccination/coverage?unit=01.004", ward).status == .notFound)
+            var browser = try await BrowserSession.login(client, "hbt")
+            let page = try await browser.get(client, "/vaccination/coverage")
+            #expect(page.status == .ok && page.text.contains("chart-first") && page.text.contains("<svg"))
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func anAdverseEventIsFollowedUpInTheSitesJurisdiction(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let ward = try await app.token("minhkhai")
+            let r = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", ward,
+                                          #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)", "aefi": "Sốt 38,5 độ, đau tại chỗ tiêm", "aefi_severity": "mild"}"#)
+            #expect(r.status == .created)
+            let id = try await app.services.database.read { try await $0.raw("SELECT id FROM vaccine_aefi WHERE person_id = \(bind: s.person)").first()?.decode(column: "id", as: String.self) } ?? ""
+            #expect(!id.isEmpty)
+            var browser = try await BrowserSession.login(client, "minhkhai")
+            #expect(try await browser.get(client, "/vaccination/sessions/\(s.session)").text.contains("Sốt 38,5 độ"))
+            let lbWard = try await app.services.directory.children(of: "01/004").first { !$0.isGroup }.unwrapped("a Long Biên ward").path
+            try await UserAdmin(services: app.services).create(username: "vax.lb", displayName: "Điểm tiêm Long Biên", role: .vaccinationSite, unit: lbWard, password: TestApp.password, creator: nil)
+            #expect(try await client.json(.post, "/api/v1/vaccination/aefi/\(id)/follow-up", try await app.token("vax.lb"), #"{"follow_up": "x", "close": true}"#).status == .notFound)
+            #expect(try await client.json(.post, "/api/v1/vaccination/aefi/\(id)/follow-up", ward, #"{"follow_up": ""}"#).status == .unprocessableContent)
+            #expect(try await client.json(.post, "/api/v1/vaccination/aefi/\(id)/follow-up", ward, #"{"follow_up": "Ngày 2: hết sốt", "close": true}"#).status == .ok)
+            let row = try await app.services.database.read { try await $0.raw("SELECT status, follow_up FROM vaccine_aefi WHERE id = \(bind: id)").first() }
+            #expect(try row?.decode(column: "status", as: String.self) == "closed")
+            #expect(try row?.decode(column: "follow_up", as: String.self) == "Ngày 2: hết sốt")
+            #expect(!(try await browser.get(client, "/vaccination/sessions/\(s.session)").text.contains("Sốt 38,5 độ")))
+        }
+    }
+}
