@@ -16,7 +16,7 @@ package struct BusinessRecord: Codable, Sendable, Equatable {
     package var createdAt: String
     package var updatedAt: String
 
-    static let columns = "id, tax_code, name, kind, sector, address, unit_path, group_code, workforce, created_by, created_at, updated_at"
+    package static let columns = "id, tax_code, name, kind, sector, address, unit_path, group_code, workforce, created_by, created_at, updated_at"
 }
 
 /// A business (enterprise) or a state agency: agencies' heads issue their own staff's permits.
@@ -43,7 +43,7 @@ package struct PlanRecord: Codable, Sendable, Equatable {
     package var createdAt: String
     package var version: Int
 
-    static let columns = "id, business_id, unit_path, group_code, model, items, team, commitment_by, commitment_at, status, reason, submitted_at, reviewed_by, reviewed_at, created_at, version"
+    package static let columns = "id, business_id, unit_path, group_code, model, items, team, commitment_by, commitment_at, status, reason, submitted_at, reviewed_by, reviewed_at, created_at, version"
 
     package var ticked: Set<PlanItem> { Set(items.split(separator: ",").compactMap { PlanItem(rawValue: String($0)) }) }
     package var teamMembers: [String] { team.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
@@ -60,7 +60,7 @@ package struct StaffRecord: Codable, Sendable, Equatable {
     package var groupCode: String
     package var createdAt: String
 
-    static let columns = "id, business_id, citizen_id, full_name, person_id, job, unit_path, group_code, created_at"
+    package static let columns = "id, business_id, citizen_id, full_name, person_id, job, unit_path, group_code, created_at"
 }
 
 package struct PermitRecord: Codable, Sendable, Equatable {
@@ -90,7 +90,7 @@ package struct PermitRecord: Codable, Sendable, Equatable {
     package var requestedBy: String
     package var createdAt: String
 
-    static let columns = "id, number, grp, status, business_id, person_id, full_name, citizen_id, purpose, route, zones, days, valid_from, valid_to, unit_path, group_code, issuer_unit, issued_by, issued_at, code, revoked_at, revoked_by, reason, requested_by, created_at"
+    package static let columns = "id, number, grp, status, business_id, person_id, full_name, citizen_id, purpose, route, zones, days, valid_from, valid_to, unit_path, group_code, issuer_unit, issued_by, issued_at, code, revoked_at, revoked_by, reason, requested_by, created_at"
 
     package var zoneList: [String] { zones.split(separator: ",").map(String.init) }
     package var dayList: [CivilDate] { days.split(separator: ",").compactMap { CivilDate(iso: String($0)) } }
@@ -115,7 +115,7 @@ package struct CheckRecord: Codable, Sendable, Equatable {
     package var officer: String
     package var checkedAt: String
 
-    static let columns = "id, checkpoint_id, checkpoint_name, unit_path, permit_id, permit_number, direction, result, reason, declaration_ok, officer, checked_at"
+    package static let columns = "id, checkpoint_id, checkpoint_name, unit_path, permit_id, permit_number, direction, result, reason, declaration_ok, officer, checked_at"
 }
 
 extension String {

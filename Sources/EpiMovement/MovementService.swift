@@ -485,7 +485,7 @@ package struct MovementService: Sendable {
     }
 
     /// Signs a permit's facts for its QR: what a checkpoint shows without the network.
-    func sign(_ p: PermitRecord, issuedAt: Date) throws -> String {
+    package func sign(_ p: PermitRecord, issuedAt: Date) throws -> String {
         guard let to = CivilDate(iso: p.validTo) else { throw AppError.invalid("Ngày hết hạn không hợp lệ.", "Invalid end date.") }
         let service = try SigningService.open(services.settings)
         let document: [(String, CBOR)] = [

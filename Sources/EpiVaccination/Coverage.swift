@@ -63,7 +63,7 @@ package struct CoverageService: Sendable {
     package init(services: AppServices) { self.services = services }
 
     /// The lowest administrative units under a path (the path itself when it is one), at most 1,000.
-    func wards(under root: String) async -> [String] {
+    package func wards(under root: String) async -> [String] {
         let directory = services.directory
         if await directory.isLowestAdministrative(root) { return [root] }
         guard let r = try? UnitPath(root) else { return [] }

@@ -345,7 +345,7 @@ struct Backup: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance on SQLite and print figures and ratios (never asserted).",
-        subcommands: [Registry.self, Cases.self, Reports.self, TestingBench.self, MLLPClientCommand.self, HTTPClientCommand.self],
+        subcommands: [Registry.self, Cases.self, Reports.self, TestingBench.self, VaccinationBench.self, MovementBench.self, MLLPClientCommand.self, HTTPClientCommand.self],
         defaultSubcommand: Registry.self
     )
 
@@ -404,6 +404,51 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             setvbuf(stdout, nil, _IOLBF, 0)
             try await TestingBenchmark(results: results, messages: messages, samples: samples, connections: connections, directory: dir).run()
+        }
+    }
+
+    struct VaccinationBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "vaccination",
+            abstract: "Vaccination: N CSV dose rows against sqlite3 .import, coverage for 579 wards over D doses, certificates signed per second on one core, the verify API against hello-world.")
+        @Option(help: "People in the registry.") var persons: Int = 1_000_000
+        @Option(help: "Dose rows in the CSV (matched by CCCD; beyond the registry's size they are second doses).") var rows: Int = 1_000_000
+        @Option(help: "Doses in all for the coverage measure (bulk SQL on top of the imported ones).") var doses: Int = 6_400_000
+        @Option(help: "Certificates to sign for the signing rate.") var certificates: Int = 20_000
+        @Option(help: "HTTP keep-alive connections of the load client.") var connections: Int = 16
+        @Option(help: "Seconds each HTTP measure runs.") var seconds: Double = 10
+        @Option(help: "Working directory for the benchmark database and CSV.") var dir: String = ".bench"
+
+        func validate() throws {
+            guard persons > 0, rows > 0, doses >= 0, certificates > 0 else { throw ValidationError("--persons, --rows and --certificates must be positive") }
+            guard (1...1_024).contains(connections), seconds > 0 else { throw ValidationError("--connections: 1 to 1024; --seconds: more than 0") }
+        }
+
+        func run() async throws {
+            setvbuf(stdout, nil, _IOLBF, 0)
+            try await VaccinationBenchmark(persons: persons, rows: rows, doses: doses, certificates: certificates, connections: connections, seconds: seconds, directory: dir).run()
+        }
+    }
+
+    struct MovementBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "movement",
+            abstract: "Movement control: the permit check over HTTP against hello-world, N checkpoint log rows uploaded twice, public declarations per second, daily counts over P permits.")
+        @Option(help: "Issued permits over the 579 wards.") var permits: Int = 2_000_000
+        @Option(help: "Checkpoint log rows uploaded in batches.") var checks: Int = 1_000_000
+        @Option(help: "Public health declarations submitted over HTTP.") var declarations: Int = 30_000
+        @Option(help: "HTTP keep-alive connections of the load client.") var connections: Int = 16
+        @Option(help: "Seconds each HTTP measure runs.") var seconds: Double = 10
+        @Option(help: "Working directory for the benchmark database.") var dir: String = ".bench"
+
+        func validate() throws {
+            guard permits > 0, checks > 0, declarations > 0 else { throw ValidationError("--permits, --checks and --declarations must be positive") }
+            guard (1...1_024).contains(connections), seconds > 0 else { throw ValidationError("--connections: 1 to 1024; --seconds: more than 0") }
+        }
+
+        func run() async throws {
+            setvbuf(stdout, nil, _IOLBF, 0)
+            try await MovementBenchmark(permits: permits, checks: checks, declarations: declarations, connections: connections, seconds: seconds, directory: dir).run()
         }
     }
 

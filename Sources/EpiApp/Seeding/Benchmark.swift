@@ -244,13 +244,14 @@ package struct Benchmark: Sendable {
 enum BenchEnvironment {
     static let password = "bench-password"
 
-    static func start(directory: String, file: String, basePort: Int) async throws -> (services: AppServices, settings: Settings) {
+    static func start(directory: String, file: String, basePort: Int, adjust: (inout Settings) -> Void = { _ in }) async throws -> (services: AppServices, settings: Settings) {
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let dbPath = "\(directory)/\(file)"
         for path in [dbPath, dbPath + "-wal", dbPath + "-shm"] { try? fm.removeItem(atPath: path) }
         var settings = Settings(database: .sqliteFile(dbPath), port: basePort + Int.random(in: 0..<300))
         settings.bcryptCost = 10
+        adjust(&settings)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let services = try await AppServices.start(settings: settings, logger: logger)
