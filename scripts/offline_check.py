@@ -23,7 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 class Server:
     def __init__(self, binary, database, port, log):
-        self.args = [binary, "serve", "--port", str(port), "--database", database]
+        # --demo seeds the demo (permits, certificates, accounts) into an empty database, once.
+        self.args = [binary, "serve", "--demo", "--port", str(port), "--database", database]
         self.url = f"http://127.0.0.1:{port}"
         self.log, self.process = log, None
 
@@ -84,6 +85,9 @@ class Check:
         box = self.wait.until(EC.visibility_of_element_located((By.ID, "code-input")))
         box.clear()
         d.execute_script("arguments[0].value = arguments[1];", box, code)
+        # The previous verdict goes first: waiting for "a verdict" must not find the last check's, which the
+        # page is about to replace (a stale element).
+        d.execute_script("var v = document.getElementById('verdict'); if (v) { v.remove(); }")
         d.find_element(By.ID, "verify-button").click()
         return self.wait.until(lambda _: d.find_element(By.ID, "verdict") if d.find_elements(By.ID, "verdict") else None)
 
@@ -139,7 +143,9 @@ def movement_steps(c, server, database):
     officer = con.execute("SELECT 1 FROM users WHERE username = 'chot.minhkhai'").fetchone()
     con.close()
     if not row or not officer:
-        print("skip movement steps: no demo permit or checkpoint account in this database")
+        def missing():
+            raise AssertionError("no demo permit or checkpoint account in this database")
+        c.step("the demo has a permit and a checkpoint account", missing)
         return
     code, number = row
     d = c.driver
@@ -207,7 +213,9 @@ def vaccination_steps(c, server, database):
     valid = next((p for p, r in rows if not r), None)
     revoked = next((p for p, r in rows if r), None)
     if not valid or not revoked:
-        print("offline check: no demo certificates (valid and revoked) in the database; vaccination steps skipped")
+        def missing():
+            raise AssertionError("no demo certificates (valid and revoked) in the database")
+        c.step("the demo has a valid and a revoked certificate", missing)
         return
     d = c.driver
 
