@@ -137,8 +137,10 @@ package struct VaccinationBenchmark: Sendable {
                     INSERT INTO vaccine_doses (id, person_id, unit_path, group_code, age_group, dose_number, counts, given_on, product_code, manufacturer_code,
                                                lot_number, lot_id, site_id, session_id, source, created_by, created_at)
                     SELECT printf('bench-%d-%d', \(bind: number), rowid), id, unit_path, '',
-                           CASE WHEN CAST(substr(birth_date, 1, 4) AS INTEGER) > 2003 THEN 'age_12_17' WHEN CAST(substr(birth_date, 1, 4) AS INTEGER) > 1971 THEN 'age_18_49'
-                                WHEN CAST(substr(birth_date, 1, 4) AS INTEGER) > 1956 THEN 'age_50_64' ELSE 'age_65_plus' END,
+                           CASE WHEN CAST(substr(birth_date, 1, 4) AS INTEGER) > 2009 THEN NULL
+                                WHEN CAST(substr(birth_date, 1, 4) AS INTEGER) > 2003 THEN \(bind: AgeGroup.age12to17.rawValue)
+                                WHEN CAST(substr(birth_date, 1, 4) AS INTEGER) > 1971 THEN \(bind: AgeGroup.age18to49.rawValue)
+                                WHEN CAST(substr(birth_date, 1, 4) AS INTEGER) > 1956 THEN \(bind: AgeGroup.age50to64.rawValue) ELSE \(bind: AgeGroup.age65plus.rawValue) END,
                            \(bind: number), \(bind: number == 1 ? "first" : number == 2 ? "complete" : "booster"),
                            date(\(bind: Self.firstDay.iso), '+' || ((rowid % 90) + 30 * \(bind: number - 1)) || ' days'), \(bind: Self.product), 'ORG-100030215',
                            'BENCH', NULL, NULL, NULL, 'import', 'bench', \(bind: now)
