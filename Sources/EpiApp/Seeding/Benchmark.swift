@@ -269,6 +269,30 @@ enum BenchEnvironment {
         return (services, settings)
     }
 
+    /// Runs this executable again with `arguments` (a bench client, so its work is not scheduled beside the
+    /// server's) and decodes the last `RESULT {json}` line it prints.
+    static func secondProcess<Report: Decodable>(_ arguments: [String], decoding: Report.Type) async throws -> Report {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0])
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard status == 0, let line = text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
+              let report = try? JSONDecoder().decode(Report.self, from: Data(line.dropFirst("RESULT ".count).utf8)) else {
+            throw AppError(.internalServerError, code: "bench_client", vi: "Tiến trình benchmark thứ hai lỗi (mã \(status)).",
+                           en: "The benchmark's second process (\(arguments.prefix(2).joined(separator: " "))) failed (status \(status)): \(text.suffix(500))")
+        }
+        return report
+    }
+
     /// The paths of the city's lowest administrative units (Hanoi's 579 wards and communes), in order.
     static func wards(_ services: AppServices) async -> [String] {
         var out: [String] = []

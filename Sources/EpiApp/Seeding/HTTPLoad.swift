@@ -202,25 +202,8 @@ package enum HTTPLoad {
         let file = "\(directory)/http-request-\(UUID().uuidString).json"
         try JSONEncoder().encode(requests).write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0])
-        process.arguments = ["bench", "http-client", "--port", String(port), "--request-file", file, "--connections", String(connections), "--seconds", String(seconds)]
-        let output = Pipe()
-        process.standardOutput = output
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard status == 0, let line = text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
-              let report = try? JSONDecoder().decode(Report.self, from: Data(line.dropFirst("RESULT ".count).utf8)) else {
-            throw AppError(.internalServerError, code: "bench_http_client", vi: "Tiến trình tạo tải HTTP lỗi (mã \(status)).",
-                           en: "The HTTP load process failed (status \(status)): \(text.suffix(500))")
-        }
-        return report
+        return try await BenchEnvironment.secondProcess(["bench", "http-client", "--port", String(port), "--request-file", file, "--connections", String(connections),
+                                                         "--seconds", String(seconds)], decoding: Report.self)
     }
 
     /// The framework's own hello-world: a bare Hummingbird application with one route and no middleware,

@@ -356,34 +356,17 @@ package struct TestingBenchmark: Sendable {
         var logger = Logger(label: "bench-mllp")
         logger.logLevel = .error
         let listener = try await startLabListener(services, host: "127.0.0.1", port: 0, logger: logger)
-        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["bench", "mllp-client", "--host", "127.0.0.1", "--port", String(listener.port), "--file", hl7Path, "--connections", String(connections)]
-        let output = Pipe()
-        process.standardOutput = output
         let started = Date()
-        let status: Int32
+        let r: MLLPClientReport
         do {
-            status = try await withCheckedThrowingContinuation { continuation in
-                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-                do { try process.run() } catch {
-                    process.terminationHandler = nil
-                    continuation.resume(throwing: error)
-                }
-            }
+            r = try await BenchEnvironment.secondProcess(["bench", "mllp-client", "--host", "127.0.0.1", "--port", String(listener.port), "--file", hl7Path,
+                                                          "--connections", String(connections)], decoding: MLLPClientReport.self)
         } catch {
             await listener.stop()
             throw error
         }
         let wall = Date().timeIntervalSince(started)
         await listener.stop()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard status == 0, let line = text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
-              let r = try? JSONDecoder().decode(MLLPClientReport.self, from: Data(line.dropFirst("RESULT ".count).utf8)) else {
-            throw AppError(.internalServerError, code: "bench_mllp_client", vi: "Tiến trình gửi MLLP lỗi (mã \(status)).",
-                           en: "The MLLP client process failed (status \(status)): \(text.suffix(500))")
-        }
         // Positives' F0s are opened after their ACKs: wait for them before the next measure.
         let drainStart = Date()
         var pending = 1
