@@ -1,0 +1,72 @@
+import NIOConcurrencyHelpers
+
+/// Writes the small records of many concurrent requests (a checkpoint's check, a public declaration,
+/// an HL7 message) as one transaction per group instead of one each. A database commits a few thousand
+/// transactions a second at most (each waits for the log to reach the disk); a group of a hundred rows
+/// costs about what one row does. A caller waits until its own group has committed, so an answer is
+/// never given for a write that could still be lost.
+///
+/// While one group is being written the next one gathers; groups are at most `maxGroup` items.
+package final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
+    /// Writes one group, returning one output per item, in order. If it throws, every caller of the
+    /// group gets the error: nothing of that group was written.
+    package typealias Flush = @Sendable ([Item]) async throws -> [Output]
+
+    private struct Waiting {
+        let item: Item
+        let continuation: CheckedContinuation<Output, any Error>
+    }
+
+    private struct State {
+        var queue: [Waiting] = []
+        var running = false
+    }
+
+    private let flush: Flush
+    private let maxGroup: Int
+    private let state = NIOLockedValueBox<State>(State())
+
+    package init(maxGroup: Int = 256, flush: @escaping Flush) {
+        self.maxGroup = max(1, maxGroup)
+        self.flush = flush
+    }
+
+    /// Queues `item` and returns its output once its group has committed.
+    package func submit(_ item: Item) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLockedValue { s -> Bool in
+                s.queue.append(Waiting(item: item, continuation: continuation))
+                if s.running { return false }
+                s.running = true
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let group = state.withLockedValue { s -> [Waiting] in
+                let n = min(s.queue.count, maxGroup)
+                let taken = Array(s.queue.prefix(n))
+                s.queue.removeFirst(n)
+                if taken.isEmpty { s.running = false }
+                return taken
+            }
+            if group.isEmpty { return }
+            do {
+                let outputs = try await flush(group.map(\.item))
+                for (waiting, output) in zip(group, outputs) { waiting.continuation.resume(returning: output) }
+                // A flush returns one output per item; this only guards against a change that broke that.
+                for waiting in group.dropFirst(outputs.count) { waiting.continuation.resume(throwing: GroupCommitError.noOutput) }
+            } catch {
+                for waiting in group { waiting.continuation.resume(throwing: error) }
+            }
+        }
+    }
+}
+
+package enum GroupCommitError: Error {
+    /// The group's writer returned fewer outputs than it was given items.
+    case noOutput
+}
