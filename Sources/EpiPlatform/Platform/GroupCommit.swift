@@ -11,6 +11,9 @@ package final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
     /// Writes one group, returning one output per item, in order. If it throws, every caller of the
     /// group gets the error: nothing of that group was written.
     package typealias Flush = @Sendable ([Item]) async throws -> [Output]
+    /// Work that follows a committed group but need not delay its answers (a positive result opening
+    /// its F0); it runs before the next group is written, so follow-ups stay in commit order.
+    package typealias AfterCommit = @Sendable ([Output]) async -> Void
 
     private struct Waiting {
         let item: Item
@@ -23,12 +26,14 @@ package final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     private let flush: Flush
+    private let afterCommit: AfterCommit?
     private let maxGroup: Int
     private let state = NIOLockedValueBox<State>(State())
 
-    package init(maxGroup: Int = 256, flush: @escaping Flush) {
+    package init(maxGroup: Int = 256, flush: @escaping Flush, afterCommit: AfterCommit? = nil) {
         self.maxGroup = max(1, maxGroup)
         self.flush = flush
+        self.afterCommit = afterCommit
     }
 
     /// Queues `item` and returns its output once its group has committed.
@@ -59,6 +64,7 @@ package final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
                 for (waiting, output) in zip(group, outputs) { waiting.continuation.resume(returning: output) }
                 // A flush returns one output per item; this only guards against a change that broke that.
                 for waiting in group.dropFirst(outputs.count) { waiting.continuation.resume(throwing: GroupCommitError.noOutput) }
+                if let afterCommit { await afterCommit(outputs) }
             } catch {
                 for waiting in group { waiting.continuation.resume(throwing: error) }
             }

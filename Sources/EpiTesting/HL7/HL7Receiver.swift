@@ -183,57 +183,27 @@ package struct HL7Receiver: Sendable {
 /// runs what their results make happen once their ACKs are out.
 package final class HL7GroupCommitter: Sendable {
     let receiver: HL7Receiver
-    let logger: Logger
-    /// Most messages per transaction.
-    let maxGroup: Int
-    private let state = NIOLockedValueBox<State>(State())
-
-    private struct State {
-        var queue: [(bytes: [UInt8], continuation: CheckedContinuation<[UInt8], Never>)] = []
-        var running = false
-    }
+    private let committer: GroupCommitter<[UInt8], HL7Receiver.Receipt>
 
     package init(database: Database, logger: Logger, maxGroup: Int = 256) {
-        self.receiver = HL7Receiver(database: database)
-        self.logger = logger
-        self.maxGroup = maxGroup
-    }
-
-    /// The ACK for one framed-out message.
-    package func submit(_ bytes: [UInt8]) async -> [UInt8] {
-        await withCheckedContinuation { continuation in
-            let start = state.withLockedValue { s -> Bool in
-                s.queue.append((bytes, continuation))
-                if s.running { return false }
-                s.running = true
-                return true
-            }
-            if start { Task { await self.drain() } }
-        }
-    }
-
-    private func drain() async {
-        while true {
-            let group = state.withLockedValue { s -> [(bytes: [UInt8], continuation: CheckedContinuation<[UInt8], Never>)] in
-                let n = min(s.queue.count, maxGroup)
-                let taken = Array(s.queue.prefix(n))
-                s.queue.removeFirst(n)
-                if taken.isEmpty { s.running = false }
-                return taken
-            }
-            if group.isEmpty { return }
-            let receipts = await receiver.receive(group.map(\.bytes), lab: nil, actor: nil)
-            for (item, receipt) in zip(group, receipts) { item.continuation.resume(returning: receipt.ack) }
-            // Receipts always match messages one to one; this only guards against a change that broke it.
-            if receipts.count < group.count {
-                for item in group.dropFirst(receipts.count) { item.continuation.resume(returning: []) }
-            }
+        let receiver = HL7Receiver(database: database)
+        self.receiver = receiver
+        committer = GroupCommitter(maxGroup: maxGroup, flush: { messages in
+            await receiver.receive(messages, lab: nil, actor: nil)
+        }, afterCommit: { receipts in
             for receipt in receipts where !receipt.pending.isEmpty {
                 guard let actor = receipt.actor else { continue }
                 do { try await ResultActions.run(receiver.database, resultIDs: receipt.pending, actor: actor, logger: logger) } catch {
                     logger.error("hl7 result actions failed: \(String(reflecting: error))")
                 }
             }
-        }
+        })
+    }
+
+    /// The ACK for one framed-out message.
+    package func submit(_ bytes: [UInt8]) async -> [UInt8] {
+        // The receiver answers every message (AE/AR on failure) and never throws; an empty answer only
+        // follows a broken one-receipt-per-message contract.
+        (try? await committer.submit(bytes))?.ack ?? []
     }
 }
