@@ -90,14 +90,18 @@ package struct DoseImportService: Sendable {
     /// Writes one batch in one transaction; returns (added, already there, lines whose CCCD matched nobody in scope).
     private func write(_ rows: [DoseCSVRow], scope: Scope, user: CurrentUser) async throws -> (Int, Int, [Int]) {
         try await services.database.transaction { db in
-            var people: [String: VaxPerson] = [:]
+            // Only what a dose row needs, decoded by column (the Codable path with key conversion cost more than the insert).
+            struct Match { let id: String; let birthDate: String?; let unitPath: String; let groupCode: String? }
+            var people: [String: Match] = [:]
             let ids = Array(Set(rows.map(\.citizenID)))
             for start in stride(from: 0, to: ids.count, by: 2_000) {
                 let chunk = ids[start..<min(start + 2_000, ids.count)].map { SQLBind($0) }
                 for p in try await db.raw("""
-                    SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE citizen_id IN (\(SQLList(chunk))) AND merged_into IS NULL AND \(scope.condition())
-                    """).all(decoding: VaxPerson.self, keyDecodingStrategy: .convertFromSnakeCase) {
-                    if let c = p.citizenId { people[c] = p }
+                    SELECT id, birth_date, citizen_id, unit_path, group_code FROM persons WHERE citizen_id IN (\(SQLList(chunk))) AND merged_into IS NULL AND \(scope.condition())
+                    """).all() {
+                    guard let c = try p.decode(column: "citizen_id", as: String?.self) else { continue }
+                    people[c] = Match(id: try p.decode(column: "id", as: String.self), birthDate: try p.decode(column: "birth_date", as: String?.self),
+                                      unitPath: try p.decode(column: "unit_path", as: String.self), groupCode: try p.decode(column: "group_code", as: String?.self))
                 }
             }
             var unknown: [Int] = []
