@@ -18,7 +18,7 @@ package struct VaccinationRoutes: Sendable {
     package init(services: AppServices) {
         self.services = services
         verifyPerClient = RateLimiter(limit: services.settings.verifyRequestsPerMinute, window: 60)
-        verifyDirect = RateLimiter(limit: services.settings.verifyRequestsPerMinute * 50, window: 60)
+        verifyDirect = RateLimiter(limit: min(services.settings.verifyRequestsPerMinute, Int.max / 50) * 50, window: 60)
     }
     var database: Database { services.database }
     var vaccination: VaccinationService { VaccinationService(services: services) }
