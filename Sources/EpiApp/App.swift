@@ -39,6 +39,8 @@ extension Composition {
             MovementMigrations.createViolations,           // fines for breaches of the measures, with their legal basis
             MovementMigrations.createInspections,          // inspection teams' visits, findings with deadlines
             VaccinationMigrations.createVaccination,       // vaccine lots, stock ledgers, allocations, sites, sessions, doses, AEFI, certificates, revocations
+            VaccinationMigrations.coverageTotals,          // running coverage totals, per-day index, stored registry populations per ward and age group
+            TracingMigrations.indicatorReasons,            // a coverage figure entered by hand overrides the computed one and says why
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],
@@ -57,7 +59,7 @@ extension Composition {
         labels: Registry.labels + Tracing.labels + Reporting.labels + TestingCapability.labels + MovementCapability.labels + VaccinationCapability.labels,
         dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts
                                         + MovementCapability.alerts + VaccinationCapability.alerts,
-                                    levels: RiskLevelProvider()),
+                                    levels: RiskLevelProvider(), coverage: VaccinationCoverageSource()),
         personSections: [EpiSection(), TestingSection(), VaccinationSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
                FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }]

@@ -3,6 +3,7 @@ import EpiCore
 import EpiPlatform
 import EpiSigning
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// How a certificate reads when checked: the verdict and the holder to compare with the ID card.
@@ -105,7 +106,7 @@ package struct CertificateService: Sendable {
         guard let reason = raw.nonBlank.map({ String($0.prefix(TextLimits.title)) }) else {
             throw AppError.invalid("Nhập lý do thu hồi.", "Give the reason for revoking.", details: ["reason": msg(l, "Nhập lý do thu hồi.", "Give the reason.")])
         }
-        return try await database.transaction { db in
+        let revoked = try await database.transaction { db in
             guard let cert = try await Self.certificate(db, id: certificateID, scope: scope) else { throw AppError.notFound }
             if try await Self.isRevoked(db, uvci: cert.uvci) { return cert }
             try await db.raw("""
@@ -115,6 +116,9 @@ package struct CertificateService: Sendable {
                                    summary: "Thu hồi chứng nhận \(cert.uvci): \(reason)", changes: [FieldChange("uvci", old: cert.uvci, new: nil)])
             return cert
         }
+        // Committed: from now on every check answers "revoked", with no read of the table.
+        RevocationCache.shared.add(revoked.uvci, database: database)
+        return revoked
     }
 
     /// Checks a code: signature by a trusted vaccination key, validity window, and the revocation list.
@@ -146,11 +150,54 @@ package struct CertificateService: Sendable {
         }
         let c = verified.claims.certificate
         let uvci = c.vaccination.certificateIdentifier
-        if status == "valid", try await database.read({ try await Self.isRevoked($0, uvci: uvci) }) { status = "revoked" }
+        if status == "valid", try await RevocationCache.shared.contains(uvci, database: database, now: now) { status = "revoked" }
         let name = [c.name.familyName, c.name.givenName].compactMap { $0 }.joined(separator: " ")
         return CertificateCheck(status: status, reason: nil, uvci: uvci, name: name.isEmpty ? c.name.familyNameTransliterated : name, dateOfBirth: c.dateOfBirth,
                                 doseNumber: c.vaccination.doseNumber, seriesDoses: c.vaccination.totalSeriesOfDoses, vaccinatedOn: c.vaccination.dateOfVaccination,
                                 product: VaccineCatalog.product(c.vaccination.medicinalProduct)?.name ?? c.vaccination.medicinalProduct,
                                 expiresAt: verified.claims.expiresAt.map { Timestamp.string(Date(timeIntervalSince1970: TimeInterval($0))) })
+    }
+}
+
+/// Revoked UVCIs in memory, so a verification reads no table: loaded once per database, added to at once by
+/// every revocation made here (revocations are never undone, so the set only grows), and read again from the
+/// table at most once a minute for revocations another server made.
+final class RevocationCache: Sendable {
+    static let shared = RevocationCache()
+    static let reload: TimeInterval = 60
+
+    private struct Entry: Sendable {
+        weak var database: Database?
+        var uvcis: Set<String>
+        var loadedAt: Date
+    }
+    // Per database: tests and benches run several apps in one process, each with its own revocations.
+    private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+
+    func contains(_ uvci: String, database: Database, now: Date = Date()) async throws -> Bool {
+        let key = ObjectIdentifier(database)
+        let cached: Bool? = entries.withLockedValue { table in
+            guard let e = table[key], e.database === database, now.timeIntervalSince(e.loadedAt) < Self.reload else { return nil }
+            return e.uvcis.contains(uvci)
+        }
+        if let cached { return cached }
+        let stored = try await database.read { db in
+            try await db.raw("SELECT uvci FROM certificate_revocations").all().map { try $0.decode(column: "uvci", as: String.self) }
+        }
+        return entries.withLockedValue { table in
+            table = table.filter { $0.value.database != nil }
+            var all = Set(stored)
+            // A revocation committed while the table was read is kept (the union never loses one).
+            if let e = table[key], e.database === database { all.formUnion(e.uvcis) }
+            table[key] = Entry(database: database, uvcis: all, loadedAt: now)
+            return all.contains(uvci)
+        }
+    }
+
+    func add(_ uvci: String, database: Database) {
+        entries.withLockedValue { table in
+            guard let e = table[ObjectIdentifier(database)], e.database === database else { return }
+            table[ObjectIdentifier(database)]?.uvcis.insert(uvci)
+        }
     }
 }

@@ -15,6 +15,8 @@ package struct UnitCoverage: Codable, Sendable {
     }
     package let unitPath: String
     package var cells: [Cell]
+    /// When the registry's populations of these cells were counted (nil: never, e.g. no ward asked).
+    package var registryCountedAt: String? = nil
 }
 
 /// A dated target and the units that will miss it at their last 7 days' pace.
@@ -89,39 +91,98 @@ package struct CoverageService: Sendable {
         }
     }
 
+    /// Coverage on `day`: the running totals less the per-day counts of any later day (none when `day` is
+    /// today), so a call reads one row per ward × age group × count, not every day since the first dose; the
+    /// registry's populations come from the stored count for that day (`registryPopulations`).
     package func coverage(scope: Scope, wards: [String], on day: CivilDate) async throws -> [UnitCoverage] {
-        let bounds = AgeGroup.allCases.map { ($0, Self.birthBounds($0, on: day)) }
+        let registry = try await registryPopulations(scope: scope, wards: wards, on: day)
         return try await services.database.read { db in
-            var registry: [String: [String: Int]] = [:]
-            let sums = bounds.enumerated().map { i, b -> SQLQueryString in
-                "CAST(SUM(CASE WHEN birth_date > \(bind: b.1.after) AND birth_date <= \(bind: b.1.upTo) THEN 1 ELSE 0 END) AS BIGINT) AS g\(unsafeRaw: String(i))"
-            }
-            var select: SQLQueryString = "SELECT unit_path"
-            for s in sums { select = select + ", " + s }
-            for row in try await db.raw(select + " FROM persons WHERE merged_into IS NULL AND birth_date IS NOT NULL AND \(scope.wholeWard.condition()) GROUP BY unit_path").all() {
-                let path = try row.decode(column: "unit_path", as: String.self)
-                for (i, b) in bounds.enumerated() { registry[path, default: [:]][b.0.rawValue] = try row.decode(column: "g\(i)", as: Int?.self) ?? 0 }
-            }
             var entered: [String: [String: Int]] = [:]
             for row in try await db.raw("SELECT unit_path, age_group, population FROM vaccine_populations WHERE \(scope.wholeWard.condition())").all() {
                 entered[try row.decode(column: "unit_path", as: String.self), default: [:]][try row.decode(column: "age_group", as: String.self)] = try row.decode(column: "population", as: Int.self)
             }
             var covered: [String: [String: [String: Int]]] = [:]
+            for row in try await db.raw("SELECT unit_path, age_group, kind, n FROM vaccine_coverage_totals WHERE \(scope.wholeWard.condition())").all() {
+                covered[try row.decode(column: "unit_path", as: String.self), default: [:]][try row.decode(column: "age_group", as: String.self), default: [:]][try row.decode(column: "kind", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            // The day index walks only the days after `day`.
             for row in try await db.raw("""
-                SELECT unit_path, age_group, kind, CAST(SUM(n) AS BIGINT) AS n FROM vaccine_coverage_daily WHERE day <= \(bind: day.iso) AND \(scope.wholeWard.condition())
+                SELECT unit_path, age_group, kind, CAST(SUM(n) AS BIGINT) AS n FROM vaccine_coverage_daily WHERE day > \(bind: day.iso) AND \(scope.wholeWard.condition())
                 GROUP BY unit_path, age_group, kind
                 """).all() {
-                covered[try row.decode(column: "unit_path", as: String.self), default: [:]][try row.decode(column: "age_group", as: String.self), default: [:]][try row.decode(column: "kind", as: String.self)] = try row.decode(column: "n", as: Int.self)
+                let w = try row.decode(column: "unit_path", as: String.self), g = try row.decode(column: "age_group", as: String.self), k = try row.decode(column: "kind", as: String.self)
+                covered[w, default: [:]][g, default: [:]][k, default: 0] -= try row.decode(column: "n", as: Int.self)
             }
             return wards.map { w in
                 UnitCoverage(unitPath: w, cells: AgeGroup.allCases.map { g in
                     let e = entered[w]?[g.rawValue]
                     let c = covered[w]?[g.rawValue] ?? [:]
-                    return UnitCoverage.Cell(ageGroup: g.rawValue, population: e ?? registry[w]?[g.rawValue] ?? 0, populationEntered: e != nil,
+                    return UnitCoverage.Cell(ageGroup: g.rawValue, population: e ?? registry[w]?.counts[g.rawValue] ?? 0, populationEntered: e != nil,
                                              first: c["first"] ?? 0, complete: c["complete"] ?? 0, booster: c["booster"] ?? 0)
-                })
+                }, registryCountedAt: registry[w]?.countedAt)
             }
         }
+    }
+
+    /// How long a stored registry count serves before it is counted again.
+    static let populationLifetime: TimeInterval = 86_400
+
+    /// The registry's people per ward and age group on `day` (ages as of that day), with when they were
+    /// counted: the stored count when one for that day is less than a day old for every ward asked, else a
+    /// count now (one pass over the scope's registry), stored for the next calls. `recount` forces the count.
+    package func registryPopulations(scope: Scope, wards: [String], on day: CivilDate, recount: Bool = false) async throws -> [String: (counts: [String: Int], countedAt: String)] {
+        let cutoff = Timestamp.string(Date().addingTimeInterval(-Self.populationLifetime))
+        let scope = scope.wholeWard
+        if !recount {
+            let stored = try await services.database.read { db in
+                try await db.raw("""
+                    SELECT unit_path, age_group, population, counted_at FROM vaccine_registry_populations
+                    WHERE as_of = \(bind: day.iso) AND counted_at > \(bind: cutoff) AND \(scope.condition())
+                    """).all().map { (try $0.decode(column: "unit_path", as: String.self), try $0.decode(column: "age_group", as: String.self),
+                                      try $0.decode(column: "population", as: Int.self), try $0.decode(column: "counted_at", as: String.self)) }
+            }
+            var out: [String: (counts: [String: Int], countedAt: String)] = [:]
+            for (w, g, n, at) in stored {
+                out[w, default: ([:], at)].counts[g] = n
+                if let seen = out[w]?.countedAt, at < seen { out[w]?.countedAt = at }
+            }
+            if wards.allSatisfy({ out[$0]?.counts.count == AgeGroup.allCases.count }) { return out }
+        }
+        let bounds = AgeGroup.allCases.map { ($0, Self.birthBounds($0, on: day)) }
+        var counts: [String: [String: Int]] = [:]
+        for w in wards { counts[w] = Dictionary(uniqueKeysWithValues: AgeGroup.allCases.map { ($0.rawValue, 0) }) }
+        // Counted on a reader, so the single SQLite writer is held only for the short store below.
+        let found = try await services.database.read { db in
+            let sums = bounds.enumerated().map { i, b -> SQLQueryString in
+                "CAST(SUM(CASE WHEN birth_date > \(bind: b.1.after) AND birth_date <= \(bind: b.1.upTo) THEN 1 ELSE 0 END) AS BIGINT) AS g\(unsafeRaw: String(i))"
+            }
+            var select: SQLQueryString = "SELECT unit_path"
+            for s in sums { select = select + ", " + s }
+            var found: [String: [String: Int]] = [:]
+            for row in try await db.raw(select + " FROM persons WHERE merged_into IS NULL AND birth_date IS NOT NULL AND \(scope.condition()) GROUP BY unit_path").all() {
+                let path = try row.decode(column: "unit_path", as: String.self)
+                for (i, b) in bounds.enumerated() { found[path, default: [:]][b.0.rawValue] = try row.decode(column: "g\(i)", as: Int?.self) ?? 0 }
+            }
+            return found
+        }
+        counts.merge(found) { _, new in new }
+        let countedAt = Timestamp.real()
+        let rows = counts.sorted { $0.key < $1.key }.flatMap { w, byGroup in byGroup.sorted { $0.key < $1.key }.map { (w, $0.key, $0.value) } }
+        let asOf = day.iso
+        try await services.database.transaction { db in
+            // Counts a day old serve no one any more: they go, whatever day they were for.
+            try await db.raw("DELETE FROM vaccine_registry_populations WHERE counted_at <= \(bind: cutoff)").run()
+            for start in stride(from: 0, to: rows.count, by: 1_000) {
+                let values = rows[start..<min(start + 1_000, rows.count)].map { r -> SQLQueryString in
+                    "(\(bind: asOf), \(bind: r.0), \(bind: r.1), \(bind: r.2), \(bind: countedAt))"
+                }
+                try await db.raw("""
+                    INSERT INTO vaccine_registry_populations (as_of, unit_path, age_group, population, counted_at) VALUES \(values.joined(separator: ", "))
+                    ON CONFLICT (as_of, unit_path, age_group) DO UPDATE SET population = excluded.population, counted_at = excluded.counted_at
+                    """).run()
+            }
+        }
+        return counts.mapValues { (counts: $0, countedAt: countedAt) }
     }
 
     /// People reaching a count per day in the scope (all ages), for the trend.
@@ -243,5 +304,76 @@ package struct CoverageService: Sendable {
             try await Audit.record(db, actor: user, action: "set_vaccine_population", entityType: "vaccine_population", entityId: "\(unit.path) \(group.rawValue)", unitPath: try? UnitPath(unit.path),
                                    summary: "Dân số \(group.labelVI) của \(unit.name): \(population)", changes: [FieldChange("population", old: old.map(String.init), new: String(population))])
         }
+    }
+}
+
+/// Coverage increments of one or many doses, summed in memory and written as one upsert per table (the
+/// per-day rows and the running totals), so a batch of imported doses costs two statements, not two per dose.
+struct CoverageTally: Sendable {
+    struct Day: Hashable, Sendable { let unitPath: String; let day: String; let ageGroup: String; let kind: String }
+    struct Total: Hashable, Sendable { let unitPath: String; let ageGroup: String; let kind: String }
+    private(set) var daily: [Day: Int] = [:]
+
+    var isEmpty: Bool { daily.isEmpty }
+
+    mutating func add(unitPath: String, day: String, ageGroup: String?, counts: String) {
+        // A dose without an age group (no birth date) counts in no cell, as before.
+        guard let ageGroup else { return }
+        for kind in counts.split(separator: ",") where !kind.isEmpty {
+            daily[Day(unitPath: unitPath, day: day, ageGroup: ageGroup, kind: String(kind)), default: 0] += 1
+        }
+    }
+
+    /// Rows per statement: 5 binds each stays far under SQLite's 32,766 and PostgreSQL's 65,535.
+    static let chunk = 1_000
+
+    func apply(_ db: any SQLDatabase) async throws {
+        guard !daily.isEmpty else { return }
+        var totals: [Total: Int] = [:]
+        for (k, n) in daily { totals[Total(unitPath: k.unitPath, ageGroup: k.ageGroup, kind: k.kind), default: 0] += n }
+        // Sorted keys: two writers touch rows in the same order (PostgreSQL row locks), and tests are repeatable.
+        let days = daily.sorted { ($0.key.unitPath, $0.key.day, $0.key.ageGroup, $0.key.kind) < ($1.key.unitPath, $1.key.day, $1.key.ageGroup, $1.key.kind) }
+        for start in stride(from: 0, to: days.count, by: Self.chunk) {
+            let rows = days[start..<min(start + Self.chunk, days.count)].map { e -> SQLQueryString in
+                "(\(bind: e.key.unitPath), \(bind: e.key.day), \(bind: e.key.ageGroup), \(bind: e.key.kind), \(bind: e.value))"
+            }
+            try await db.raw("""
+                INSERT INTO vaccine_coverage_daily (unit_path, day, age_group, kind, n) VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (unit_path, day, age_group, kind) DO UPDATE SET n = vaccine_coverage_daily.n + excluded.n
+                """).run()
+        }
+        let sums = totals.sorted { ($0.key.unitPath, $0.key.ageGroup, $0.key.kind) < ($1.key.unitPath, $1.key.ageGroup, $1.key.kind) }
+        for start in stride(from: 0, to: sums.count, by: Self.chunk) {
+            let rows = sums[start..<min(start + Self.chunk, sums.count)].map { e -> SQLQueryString in
+                "(\(bind: e.key.unitPath), \(bind: e.key.ageGroup), \(bind: e.key.kind), \(bind: e.value))"
+            }
+            try await db.raw("""
+                INSERT INTO vaccine_coverage_totals (unit_path, age_group, kind, n) VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (unit_path, age_group, kind) DO UPDATE SET n = vaccine_coverage_totals.n + excluded.n
+                """).run()
+        }
+    }
+}
+
+/// The risk levels' coverage criterion, counted here: per ward, people 18+ with a first dose and people
+/// 50+ with a complete series, against the registry's (or entered) population of those ages.
+package struct VaccinationCoverageSource: CoverageSource {
+    package init() {}
+
+    package func coverage(_ services: AppServices, scope: Scope, root: String, on day: CivilDate) async throws -> [String: CoverageFigures] {
+        let service = CoverageService(services: services)
+        let wards = await service.wards(under: root)
+        guard !wards.isEmpty else { return [:] }
+        let adults: Set<String> = [AgeGroup.age18to49.rawValue, AgeGroup.age50to64.rawValue, AgeGroup.age65plus.rawValue]
+        let over50: Set<String> = [AgeGroup.age50to64.rawValue, AgeGroup.age65plus.rawValue]
+        // Unrounded: a ward at 69.96% has not reached a 70% criterion.
+        func percent(_ n: Int, _ p: Int) -> Double? { p > 0 ? Double(n) * 100 / Double(p) : nil }
+        var out: [String: CoverageFigures] = [:]
+        for unit in try await service.coverage(scope: scope, wards: wards, on: day) {
+            let a = unit.cells.filter { adults.contains($0.ageGroup) }, o = unit.cells.filter { over50.contains($0.ageGroup) }
+            out[unit.unitPath] = CoverageFigures(adultsFirstDosePercent: percent(a.reduce(0) { $0 + $1.first }, a.reduce(0) { $0 + $1.population }),
+                                                 over50CompletePercent: percent(o.reduce(0) { $0 + $1.complete }, o.reduce(0) { $0 + $1.population }))
+        }
+        return out
     }
 }

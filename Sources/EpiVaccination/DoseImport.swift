@@ -21,7 +21,10 @@ package struct DoseImportReport: Codable, Sendable {
 package struct DoseImportService: Sendable {
     let services: AppServices
     package init(services: AppServices) { self.services = services }
-    static let batchSize = 1_000
+    /// Rows per transaction (one lookup of people, one coverage update).
+    static let batchSize = 5_000
+    /// Rows per INSERT: 13 binds each, 2,000 rows = 26,000 binds, under SQLite's 32,766 (PostgreSQL allows 65,535).
+    static let rowsPerStatement = 2_000
 
     package func importCSV(bytes: [UInt8], filename: String, user: CurrentUser, language l: Language) async throws -> DoseImportReport {
         guard user.can(.importDoses) else { throw AppError.forbidden }
@@ -87,34 +90,51 @@ package struct DoseImportService: Sendable {
     /// Writes one batch in one transaction; returns (added, already there, lines whose CCCD matched nobody in scope).
     private func write(_ rows: [DoseCSVRow], scope: Scope, user: CurrentUser) async throws -> (Int, Int, [Int]) {
         try await services.database.transaction { db in
-            var people: [String: VaxPerson] = [:]
+            // Only what a dose row needs, decoded by column (the Codable path with key conversion cost more than the insert).
+            struct Match { let id: String; let birthDate: String?; let unitPath: String; let groupCode: String? }
+            var people: [String: Match] = [:]
             let ids = Array(Set(rows.map(\.citizenID)))
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = ids[start..<min(start + 500, ids.count)].map { SQLBind($0) }
+            for start in stride(from: 0, to: ids.count, by: 2_000) {
+                let chunk = ids[start..<min(start + 2_000, ids.count)].map { SQLBind($0) }
                 for p in try await db.raw("""
-                    SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE citizen_id IN (\(SQLList(chunk))) AND merged_into IS NULL AND \(scope.condition())
-                    """).all(decoding: VaxPerson.self, keyDecodingStrategy: .convertFromSnakeCase) {
-                    if let c = p.citizenId { people[c] = p }
+                    SELECT id, birth_date, citizen_id, unit_path, group_code FROM persons WHERE citizen_id IN (\(SQLList(chunk))) AND merged_into IS NULL AND \(scope.condition())
+                    """).all() {
+                    guard let c = try p.decode(column: "citizen_id", as: String?.self) else { continue }
+                    people[c] = Match(id: try p.decode(column: "id", as: String.self), birthDate: try p.decode(column: "birth_date", as: String?.self),
+                                      unitPath: try p.decode(column: "unit_path", as: String.self), groupCode: try p.decode(column: "group_code", as: String?.self))
                 }
             }
-            var inserted = 0, duplicates = 0
             var unknown: [Int] = []
             let now = Timestamp.now()
+            struct Pending { let id: String; let unitPath: String; let day: String; let ageGroup: String?; let counts: String }
+            var pending: [(Pending, SQLQueryString)] = []
+            pending.reserveCapacity(rows.count)
             for row in rows {
                 guard let person = people[row.citizenID] else { unknown.append(row.line); continue }
-                let age = person.birthDate.flatMap { CivilDate(iso: $0) }.map { $0.age(on: row.date) }
+                let ageGroup = person.birthDate.flatMap { CivilDate(iso: $0) }.map { $0.age(on: row.date) }.flatMap { AgeGroup.of(age: $0) }?.rawValue
                 let counts = VaccinationRules.counts(number: row.doseNumber, seriesDoses: row.product.seriesDoses).map(\.rawValue).joined(separator: ",")
-                let added = try await db.raw("""
-                    INSERT INTO vaccine_doses (\(unsafeRaw: DoseRecord.columns)) VALUES (\(bind: Identifier.make()), \(bind: person.id), \(bind: person.unitPath), \(bind: person.groupCode ?? ""),
-                    \(bind: age.flatMap { AgeGroup.of(age: $0) }?.rawValue), \(bind: row.doseNumber), \(bind: counts), \(bind: row.date.iso), \(bind: row.product.code),
-                    \(bind: row.product.manufacturerCode), \(bind: row.lot), NULL, NULL, NULL, 'import', \(bind: user.username), \(bind: now))
+                let id = Identifier.make()
+                pending.append((Pending(id: id, unitPath: person.unitPath, day: row.date.iso, ageGroup: ageGroup, counts: counts), """
+                    (\(bind: id), \(bind: person.id), \(bind: person.unitPath), \(bind: person.groupCode ?? ""), \(bind: ageGroup), \(bind: row.doseNumber), \(bind: counts),
+                    \(bind: row.date.iso), \(bind: row.product.code), \(bind: row.product.manufacturerCode), \(bind: row.lot), NULL, NULL, NULL, 'import', \(bind: user.username), \(bind: now))
+                    """))
+            }
+            // One statement per chunk; RETURNING names the rows written, the rest were already recorded (or repeated
+            // in this very file): only the written ones count towards coverage, summed and applied once per batch.
+            var written = Set<String>()
+            for start in stride(from: 0, to: pending.count, by: Self.rowsPerStatement) {
+                let chunk = pending[start..<min(start + Self.rowsPerStatement, pending.count)]
+                for r in try await db.raw("""
+                    INSERT INTO vaccine_doses (\(unsafeRaw: DoseRecord.columns)) VALUES \(chunk.map(\.1).joined(separator: ", "))
                     ON CONFLICT (person_id, dose_number, given_on) DO NOTHING RETURNING id
-                    """).all()
-                if added.isEmpty { duplicates += 1 } else {
-                    inserted += 1
-                    try await VaccinationService.countCoverage(db, unitPath: person.unitPath, day: row.date.iso, ageGroup: age.flatMap { AgeGroup.of(age: $0) }?.rawValue, counts: counts)
+                    """).all() {
+                    written.insert(try r.decode(column: "id", as: String.self))
                 }
             }
+            var tally = CoverageTally()
+            for (p, _) in pending where written.contains(p.id) { tally.add(unitPath: p.unitPath, day: p.day, ageGroup: p.ageGroup, counts: p.counts) }
+            try await tally.apply(db)
+            let inserted = written.count, duplicates = pending.count - written.count
             return (inserted, duplicates, unknown)
         }
     }

@@ -223,4 +223,34 @@ package enum VaccinationMigrations {
             VALUES ('target-hanoi-18-first', '01', 'Người từ 18 tuổi tiêm mũi 1 trước 15/9/2021', 18, 'first', 100, '2021-09-15', 'system', '2021-08-01T00:00:00Z')
             """).run()
     }
+
+    /// Coverage read without summing history or scanning the registry on every call: running totals per
+    /// ward × age group × count (kept current with the per-day rows by every dose written), an index on the
+    /// day so "as of an earlier day" subtracts only the days after it, and the registry's population per ward
+    /// and age group counted for a day and kept until it is a day old.
+    package static let coverageTotals = Migration("vac_002_coverage_totals_registry_populations") { db, kind in
+        let c = kind.byteOrderCollation
+        try await db.create(table: "vaccine_coverage_totals")
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("age_group", type: .text, .notNull)
+            .column("kind", type: .text, .notNull)
+            .column("n", type: .bigint, .notNull)
+            .primaryKey("unit_path", "age_group", "kind")
+            .run()
+        try await db.raw("""
+            INSERT INTO vaccine_coverage_totals (unit_path, age_group, kind, n)
+            SELECT unit_path, age_group, kind, SUM(n) FROM vaccine_coverage_daily GROUP BY unit_path, age_group, kind
+            """).run()
+        try await db.create(index: "vaccine_coverage_daily_day").on("vaccine_coverage_daily").column("day").column("unit_path").run()
+        // Ages move with the day, so a count belongs to the day it was counted for (as_of).
+        try await db.create(table: "vaccine_registry_populations")
+            .column("as_of", type: .text, .notNull)
+            .column("unit_path", type: .text, [.notNull] + c)
+            .column("age_group", type: .text, .notNull)
+            .column("population", type: .bigint, .notNull)
+            .column("counted_at", type: .text, .notNull)
+            .primaryKey("as_of", "unit_path", "age_group")
+            .run()
+        try await db.create(index: "vaccine_registry_populations_counted").on("vaccine_registry_populations").column("counted_at").run()
+    }
 }

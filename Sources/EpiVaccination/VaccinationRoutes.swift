@@ -12,7 +12,14 @@ import SQLKit
 /// does not already carry, and the offline verifier must fetch revocations without an account.
 package struct VaccinationRoutes: Sendable {
     let services: AppServices
-    package init(services: AppServices) { self.services = services }
+    /// The public verifier's limits, per client a trusted proxy names and per direct peer (one per app).
+    let verifyPerClient: RateLimiter
+    let verifyDirect: RateLimiter
+    package init(services: AppServices) {
+        self.services = services
+        verifyPerClient = RateLimiter(limit: services.settings.verifyRequestsPerMinute, window: 60)
+        verifyDirect = RateLimiter(limit: min(services.settings.verifyRequestsPerMinute, Int.max / 50) * 50, window: 60)
+    }
     var database: Database { services.database }
     var vaccination: VaccinationService { VaccinationService(services: services) }
     var certificates: CertificateService { CertificateService(services: services) }
@@ -234,7 +241,7 @@ package struct VaccinationRoutes: Sendable {
                 return UnitCoverage.Cell(ageGroup: g.rawValue, population: cs.reduce(0) { $0 + $1.population }, populationEntered: cs.contains { $0.populationEntered },
                                          first: cs.reduce(0) { $0 + $1.first }, complete: cs.reduce(0) { $0 + $1.complete }, booster: cs.reduce(0) { $0 + $1.booster })
             }
-            rolled.append(UnitCoverage(unitPath: u, cells: cells))
+            rolled.append(UnitCoverage(unitPath: u, cells: cells, registryCountedAt: inside.compactMap(\.registryCountedAt).min()))
         }
         return (focus, units, rolled, targets)
     }
@@ -281,7 +288,8 @@ package struct VaccinationRoutes: Sendable {
                                "missCount": missing.count, "unitCount": t.units.count, "hasMissing": !missing.isEmpty])
         }
         return services.views.page("vaccination/coverage", title: context.t("Độ bao phủ tiêm chủng", "Vaccination coverage"), context: context, data: [
-            "scopeLabel": await services.directory.label(focus.unit.path), "rows": table, "hasRows": !table.isEmpty, "charts": charts,
+            "scopeLabel": await services.directory.label(focus.unit.path), "rows": table,
+            "populationsCountedAt": rows.compactMap(\.registryCountedAt).min().flatMap(Timestamp.date).map(VietnamTime.display) as Any, "hasRows": !table.isEmpty, "charts": charts,
             "targets": targetRows, "hasTargets": !targetRows.isEmpty, "canManage": context.user.can(.manageVaccineStock),
             "groups": AgeGroup.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN] },
             "kinds": DoseKind.allCases.map { k in ["code": k.rawValue, "label": k == .first ? context.t("Mũi 1", "First dose") : k == .complete ? context.t("Đủ liều", "Complete") : context.t("Mũi nhắc", "Booster")] },
@@ -314,8 +322,9 @@ package struct VaccinationRoutes: Sendable {
 
     @Sendable func apiCoverage(_ request: Request, context: AuthedContext) async throws -> Response {
         let (_, _, rows, targets) = try await coverageData(request, context: context)
-        struct Body: Encodable { let data: [UnitCoverage]; let targets: [TargetStanding] }
-        return try JSON.response(Body(data: rows, targets: targets))
+        // The registry's populations are a stored count: say when it was made.
+        struct Body: Encodable { let data: [UnitCoverage]; let targets: [TargetStanding]; let populationsCountedAt: String? }
+        return try JSON.response(Body(data: rows, targets: targets, populationsCountedAt: rows.compactMap(\.registryCountedAt).min()))
     }
 
     @Sendable func apiCreateTarget(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -553,6 +562,11 @@ package struct VaccinationRoutes: Sendable {
     }
 
     @Sendable func apiVerify(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let client = RateLimiter.client(request, peer: context.peerAddress, trusted: services.settings.trustedProxies)
+        guard client.forwarded ? verifyPerClient.allow(client.key) : verifyDirect.allow(client.key) else {
+            throw AppError(.tooManyRequests, code: "rate_limited", vi: "Kiểm tra chứng nhận quá nhiều lần: vui lòng thử lại sau một phút.",
+                           en: "Too many certificate checks: please try again in a minute.")
+        }
         var request = request
         let body = try await request.collectBody(upTo: 16_384)
         struct Input: Decodable { let code: String }

@@ -506,13 +506,9 @@ package struct VaccinationService: Sendable {
 
     /// Adds a dose to the coverage counts of its ward, day and age group (one row per count it moves).
     static func countCoverage(_ db: any SQLDatabase, unitPath: String, day: String, ageGroup: String?, counts: String) async throws {
-        guard let ageGroup else { return }
-        for kind in counts.split(separator: ",") where !kind.isEmpty {
-            try await db.raw("""
-                INSERT INTO vaccine_coverage_daily (unit_path, day, age_group, kind, n) VALUES (\(bind: unitPath), \(bind: day), \(bind: ageGroup), \(bind: String(kind)), 1)
-                ON CONFLICT (unit_path, day, age_group, kind) DO UPDATE SET n = vaccine_coverage_daily.n + 1
-                """).run()
-        }
+        var tally = CoverageTally()
+        tally.add(unitPath: unitPath, day: day, ageGroup: ageGroup, counts: counts)
+        try await tally.apply(db)
     }
 
     /// Follow-up of an adverse event: a note and whether it is closed; the event must lie in the caller's jurisdiction.

@@ -81,8 +81,8 @@ struct ZoneRiskTests {
                                               .init("01/007/00286", .casesNewCommunity, day: CivilDate(year: 2021, month: 11, day: 17)!): 1,
                                               .init("01/007/00286", .casesNewCommunity, day: CivilDate(year: 2021, month: 11, day: 22)!): 9])
                 for w in hbtWards {
-                    try await RiskService.setIndicator(db, unit: w.path, .adultsFirstDose, asOf: CivilDate(year: 2021, month: 11, day: 1)!, value: 95, user: city)
-                    try await RiskService.setIndicator(db, unit: w.path, .over50Full, asOf: CivilDate(year: 2021, month: 11, day: 1)!, value: w.code == "00286" ? 60 : 90, user: city)
+                    try await RiskService.setIndicator(db, unit: w.path, .adultsFirstDose, asOf: CivilDate(year: 2021, month: 11, day: 1)!, value: 95, reason: "số liệu hệ thống tiêm chủng quốc gia", user: city)
+                    try await RiskService.setIndicator(db, unit: w.path, .over50Full, asOf: CivilDate(year: 2021, month: 11, day: 1)!, value: w.code == "00286" ? 60 : 90, reason: "số liệu hệ thống tiêm chủng quốc gia", user: city)
                 }
             }
             try await app.services.directory.reload()

@@ -234,6 +234,44 @@ struct VaccinationTests {
     }
 
     @Test(arguments: Dialect.enabled)
+    func theVerifierLimitsEachClientAndSeesARevocationAtOnce(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect, mode: .live, settings: { $0.trustedProxies = ["127.0.0.1", "::1"]; $0.verifyRequestsPerMinute = 3 }) { app, client in
+            let s = try await Self.setup(app, client)
+            let ward = try await app.token("minhkhai")
+            _ = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", ward, #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)"}"#)
+            func issue() async throws -> [String: Any] {
+                (try await client.json(.post, "/api/v1/vaccination/people/\(s.person)/certificate", ward, "{}").json()["data"] as? [String: Any]) ?? [:]
+            }
+            let cert = try await issue()
+            let payload = cert["payload"] as? String ?? "", id = cert["id"] as? String ?? ""
+            func verify(_ code: String, from ip: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/certificates/verify", method: .post,
+                                         headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: ip], body: ByteBuffer(string: #"{"code": "\#(code)"}"#))
+            }
+            func status(_ r: TestResponse) throws -> String? { (try r.json()["data"] as? [String: Any])?["status"] as? String }
+            // Checked, revoked, checked again at once: revoked.
+            #expect(try status(try await verify(payload, from: "203.0.113.20")) == "valid")
+            #expect(try await client.json(.post, "/api/v1/vaccination/certificates/\(id)/revoke", try await app.token("hbt"), #"{"reason": "cấp nhầm"}"#).status == .ok)
+            #expect(try status(try await verify(payload, from: "203.0.113.20")) == "revoked")
+            // The third check of this client in the minute passes, the fourth is refused in both languages; another client is not held up.
+            #expect(try await verify(payload, from: "203.0.113.20").status == .ok)
+            let refused = try await verify(payload, from: "203.0.113.20")
+            #expect(refused.status == .tooManyRequests && refused.text.contains("rate_limited"))
+            #expect(try await verify(payload, from: "203.0.113.21").status == .ok)
+
+            // Checks read revocations from memory, not the table: one written by another server is seen at the next reload (a minute).
+            let second = try await issue()
+            let other = second["payload"] as? String ?? "", uvci = second["uvci"] as? String ?? ""
+            try await app.services.database.transaction { db in
+                try await db.raw("INSERT INTO certificate_revocations (uvci, unit_path, reason, revoked_by, revoked_at) VALUES (\(bind: uvci), '01/007/00295', 'máy chủ khác', 'other', \(bind: Timestamp.now()))").run()
+            }
+            let service = CertificateService(services: app.services)
+            #expect(try await service.check(other).status == "valid")
+            #expect(try await service.check(other, now: Date().addingTimeInterval(RevocationCache.reload + 1)).status == "revoked")
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
     func doseImportKeepsGoodRowsReportsBadOnesAndRepeatsAddNothing(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let s = try await Self.setup(app, client)
@@ -320,6 +358,136 @@ struct VaccinationTests {
             var browser = try await BrowserSession.login(client, "hbt")
             let page = try await browser.get(client, "/vaccination/coverage")
             #expect(page.status == .ok && page.text.contains("chart-first") && page.text.contains("<svg"))
+        }
+    }
+
+    /// Coverage from scratch, independent of the stored counts: people per ward and age group (ages in Swift)
+    /// and doses per ward, age group and count given up to `day`.
+    static func recount(_ app: TestApp, wards: [String], on day: CivilDate) async throws -> [String: [String: [Int]]] {
+        try await app.services.database.read { db in
+            var out: [String: [String: [Int]]] = [:]
+            for w in wards { for g in AgeGroup.allCases { out[w, default: [:]][g.rawValue] = [0, 0, 0, 0] } }
+            for row in try await db.raw("SELECT unit_path, birth_date FROM persons WHERE merged_into IS NULL AND birth_date IS NOT NULL").all() {
+                let w = try row.decode(column: "unit_path", as: String.self)
+                guard out[w] != nil, let birth = CivilDate(iso: try row.decode(column: "birth_date", as: String.self)),
+                      let g = AgeGroup.of(age: birth.age(on: day)) else { continue }
+                out[w]?[g.rawValue]?[0] += 1
+            }
+            for row in try await db.raw("SELECT unit_path, age_group, counts FROM vaccine_doses WHERE given_on <= \(bind: day.iso) AND age_group IS NOT NULL").all() {
+                let w = try row.decode(column: "unit_path", as: String.self), g = try row.decode(column: "age_group", as: String.self)
+                for k in try row.decode(column: "counts", as: String.self).split(separator: ",") {
+                    let i = k == "first" ? 1 : k == "complete" ? 2 : 3
+                    out[w]?[g]?[i] += 1
+                }
+            }
+            return out
+        }
+    }
+
+    static func table(_ coverage: [UnitCoverage]) -> [String: [String: [Int]]] {
+        var out: [String: [String: [Int]]] = [:]
+        for u in coverage { for c in u.cells { out[u.unitPath, default: [:]][c.ageGroup] = [c.population, c.first, c.complete, c.booster] } }
+        return out
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func storedPopulationsAndRunningTotalsAgreeWithARecount(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let service = CoverageService(services: app.services)
+            let hbt = try await app.user("hbt")
+            let scope = try await Scope.of(hbt, directory: app.services.directory)
+            let wards = await service.wards(under: "01/007")
+            let today = TestApp.today
+            #expect(wards.contains("01/007/00295"))
+            // The first call counts the registry for today and stores it.
+            #expect(Self.table(try await service.coverage(scope: scope, wards: wards, on: today)) == (try await Self.recount(app, wards: wards, on: today)))
+
+            // Doses at a site and from a file (one of them sent twice) move the running totals as they move the per-day rows.
+            let ward = try await app.token("minhkhai")
+            #expect(try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", ward, #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)"}"#).status == .created)
+            _ = try await client.json(.post, "/api/v1/people", try await app.token("city"), #"{"full_name": "Lê Văn Năm", "birth_date": "03/03/1960", "citizen_id": "001060011111", "unit": "01/007/00295"}"#)
+            var csv = try await app.token("entry.mk")
+            csv[.contentType] = "text/csv"
+            let file = "cccd,ngay_tiem,mui_so,vac_xin,so_lo\n001060011111,01/08/2021,1,AstraZeneca,A1\n001060011111,29/08/2021,2,AstraZeneca,A2\n001060011111,29/08/2021,2,AstraZeneca,A2\n"
+            #expect(try await client.json(.post, "/api/v1/vaccination/doses/import", csv, file).status == .ok)
+            #expect(try await client.json(.post, "/api/v1/vaccination/doses/import", csv, file).status == .ok)
+            let after = Self.table(try await service.coverage(scope: scope, wards: wards, on: today))
+            let expected = try await Self.recount(app, wards: wards, on: today)
+            // Counts agree; the population of 50–64 still holds the count made before Lê Văn Năm was registered (stored for a day).
+            #expect(after.mapValues { $0.mapValues { Array($0.dropFirst()) } } == expected.mapValues { $0.mapValues { Array($0.dropFirst()) } })
+            #expect(after["01/007/00295"]?["50-64"] == [(expected["01/007/00295"]?["50-64"]?[0] ?? 0) - 1, 1, 1, 0])
+            // An earlier day subtracts the later days: on 15/08/2021 only the first dose of 01/08.
+            let mid = CivilDate(year: 2021, month: 8, day: 15) ?? today
+            _ = try await service.registryPopulations(scope: scope, wards: wards, on: mid, recount: true)
+            #expect(Self.table(try await service.coverage(scope: scope, wards: wards, on: mid)) == (try await Self.recount(app, wards: wards, on: mid)))
+
+            // Counted on demand, the registry change is in; a count older than a day is made again by itself.
+            _ = try await service.registryPopulations(scope: scope, wards: wards, on: today, recount: true)
+            #expect(Self.table(try await service.coverage(scope: scope, wards: wards, on: today)) == expected)
+            _ = try await client.json(.post, "/api/v1/people", try await app.token("city"), #"{"full_name": "Lê Thị Sáu", "birth_date": "03/03/1962", "unit": "01/007/00295"}"#)
+            let old = Timestamp.string(Date().addingTimeInterval(-CoverageService.populationLifetime - 60))
+            try await app.services.database.transaction { db in try await db.raw("UPDATE vaccine_registry_populations SET counted_at = \(bind: old)").run() }
+            let recounted = try await service.coverage(scope: scope, wards: wards, on: today)
+            #expect(Self.table(recounted) == (try await Self.recount(app, wards: wards, on: today)))
+            #expect(recounted.allSatisfy { ($0.registryCountedAt ?? "") > old })
+
+            // The API and the page say when the populations were counted.
+            let api = try await client.json(.get, "/api/v1/vaccination/coverage?unit=01.007", try await app.token("hbt"))
+            #expect((try api.json()["populations_counted_at"] as? String).map { $0 > old } == true)
+            var browser = try await BrowserSession.login(client, "hbt")
+            let page = try await browser.get(client, "/vaccination/coverage")
+            #expect(page.text.contains("vax-populations-as-of") && page.text.contains("đếm lúc"))
+        }
+    }
+
+    @Test(arguments: Dialect.enabled)
+    func riskLevelsReadCoverageFromTheDosesAndAHandEntryNeedsAReason(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            try await app.services.database.transaction { db in try await db.raw("UPDATE units SET population = 10000 WHERE parent_path = '01/007'").run() }
+            try await app.services.directory.reload()
+            let hbt = try await app.token("hbt")
+            // Minh Khai's adults: 1 aged 18–49, 1 aged 50–64, none 65+ (entered, so the test's registry does not matter).
+            for (group, n) in [("18-49", 1), ("50-64", 1), ("65+", 0)] {
+                #expect(try await client.json(.post, "/api/v1/vaccination/populations", hbt, #"{"unit": "01/007/00295", "age_group": "\#(group)", "population": \#(n)}"#).status == .ok)
+            }
+            // Both adults get a first dose, the one over 50 a complete series: 100% and 100%.
+            #expect(try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", try await app.token("minhkhai"), #"{"person_id": "\#(s.person)", "lot_id": "\#(s.lot)"}"#).status == .created)
+            _ = try await client.json(.post, "/api/v1/people", try await app.token("city"), #"{"full_name": "Lê Văn Năm", "birth_date": "03/03/1960", "citizen_id": "001060011111", "unit": "01/007/00295"}"#)
+            var csv = try await app.token("entry.mk")
+            csv[.contentType] = "text/csv"
+            #expect(try await client.json(.post, "/api/v1/vaccination/doses/import", csv, "cccd,ngay_tiem,mui_so,vac_xin,so_lo\n001060011111,01/08/2021,1,AstraZeneca,A1\n001060011111,29/08/2021,2,AstraZeneca,A2\n").status == .ok)
+
+            func minhKhai() async throws -> [String: Any]? {
+                let r = try await client.json(.post, "/api/v1/risk/compute", hbt, #"{"week": "2021-W46", "unit": "01/007"}"#)
+                #expect(r.status == .ok)
+                return ((try r.json()["data"] as? [[String: Any]]) ?? []).first { $0["unit_path"] as? String == "01/007/00295" }
+            }
+            // Nothing typed in: the criterion comes from the doses.
+            let computed = try await minhKhai()
+            #expect(computed?["coverage_met"] as? Bool == true)
+            #expect((computed?["decided_vi"] as? String)?.contains("đạt độ bao phủ vắc xin") == true && (computed?["decided_vi"] as? String)?.contains("nhập tay") == false)
+
+            // A hand entry without a reason is refused and changes nothing.
+            let bare = try await client.json(.post, "/api/v1/risk/indicators", hbt, #"{"unit": "01/007/00295", "indicator": "coverage_over50_full_pct", "value": 40, "as_of": "20/09/2021"}"#)
+            #expect(bare.status == .unprocessableContent && bare.text.contains("reason"))
+            #expect(try await minhKhai()?["coverage_met"] as? Bool == true)
+
+            // With a reason it overrides the computed figure, is audited, and the page says it was typed in and why.
+            let why = "Bệnh viện báo 2 người trên 50 tuổi chưa được nhập"
+            let entered = try await client.json(.post, "/api/v1/risk/indicators", hbt, #"{"unit": "01/007/00295", "indicator": "coverage_over50_full_pct", "value": 40, "as_of": "20/09/2021", "reason": "\#(why)"}"#)
+            #expect(entered.status == .ok)
+            let overridden = try await minhKhai()
+            #expect(overridden?["coverage_met"] as? Bool == false)
+            #expect((overridden?["decided_vi"] as? String)?.contains("nhập tay: \(why)") == true)
+            let audit = try await app.services.database.read { db in
+                try await db.raw("SELECT summary FROM audit_log WHERE entity_type = 'indicator' AND entity_id = '01/007/00295#coverage_over50_full_pct'").all().map { try $0.decode(column: "summary", as: String.self) }
+            }
+            #expect(audit.count == 1 && audit.first?.contains(why) == true)
+            var browser = try await BrowserSession.login(client, "hbt")
+            let page = try await browser.get(client, "/risk?week=2021-W46&unit=01.007")
+            #expect(page.status == .ok && page.text.contains("nhập tay: \(why)"))
         }
     }
 

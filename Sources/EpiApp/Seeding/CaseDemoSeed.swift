@@ -29,9 +29,9 @@ enum CaseDemoSeed {
             try await db.raw("""
                 UPDATE units SET population = (SELECT SUM(w.population) FROM units w WHERE w.parent_path = units.path) WHERE depth = 2
                 """).run()
-            try await RiskService.setIndicator(db, unit: "01", .adultsFirstDose, asOf: today.adding(days: -60), value: 96, user: city)
-            try await RiskService.setIndicator(db, unit: "01", .over50Full, asOf: today.adding(days: -60), value: 87, user: city)
-            try await RiskService.setIndicator(db, unit: "01/007/00286", .over50Full, asOf: today.adding(days: -30), value: 72, user: city)
+            try await RiskService.setIndicator(db, unit: "01", .adultsFirstDose, asOf: today.adding(days: -60), value: 96, reason: "Số liệu của hệ thống tiêm chủng quốc gia", user: city)
+            try await RiskService.setIndicator(db, unit: "01", .over50Full, asOf: today.adding(days: -60), value: 87, reason: "Số liệu của hệ thống tiêm chủng quốc gia", user: city)
+            try await RiskService.setIndicator(db, unit: "01/007/00286", .over50Full, asOf: today.adding(days: -30), value: 72, reason: "Phường báo cáo theo danh sách tiêm", user: city)
         }
         try await directory.reload()
 

@@ -40,7 +40,8 @@ package struct VaccinationBenchmark: Sendable {
         print("EpiCommand bench vaccination — \(NumberFormat.grouped(rows)) CSV dose rows over a \(NumberFormat.grouped(persons))-person registry, "
               + "coverage over \(NumberFormat.grouped(doses)) doses, \(NumberFormat.grouped(certificates)) certificates signed; SQLite (WAL), "
               + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
-        let (services, _) = try await BenchEnvironment.start(directory: directory, file: "vaccination.sqlite", basePort: 19_300)
+        // The load client is one direct peer: the verifier's per-client limit is raised out of its way (the check still runs per request).
+        let (services, _) = try await BenchEnvironment.start(directory: directory, file: "vaccination.sqlite", basePort: 19_300) { $0.verifyRequestsPerMinute = 1_000_000_000 }
         do {
             try await measure(services)
         } catch {
@@ -159,6 +160,10 @@ package struct VaccinationBenchmark: Sendable {
                 SELECT unit_path, given_on, age_group, CASE dose_number WHEN 1 THEN 'first' WHEN 2 THEN 'complete' ELSE 'booster' END, COUNT(*)
                 FROM vaccine_doses WHERE age_group IS NOT NULL GROUP BY 1, 2, 3, 4
                 """).run()
+            try await db.raw("DELETE FROM vaccine_coverage_totals").run()
+            try await db.raw("""
+                INSERT INTO vaccine_coverage_totals (unit_path, age_group, kind, n) SELECT unit_path, age_group, kind, SUM(n) FROM vaccine_coverage_daily GROUP BY 1, 2, 3
+                """).run()
         }
         try await db.analyze()
         try await db.finishBulkLoad()
@@ -169,21 +174,30 @@ package struct VaccinationBenchmark: Sendable {
         let service = CoverageService(services: services)
         let scope = try await Scope.of(city, directory: services.directory)
         let wards = await service.wards(under: "01")
-        let day = Self.firstDay.adding(days: 200)
-        var times: [Double] = []
+        // Today, as the coverage page asks; then a day inside the campaign, which subtracts the later days' counts.
+        let past = Self.firstDay.adding(days: 200)
+        var lines: [String] = []
         var cells = 0
         var covered = 0
-        for round in 0..<110 {
-            let s = DispatchTime.now().uptimeNanoseconds
-            let table = try await service.coverage(scope: scope, wards: wards, on: day)
-            if round >= 10 { times.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6) }
-            cells = table.reduce(0) { $0 + $1.cells.count * 3 }
-            covered = table.reduce(0) { $0 + $1.cells.reduce(0) { $0 + $1.first + $1.complete + $1.booster } }
+        for (label, day) in [("today (the page's question)", Clock.today()), ("as of \(past.vietnamese)", past)] {
+            var times: [Double] = []
+            for round in 0..<110 {
+                let s = DispatchTime.now().uptimeNanoseconds
+                let table = try await service.coverage(scope: scope, wards: wards, on: day)
+                if round >= 10 { times.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6) }
+                cells = table.reduce(0) { $0 + $1.cells.count * 3 }
+                covered = table.reduce(0) { $0 + $1.cells.reduce(0) { $0 + $1.first + $1.complete + $1.booster } }
+            }
+            lines.append("   CoverageService.coverage, \(label), \(NumberFormat.grouped(covered)) counted (100 calls after 10 unmeasured, the first of which counts the registry): "
+                         + "\(TestingBenchmark.summary(times)) (goal p95 < 200 ms)")
         }
         _ = t
-        print("2. coverage, city account, \(wards.count) wards × 4 age groups × 3 doses = \(NumberFormat.grouped(cells)) cells over \(NumberFormat.grouped(total)) doses "
-              + "(\(NumberFormat.grouped(covered)) counted), registry of \(NumberFormat.grouped(people)) people for the populations:")
-        print("   CoverageService.coverage (100 calls after 10 unmeasured): \(TestingBenchmark.summary(times)) (goal p95 < 200 ms)")
+        print("2. coverage, city account, \(wards.count) wards × 4 age groups × 3 doses = \(NumberFormat.grouped(cells)) cells over \(NumberFormat.grouped(total)) doses, "
+              + "registry of \(NumberFormat.grouped(people)) people for the populations:")
+        for line in lines { print(line) }
+        t = Date()
+        _ = try await service.registryPopulations(scope: scope, wards: wards, on: Clock.today(), recount: true)
+        TestingBenchmark.setup("   (a recount of the registry's populations, as once a day: not in the figures above)", t)
     }
 
     // MARK: 3. signing

@@ -96,6 +96,14 @@ public struct RiskResult: Sendable, Equatable {
     public let coverageMet: Bool?
     public let decidedVI: String
     public let decidedEN: String
+
+    public init(level: Int?, ratePer100k: Double?, coverageMet: Bool?, decidedVI: String, decidedEN: String) {
+        self.level = level
+        self.ratePer100k = ratePer100k
+        self.coverageMet = coverageMet
+        self.decidedVI = decidedVI
+        self.decidedEN = decidedEN
+    }
 }
 
 public enum RiskAssessment {

@@ -57,14 +57,35 @@ package protocol LevelProvider: Sendable {
     func levels(_ db: any SQLDatabase, scope: Scope, on day: CivilDate) async throws -> [String: UnitLevel]
 }
 
+/// A ward's vaccine coverage as the risk levels' criterion reads it (percent, nil when the population is unknown).
+package struct CoverageFigures: Sendable, Equatable {
+    package let adultsFirstDosePercent: Double?
+    package let over50CompletePercent: Double?
+
+    package init(adultsFirstDosePercent: Double?, over50CompletePercent: Double?) {
+        self.adultsFirstDosePercent = adultsFirstDosePercent
+        self.over50CompletePercent = over50CompletePercent
+    }
+}
+
+/// The feature that counts vaccine coverage (vaccination), read by the risk assessment without either
+/// target importing the other.
+package protocol CoverageSource: Sendable {
+    /// Coverage of the lowest units under `root` (inside `scope`) on `day`; units it cannot tell are absent.
+    func coverage(_ services: AppServices, scope: Scope, root: String, on day: CivilDate) async throws -> [String: CoverageFigures]
+}
+
 /// What the dashboard reads from other features, wired once in the composition root.
 package struct DashboardSources: Sendable {
     package var alerts: [any AlertProvider]
     package var levels: (any LevelProvider)?
+    /// Coverage for the risk levels' vaccination criterion (nil: only what is entered by hand).
+    package var coverage: (any CoverageSource)?
 
-    package init(alerts: [any AlertProvider] = [], levels: (any LevelProvider)? = nil) {
+    package init(alerts: [any AlertProvider] = [], levels: (any LevelProvider)? = nil, coverage: (any CoverageSource)? = nil) {
         self.alerts = alerts
         self.levels = levels
+        self.coverage = coverage
     }
 
     /// Every provider's alerts for a scope, most severe first, then the longest-standing first.

@@ -20,6 +20,9 @@ package struct Settings: Sendable {
     /// may name its client in `X-Forwarded-For`/`X-Real-IP`; anyone else could write any address there
     /// and escape per-client limits.
     package var trustedProxies: Set<String> = []
+    /// Certificate checks (`POST /api/v1/certificates/verify`) a client behind the proxy may make per
+    /// minute; a direct peer (a shared address, or a server without its proxy configured) gets 50 times this.
+    package var verifyRequestsPerMinute = 120
 
     package init(
         database: DatabaseLocation = .sqliteFile("epicommand.sqlite"),
@@ -53,7 +56,7 @@ package struct Settings: Sendable {
     }
 
     /// Reads `DATABASE_URL`, `EPI_SQLITE_PATH`, `EPI_HOST`, `EPI_PORT`, `EPI_SECURE_COOKIES`,
-    /// `EPI_BCRYPT_COST`, `EPI_SESSION_HOURS`, `EPI_KEYS_DIR` and `EPI_TRUSTED_PROXIES` (comma-separated addresses).
+    /// `EPI_BCRYPT_COST`, `EPI_SESSION_HOURS`, `EPI_KEYS_DIR`, `EPI_VERIFY_RATE_LIMIT` and `EPI_TRUSTED_PROXIES` (comma-separated addresses).
     package static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Settings {
         var settings = Settings()
         if let url = env["DATABASE_URL"], !url.isEmpty {
@@ -67,6 +70,7 @@ package struct Settings: Sendable {
         if let cost = env["EPI_BCRYPT_COST"].flatMap(UInt8.init), (4...31).contains(cost) { settings.bcryptCost = cost }
         if let hours = env["EPI_SESSION_HOURS"].flatMap(Int.init), hours > 0 { settings.sessionHours = hours }
         if let keys = env["EPI_KEYS_DIR"], !keys.isEmpty { settings.keysDirectory = keys }
+        if let n = env["EPI_VERIFY_RATE_LIMIT"].flatMap(Int.init), n > 0 { settings.verifyRequestsPerMinute = n }
         if let proxies = env["EPI_TRUSTED_PROXIES"] {
             settings.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }

@@ -386,3 +386,10 @@ package enum TracingMigrations {
             .run()
     }
 }
+
+extension TracingMigrations {
+    /// Coverage now comes from the vaccination records; a hand entry is an override and says why.
+    package static let indicatorReasons = Migration("011_indicator_override_reasons") { db, _ in
+        try await db.raw("ALTER TABLE unit_indicators ADD COLUMN reason TEXT NOT NULL DEFAULT ''").run()
+    }
+}

@@ -126,11 +126,11 @@ package struct RiskRoutes: Sendable {
     @Sendable func indicatorPage(_ request: Request, context: AuthedContext) async throws -> Response {
         _ = try await scope(context)
         let f = context.form ?? FormData()
-        try await setIndicator(unit: f.value("unit"), indicator: f.value("indicator"), asOf: f.value("as_of"), value: f.value("value"), context: context)
+        try await setIndicator(unit: f.value("unit"), indicator: f.value("indicator"), asOf: f.value("as_of"), value: f.value("value"), reason: f.value("reason"), context: context)
         return Views.redirect("/risk?unit=\((try? UnitPath(f.value("unit") ?? ""))?.slug ?? context.user.unitPath.slug)")
     }
 
-    func setIndicator(unit: String?, indicator: String?, asOf: String?, value: String?, context: AuthedContext) async throws {
+    func setIndicator(unit: String?, indicator: String?, asOf: String?, value: String?, reason: String?, context: AuthedContext) async throws {
         try context.require(.assessRisk)
         guard let unit, let path = try? UnitPath(unit.replacingOccurrences(of: ".", with: "/")), context.user.covers(path), try await services.directory.unit(path.string) != nil else {
             throw AppError.notFound
@@ -140,7 +140,7 @@ package struct RiskRoutes: Sendable {
             throw AppError.invalid("Giá trị phải là số.", "The value must be a number.", details: ["value": "invalid"])
         }
         let day = try DateInput.orToday(asOf, field: "as_of")
-        try await database.transaction { try await RiskService.setIndicator($0, unit: path.string, indicator, asOf: day, value: v, user: context.user) }
+        try await database.transaction { try await RiskService.setIndicator($0, unit: path.string, indicator, asOf: day, value: v, reason: reason, user: context.user) }
     }
 
     @Sendable func historyPage(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -315,9 +315,9 @@ package struct RiskRoutes: Sendable {
 
     @Sendable func apiIndicator(_ request: Request, context: AuthedContext) async throws -> Response {
         _ = try await scope(context)
-        struct In: Decodable { let unit: String; let indicator: String; let asOf: String?; let value: Double }
+        struct In: Decodable { let unit: String; let indicator: String; let asOf: String?; let value: Double; let reason: String? }
         let body = try await APIBody.decode(In.self, request, context: context)
-        try await setIndicator(unit: body.unit, indicator: body.indicator, asOf: body.asOf, value: String(body.value), context: context)
+        try await setIndicator(unit: body.unit, indicator: body.indicator, asOf: body.asOf, value: String(body.value), reason: body.reason, context: context)
         return try JSON.response(["status": "saved"])
     }
 

@@ -47,6 +47,7 @@ package enum Indicator: String, CaseIterable, Sendable {
     }
 
     var range: ClosedRange<Double> { self == .treatmentCapacity ? 0...1 : 0...100 }
+    var isCoverage: Bool { self != .treatmentCapacity }
 }
 
 /// Weekly risk levels per ward, district and city from live figures and the rule set in force.
@@ -97,28 +98,40 @@ package struct RiskService: Sendable {
         return id
     }
 
-    package static func setIndicator(_ db: any SQLDatabase, unit: String, _ indicator: Indicator, asOf: CivilDate, value: Double, user: CurrentUser) async throws {
+    /// A figure entered by hand. Coverage is counted from the vaccination records, so a coverage figure
+    /// entered by hand overrides it and must say why (audited, shown with the level it decided).
+    package static func setIndicator(_ db: any SQLDatabase, unit: String, _ indicator: Indicator, asOf: CivilDate, value: Double, reason raw: String? = nil, user: CurrentUser) async throws {
         guard indicator.range.contains(value) else {
             throw AppError.invalid("Giá trị \(value) ngoài khoảng \(indicator.range.lowerBound)–\(indicator.range.upperBound).", "Value outside \(indicator.range).", details: ["value": "out_of_range"])
+        }
+        let reason = String((raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))
+        if indicator.isCoverage && reason.isEmpty {
+            throw AppError.invalid("Độ bao phủ được tính từ số liệu tiêm chủng; nhập tay để thay thế phải ghi lý do.",
+                                   "Coverage is computed from the vaccination records; a figure entered to override it needs a reason.", details: ["reason": "required"])
         }
         let old = try await db.raw("SELECT value FROM unit_indicators WHERE unit_path = \(bind: unit) AND indicator = \(bind: indicator.rawValue) AND as_of = \(bind: asOf.iso)").first()
             .map { try $0.decode(column: "value", as: Double.self) }
         try await db.raw("DELETE FROM unit_indicators WHERE unit_path = \(bind: unit) AND indicator = \(bind: indicator.rawValue) AND as_of = \(bind: asOf.iso)").run()
         try await db.raw("""
-            INSERT INTO unit_indicators (unit_path, indicator, as_of, value, entered_by, entered_at)
-            VALUES (\(bind: unit), \(bind: indicator.rawValue), \(bind: asOf.iso), \(bind: value), \(bind: user.username), \(bind: Timestamp.now()))
+            INSERT INTO unit_indicators (unit_path, indicator, as_of, value, entered_by, entered_at, reason)
+            VALUES (\(bind: unit), \(bind: indicator.rawValue), \(bind: asOf.iso), \(bind: value), \(bind: user.username), \(bind: Timestamp.now()), \(bind: reason))
             """).run()
+        var changes = [FieldChange(indicator.rawValue, old: old.map { String($0) }, new: String(value))]
+        if !reason.isEmpty { changes.append(FieldChange("reason", old: nil, new: reason)) }
         try await Audit.record(db, actor: user, action: "update", entityType: "indicator", entityId: "\(unit)#\(indicator.rawValue)", unitPath: try? UnitPath(unit),
-                               summary: "\(indicator.labelVI) ngày \(asOf.vietnamese): \(value)", changes: [FieldChange(indicator.rawValue, old: old.map { String($0) }, new: String(value))])
+                               summary: "\(indicator.labelVI) ngày \(asOf.vietnamese): \(value)" + (reason.isEmpty ? "" : " (nhập tay: \(reason))"), changes: changes)
     }
 
+    /// A figure entered by hand, with its reason.
+    struct Entered: Sendable { let value: Double; let reason: String }
+
     /// Each unit's latest value of each indicator on or before `day`.
-    static func indicators(_ db: any SQLDatabase, on day: CivilDate) async throws -> [String: [Indicator: Double]] {
-        let rows = try await db.raw("SELECT unit_path, indicator, value FROM unit_indicators WHERE as_of <= \(bind: day.iso) ORDER BY as_of").all()
-        var out: [String: [Indicator: Double]] = [:]
+    static func indicators(_ db: any SQLDatabase, on day: CivilDate) async throws -> [String: [Indicator: Entered]] {
+        let rows = try await db.raw("SELECT unit_path, indicator, value, reason FROM unit_indicators WHERE as_of <= \(bind: day.iso) ORDER BY as_of").all()
+        var out: [String: [Indicator: Entered]] = [:]
         for row in rows {
             guard let i = Indicator(rawValue: try row.decode(column: "indicator", as: String.self)) else { continue }
-            out[try row.decode(column: "unit_path", as: String.self), default: [:]][i] = try row.decode(column: "value", as: Double.self)
+            out[try row.decode(column: "unit_path", as: String.self), default: [:]][i] = Entered(value: try row.decode(column: "value", as: Double.self), reason: try row.decode(column: "reason", as: String.self))
         }
         return out
     }
@@ -137,7 +150,7 @@ package struct RiskService: Sendable {
         let directory = services.directory
         guard let rootUnit = try await directory.unit(root.string) else { throw AppError.notFound }
         let rootScope = try await Scope.focus(root, for: user, directory: directory)
-        let (ruleSet, cases, indicators) = try await database.read { db -> (RuleSetVersion?, [String: Int], [String: [Indicator: Double]]) in
+        let (ruleSet, cases, indicators) = try await database.read { db -> (RuleSetVersion?, [String: Int], [String: [Indicator: Entered]]) in
             return (try await Self.ruleSet(db, on: sunday),
                     try await Counters.byUnit(db, scope: rootScope, .casesNewCommunity, from: monday, to: sunday),
                     try await Self.indicators(db, on: sunday))
@@ -146,9 +159,14 @@ package struct RiskService: Sendable {
             throw AppError.invalid("Chưa có bảng tiêu chí nào có hiệu lực trong tuần \(week).", "No criteria table was in force in week \(week).", details: ["week": "no_rules"])
         }
         let rules = ruleSet.rules
+        // Coverage counted from the vaccination records on the week's last day, when a feature supplies it.
+        var computedCoverage: [String: CoverageFigures] = [:]
+        if rules.usesCoverage, let source = services.dashboard.coverage {
+            computedCoverage = try await source.coverage(services, scope: rootScope, root: root.string, on: sunday)
+        }
         // Walk the tree below root: lowest units are assessed on their figures; higher ones by the aggregation rule.
         var results: [String: (RiskResult, cases: Int, population: Int?, capacity: Bool?)] = [:]
-        func indicator(_ path: String, _ i: Indicator) async -> Double? {
+        func entered(_ path: String, _ i: Indicator) async -> Entered? {
             var current: String? = path
             while let p = current {
                 if let v = indicators[p]?[i] { return v }
@@ -156,14 +174,33 @@ package struct RiskService: Sendable {
             }
             return nil
         }
+        func indicator(_ path: String, _ i: Indicator) async -> Double? { await entered(path, i)?.value }
+        /// A ward's coverage: its own hand entry (an override, with its reason), else the computed figure, else
+        /// an entry of a unit above it (what the ward had before coverage was counted here).
+        func coverage(_ path: String, _ i: Indicator) async -> (value: Double?, override: String?) {
+            if let own = indicators[path]?[i] { return (own.value, own.reason.isEmpty ? nil : own.reason) }
+            if let figures = computedCoverage[path] {
+                let v = i == .adultsFirstDose ? figures.adultsFirstDosePercent : figures.over50CompletePercent
+                if let v { return (v, nil) }
+            }
+            let inherited = await entered(path, i)
+            return (inherited?.value, inherited.flatMap { $0.reason.isEmpty ? nil : $0.reason })
+        }
         func assess(_ unit: UnitRecord) async -> (cases: Int, population: Int?, weightedCoverage: (Double, Double, Int)?) {
             let children = await directory.children(of: unit.path).filter { !$0.isGroup }
             if children.isEmpty {
                 let n = cases[unit.path] ?? 0
-                let a18 = await indicator(unit.path, .adultsFirstDose), o50 = await indicator(unit.path, .over50Full)
+                let first = await coverage(unit.path, .adultsFirstDose), full = await coverage(unit.path, .over50Full)
+                let a18 = first.value, o50 = full.value
                 let capacity = await indicator(unit.path, .treatmentCapacity).map { $0 >= 0.5 }
-                let result = RiskAssessment.assess(RiskInput(communityCases: n, population: unit.population, adultsFirstDosePercent: a18, over50FullPercent: o50,
+                var result = RiskAssessment.assess(RiskInput(communityCases: n, population: unit.population, adultsFirstDosePercent: a18, over50FullPercent: o50,
                                                              treatmentCapacityMet: capacity), rules: rules)
+                let reasons = Array(Set([first.override, full.override].compactMap { $0 })).sorted()
+                if result.coverageMet != nil, !reasons.isEmpty {
+                    let why = reasons.joined(separator: "; ")
+                    result = RiskResult(level: result.level, ratePer100k: result.ratePer100k, coverageMet: result.coverageMet,
+                                        decidedVI: result.decidedVI + " (độ bao phủ nhập tay: \(why))", decidedEN: result.decidedEN + " (coverage entered by hand: \(why))")
+                }
                 results[unit.path] = (result, n, unit.population, capacity)
                 let weight = unit.population ?? 0
                 return (n, unit.population, (a18.map { $0 * Double(weight) } ?? 0, o50.map { $0 * Double(weight) } ?? 0, a18 != nil && o50 != nil ? weight : 0))
@@ -185,8 +222,8 @@ package struct RiskService: Sendable {
             case .shareOfUnits:
                 result = RiskAssessment.aggregate(childLevels: levels, rules: rules)
             case .ownFigures:
-                let a18 = indicators[unit.path]?[.adultsFirstDose] ?? (cov.2 > 0 ? cov.0 / Double(cov.2) : nil)
-                let o50 = indicators[unit.path]?[.over50Full] ?? (cov.2 > 0 ? cov.1 / Double(cov.2) : nil)
+                let a18 = indicators[unit.path]?[.adultsFirstDose]?.value ?? (cov.2 > 0 ? cov.0 / Double(cov.2) : nil)
+                let o50 = indicators[unit.path]?[.over50Full]?.value ?? (cov.2 > 0 ? cov.1 / Double(cov.2) : nil)
                 result = RiskAssessment.assess(RiskInput(communityCases: total, population: ownPopulation, adultsFirstDosePercent: a18, over50FullPercent: o50,
                                                          treatmentCapacityMet: capacity), rules: rules)
             }
