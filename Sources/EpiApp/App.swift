@@ -39,6 +39,8 @@ extension Composition {
             MovementMigrations.createViolations,           // fines for breaches of the measures, with their legal basis
             MovementMigrations.createInspections,          // inspection teams' visits, findings with deadlines
             VaccinationMigrations.createVaccination,       // vaccine lots, stock ledgers, allocations, sites, sessions, doses, AEFI, certificates, revocations
+            MovementMigrations.outCounters,                // people allowed out per ward, day and reason as counters, filled from existing permits and checks
+            ReportMigrations.peopleOutPrefill,             // the ward daily report's "people allowed out" pre-filled from those counters
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],

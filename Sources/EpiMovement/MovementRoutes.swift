@@ -9,14 +9,16 @@ import SQLKit
 /// counts; as pages and `/api/v1/movement/…`.
 package struct MovementRoutes: Sendable {
     let services: AppServices
+    let checkShared: CheckShared
 
     package init(services: AppServices) {
         self.services = services
+        self.checkShared = CheckShared(database: services.database)
     }
 
     var database: Database { services.database }
     var service: MovementService { MovementService(services: services) }
-    var checks: CheckService { CheckService(services: services) }
+    var checks: CheckService { CheckService(services: services, shared: checkShared) }
 
     static let seeBusinesses: Access = .anyOf([.viewMovement, .submitBusinessPlans, .requestPermits])
     static let seePermits: Access = .anyOf([.viewMovement, .requestPermits, .issuePermits])
