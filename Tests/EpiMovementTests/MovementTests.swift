@@ -382,6 +382,27 @@ struct MovementTests {
         }
     }
 
+    /// Declarations are written in groups: in one group, a form sent twice (a double tap) and a form
+    /// stored before each come back with the declaration already stored for their token.
+    @Test(arguments: Dialect.enabled)
+    func aGroupOfDeclarationsStoresEachFormOnce(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, _ in
+            func row(_ nonce: String, _ name: String, flagged: Bool) -> DeclarationRow {
+                DeclarationRow(id: Identifier.make(), nonce: nonce, name: name, phone: "+84912345679", citizenId: nil, ward: "01/007/00295", symptoms: flagged ? "fever" : "", travel: "",
+                               contact: false, flagged: flagged, code: "VNH1:\(name)", declaredAt: Timestamp.now(), expiresAt: Timestamp.now(), taskDetail: "", taskDue: Timestamp.now())
+            }
+            let lone = [row("n1", "Lan", flagged: true)]
+            let first = try await app.services.database.transaction { try await DeclarationRow.store($0, lone) }
+            #expect(first.map(\.code) == ["VNH1:Lan"])
+            let group = [row("n2", "Minh", flagged: false), row("n1", "Lan lần hai", flagged: false), row("n3", "Hoa", flagged: true), row("n2", "Minh bấm lại", flagged: true)]
+            let answers = try await app.services.database.transaction { try await DeclarationRow.store($0, group) }
+            #expect(answers.map(\.code) == ["VNH1:Minh", "VNH1:Lan", "VNH1:Hoa", "VNH1:Minh"] && answers.map(\.flagged) == [false, true, true, false])
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM health_declarations") == 3)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM tasks WHERE created_by_name = 'Khai báo y tế'") == 2)
+            #expect(try await app.audit("health_declaration").count == 3)
+        }
+    }
+
     /// Only a proxy the operator named may say who the client is: from anyone else `X-Forwarded-For` is
     /// ignored, or a bot would write a fresh address into it for every submission.
     @Test
