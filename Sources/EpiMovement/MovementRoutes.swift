@@ -408,8 +408,10 @@ package struct MovementRoutes: Sendable {
     private func renderCheck(context: AuthedContext, outcome: CheckOutcome?, error: AppError?) async throws -> Response {
         let viewer = try await viewer(context)
         let (points, recent) = try await database.read { db in
-            (try await db.raw("SELECT id, name FROM checkpoints WHERE active AND \(viewer.scope.condition()) ORDER BY name LIMIT 200").all()
-                .map { ["id": try $0.decode(column: "id", as: String.self), "name": try $0.decode(column: "name", as: String.self)] },
+            // Each with the places it guards (its ward and zone), which the offline plug-in judges "wrong zone" by.
+            (try await db.raw("SELECT id, name, unit_path, zone_id FROM checkpoints WHERE active AND \(viewer.scope.condition()) ORDER BY name LIMIT 200").all()
+                .map { ["id": try $0.decode(column: "id", as: String.self), "name": try $0.decode(column: "name", as: String.self),
+                        "zones": ([try $0.decode(column: "unit_path", as: String.self)] + [try $0.decode(column: "zone_id", as: String?.self)].compactMap { $0 }).joined(separator: ",")] },
              try await checks.recentChecks(db, viewer: viewer, limit: 30))
         }
         return services.views.page("movement/check", title: context.t("Kiểm tra giấy đi đường", "Check a travel permit"), context: context, data: [

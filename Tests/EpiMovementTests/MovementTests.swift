@@ -444,6 +444,11 @@ struct MovementTests {
             _ = try await ward.post(client, "/zones/\(zoneID)/checkpoints", form: ["name": "Chốt ngõ 1", "location": "Đầu ngõ"])
             let point = try #require(try await app.services.database.read { try await $0.raw("SELECT id FROM checkpoints").first()?.decode(column: "id", as: String.self) })
             _ = try data(try await client.json(.post, "/api/v1/movement/checks", checkpoint, #"{"number": "GDD-X", "checkpoint_id": "\#(point)"}"#))
+            // The checkpoint page lists it with the places it guards (its ward and zone), which the offline
+            // plug-in keeps with the keys to judge "wrong zone" by the checkpoint chosen, and offers the camera.
+            var officer = try await BrowserSession.login(client, "checkpoint.mk")
+            let checkPage = try await officer.get(client, "/movement/check")
+            #expect(checkPage.text.contains("data-zones=\"01/007/00295,\(zoneID)\"") && checkPage.text.contains("id=\"check-scan\""))
             // Once read (and kept in the server's checkpoint cache), the checkpoint is still refused to an officer of another ward.
             _ = try await UserAdmin(services: app.services).create(username: "checkpoint.bm", displayName: "Chốt Bạch Mai", role: .checkpoint, unit: "01/007/00286",
                                                               password: TestApp.password, creator: nil)
