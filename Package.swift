@@ -194,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EpiMovementTests",
-            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiMovement", "EpiSigning", "EpiCodecs",
+            dependencies: ["EpiTestSupport", "EpiApp", "EpiPlatform", "EpiRegistry", "EpiMovement", "EpiReporting", "EpiSigning", "EpiCodecs",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),

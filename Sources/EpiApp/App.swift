@@ -41,6 +41,8 @@ extension Composition {
             VaccinationMigrations.createVaccination,       // vaccine lots, stock ledgers, allocations, sites, sessions, doses, AEFI, certificates, revocations
             VaccinationMigrations.coverageTotals,          // running coverage totals, per-day index, stored registry populations per ward and age group
             TracingMigrations.indicatorReasons,            // a coverage figure entered by hand overrides the computed one and says why
+            MovementMigrations.outCounters,                // people allowed out per ward, day and reason as counters, filled from existing permits and checks
+            ReportMigrations.peopleOutPrefill,             // the ward daily report's "people allowed out" pre-filled from those counters
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],

@@ -56,24 +56,38 @@ package let papersResult = "papers"
 /// decided; the server keeps what the officer saw), and the daily counts of people allowed out.
 package struct CheckService: Sendable {
     let services: AppServices
-    package init(services: AppServices) { self.services = services }
+    /// The server's check log writer and checkpoint cache; without it (seeding, tests of the service
+    /// alone) each check writes its own transaction and reads its checkpoint.
+    let shared: CheckShared?
+    package init(services: AppServices, shared: CheckShared? = nil) {
+        self.services = services
+        self.shared = shared
+    }
     var database: Database { services.database }
 
-    struct Checkpoint { let id: String?; let name: String; let unitPath: String; let zones: [String] }
+    package struct Checkpoint: Sendable { let id: String?; let name: String; let unitPath: String; let groupCode: String; let zones: [String] }
 
     /// The checkpoint the officer stands at: one of the lockdown zones' checkpoints in their jurisdiction,
     /// or (none chosen) their own unit.
     func checkpoint(_ id: String?, viewer: MovementViewer) async throws -> Checkpoint {
         guard let id = id.nonBlank else {
             let unit = viewer.user.unitPath.string
-            return Checkpoint(id: nil, name: await services.directory.label(unit), unitPath: unit, zones: [unit])
+            return Checkpoint(id: nil, name: await services.directory.label(unit), unitPath: unit, groupCode: "", zones: [unit])
         }
-        guard let row = try await database.read({ try await $0.raw("SELECT id, name, unit_path, zone_id FROM checkpoints WHERE id = \(bind: id) AND \(viewer.scope.condition())").first() }) else {
-            throw AppError.invalid("Không có chốt này trong địa bàn của bạn.", "No such checkpoint in your jurisdiction.", details: ["checkpoint_id": "unknown"])
+        let unknown = AppError.invalid("Không có chốt này trong địa bàn của bạn.", "No such checkpoint in your jurisdiction.", details: ["checkpoint_id": "unknown"])
+        // The cache holds rows whatever the asker's jurisdiction; the scope is checked on every use.
+        if let cached = shared?.checkpoint(id) {
+            guard viewer.scope.contains(unitPath: cached.unitPath, groupCode: cached.groupCode) else { throw unknown }
+            return cached
         }
+        guard let row = try await database.read({ try await $0.raw("SELECT id, name, unit_path, group_code, zone_id FROM checkpoints WHERE id = \(bind: id)").first() }) else { throw unknown }
         let unit = try row.decode(column: "unit_path", as: String.self)
         let zone = try row.decode(column: "zone_id", as: String?.self)
-        return Checkpoint(id: id, name: try row.decode(column: "name", as: String.self), unitPath: unit, zones: [unit] + (zone.map { [$0] } ?? []))
+        let found = Checkpoint(id: id, name: try row.decode(column: "name", as: String.self), unitPath: unit, groupCode: try row.decode(column: "group_code", as: String.self),
+                               zones: [unit] + (zone.map { [$0] } ?? []))
+        shared?.remember(found)
+        guard viewer.scope.contains(unitPath: found.unitPath, groupCode: found.groupCode) else { throw unknown }
+        return found
     }
 
     /// Verifies a permit at a checkpoint and logs the check.
@@ -118,14 +132,14 @@ package struct CheckService: Sendable {
         }
         let id = input.id.flatMap { UUID(uuidString: $0)?.uuidString.lowercased() } ?? Identifier.make()
         let stamp = Timestamp.string(now)
-        let (found, decided, declared) = (permit, verdict, declarationOk)
-        try await database.transaction { db in
-            try await db.raw("""
-                INSERT INTO checkpoint_checks (id, checkpoint_id, checkpoint_name, unit_path, group_code, permit_id, permit_number, direction, result, reason, declaration_ok, officer,
-                checked_at, checked_on, received_at) VALUES (\(bind: id), \(bind: cp.id), \(bind: cp.name), \(bind: cp.unitPath), '', \(bind: found?.id), \(bind: found?.number ?? ""),
-                \(bind: direction.rawValue), \(bind: decided.rawValue), '', \(bind: declared), \(bind: viewer.user.username), \(bind: stamp), \(bind: today.iso), \(bind: stamp))
-                ON CONFLICT (id) DO NOTHING
-                """).run()
+        let row = CheckLogRow(id: id, checkpointId: cp.id, checkpointName: cp.name, unitPath: cp.unitPath, groupCode: "", permitId: permit?.id, permitNumber: permit?.number ?? "",
+                              direction: direction.rawValue, result: verdict.rawValue, reason: "", declarationOk: declarationOk, officer: viewer.user.username,
+                              checkedAt: stamp, checkedOn: today.iso, receivedAt: stamp)
+        // The answer waits for the commit of the group the row went in: a check shown is a check stored.
+        if let shared {
+            _ = try await shared.log.submit(row)
+        } else {
+            _ = try await database.transaction { try await CheckLogRow.store($0, [row]) }
         }
         return CheckOutcome(id: id, verdict: verdict.rawValue, permitId: permit?.id, number: permit?.number, fullName: permit?.fullName, citizenId: permit?.citizenId,
                             group: permit?.grp, validFrom: permit?.validFrom, validTo: permit?.validTo, problem: problem, declarationOk: declarationOk)
@@ -137,7 +151,7 @@ package struct CheckService: Sendable {
         guard viewer.user.can(.checkPermits) else { throw AppError.forbidden }
         guard checks.count <= 5_000 else { throw AppError.invalid("Tối đa 5.000 lượt một lần.", "At most 5,000 checks per upload.") }
         var problems: [String: String] = [:]
-        var rows: [[any Encodable & Sendable]] = []
+        var rows: [CheckLogRow] = []
         var checkpoints: [String: Checkpoint] = [:]
         let received = Timestamp.now()
         for (i, c) in checks.enumerated() {
@@ -153,28 +167,25 @@ package struct CheckService: Sendable {
             }
             let number = String((c.number ?? "").uppercased().prefix(60))
             let reason = result == papersResult ? "other" : ""
-            rows.append([id, cp.id, cp.name, cp.unitPath, "", nil as String?, number, (CheckDirection(rawValue: c.direction ?? "") ?? .outbound).rawValue, result, reason,
-                         c.declarationOk, viewer.user.username, Timestamp.string(at), VietnamTime.day(of: at).iso, received])
+            rows.append(CheckLogRow(id: id, checkpointId: cp.id, checkpointName: cp.name, unitPath: cp.unitPath, groupCode: "", permitId: nil, permitNumber: number,
+                                    direction: (CheckDirection(rawValue: c.direction ?? "") ?? .outbound).rawValue, result: result, reason: reason,
+                                    declarationOk: c.declarationOk, officer: viewer.user.username, checkedAt: Timestamp.string(at), checkedOn: VietnamTime.day(of: at).iso,
+                                    receivedAt: received))
         }
         let all = rows
         let stored = try await database.transaction { db in
             var stored = 0
             for start in stride(from: 0, to: all.count, by: 400) {
                 let chunk = Array(all[start..<min(start + 400, all.count)])
-                let ids = chunk.compactMap { $0.first as? String }
-                let before = try await db.raw("SELECT COUNT(*) AS n FROM checkpoint_checks WHERE id IN (\(SQLList(ids.map { SQLBind($0) })))").first()?.decode(column: "n", as: Int.self) ?? 0
-                var values: [SQLQueryString] = []
-                for row in chunk { values.append("(\(SQLList(row.map { SQLBind($0) })))") }
-                try await db.raw("""
-                    INSERT INTO checkpoint_checks (id, checkpoint_id, checkpoint_name, unit_path, group_code, permit_id, permit_number, direction, result, reason, declaration_ok, officer,
-                    checked_at, checked_on, received_at) VALUES \(SQLList(values)) ON CONFLICT (id) DO NOTHING
-                    """).run()
+                let new = try await CheckLogRow.store(db, chunk)
+                guard new.contains(true) else { continue }
+                let ids = zip(chunk, new).filter(\.1).map(\.0.id)
                 // Link uploaded checks to their permits by number, for the daily figures and the permit's history.
                 try await db.raw("""
                     UPDATE checkpoint_checks SET permit_id = (SELECT p.id FROM permits p WHERE p.number = checkpoint_checks.permit_number)
                     WHERE permit_id IS NULL AND permit_number <> '' AND id IN (\(SQLList(ids.map { SQLBind($0) })))
                     """).run()
-                stored += ids.count - before
+                stored += ids.count
             }
             if stored > 0 {
                 try await Audit.record(db, actor: viewer.user, action: "upload_checks", entityType: "checkpoint_check", entityId: nil, unitPath: viewer.user.unitPath,
@@ -192,8 +203,14 @@ package struct CheckService: Sendable {
     }
 
     /// People allowed out on `day`, per ward, by reason: permits and vouchers usable that day (work,
-    /// market), and passes with papers logged at checkpoints (other).
+    /// market), and passes with papers logged at checkpoints (other); read from the counters.
     package func dailyCounts(_ db: any SQLDatabase, scope: Scope, day: CivilDate) async throws -> [DailyOutCount] {
+        try await OutCounters.daily(db, scope: scope, day: day)
+    }
+
+    /// The same figures counted from the permits and checkpoint logs themselves (a scan of every permit
+    /// of the scope): what the counters must always equal.
+    package func recount(_ db: any SQLDatabase, scope: Scope, day: CivilDate) async throws -> [DailyOutCount] {
         var byWard: [String: DailyOutCount] = [:]
         for row in try await db.raw("""
             SELECT unit_path, grp, COUNT(*) AS n FROM permits WHERE status = 'issued' AND valid_from <= \(bind: day.iso) AND valid_to >= \(bind: day.iso)

@@ -83,7 +83,15 @@ package struct DeclarationRoutes: Sendable {
     static let perClient = RateLimiter(limit: 10, window: 600)
     static let direct = RateLimiter(limit: 3000, window: 60)
 
-    package init(services: AppServices) { self.services = services }
+    /// Declarations of many citizens written in one transaction per group; each answered once its group
+    /// has committed.
+    let writer: GroupCommitter<DeclarationRow, DeclarationRow.Stored>
+
+    package init(services: AppServices) {
+        self.services = services
+        let database = services.database
+        self.writer = GroupCommitter(maxGroup: 256) { rows in try await database.transaction { try await DeclarationRow.store($0, rows) } }
+    }
 
     package func register(_ open: Routes<AppRequestContext>) {
         open.get("khai-bao-y-te", .open, use: page)
@@ -195,28 +203,89 @@ package struct DeclarationRoutes: Sendable {
         let code = try SignedCode.sign([("id", .text(id)), ("name", .text(name)), ("at", .text(stamp)), ("sym", .bool(flagged))], purpose: .declaration,
                                        issuedAt: now, expiresAt: expires, using: try SigningService.open(services.settings))
         let symptomText = symptoms.map(\.rawValue).joined(separator: ",")
-        let result = try await services.database.transaction { db -> (String, String, Bool) in
-            if let row = try await db.raw("SELECT code, expires_at, flagged FROM health_declarations WHERE form_nonce = \(bind: nonce)").first() {
-                return (try row.decode(column: "code", as: String.self), try row.decode(column: "expires_at", as: String.self), try row.decode(column: "flagged", as: Bool.self))
+        let labels = symptoms.map { $0.label.0 }.joined(separator: ", ")
+        let row = DeclarationRow(id: id, nonce: nonce, name: name, phone: phone, citizenId: citizen, ward: ward, symptoms: symptomText, travel: travel, contact: input.contact == true,
+                                 flagged: flagged, code: code, declaredAt: stamp, expiresAt: Timestamp.string(expires),
+                                 taskDetail: "Người khai báo: \(name), \(phone). Triệu chứng: \(labels.isEmpty ? "không" : labels). Tiếp xúc F0: \(input.contact == true ? "có" : "không"). Đi lại: \(travel.isEmpty ? "không" : travel).",
+                                 taskDue: Timestamp.string(now.addingTimeInterval(12 * 3600)))
+        let result = try await writer.submit(row)
+        return (result.code, Timestamp.date(result.expiresAt) ?? expires, result.flagged)
+    }
+}
+
+/// One public declaration as the form made it, waiting for its group's transaction.
+struct DeclarationRow: Sendable {
+    let id: String
+    let nonce: String
+    let name: String
+    let phone: String
+    let citizenId: String?
+    let ward: String
+    let symptoms: String
+    let travel: String
+    let contact: Bool
+    let flagged: Bool
+    let code: String
+    let declaredAt: String
+    let expiresAt: String
+    let taskDetail: String
+    let taskDue: String
+
+    /// What the citizen is shown: the declaration stored for the form, this one or one sent before.
+    struct Stored: Sendable { let code: String; let expiresAt: String; let flagged: Bool }
+
+    /// Stores a group of declarations: a form token already used (sent twice, in this group or
+    /// before) answers with the declaration stored for it; each new one gets its audit row, and a
+    /// flagged one a task for the ward's health station.
+    static func store(_ db: any SQLDatabase, _ rows: [DeclarationRow]) async throws -> [Stored] {
+        var stored: [String: Stored] = [:]
+        var fresh: [DeclarationRow] = []
+        var seen = Set<String>()
+        for row in rows where seen.insert(row.nonce).inserted { fresh.append(row) }
+        for start in stride(from: 0, to: fresh.count, by: 200) {
+            let chunk = Array(fresh[start..<min(start + 200, fresh.count)])
+            let values: [SQLQueryString] = chunk.map { r in
+                """
+                (\(bind: r.id), \(bind: r.nonce), \(bind: r.name), \(bind: r.phone), \(bind: r.citizenId), \(bind: r.ward), '', \(bind: r.symptoms), \(bind: r.travel), \(bind: r.contact), \
+                \(bind: r.flagged), \(bind: r.code), \(bind: r.declaredAt), \(bind: r.expiresAt))
+                """
             }
-            try await db.raw("""
+            let inserted = Set(try await db.raw("""
                 INSERT INTO health_declarations (id, form_nonce, full_name, phone, citizen_id, unit_path, group_code, symptoms, travel, contact, flagged, code, declared_at, expires_at)
-                VALUES (\(bind: id), \(bind: nonce), \(bind: name), \(bind: phone), \(bind: citizen), \(bind: ward), '', \(bind: symptomText), \(bind: travel), \(bind: input.contact == true),
-                \(bind: flagged), \(bind: code), \(bind: stamp), \(bind: Timestamp.string(expires)))
-                """).run()
-            if flagged {
+                VALUES \(SQLList(values)) ON CONFLICT (form_nonce) DO NOTHING RETURNING form_nonce
+                """).all().map { try $0.decode(column: "form_nonce", as: String.self) })
+            let new = chunk.filter { inserted.contains($0.nonce) }
+            for r in new { stored[r.nonce] = Stored(code: r.code, expiresAt: r.expiresAt, flagged: r.flagged) }
+            let tasks: [SQLQueryString] = new.filter(\.flagged).map { r in
                 // The ward's health station follows up: a task in the ward's list, due within the day.
-                let detail = "Người khai báo: \(name), \(phone). Triệu chứng: \(symptoms.map { $0.label.0 }.joined(separator: ", ").isEmpty ? "không" : symptoms.map { $0.label.0 }.joined(separator: ", ")). Tiếp xúc F0: \(input.contact == true ? "có" : "không"). Đi lại: \(travel.isEmpty ? "không" : travel)."
+                """
+                (\(bind: Identifier.make()), \(bind: r.ward), '', \(bind: r.ward), \(bind: "Trạm Y tế liên hệ người khai báo có triệu chứng: \(r.name)"), \(bind: r.taskDetail), NULL, \
+                \(bind: "Trạm Y tế phường"), \(bind: r.taskDue), 'open', 'system', 'Khai báo y tế', \(bind: r.declaredAt), \(bind: r.declaredAt), NULL, 1)
+                """
+            }
+            if !tasks.isEmpty {
                 try await db.raw("""
                     INSERT INTO tasks (id, unit_path, group_code, creator_unit_path, title, details, assignee_user_id, assignee_name, due_at, status, created_by, created_by_name,
-                    created_at, updated_at, done_at, version) VALUES (\(bind: Identifier.make()), \(bind: ward), '', \(bind: ward), \(bind: "Trạm Y tế liên hệ người khai báo có triệu chứng: \(name)"),
-                    \(bind: detail), NULL, \(bind: "Trạm Y tế phường"), \(bind: Timestamp.string(now.addingTimeInterval(12 * 3600))), 'open', 'system', 'Khai báo y tế', \(bind: stamp), \(bind: stamp), NULL, 1)
+                    created_at, updated_at, done_at, version) VALUES \(SQLList(tasks))
                     """).run()
             }
-            try await Audit.record(db, actor: nil, actorName: "public", action: "declare", entityType: "health_declaration", entityId: id, unitPath: try? UnitPath(ward),
-                                   summary: flagged ? "Khai báo y tế có triệu chứng/tiếp xúc" : "Khai báo y tế")
-            return (code, Timestamp.string(expires), flagged)
+            for r in new {
+                try await Audit.record(db, actor: nil, actorName: "public", action: "declare", entityType: "health_declaration", entityId: r.id, unitPath: try? UnitPath(r.ward),
+                                       summary: r.flagged ? "Khai báo y tế có triệu chứng/tiếp xúc" : "Khai báo y tế")
+            }
         }
-        return (result.0, Timestamp.date(result.1) ?? expires, result.2)
+        let earlier = Set(rows.map(\.nonce)).subtracting(stored.keys)
+        for start in stride(from: 0, to: earlier.count, by: 400) {
+            let nonces = Array(earlier)[start..<min(start + 400, earlier.count)]
+            for row in try await db.raw("SELECT form_nonce, code, expires_at, flagged FROM health_declarations WHERE form_nonce IN (\(SQLList(nonces.map { SQLBind($0) })))").all() {
+                stored[try row.decode(column: "form_nonce", as: String.self)] = Stored(code: try row.decode(column: "code", as: String.self),
+                                                                                       expiresAt: try row.decode(column: "expires_at", as: String.self),
+                                                                                       flagged: try row.decode(column: "flagged", as: Bool.self))
+            }
+        }
+        return try rows.map { r in
+            guard let s = stored[r.nonce] else { throw AppError(.internalServerError, code: "declaration_lost", vi: "Không lưu được tờ khai.", en: "The declaration was not stored.") }
+            return s
+        }
     }
 }

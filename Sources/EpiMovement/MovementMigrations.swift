@@ -215,4 +215,10 @@ package enum MovementMigrations {
             .run()
         try await db.create(index: "findings_unit").on("inspection_findings").column("unit_path").column("status").column("deadline").run()
     }
+
+    /// People allowed out per ward, day and reason as counters (`unit_daily`, metrics `people_out*`),
+    /// kept by every permit and check write from now on; this fills them from the data written before.
+    package static let outCounters = Migration("mov_005_people_out_counters") { db, _ in
+        try await OutCounters.rebuild(db)
+    }
 }

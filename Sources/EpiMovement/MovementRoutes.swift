@@ -9,14 +9,16 @@ import SQLKit
 /// counts; as pages and `/api/v1/movement/…`.
 package struct MovementRoutes: Sendable {
     let services: AppServices
+    let checkShared: CheckShared
 
     package init(services: AppServices) {
         self.services = services
+        self.checkShared = CheckShared(database: services.database)
     }
 
     var database: Database { services.database }
     var service: MovementService { MovementService(services: services) }
-    var checks: CheckService { CheckService(services: services) }
+    var checks: CheckService { CheckService(services: services, shared: checkShared) }
 
     static let seeBusinesses: Access = .anyOf([.viewMovement, .submitBusinessPlans, .requestPermits])
     static let seePermits: Access = .anyOf([.viewMovement, .requestPermits, .issuePermits])
@@ -406,8 +408,10 @@ package struct MovementRoutes: Sendable {
     private func renderCheck(context: AuthedContext, outcome: CheckOutcome?, error: AppError?) async throws -> Response {
         let viewer = try await viewer(context)
         let (points, recent) = try await database.read { db in
-            (try await db.raw("SELECT id, name FROM checkpoints WHERE active AND \(viewer.scope.condition()) ORDER BY name LIMIT 200").all()
-                .map { ["id": try $0.decode(column: "id", as: String.self), "name": try $0.decode(column: "name", as: String.self)] },
+            // Each with the places it guards (its ward and zone), which the offline plug-in judges "wrong zone" by.
+            (try await db.raw("SELECT id, name, unit_path, zone_id FROM checkpoints WHERE active AND \(viewer.scope.condition()) ORDER BY name LIMIT 200").all()
+                .map { ["id": try $0.decode(column: "id", as: String.self), "name": try $0.decode(column: "name", as: String.self),
+                        "zones": ([try $0.decode(column: "unit_path", as: String.self)] + [try $0.decode(column: "zone_id", as: String?.self)].compactMap { $0 }).joined(separator: ",")] },
              try await checks.recentChecks(db, viewer: viewer, limit: 30))
         }
         return services.views.page("movement/check", title: context.t("Kiểm tra giấy đi đường", "Check a travel permit"), context: context, data: [

@@ -507,17 +507,23 @@ package struct MovementService: Sendable {
             let pending = try await db.raw(sql + " LIMIT 20000").all(decoding: PermitRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
             guard !pending.isEmpty else { throw AppError.notFound }
             let now = Clock.now(), stamp = Timestamp.string(now)
+            var issued: [OutCounters.Permit] = []
             for var p in pending {
                 p.issuerUnit = viewer.user.unitPath.string
                 p.status = PermitStatus.issued.rawValue
                 let code = try sign(p, issuedAt: now)
-                try await db.raw("""
+                // Counted only if this transaction is the one that issued it (a concurrent approval may have).
+                let changed = try await db.raw("""
                     UPDATE permits SET status = 'issued', issuer_unit = \(bind: p.issuerUnit), issued_by = \(bind: viewer.user.username), issued_at = \(bind: stamp), code = \(bind: code)
-                    WHERE id = \(bind: p.id) AND status = 'requested'
-                    """).run()
+                    WHERE id = \(bind: p.id) AND status = 'requested' RETURNING id
+                    """).all()
+                if !changed.isEmpty { issued.append(OutCounters.Permit(p)) }
                 try await Audit.record(db, actor: viewer.user, action: "issue_permit", entityType: "permit", entityId: p.id, unitPath: try? UnitPath(p.unitPath),
                                        summary: "Cấp giấy đi đường \(p.number) cho \(p.fullName)", changes: [FieldChange("status", old: "requested", new: "issued")])
             }
+            var deltas: [Counters.Change: Int] = [:]
+            OutCounters.permits(issued, sign: 1, into: &deltas)
+            try await Counters.apply(db, deltas)
             return pending.count
         }
     }
@@ -567,6 +573,9 @@ package struct MovementService: Sendable {
                 \(bind: made.fullName), \(bind: made.citizenId), \(bind: made.purpose), '', \(bind: made.zones), \(bind: made.days), \(bind: made.validFrom), \(bind: made.validTo), \(bind: made.unitPath), '',
                 \(bind: made.issuerUnit), \(bind: made.issuedBy), \(bind: stamp), \(bind: made.code), NULL, NULL, '', \(bind: made.requestedBy), \(bind: stamp), \(bind: key))
                 """).run()
+            var deltas: [Counters.Change: Int] = [:]
+            OutCounters.permits([OutCounters.Permit(made)], sign: 1, into: &deltas)
+            try await Counters.apply(db, deltas)
             try await Audit.record(db, actor: viewer.user, action: "issue_permit", entityType: "permit", entityId: made.id, unitPath: try? UnitPath(made.unitPath),
                                    summary: "Cấp giấy đi chợ/mua thuốc \(made.number) cho \(made.fullName)", changes: [FieldChange("status", old: nil, new: "issued")])
             return made
@@ -585,7 +594,17 @@ package struct MovementService: Sendable {
                 throw AppError(.conflict, code: "permit_state", vi: "Chỉ thu hồi được giấy đang có hiệu lực.", en: "Only an issued permit can be revoked.")
             }
             let now = Timestamp.now()
-            try await db.raw("UPDATE permits SET status = 'revoked', revoked_at = \(bind: now), revoked_by = \(bind: viewer.user.username), reason = \(bind: reason) WHERE id = \(bind: p.id)").run()
+            let changed = try await db.raw("""
+                UPDATE permits SET status = 'revoked', revoked_at = \(bind: now), revoked_by = \(bind: viewer.user.username), reason = \(bind: reason)
+                WHERE id = \(bind: p.id) AND status = 'issued' RETURNING id
+                """).all()
+            // A concurrent revocation got there first: it took the permit off the counts already.
+            guard !changed.isEmpty else {
+                throw AppError(.conflict, code: "permit_state", vi: "Chỉ thu hồi được giấy đang có hiệu lực.", en: "Only an issued permit can be revoked.")
+            }
+            var deltas: [Counters.Change: Int] = [:]
+            OutCounters.permits([OutCounters.Permit(p)], sign: -1, into: &deltas)
+            try await Counters.apply(db, deltas)
             try await Audit.record(db, actor: viewer.user, action: "revoke_permit", entityType: "permit", entityId: p.id, unitPath: try? UnitPath(p.unitPath),
                                    summary: "Thu hồi giấy đi đường \(p.number): \(reason)", changes: [FieldChange("status", old: "issued", new: "revoked")])
             p.status = PermitStatus.revoked.rawValue

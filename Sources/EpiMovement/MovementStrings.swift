@@ -203,6 +203,8 @@ package enum MovementStrings {
             "mov_check_title": ("Kiểm tra giấy đi đường", "Check a travel permit"),
             "mov_code_or_number": ("Mã QR hoặc số giấy", "QR code or permit number"),
             "mov_checkpoint": ("Chốt", "Checkpoint"),
+            "mov_scan": ("Quét mã bằng camera", "Scan with the camera"),
+            "mov_camera_denied": ("Không mở được camera: nhập mã hoặc số giấy.", "The camera could not be opened: type the code or number."),
             "mov_direction": ("Chiều", "Direction"),
             "mov_dir_out": ("Ra khỏi vùng", "Leaving"),
             "mov_dir_in": ("Vào vùng", "Entering"),
@@ -284,6 +286,8 @@ package enum MovementStrings {
         t["sig.permit_number"] = ("Số giấy", "Number")
         t["sig.permit_dates"] = ("Thời hạn", "Valid")
         t["sig.permit_zones"] = ("Phạm vi", "Area")
+        t["sig.permit_checkpoint"] = ("Chốt đang đứng", "Checkpoint you stand at")
+        t["sig.permit_own_ward"] = ("Phường/xã của tôi", "My ward")
         for g in PermitGroup.allCases { t["permit.group.\(g.rawValue)"] = label(g) }
         for s in PermitStatus.allCases { t["permit.status.\(s.rawValue)"] = label(s) }
         for v in PermitVerdict.allCases { t["check.result.\(v.rawValue)"] = label(v) }

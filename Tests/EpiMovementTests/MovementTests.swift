@@ -10,6 +10,7 @@ import Testing
 @testable import EpiMovement
 @testable import EpiPlatform
 @testable import EpiRegistry
+@testable import EpiReporting
 @testable import EpiTestSupport
 
 extension TestApp {
@@ -206,6 +207,138 @@ struct MovementTests {
         }
     }
 
+    /// The daily counts are counters kept by every write; after each kind of write they equal a count of
+    /// the permits and logs themselves, and the migration's rebuild from the data gives them again.
+    @Test(arguments: Dialect.enabled)
+    func theDailyCountersEqualARecountAfterEveryKindOfWrite(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let services = app.services
+            let service = MovementService(services: services), checks = CheckService(services: services)
+            let scope = try await app.scope(for: "city")
+            let days = (15...27).compactMap { CivilDate(year: 2021, month: 9, day: $0) }
+            func expectRecount(_ step: String) async throws {
+                for day in days {
+                    let (kept, counted) = try await services.database.read { db in
+                        (try await checks.dailyCounts(db, scope: scope, day: day), try await checks.recount(db, scope: scope, day: day))
+                    }
+                    #expect(kept == counted, "\(step), \(day.iso)")
+                }
+            }
+            func out(_ day: String) async throws -> [String: Any] {
+                try (try await client.json(.get, "/api/v1/movement/counts?day=\(day)", try await app.token("minhkhai")).json()["total"] as? [String: Any]).unwrapped("total")
+            }
+            let district = try await MovementViewer.of(try await app.user("hbt"), services: services)
+            let ward = try await MovementViewer.of(try await app.user("minhkhai"), services: services)
+            let a = try await app.business(taxCode: "0109123472", name: "Công ty Thực phẩm A", ward: "01/007/00295", username: "dn.a")
+            let owner = try await MovementViewer.of(try await app.user("dn.a"), services: services)
+            let plan = try await service.submitPlan(businessID: a, PlanInput(model: PlanModel.threeOnSite.rawValue, items: PlanModel.threeOnSite.requiredItems.map(\.rawValue),
+                                                                             team: "Nguyễn Văn An", commitmentBy: "Trần Bình"), viewer: owner, language: .vi)
+            _ = try await service.reviewPlan(id: plan.id, decision: "approve", reason: nil, viewer: district, language: .vi)
+            let csv = "ho_ten,cccd,cong_viec\nNguyễn Văn Nam,001085012345,Lái xe\nLê Thị Mai,001187004321,Kế toán\nĐỗ Văn Tài,001089000111,Bốc xếp\n"
+            _ = try await service.importStaff(businessID: a, csv: Array(csv.utf8), viewer: owner, language: .vi)
+            _ = try await service.requestPermits(businessID: a, PermitRequestInput(validFrom: "2021-09-18", validTo: "2021-09-24", zones: "01.007"), viewer: owner, language: .vi)
+            // Requested permits let nobody out yet.
+            #expect(try await out("2021-09-20")["total"] as? Int == 0)
+            try await expectRecount("requested")
+
+            // Bulk approval: three workers out every day from 18 to 24 September, none on the 25th.
+            #expect(try await service.approvePermits(ids: nil, businessID: a, viewer: ward) == 3)
+            let (opening, after) = (try await out("2021-09-18"), try await out("2021-09-25"))
+            #expect(opening["work"] as? Int == 3 && after["work"] as? Int == 0)
+            try await expectRecount("bulk approval")
+
+            // A household voucher counts on its two market days only.
+            _ = try await service.issueIndividual(IndividualPermitInput(fullName: "Trần Thị Hoa", citizenId: "001190067890", validFrom: "20/09/2021", validTo: "26/09/2021",
+                                                                        days: "20/09/2021, 23/09/2021"), viewer: ward, language: .vi)
+            let (day20, day21, day23) = (try await out("2021-09-20"), try await out("2021-09-21"), try await out("2021-09-23"))
+            #expect(day20["market"] as? Int == 1 && day21["market"] as? Int == 0 && day23["market"] as? Int == 1)
+            try await expectRecount("voucher")
+
+            // A revoked permit leaves every day it counted on; revoking it again is refused and changes nothing.
+            let issued = try await services.database.read { try await service.permits($0, viewer: ward, businessID: a, status: .issued) }
+            let first = try issued.first.unwrapped("issued permit")
+            _ = try await service.revoke(id: first.id, reason: "Nghỉ việc", viewer: ward, language: .vi)
+            await #expect(throws: AppError.self) { try await service.revoke(id: first.id, reason: "Lần hai", viewer: ward, language: .vi) }
+            #expect(try await out("2021-09-19")["work"] as? Int == 2)
+            try await expectRecount("revocation")
+
+            // Passes with papers uploaded from an offline phone count once, however often the batch is sent;
+            // an id repeated inside the batch is one check.
+            let officer = try await MovementViewer.of(try await app.user("checkpoint.mk"), services: services)
+            let (p1, p2) = (UUID().uuidString, UUID().uuidString)
+            let batch = [CheckInput(id: p1, direction: "out", result: "papers", checkedAt: "2021-09-20T01:05:00Z"),
+                         CheckInput(id: p1, direction: "out", result: "papers", checkedAt: "2021-09-20T01:05:00Z"),
+                         CheckInput(id: p2, direction: "in", result: "papers", checkedAt: "2021-09-20T01:06:00Z"),
+                         CheckInput(id: UUID().uuidString, number: first.number, direction: "out", result: "revoked", checkedAt: "2021-09-20T01:07:00Z")]
+            let sent = try await checks.upload(batch, viewer: officer)
+            #expect(sent.stored == 3 && sent.duplicates == 1)
+            let again = try await checks.upload(batch, viewer: officer)
+            #expect(again.stored == 0 && again.duplicates == 4)
+            #expect(try await out("2021-09-20")["other"] as? Int == 1)
+            try await expectRecount("upload sent twice")
+
+            // Online checks go through the server's group committer: the same check id sent twice is one row.
+            let checkpoint = try await app.token("checkpoint.mk")
+            let id = UUID().uuidString
+            for _ in 0..<2 {
+                let answer = try data(try await client.json(.post, "/api/v1/movement/checks", checkpoint, #"{"id": "\#(id)", "number": "\#(first.number)", "direction": "out"}"#))
+                #expect(answer["verdict"] as? String == "revoked")
+            }
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM checkpoint_checks WHERE id = '\(id.lowercased())'") == 1)
+            try await expectRecount("online checks")
+
+            // The migration's rebuild from the permits and logs gives the same counters.
+            let before = try await services.database.read { db in try await checks.dailyCounts(db, scope: scope, day: days[5]) }
+            try await services.database.transaction { try await OutCounters.rebuild($0) }
+            #expect(try await services.database.read { db in try await checks.dailyCounts(db, scope: scope, day: days[5]) } == before)
+            try await expectRecount("rebuild")
+        }
+    }
+
+    /// The ward's daily report opens with the day's people allowed out filled in; the ward may change it
+    /// with a reason.
+    @Test(arguments: Dialect.enabled)
+    func theWardDailyReportIsPrefilledWithThePeopleAllowedOut(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let wards = try await MovementDemo.longBienDay(app.services, day: TestApp.today)
+            let ward = try wards.first.unwrapped("ward")
+            let expected = MovementDemo.longBienSplit[0].work + MovementDemo.longBienSplit[0].market + MovementDemo.longBienSplit[0].other
+            let path = "/api/v1/reports/ward_daily/\(TestApp.today.iso)/\(ward.replacingOccurrences(of: "/", with: "."))"
+            let longbien = try await app.token("longbien")
+            let shown = try await client.json(.get, path, longbien).json()
+            #expect((shown["prefill"] as? [String: Any])?["people_out"] as? Int == expected)
+            // The next day only the workers' permits still run.
+            let next = try await client.json(.get, "/api/v1/reports/ward_daily/\(TestApp.today.adding(days: 1).iso)/\(ward.replacingOccurrences(of: "/", with: "."))", longbien).json()
+            #expect((next["prefill"] as? [String: Any])?["people_out"] as? Int == MovementDemo.longBienSplit[0].work)
+            // Sent as pre-filled it needs no reason; changed, it needs one.
+            var values = TestApp.wardDailyValues()
+            values["people_out"] = String(expected + 5)
+            let body = { (v: [String: String], reasons: [String: String]) in
+                String(decoding: try JSONSerialization.data(withJSONObject: ["values": v, "reasons": reasons]), as: UTF8.self)
+            }
+            let unexplained = try await client.json(.post, path, longbien, try body(values, [:]))
+            #expect(unexplained.status == .unprocessableContent && unexplained.text.contains("reason.people_out"))
+            let explained = try await client.json(.post, path, longbien, try body(values, ["people_out": "Thêm 5 người đi cấp cứu chưa ghi ở chốt"]))
+            #expect(explained.status.code < 300)
+
+            // A deployment whose template still had the hand-typed field gets a new version that pre-fills it.
+            try await app.services.database.transaction { db in
+                let current = try #require(try await ReportStore.template(db, code: "ward_daily"))
+                let plain = current.fields.map { f -> ReportField in
+                    var f = f
+                    if f.key == "people_out" { f.metric = nil }
+                    return f
+                }
+                try await ReportStore.insertTemplate(db, ReportTemplate(id: Identifier.make(), code: current.code, version: current.version + 1, titleVI: current.titleVI,
+                                                                        titleEN: current.titleEN, deadline: current.deadline, level: current.level, fields: plain,
+                                                                        active: current.active, createdAt: Timestamp.now(), createdBy: "test"))
+                try await ReportMigrations.peopleOutPrefill.apply(db, app.services.database.kind)
+                let upgraded = try #require(try await ReportStore.template(db, code: "ward_daily"))
+                #expect(upgraded.version == current.version + 2 && upgraded.field("people_out")?.metric == "people_out")
+            }
+        }
+    }
+
     @Test(arguments: Dialect.enabled)
     func aCitizenDeclaresOnThePublicPageAndASymptomReachesTheWardHealthStation(_ dialect: Dialect) async throws {
         // Over a socket, behind a proxy the server trusts (loopback here), which names each citizen's address.
@@ -246,6 +379,27 @@ struct MovementTests {
             var statuses: [HTTPResponse.Status] = []
             for _ in 0..<11 { statuses.append(try await post(["form_token": "x", "full_name": "Bot"], ip: "\(net).9").status) }
             #expect(statuses.prefix(10).allSatisfy { $0 == .unprocessableContent } && statuses.last == .tooManyRequests)
+        }
+    }
+
+    /// Declarations are written in groups: in one group, a form sent twice (a double tap) and a form
+    /// stored before each come back with the declaration already stored for their token.
+    @Test(arguments: Dialect.enabled)
+    func aGroupOfDeclarationsStoresEachFormOnce(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, _ in
+            func row(_ nonce: String, _ name: String, flagged: Bool) -> DeclarationRow {
+                DeclarationRow(id: Identifier.make(), nonce: nonce, name: name, phone: "+84912345679", citizenId: nil, ward: "01/007/00295", symptoms: flagged ? "fever" : "", travel: "",
+                               contact: false, flagged: flagged, code: "VNH1:\(name)", declaredAt: Timestamp.now(), expiresAt: Timestamp.now(), taskDetail: "", taskDue: Timestamp.now())
+            }
+            let lone = [row("n1", "Lan", flagged: true)]
+            let first = try await app.services.database.transaction { try await DeclarationRow.store($0, lone) }
+            #expect(first.map(\.code) == ["VNH1:Lan"])
+            let group = [row("n2", "Minh", flagged: false), row("n1", "Lan lần hai", flagged: false), row("n3", "Hoa", flagged: true), row("n2", "Minh bấm lại", flagged: true)]
+            let answers = try await app.services.database.transaction { try await DeclarationRow.store($0, group) }
+            #expect(answers.map(\.code) == ["VNH1:Minh", "VNH1:Lan", "VNH1:Hoa", "VNH1:Minh"] && answers.map(\.flagged) == [false, true, true, false])
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM health_declarations") == 3)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM tasks WHERE created_by_name = 'Khai báo y tế'") == 2)
+            #expect(try await app.audit("health_declaration").count == 3)
         }
     }
 
@@ -290,6 +444,16 @@ struct MovementTests {
             _ = try await ward.post(client, "/zones/\(zoneID)/checkpoints", form: ["name": "Chốt ngõ 1", "location": "Đầu ngõ"])
             let point = try #require(try await app.services.database.read { try await $0.raw("SELECT id FROM checkpoints").first()?.decode(column: "id", as: String.self) })
             _ = try data(try await client.json(.post, "/api/v1/movement/checks", checkpoint, #"{"number": "GDD-X", "checkpoint_id": "\#(point)"}"#))
+            // The checkpoint page lists it with the places it guards (its ward and zone), which the offline
+            // plug-in keeps with the keys to judge "wrong zone" by the checkpoint chosen, and offers the camera.
+            var officer = try await BrowserSession.login(client, "checkpoint.mk")
+            let checkPage = try await officer.get(client, "/movement/check")
+            #expect(checkPage.text.contains("data-zones=\"01/007/00295,\(zoneID)\"") && checkPage.text.contains("id=\"check-scan\""))
+            // Once read (and kept in the server's checkpoint cache), the checkpoint is still refused to an officer of another ward.
+            _ = try await UserAdmin(services: app.services).create(username: "checkpoint.bm", displayName: "Chốt Bạch Mai", role: .checkpoint, unit: "01/007/00286",
+                                                              password: TestApp.password, creator: nil)
+            let elsewhere = try await client.json(.post, "/api/v1/movement/checks", try await app.token("checkpoint.bm"), #"{"number": "GDD-X", "checkpoint_id": "\#(point)"}"#)
+            #expect(elsewhere.status == .unprocessableContent && elsewhere.text.contains("checkpoint_id"))
             let scope = try await app.scope(for: "minhkhai")
             let now = Clock.now()
             let quiet = try await app.services.database.read { try await CheckpointOfflineAlerts().alerts($0, scope: scope, now: now.addingTimeInterval(2 * 3600)) }

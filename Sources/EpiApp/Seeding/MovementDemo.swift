@@ -33,11 +33,15 @@ package enum MovementDemo {
         let (from, to) = (day.adding(days: -3).iso, day.adding(days: 10).iso)
         let chosen = wards
         try await services.database.transaction { db in
+            // Written by SQL in bulk, so the day's counters are kept here as the service keeps them.
+            var counted: [OutCounters.Permit: Int] = [:]
+            var deltas: [Counters.Change: Int] = [:]
             for (wi, w) in chosen.enumerated() {
                 for (group, count) in [(PermitGroup.essentialWorker, w.work), (.foodMedicine, w.market)] {
                     let tag = "lb\(wi)\(group == .essentialWorker ? "w" : "m")"
                     // Vouchers name their market day; workers' permits run the whole period.
                     let days = group == .foodMedicine ? day.iso : ""
+                    counted[OutCounters.Permit(unitPath: w.path, group: group.rawValue, validFrom: from, validTo: to, days: days), default: 0] += count
                     try await db.raw("""
                         INSERT INTO permits (id, number, grp, status, business_id, person_id, full_name, citizen_id, purpose, route, zones, days, valid_from, valid_to,
                         unit_path, group_code, issuer_unit, issued_by, issued_at, code, revoked_at, revoked_by, reason, requested_by, created_at, request_key)
@@ -54,7 +58,10 @@ package enum MovementDemo {
                     SELECT \(bind: "lb\(wi)o-") || n, NULL, \(bind: "Chốt Long Biên"), \(bind: w.path), '', NULL, '', 'out', 'papers', 'other', NULL, 'system',
                     \(bind: Timestamp.string(VietnamTime.instant(day, hour: 8))), \(bind: day.iso), \(bind: now) FROM seq
                     """).run()
+                OutCounters.papersPass(unitPath: w.path, day: day, n: w.other, into: &deltas)
             }
+            OutCounters.permits(counted, sign: 1, into: &deltas)
+            try await Counters.apply(db, deltas)
             try await Audit.record(db, actor: nil, actorName: "system", action: "seed", entityType: "permit", entityId: nil, unitPath: try? UnitPath("01/004"),
                                    summary: "Nạp số liệu một ngày của quận Long Biên (46.375 người ra đường)")
         }

@@ -23,6 +23,12 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
     case testResults = "test_results"
     /// Of those, positive.
     case testPositives = "test_positives"
+    /// People allowed out in the ward on the day (permits and vouchers usable that day, passes with
+    /// papers at checkpoints): all reasons, and each reason of `OutReason`.
+    case peopleOut = "people_out"
+    case peopleOutWork = "people_out_work"
+    case peopleOutMarket = "people_out_market"
+    case peopleOutOther = "people_out_other"
     // Gauges.
     case casesActive = "cases_active"
     case f1Active = "f1_active"
@@ -44,7 +50,8 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
         switch self {
         case .casesNew, .casesNewCommunity, .casesRecovered, .casesDied, .exposuresRecorded, .quarantineAdmitted,
              .quarantineReleased, .quarantineTests, .quarantineTestsPositive, .suppliesDelivered,
-             .testSamples, .testPeople, .testResults, .testPositives:
+             .testSamples, .testPeople, .testResults, .testPositives,
+             .peopleOut, .peopleOutWork, .peopleOutMarket, .peopleOutOther:
             return .daily
         default:
             return .gauge
@@ -78,6 +85,10 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
         case .testPeople: return "Người được lấy mẫu xét nghiệm"
         case .testResults: return "Kết quả xét nghiệm nhận được"
         case .testPositives: return "Kết quả xét nghiệm dương tính"
+        case .peopleOut: return "Người được ra đường"
+        case .peopleOutWork: return "Người được ra đường: đi làm"
+        case .peopleOutMarket: return "Người được ra đường: đi chợ, siêu thị"
+        case .peopleOutOther: return "Người được ra đường: lý do khác"
         case .testRetestsOpen: return "Người chờ xét nghiệm lại"
         }
     }
@@ -109,6 +120,10 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
         case .testPeople: return "People sampled"
         case .testResults: return "Test results received"
         case .testPositives: return "Positive test results"
+        case .peopleOut: return "People allowed out"
+        case .peopleOutWork: return "People allowed out: work"
+        case .peopleOutMarket: return "People allowed out: market, supermarket"
+        case .peopleOutOther: return "People allowed out: other reasons"
         case .testRetestsOpen: return "People awaiting a re-test"
         }
     }

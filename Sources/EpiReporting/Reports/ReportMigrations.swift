@@ -208,6 +208,22 @@ package enum ReportMigrations {
         try await Audit.record(db, actor: nil, actorName: "system", action: "seed", entityType: "report_template", entityId: nil, unitPath: nil,
                                summary: "Nạp mẫu báo cáo ngày của phường/xã và báo cáo tuần của quận/huyện")
     }
+
+    /// The ward daily report's "people allowed out" pre-filled from movement control's daily counts
+    /// (metric `people_out`): a new version of the template where the field is still the seeded,
+    /// hand-typed one; a template the city has changed that field of is left as it is.
+    package static let peopleOutPrefill = Migration("rep_004_people_out_prefill") { db, _ in
+        guard let current = try await ReportStore.template(db, code: "ward_daily"),
+              let index = current.fields.firstIndex(where: { $0.key == "people_out" && $0.metric == nil && $0.type == .number }) else { return }
+        var fields = current.fields
+        fields[index].metric = Metric.peopleOut.rawValue
+        let next = ReportTemplate(id: Identifier.make(), code: current.code, version: current.version + 1, titleVI: current.titleVI, titleEN: current.titleEN,
+                                  deadline: current.deadline, level: current.level, fields: fields, active: current.active, createdAt: Timestamp.now(), createdBy: "system")
+        try await ReportStore.insertTemplate(db, next)
+        try await Audit.record(db, actor: nil, actorName: "system", action: "update", entityType: "report_template", entityId: current.code, unitPath: nil,
+                               summary: "Mẫu báo cáo \(current.titleVI), phiên bản \(next.version): số người ra đường tự điền từ số liệu kiểm soát đi lại",
+                               changes: [FieldChange("version", old: String(current.version), new: String(next.version))])
+    }
 }
 
 /// The seeded templates, written in the same line format the city edits.
@@ -222,7 +238,7 @@ enum DefaultTemplates {
         samples_taken; number; Số mẫu xét nghiệm đã lấy; Samples taken; required min=0
         doses_given; number; Số mũi vắc xin đã tiêm; Vaccine doses given; required min=0
         permits_issued; number; Giấy đi đường đã cấp; Travel permits issued; min=0
-        people_out; number; Số người ra đường được kiểm soát; People allowed out (checked); min=0
+        people_out; number; Số người ra đường được kiểm soát; People allowed out (checked); min=0 metric=people_out
         violations; number; Số vụ vi phạm bị xử lý; Violations handled; min=0
         welfare_appraised; number; Hồ sơ hỗ trợ đã thẩm định; Welfare dossiers appraised; min=0
         welfare_received; number; Hồ sơ hỗ trợ đã tiếp nhận; Welfare dossiers received; min=0

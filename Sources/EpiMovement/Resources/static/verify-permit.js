@@ -24,14 +24,54 @@
   // Today in Vietnam (UTC+7), as yyyy-mm-dd, whatever the phone's zone.
   function today() { return new Date(now().getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10); }
 
-  // The checkpoint page hands over what the phone needs later: its token for uploads and where it stands.
+  // The checkpoint page hands over what the phone needs later: its token for uploads, its ward, and the
+  // checkpoints of its jurisdiction with the places each guards (its ward and zone), cached with the keys.
   var config = document.getElementById("checkpoint-config");
   if (config) {
     var serverDay = Date.parse(config.getAttribute("data-today") + "T00:00:00Z"), phoneDay = Date.parse(new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10) + "T00:00:00Z");
+    var pointSelect = document.getElementById("check-point"), previous = read(CONFIG, {}) || {};
+    var points = pointSelect ? Array.prototype.map.call(pointSelect.options, function (o) {
+      return { id: o.value, name: o.textContent, zones: (o.getAttribute("data-zones") || "").split(",").filter(Boolean) };
+    }) : [];
+    var chosen = points.some(function (p) { return p.id === previous.checkpoint; }) ? previous.checkpoint : (pointSelect ? pointSelect.value : "");
+    if (pointSelect && chosen) pointSelect.value = chosen;
     write(CONFIG, { csrf: config.getAttribute("data-csrf"), unit: config.getAttribute("data-unit"), officer: config.getAttribute("data-officer"),
-                    offsetDays: isNaN(serverDay) ? 0 : Math.round((serverDay - phoneDay) / 86400000) });
+                    offsetDays: isNaN(serverDay) ? 0 : Math.round((serverDay - phoneDay) / 86400000), checkpoints: points, checkpoint: chosen || "" });
+    if (pointSelect) pointSelect.addEventListener("change", function () { choose(pointSelect.value); });
     fetch("/api/v1/movement/revocations", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) { if (body && body.revoked) write(REVOKED, { ids: body.revoked, at: body.generated_at || "" }); }).catch(function () {});
+  }
+
+  function choose(id) { var cfg = read(CONFIG, null); if (cfg) { cfg.checkpoint = id || ""; write(CONFIG, cfg); } }
+  // The checkpoint the officer said they stand at (none: their own ward).
+  function standing(cfg) {
+    var list = (cfg && cfg.checkpoints) || [];
+    for (var i = 0; i < list.length; i++) if (list[i].id === cfg.checkpoint) return list[i];
+    return null;
+  }
+
+  // The checkpoint page scans with the camera where the browser reads QR codes itself; typing stays.
+  var scanButton = document.getElementById("check-scan");
+  if (scanButton && "BarcodeDetector" in window && navigator.mediaDevices) {
+    scanButton.hidden = false;
+    scanButton.addEventListener("click", function () {
+      var video = document.getElementById("check-video"), field = document.getElementById("check-code"), form = document.getElementById("check-form");
+      var detector = new BarcodeDetector({ formats: ["qr_code"] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+        video.hidden = false; video.srcObject = stream; video.play();
+        var timer = setInterval(function () {
+          detector.detect(video).then(function (codes) {
+            if (!codes.length) return;
+            clearInterval(timer); stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true;
+            field.value = codes[0].rawValue;
+            form.submit();
+          }).catch(function () {});
+        }, 300);
+      }, function () {
+        var error = document.getElementById("check-camera-error");
+        if (error) { error.textContent = error.getAttribute("data-text"); error.hidden = false; }
+      });
+    });
   }
 
   /// The same rule as EpiCore's PermitTerms.verdict: revocation, then dates, then market days, then place.
@@ -70,16 +110,38 @@
   setTimeout(upload, 500);
 
   if (typeof EpiVerify === "undefined") return;
+
+  // On the offline verifier: which of the cached checkpoints the officer stands at.
+  var verifier = document.getElementById("verify-result"), cached = read(CONFIG, null);
+  if (verifier && cached && cached.checkpoints && cached.checkpoints.length && !document.getElementById("permit-checkpoint")) {
+    var words0 = {};
+    try { words0 = JSON.parse(document.getElementById("verifier-words").textContent) || {}; } catch (e) { /* labels fall back to codes */ }
+    var label = document.createElement("label"), select = document.createElement("select");
+    label.textContent = words0.permit_checkpoint || "Checkpoint";
+    select.id = "permit-checkpoint";
+    var own = document.createElement("option");
+    own.value = ""; own.textContent = words0.permit_own_ward || cached.unit || "";
+    select.appendChild(own);
+    cached.checkpoints.forEach(function (p) { var o = document.createElement("option"); o.value = p.id; o.textContent = p.name; select.appendChild(o); });
+    select.value = standing(cached) ? cached.checkpoint : "";
+    select.addEventListener("change", function () { choose(select.value); });
+    label.appendChild(select);
+    verifier.parentNode.insertBefore(label, verifier);
+  }
   EpiVerify.renderers.permit = function (result, lang, words) {
     var d = result.document, get = function (k) { return d instanceof Map ? d.get(k) : d && d[k]; };
     var doc = { id: get("id"), number: get("no"), name: get("name"), cccd: get("cccd"), group: get("grp"), zones: get("zones"), route: get("route"),
                 from: get("from"), to: get("to"), days: get("days") };
-    var cfg = read(CONFIG, null), zones = cfg && cfg.unit ? [cfg.unit] : [];
+    var cfg = read(CONFIG, null), point = standing(cfg);
+    // "Wrong zone" is judged by the checkpoint chosen (its ward and zone), as the server does; else the officer's ward.
+    var zones = point && point.zones.length ? point.zones : (cfg && cfg.unit ? [cfg.unit] : []);
     // The signature was good (the core renders only then); the dates are judged on the server's day.
     var v = verdict(doc, today(), zones);
     if (cfg && cfg.csrf) {
       var queue = read(QUEUE, []);
-      queue.push({ id: uuid(), number: doc.number || "", result: v === "valid" || words["permit_" + v] ? v : "invalid", direction: "out", checked_at: now().toISOString() });
+      var check = { id: uuid(), number: doc.number || "", result: v === "valid" || words["permit_" + v] ? v : "invalid", direction: "out", checked_at: now().toISOString() };
+      if (point) check.checkpoint_id = point.id;
+      queue.push(check);
       write(QUEUE, queue);
       setTimeout(upload, 0);
     }
