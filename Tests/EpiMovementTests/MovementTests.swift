@@ -451,7 +451,7 @@ struct MovementTests {
             // plug-in keeps with the keys to judge "wrong zone" by the checkpoint chosen, and offers the camera.
             var officer = try await BrowserSession.login(client, "checkpoint.mk")
             let checkPage = try await officer.get(client, "/movement/check")
-            #expect(checkPage.text.contains("data-zones=\"01/007/00295,\(zoneID)\"") && checkPage.text.contains("id=\"check-scan\""))
+            #expect(checkPage.text.contains("data-zones=\"01/007/00295,\(zoneID)\"") && checkPage.text.contains("id=\"check-scan\"") && checkPage.text.contains("/static/qr-scan.js"))
             // Once read (and kept in the server's checkpoint cache), the checkpoint is still refused to an officer of another ward.
             _ = try await UserAdmin(services: app.services).create(username: "checkpoint.bm", displayName: "Chốt Bạch Mai", role: .checkpoint, unit: "01/007/00286",
                                                               password: TestApp.password, creator: nil)

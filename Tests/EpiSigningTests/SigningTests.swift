@@ -97,6 +97,9 @@ struct SigningTests {
             let worker = try await client.execute(uri: "/offline-sw.js", method: .get)
             #expect(worker.status == .ok && worker.headers[.contentType]?.hasPrefix("text/javascript") == true)
             #expect(try await client.execute(uri: "/static/verify-core.js", method: .get).status == .ok)
+            // The camera scanner both the verifier and the checkpoint page load.
+            #expect(String(buffer: page.body).contains("/static/qr-scan.js") && String(buffer: worker.body).contains("/static/qr-scan.js"))
+            #expect(try await client.execute(uri: "/static/qr-scan.js", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/static/nothing.js", method: .get).status == .notFound)
         }
     }

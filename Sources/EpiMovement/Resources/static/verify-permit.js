@@ -50,27 +50,15 @@
     return null;
   }
 
-  // The checkpoint page scans with the camera where the browser reads QR codes itself; typing stays.
-  var scanButton = document.getElementById("check-scan");
-  if (scanButton && "BarcodeDetector" in window && navigator.mediaDevices) {
-    scanButton.hidden = false;
-    scanButton.addEventListener("click", function () {
-      var video = document.getElementById("check-video"), field = document.getElementById("check-code"), form = document.getElementById("check-form");
-      var detector = new BarcodeDetector({ formats: ["qr_code"] });
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-        video.hidden = false; video.srcObject = stream; video.play();
-        var timer = setInterval(function () {
-          detector.detect(video).then(function (codes) {
-            if (!codes.length) return;
-            clearInterval(timer); stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true;
-            field.value = codes[0].rawValue;
-            form.submit();
-          }).catch(function () {});
-        }, 300);
-      }, function () {
-        var error = document.getElementById("check-camera-error");
-        if (error) { error.textContent = error.getAttribute("data-text"); error.hidden = false; }
-      });
+  // The checkpoint page scans with the camera where the browser reads QR codes itself (qr-scan.js,
+  // loaded by that page only); typing stays.
+  if (document.getElementById("check-scan") && window.EpiScan) {
+    EpiScan.attach(document.getElementById("check-scan"), document.getElementById("check-video"), function (code) {
+      document.getElementById("check-code").value = code;
+      document.getElementById("check-form").submit();
+    }, function () {
+      var error = document.getElementById("check-camera-error");
+      if (error) { error.textContent = error.getAttribute("data-text"); error.hidden = false; }
     });
   }
 

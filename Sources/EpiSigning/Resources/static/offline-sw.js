@@ -3,7 +3,7 @@
 // always has today's lists; the kept copy answers only when the network does not. Nothing else is
 // touched: other pages (people's records) are never stored on the device.
 var CACHE = "epi-offline-v1";
-var CORE = ["/verify", "/static/verify-core.js", "/static/verify-page.js", "/static/app.css", "/api/v1/certificates/trust-list"];
+var CORE = ["/verify", "/static/verify-core.js", "/static/qr-scan.js", "/static/verify-page.js", "/static/app.css", "/api/v1/certificates/trust-list"];
 
 function offlineWorthy(url) {
   if (url.origin !== self.location.origin) return false;

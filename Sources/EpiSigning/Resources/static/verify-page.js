@@ -47,24 +47,9 @@
   document.getElementById("verify-button").addEventListener("click", check);
   input.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); check(); } });
 
-  // The camera, where the browser can read QR codes itself.
-  var scan = document.getElementById("scan-button");
-  if ("BarcodeDetector" in window && navigator.mediaDevices) {
-    scan.hidden = false;
-    scan.addEventListener("click", function () {
-      var video = document.getElementById("scan-video"), detector = new BarcodeDetector({ formats: ["qr_code"] });
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-        video.hidden = false; video.srcObject = stream; video.play();
-        var timer = setInterval(function () {
-          detector.detect(video).then(function (codes) {
-            if (!codes.length) return;
-            clearInterval(timer); stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true;
-            input.value = codes[0].rawValue; check();
-          });
-        }, 300);
-      }, function () { trustInfo.textContent = words.camera_denied; });
-    });
-  }
+  // The camera, where the browser can read QR codes itself (qr-scan.js).
+  EpiScan.attach(document.getElementById("scan-button"), document.getElementById("scan-video"),
+                 function (code) { input.value = code; check(); }, function () { trustInfo.textContent = words.camera_denied; });
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/offline-sw.js").then(function () { return navigator.serviceWorker.ready; }).then(function (reg) {
