@@ -253,7 +253,9 @@ package struct VaccinationRoutes: Sendable {
     private func renderCoverage(_ request: Request, context: AuthedContext, error: AppError?) async throws -> Response {
         let l = context.language
         let (focus, _, rows, targets) = try await coverageData(request, context: context)
-        func pct(_ n: Int, _ p: Int) -> String { Coverage.percent(n, of: p).map { String(format: "%.1f%%", $0) } ?? "—" }
+        // Percentages in the reader's language: "12,5%" in Vietnamese, "12.5%" in English.
+        func percent(_ x: Double) -> String { NumberFormat.decimal(x, digits: 1, language: l) + "%" }
+        func pct(_ n: Int, _ p: Int) -> String { Coverage.percent(n, of: p).map(percent) ?? "—" }
         var table: [[String: Any]] = []
         for r in rows {
             let name = await unitName(r.unitPath)
@@ -281,8 +283,8 @@ package struct VaccinationRoutes: Sendable {
         for t in targets {
             var missing: [[String: Any]] = []
             for u in t.units where u.willMiss {
-                missing.append(["unit": await unitName(u.unitPath), "percent": u.percent.map { String(format: "%.1f%%", $0) } ?? "—",
-                                "perDay": String(format: "%.0f", u.perDay), "projected": pct(u.projected, u.population)])
+                missing.append(["unit": await unitName(u.unitPath), "percent": u.percent.map(percent) ?? "—",
+                                "perDay": NumberFormat.decimal(u.perDay, digits: 0, language: l), "projected": pct(u.projected, u.population)])
             }
             targetRows.append(["title": t.title, "due": CivilDate(iso: t.dueOn)?.vietnamese ?? t.dueOn, "percent": t.percent, "missing": Array(missing.prefix(100)),
                                "missCount": missing.count, "unitCount": t.units.count, "hasMissing": !missing.isEmpty])

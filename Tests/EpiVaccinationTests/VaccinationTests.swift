@@ -358,6 +358,8 @@ struct VaccinationTests {
             var browser = try await BrowserSession.login(client, "hbt")
             let page = try await browser.get(client, "/vaccination/coverage")
             #expect(page.status == .ok && page.text.contains("chart-first") && page.text.contains("<svg"))
+            // Percentages are written the Vietnamese way, with a decimal comma.
+            #expect(page.text.contains(/\d,\d%/) && !page.text.contains(/\d\.\d%/))
         }
     }
 
