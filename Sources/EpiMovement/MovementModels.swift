@@ -119,7 +119,7 @@ package struct CheckRecord: Codable, Sendable, Equatable {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    var trimmed: String { trimmedWhitespace }
     var nonBlank: String? { let t = trimmed; return t.isEmpty ? nil : t }
 }
 

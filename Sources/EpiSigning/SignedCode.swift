@@ -49,7 +49,7 @@ package enum SignedCode {
     /// Checks a code read from a QR or typed: prefix, Base45, zlib, COSE signature by a trusted key of
     /// that purpose, and the validity window at `now`. Every failure is a typed, user-explainable error.
     package static func verify(_ text: String, now: Date, using service: SigningService) throws(SignedCodeError) -> Verified {
-        let code = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let code = text.trimmedWhitespace
         guard code.utf8.count <= maxLength else { throw .malformed }
         guard let purpose = SigningPurpose.of(code: code), purpose != .vaccination else { throw .unknownPrefix }
         let cose: [UInt8]

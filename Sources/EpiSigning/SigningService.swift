@@ -61,8 +61,23 @@ package final class SigningService: Sendable {
 
     /// The service for a folder, opened once per process (creating keys the first time).
     package static func open(_ settings: Settings) throws -> SigningService {
-        try open(directory: settings.resolvedKeysDirectory)
+        // Every QR check asks for the service; resolving and standardizing the folder's path each time
+        // cost a twentieth of a check, so the settings that name the folder are remembered too.
+        let named: String
+        if let folder = settings.keysDirectory, !folder.isEmpty {
+            named = "keys:" + folder
+        } else if case .sqliteFile(let path) = settings.database {
+            named = "sqlite:" + path
+        } else {
+            named = "cwd:" + FileManager.default.currentDirectoryPath
+        }
+        if let known = bySettings.withLockedValue({ $0[named] }) { return known }
+        let service = try open(directory: settings.resolvedKeysDirectory)
+        bySettings.withLockedValue { $0[named] = service }
+        return service
     }
+
+    private static let bySettings = NIOLockedValueBox<[String: SigningService]>([:])
 
     package static func open(directory path: String) throws -> SigningService {
         let key = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -100,8 +115,19 @@ package final class SigningService: Sendable {
 
     /// The trust list of one purpose, for the codecs' verifiers.
     package func trustList(_ purpose: SigningPurpose) -> TrustList {
-        TrustList(certificates: trusted.filter { $0.purpose == purpose }.map(\.certificate))
+        // Built once per purpose and key set (every verification asks); always under the state's lock,
+        // so a list built from the keys before a rotation is never kept after it.
+        state.withLockedValue { current in
+            lists.withLockedValue { lists in
+                if let list = lists[purpose] { return list }
+                let list = TrustList(certificates: current.trusted.filter { $0.purpose == purpose }.map(\.certificate))
+                lists[purpose] = list
+                return list
+            }
+        }
     }
+
+    private let lists = NIOLockedValueBox<[SigningPurpose: TrustList]>([:])
 
     /// Makes a new key for `purpose`; codes signed with the old one keep verifying.
     @discardableResult
@@ -111,6 +137,7 @@ package final class SigningService: Sendable {
             let (signer, key) = try Self.create(purpose, in: folder)
             current.signers[purpose] = signer
             current.trusted.append(key)
+            lists.withLockedValue { $0[purpose] = nil }
             return signer
         }
     }
@@ -128,7 +155,7 @@ package final class SigningService: Sendable {
         }
         let currentFile = folder.appendingPathComponent("current")
         let keyFile = folder.appendingPathComponent("current.key.pem")
-        if let kidHex = try? String(contentsOf: currentFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+        if let kidHex = try? String(contentsOf: currentFile, encoding: .utf8).trimmedWhitespace,
            let keyPEM = try? String(contentsOf: keyFile, encoding: .utf8),
            let certificate = trusted.first(where: { Hex.encode($0.certificate.kid) == kidHex }) {
             let key: P256.Signing.PrivateKey

@@ -238,7 +238,7 @@ enum Cursor {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    var trimmed: String { trimmedWhitespace }
     /// nil when blank after trimming.
     var nonBlank: String? { let t = trimmed; return t.isEmpty ? nil : t }
 }

@@ -123,7 +123,7 @@ package struct CertificateService: Sendable {
 
     /// Checks a code: signature by a trusted vaccination key, validity window, and the revocation list.
     package func check(_ code: String, now: Date = Date()) async throws -> CertificateCheck {
-        let text = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = code.trimmedWhitespace
         let trust = try SigningService.open(services.settings).trustList(.vaccination)
         func invalid(_ reason: String) -> CertificateCheck {
             CertificateCheck(status: "invalid", reason: reason, uvci: nil, name: nil, dateOfBirth: nil, doseNumber: nil, seriesDoses: nil, vaccinatedOn: nil, product: nil, expiresAt: nil)

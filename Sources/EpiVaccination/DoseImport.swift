@@ -46,14 +46,24 @@ package struct DoseImportService: Sendable {
         }
         let today = Clock.today()
         var batch: [DoseCSVRow] = []
+        // The next batch is read and checked while the previous one is written: parsing runs here and the
+        // database on its own thread, so the two overlap on a second core. Writes still go one at a
+        // time and in file order; a batch's result is counted before the next batch is sent.
+        var writing: Task<(Int, Int, [Int]), any Error>?
+        func settle() async throws {
+            guard let task = writing else { return }
+            writing = nil
+            let (inserted, duplicates, unknown) = try await task.value
+            report.inserted += inserted
+            report.duplicates += duplicates
+            for line in unknown { fail(line, "Không tìm thấy CCCD trong danh sách cư trú của địa bàn.", "No resident of your jurisdiction has this citizen ID.") }
+        }
         func flush() async throws {
             guard !batch.isEmpty else { return }
             let rows = batch
             batch.removeAll(keepingCapacity: true)
-            let (inserted, duplicates, unknown) = try await write(rows, scope: scope, user: user)
-            report.inserted += inserted
-            report.duplicates += duplicates
-            for line in unknown { fail(line, "Không tìm thấy CCCD trong danh sách cư trú của địa bàn.", "No resident of your jurisdiction has this citizen ID.") }
+            try await settle()
+            writing = Task { [self] in try await write(rows, scope: scope, user: user) }
         }
         while true {
             let record: CSVRecord?
@@ -62,7 +72,7 @@ package struct DoseImportService: Sendable {
                 break
             }
             guard let record else { break }
-            if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            if record.fields.allSatisfy({ $0.trimmedWhitespace.isEmpty }) { continue }
             report.totalRows += 1
             switch DoseCSV.row(record, header: header, today: today) {
             case .failure(let p): fail(record.line, p.vi, p.en)
@@ -71,9 +81,10 @@ package struct DoseImportService: Sendable {
             if batch.count >= Self.batchSize { try await flush() }
         }
         try await flush()
+        try await settle()
         report.errors.sort { $0.line < $1.line }
         let final = report
-        let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let sha = Hex.string(SHA256.hash(data: bytes))
         let errorsJSON = String(decoding: try JSONEncoder().encode(final.errors.prefix(200).map(\.message)), as: UTF8.self)
         try await services.database.transaction { db in
             try await db.raw("""

@@ -116,7 +116,7 @@ package enum DoseSource: String, CaseIterable, Sendable, Codable {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    var trimmed: String { trimmedWhitespace }
     var nonBlank: String? { let t = trimmed; return t.isEmpty ? nil : t }
 }
 

@@ -176,3 +176,44 @@ struct PopulationGeneratorTests {
         #expect((0.34...0.42).contains(Double(nguyen) / Double(n)))
     }
 }
+
+@Suite("Trimming white space")
+struct TrimTests {
+    /// Every scalar Foundation counts as white space or a line break, and a few it does not.
+    static let spaces: [String] = [" ", "\t", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}", "\u{2009}", "\u{200A}",
+                                   "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}", "\u{200B}"]
+
+    @Test(arguments: ["", "Nguyễn Văn A", "  Nguyễn Văn A  ", "\t001085012345\r\n", "\u{3000}Hà Nội\u{A0}", "a b", "   ", "\u{200B}kept\u{200B}",
+                      "Mũi 2\u{301}", " \u{301}x", "HC1:6BF+70790T9WJWG.FKY*4GO0.O1CV2", "\u{FEFF}BOM stays"])
+    func matchesFoundation(text: String) {
+        #expect(text.trimmedWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test func everyScalarOfTheBasicPlaneIsJudgedLikeFoundation() {
+        var differ: [String] = []
+        for value in UInt32(0)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(scalar) + "x"
+            if text.trimmedWhitespace != text.trimmingCharacters(in: .whitespacesAndNewlines) { differ.append(String(value, radix: 16)) }
+        }
+        #expect(differ.isEmpty, "scalars judged differently: \(differ.prefix(20))")
+    }
+
+    @Test func everyWhiteSpaceScalarIsTrimmedLikeFoundation() {
+        for space in Self.spaces {
+            let text = space + "Phường Minh Khai" + space + space
+            #expect(text.trimmedWhitespace == "Phường Minh Khai", "\(space.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(text.trimmedWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+}
+
+@Suite("Hexadecimal")
+struct HexTests {
+    @Test func matchesAFormatterByteForByte() {
+        let bytes: [UInt8] = Array(0...255)
+        #expect(Hex.string(bytes) == bytes.map { String(format: "%02x", $0) }.joined())
+        #expect(Hex.string([UInt8]()) == "")
+        #expect(Hex.string([0x00, 0x0f, 0xf0, 0xff]) == "000ff0ff")
+    }
+}

@@ -16,7 +16,7 @@ public struct TaxCode: Hashable, Sendable, CustomStringConvertible {
     public static let weights = [31, 29, 23, 19, 17, 13, 7, 5, 3]
 
     public init(parsing raw: String) throws(TaxCodeError) {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmedWhitespace
         guard !trimmed.isEmpty else { throw .empty }
         // Spaces and dots are how people group digits on paper; one dash may separate the branch.
         var digits = ""

@@ -64,7 +64,7 @@ public enum ReportFieldSpec {
         var fields: [ReportField] = []
         var keys = Set<String>()
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            let line = rawLine.trimmedWhitespace
             let number = index + 1
             if line.isEmpty || line.hasPrefix("#") { continue }
             func fail(_ vi: String, _ en: String) -> ReportFieldSpecError {
@@ -188,7 +188,7 @@ public enum ReportValidation {
     public static func validate(_ fields: [ReportField], input: [String: String], prefill: [String: Int] = [:], reasons: [String: String] = [:]) -> Outcome {
         var out = Outcome()
         for field in fields {
-            let raw = (input[field.key] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let raw = (input[field.key] ?? "").trimmedWhitespace
             if raw.isEmpty {
                 if field.required { out.problems[field.key] = .required }
                 continue
@@ -200,7 +200,7 @@ public enum ReportValidation {
                 if let hi = field.max, n > hi { out.problems[field.key] = .aboveMax; continue }
                 out.values[field.key] = String(n)
                 if let live = prefill[field.key], live != n {
-                    let reason = (reasons[field.key] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                    let reason = (reasons[field.key] ?? "").trimmedWhitespace
                     if reason.isEmpty { out.problems["reason.\(field.key)"] = .reasonRequired } else { out.reasons[field.key] = String(reason.prefix(500)) }
                 }
             case .text:

@@ -55,7 +55,7 @@ public enum DoseCSV {
     public static let firstDay = CivilDate(year: 2021, month: 3, day: 8)
 
     public static func row(_ record: CSVRecord, header: DoseCSVHeader, today: CivilDate) -> Result<DoseCSVRow, DoseCSVProblem> {
-        func field(_ i: Int) -> String { i < record.fields.count ? record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines) : "" }
+        func field(_ i: Int) -> String { i < record.fields.count ? record.fields[i].trimmedWhitespace : "" }
         guard let id = try? CitizenID(parsing: field(header.cccd)) else {
             return .failure(DoseCSVProblem(vi: "CCCD/CMND '\(field(header.cccd).prefix(20))' không hợp lệ.", en: "Invalid citizen ID '\(field(header.cccd).prefix(20))'."))
         }
@@ -86,11 +86,14 @@ extension VaccineCatalog {
         ("coronavac", "CoronaVac"), ("sinovac", "CoronaVac"), ("sputnik", "Sputnik-V"), ("gamaleya", "Sputnik-V"),
     ]
 
+    /// Products by their code in lower case: a dose import matches a product on every row.
+    static let byLowercasedCode: [String: VaccineProduct] = Dictionary(products.map { ($0.code.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+
     /// A product named by its EU DCC code or a common name.
     public static func match(_ raw: String) -> VaccineProduct? {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = raw.trimmedWhitespace
         guard !text.isEmpty, text.count <= 100 else { return nil }
-        if let exact = products.first(where: { $0.code.lowercased() == text.lowercased() }) { return exact }
+        if let exact = byLowercasedCode[text.lowercased()] { return exact }
         let folded = VietnameseText.fold(text)
         return names.first { folded.contains($0.0) }.flatMap { product($0.1) }
     }

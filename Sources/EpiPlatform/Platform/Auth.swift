@@ -20,7 +20,7 @@ enum Tokens {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// Compares without an early exit so timing does not reveal how much matched.
@@ -84,7 +84,7 @@ package struct AuthService: Sendable {
     }
 
     package func login(username: String, password: String) async throws -> LoginResult {
-        let name = username.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let name = username.trimmedWhitespace.lowercased()
         let found = try await database.read { db -> (UserRow, Credentials)? in
             guard name.count <= 100, let sqlRow = try await db.raw("SELECT id, username, display_name, role, unit_path, active, password_hash, failed_logins, locked_until FROM users WHERE username = \(bind: name)").first() else {
                 return nil
@@ -176,17 +176,27 @@ package struct AuthService: Sendable {
         return (try row.currentUser(), .session(id: id, csrfToken: session.csrfToken))
     }
 
-    /// Resolves an API bearer token to its user.
+    /// Resolves an API bearer token to its user: from `database.tokens` when it was looked up in the
+    /// last few seconds, else from the tables.
     func apiUser(token: String) async throws -> CurrentUser? {
-        let row = try await database.read { db in
-            try await db.raw("""
-                SELECT u.id, u.username, u.display_name, u.role, u.unit_path, u.active
+        let digest = Tokens.digest(token)
+        let now = Date()
+        if let user = database.tokens.user(digest: digest, now: now) { return user }
+        let generation = database.tokens.generation
+        let found = try await database.read { db -> (UserRow, TokenFields)? in
+            guard let sqlRow = try await db.raw("""
+                SELECT u.id, u.username, u.display_name, u.role, u.unit_path, u.active, t.id AS token_id, t.expires_at
                 FROM api_tokens t JOIN users u ON u.id = t.user_id
-                WHERE t.token_hash = \(bind: Tokens.digest(token)) AND t.revoked_at IS NULL AND t.expires_at > \(bind: Timestamp.real())
-                """).first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                WHERE t.token_hash = \(bind: digest) AND t.revoked_at IS NULL AND t.expires_at > \(bind: Timestamp.real())
+                """).first() else { return nil }
+            return (try sqlRow.decode(model: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase), try sqlRow.decode(model: TokenFields.self, keyDecodingStrategy: .convertFromSnakeCase))
         }
-        guard let row, row.active else { return nil }
-        return try row.currentUser()
+        guard let (row, token) = found, row.active else { return nil }
+        let user = try row.currentUser()
+        if let expires = Timestamp.date(token.expiresAt) {
+            database.tokens.remember(digest: digest, user: user, tokenID: token.tokenId, expiresAt: expires, now: now, generation: generation)
+        }
+        return user
     }
 
     /// Issues a new API token for a user, valid for `days`; only its digest is stored, so it is shown once.
@@ -231,6 +241,7 @@ package struct AuthService: Sendable {
             try await Audit.record(db, actor: actor, actorName: "cli", action: "revoke", entityType: "api_token", entityId: id, unitPath: nil,
                                    summary: "Thu hồi token API của người dùng \(try row.decode(column: "user_id", as: String.self))")
         }
+        database.tokens.forget(tokenID: id)
     }
 
     static func role(_ raw: String) throws -> Role {
@@ -252,6 +263,12 @@ package struct UserRow: Codable, Sendable {
     package func currentUser() throws -> CurrentUser {
         CurrentUser(id: id, username: username, displayName: displayName, role: try AuthService.role(role), unitPath: try UnitPath(unitPath))
     }
+}
+
+/// The token columns read beside `UserRow` when a bearer token is resolved.
+private struct TokenFields: Codable, Sendable {
+    let tokenId: String
+    let expiresAt: String
 }
 
 /// The sign-in columns of a user row, read beside `UserRow`.

@@ -29,6 +29,8 @@ package enum DatabaseLocation: Sendable, Equatable {
 package final class Database: Sendable {
     package let kind: DatabaseKind
     private let backend: Backend
+    /// API tokens resolved recently against this database (see `TokenCache` for the bound on staleness).
+    package let tokens = TokenCache()
 
     private enum Backend: Sendable {
         case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: ConnectionPool<SQLiteConnection>)

@@ -1,3 +1,4 @@
+import EpiCore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -22,7 +23,7 @@ package struct FormData: Sendable {
 
     /// A trimmed field, `nil` when absent or blank.
     package func value(_ name: String) -> String? {
-        guard let raw = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { return nil }
+        guard let raw = fields[name]?.trimmedWhitespace, !raw.isEmpty else { return nil }
         return raw
     }
 

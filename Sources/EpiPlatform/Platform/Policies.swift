@@ -134,10 +134,10 @@ package enum Idempotency {
             hasher.update(data: Data("\(name):\(file.filename)\u{0}".utf8))
             hasher.update(data: file.bytes)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.string(hasher.finalize())
     }
 
     static func fingerprint(body: ByteBuffer) -> String {
-        SHA256.hash(data: Data(body.readableBytesView)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(body.readableBytesView)))
     }
 }

@@ -61,6 +61,8 @@ package struct RouteRule: Sendable, Equatable {
     package let body: BodySize
     /// Path segments, with `:name` for a parameter.
     let segments: [Substring]
+    /// Which segments are parameters, worked out once rather than on every request.
+    let parameters: [Bool]
 
     init(method: HTTPRequest.Method, path: String, access: Access, body: BodySize) {
         self.method = method
@@ -68,31 +70,48 @@ package struct RouteRule: Sendable, Equatable {
         self.access = access
         self.body = body
         self.segments = path.split(separator: "/")
+        self.parameters = segments.map { $0.hasPrefix(":") }
     }
 
     func matches(method: HTTPRequest.Method, segments request: [Substring]) -> Bool {
         guard method == self.method, request.count == segments.count else { return false }
-        for (pattern, value) in zip(segments, request) where !pattern.hasPrefix(":") && pattern != value { return false }
+        for i in segments.indices where !parameters[i] && segments[i] != request[i] { return false }
         return true
     }
+
+    /// The bucket of `RouteCatalog`'s index a route or a request falls in.
+    static func bucket(_ method: HTTPRequest.Method, _ segmentCount: Int) -> String { "\(method.rawValue) \(segmentCount)" }
 }
 
 /// Every route of the application with its rule, filled as routes are registered.
 package final class RouteCatalog: Sendable {
-    private let state = NIOLockedValueBox<[RouteRule]>([])
+    private struct State: Sendable {
+        var rules: [RouteRule] = []
+        /// Rules by method and number of segments, in registration order; built at the first request.
+        /// Every request looks its rule up, and a walk through all 335 rules was 2 % of a small API call.
+        var index: [String: [RouteRule]]?
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     package init() {}
 
-    package var rules: [RouteRule] { state.withLockedValue { $0 } }
+    package var rules: [RouteRule] { state.withLockedValue { $0.rules } }
 
     func add(_ rule: RouteRule) {
-        state.withLockedValue { $0.append(rule) }
+        state.withLockedValue {
+            $0.rules.append(rule)
+            $0.index = nil
+        }
     }
 
-    /// The rule for a request, if a registered route matches it.
+    /// The rule for a request, if a registered route matches it (the first registered, if several do).
     package func rule(method: HTTPRequest.Method, path: String) -> RouteRule? {
         let segments = path.split(separator: "/")
-        return state.withLockedValue { rules in rules.first { $0.matches(method: method, segments: segments) } }
+        return state.withLockedValue { state in
+            if state.index == nil { state.index = Dictionary(grouping: state.rules) { RouteRule.bucket($0.method, $0.segments.count) } }
+            return state.index?[RouteRule.bucket(method, segments.count)]?.first { $0.matches(method: method, segments: segments) }
+        }
     }
 }
 

@@ -97,7 +97,7 @@ package struct PersonInput: Codable, Sendable {
 
     /// A field missing from the form stays nil (keep the stored value); a field sent blank is "" (clear it).
     init(form: FormData) {
-        func field(_ name: String) -> String? { form.fields[name].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
+        func field(_ name: String) -> String? { form.fields[name].map { $0.trimmedWhitespace } }
         fullName = field("full_name")
         sex = field("sex")
         birthDate = field("birth_date")
@@ -242,7 +242,7 @@ package struct PersonValidator {
             citizenId: citizen?.digits,
             oldId: old?.digits,
             phone: phone?.e164,
-            address: (input.address ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
+            address: (input.address ?? "").trimmedWhitespace,
             unitPath: unitPath,
             groupCode: input.groupCode.flatMap { $0.isEmpty ? nil : $0 },
             householdCode: input.householdCode.flatMap { $0.isEmpty ? nil : $0.uppercased() },

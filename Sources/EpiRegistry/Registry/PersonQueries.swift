@@ -17,7 +17,7 @@ enum PersonQueryKind: Equatable {
     case name(String)
 
     static func classify(_ raw: String) -> PersonQueryKind {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmedWhitespace
         if trimmed.isEmpty { return .all }
         let digits = trimmed.filter { !" .-".contains($0) }
         if digits.allSatisfy(\.isNumber) {

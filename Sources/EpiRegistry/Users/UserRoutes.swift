@@ -73,6 +73,8 @@ package struct UserAdmin: Sendable {
                                    unitPath: try? UnitPath(target.unitPath), summary: (active ? "Mở lại tài khoản " : "Khóa tài khoản ") + target.username,
                                    changes: [FieldChange("active", old: String(target.active), new: String(active))])
         }
+        // API tokens resolved in the last seconds must not outlive the change (sessions were deleted above).
+        if !active { database.tokens.forget(userID: userID) }
     }
 
     /// The id of a user by username, for the command line.

@@ -42,7 +42,7 @@ package struct MessageRoutes: Sendable {
     /// Posts into the user's own unit stream (or group, for a community team), once per idempotency key.
     package func post(_ input: PostInput, user: CurrentUser, key: IdempotencyKey?) async throws -> StreamMessage {
         guard user.can(.postMessages) else { throw AppError.forbidden }
-        let text = input.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = input.body.trimmedWhitespace
         guard !text.isEmpty else { throw AppError.invalid("Nội dung không được để trống.", "The message is empty.", details: ["body": "required"]) }
         guard text.count <= 4000 else { throw AppError.invalid("Nội dung quá dài (tối đa 4.000 ký tự).", "The message is too long (4,000 characters at most).", details: ["body": "too_long"]) }
         // A community team posts into its group; everyone else into their unit.

@@ -132,7 +132,7 @@ package struct ReportService: Sendable {
         return try await database.transaction { db in
             try await Idempotency.once(db, key: key, user: user) {
                 let previous = try await ReportStore.latest(db, code: code, period: period.key, unit: unit.path)
-                let correction = input.correctionReason?.trimmingCharacters(in: .whitespacesAndNewlines)
+                let correction = input.correctionReason?.trimmedWhitespace
                 if previous != nil, correction == nil {
                     throw AppError(.conflict, code: "report_locked", vi: "Báo cáo kỳ này đã gửi và đã khóa. Muốn sửa, hãy lập bản điều chỉnh có ghi lý do.",
                                    en: "This period's report was submitted and is locked. To change it, file a correction with a reason.")
@@ -282,7 +282,7 @@ package struct ReportService: Sendable {
             chosen.append(unit)
         }
         guard !chosen.isEmpty else { throw AppError.invalid("Chọn ít nhất một đơn vị cần đôn đốc.", "Choose at least one unit to remind.", details: ["units": "required"]) }
-        let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = note.trimmedWhitespace
         let deadline = VietnamTime.display(template.deadline.instant(period))
         let body = text.isEmpty ? "Đề nghị gửi \(template.titleVI) kỳ \(period.label(vietnamese: true)) (hạn \(deadline))." : String(text.prefix(1000))
         let sent = chosen

@@ -73,7 +73,7 @@ package struct TaskRoutes: Sendable {
     package func create(_ input: TaskInput, user: CurrentUser, key: IdempotencyKey?) async throws -> TaskItem {
         guard user.can(.manageTasks) else { throw AppError.forbidden }
         var problems: [String: String] = [:]
-        let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = input.title.trimmedWhitespace
         if title.isEmpty { problems["title"] = "required" } else if title.count > 300 { problems["title"] = "too_long" }
         let due = Self.vietnamInstant(input.due)
         if due == nil { problems["due"] = "invalid" }
@@ -102,7 +102,7 @@ package struct TaskRoutes: Sendable {
         let now = Timestamp.now()
         let assignee = assigneeName
         let task = TaskItem(id: Identifier.make(), unitPath: unitPath, creatorUnitPath: user.unitPath.string, title: title,
-                            details: String(input.details.trimmingCharacters(in: .whitespacesAndNewlines).prefix(4000)), assigneeUserId: assigneeID, assigneeName: assigneeName,
+                            details: String(input.details.trimmedWhitespace.prefix(4000)), assigneeUserId: assigneeID, assigneeName: assigneeName,
                             dueAt: Timestamp.string(due), status: TaskStatus.open.rawValue, createdByName: user.displayName, createdAt: now, updatedAt: now, doneAt: nil, version: 1)
         let id = try await database.transaction { db in
             try await Idempotency.once(db, key: key, user: user) {

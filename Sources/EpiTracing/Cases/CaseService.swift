@@ -710,5 +710,5 @@ package enum TracingService {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    var trimmed: String { trimmedWhitespace }
 }

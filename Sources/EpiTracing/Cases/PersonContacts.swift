@@ -123,7 +123,7 @@ package struct PersonContactService: Sendable {
             report.totalRows += 1
             func field(_ i: Int?) -> String? {
                 guard let i, i < record.fields.count else { return nil }
-                let v = record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines)
+                let v = record.fields[i].trimmedWhitespace
                 return v.isEmpty ? nil : v
             }
             if record.fields.contains(where: { $0.utf8.contains(0) }) { fail(record.line, "có ký tự không hợp lệ (NUL).", "contains an invalid character (NUL)."); continue }

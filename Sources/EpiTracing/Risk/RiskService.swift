@@ -104,7 +104,7 @@ package struct RiskService: Sendable {
         guard indicator.range.contains(value) else {
             throw AppError.invalid("Giá trị \(value) ngoài khoảng \(indicator.range.lowerBound)–\(indicator.range.upperBound).", "Value outside \(indicator.range).", details: ["value": "out_of_range"])
         }
-        let reason = String((raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))
+        let reason = String((raw ?? "").trimmedWhitespace.prefix(500))
         if indicator.isCoverage && reason.isEmpty {
             throw AppError.invalid("Độ bao phủ được tính từ số liệu tiêm chủng; nhập tay để thay thế phải ghi lý do.",
                                    "Coverage is computed from the vaccination records; a figure entered to override it needs a reason.", details: ["reason": "required"])
