@@ -221,7 +221,7 @@ package enum MovementStrings {
             "mov_total": ("Tổng", "Total"),
             "mov_no_counts": ("Chưa có số liệu cho ngày này.", "No figures for this day."),
             "mov_permits_requested": ("Giấy chờ duyệt", "Permits awaiting approval"),
-            "mov_permits_issued": ("Giấy còn hiệu lực hôm nay", "Permits valid today"),
+            "mov_permits_issued": ("Giấy đi đường, phiếu đi chợ dùng được trong ngày", "Permits and market vouchers usable on the day"),
             "mov_checks_today": ("Lượt kiểm tra hôm nay", "Checks today"),
             "mov_added": ("Đã thêm", "Added"),
             "mov_unchanged": ("Đã có từ trước", "Already listed"),

@@ -204,6 +204,8 @@ struct MovementTests {
             var session = try await BrowserSession.login(client, "longbien")
             let page = try await session.get(client, "/movement?day=\(TestApp.today.vietnamese)")
             #expect(page.status == .ok && page.text.contains("id=\"total-all\">46.375"))
+            // Permits and vouchers usable that day: the workers' and the market trips' (29.161 + 14.356), not the passes with papers.
+            #expect(page.text.contains("<span class=\"value\">43.517</span><span class=\"label\">Giấy đi đường, phiếu đi chợ dùng được trong ngày"))
         }
     }
 

@@ -5,6 +5,9 @@ import EpiRegistry
 import EpiSigning
 import Foundation
 import SQLKit
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// `epicommand bench movement`: issue 14's scale goals on SQLite.
 /// 1. a checkpoint's permit check over HTTP (signature, permit row, verdict, the check logged) against a
@@ -81,6 +84,9 @@ package struct MovementBenchmark: Sendable {
         let logged = try await count(services, "checkpoint_checks") - before
         print("   checks logged: \(NumberFormat.grouped(logged)) (one per 2xx answer, warm-up included: \(NumberFormat.grouped(route.succeeded)) measured)")
 
+        // Pages a city commander opens (not a goal of the issue; they must stay fast with the city's permits).
+        try await measurePages(services)
+
         // 2. offline uploads
         try await measureUploads(services, officer: officer)
 
@@ -91,6 +97,32 @@ package struct MovementBenchmark: Sendable {
 
         // 4. daily counts
         try await measureCounts(services)
+    }
+
+    /// The movement overview and the permit list as the city sees them, over HTTP with a session.
+    private func measurePages(_ services: AppServices) async throws {
+        try await UserAdmin(services: services).create(username: "bench.city", displayName: "bench.city", role: .cityCommand, unit: "01",
+                                                       password: BenchEnvironment.password, creator: nil)
+        guard case .success(let session, _) = try await services.auth.login(username: "bench.city", password: BenchEnvironment.password) else {
+            throw AppError.invalid("Không đăng nhập được tài khoản thành phố.", "The city account could not sign in.")
+        }
+        print("   pages of the city account over HTTP (30 loads each after 3 unmeasured; not a goal of the issue):")
+        for (path, name) in [("/movement?day=\(Self.day.iso)", "movement overview"), ("/movement/permits", "permit list (newest 500)")] {
+            guard let url = URL(string: "http://127.0.0.1:\(services.settings.port)\(path)") else { continue }
+            var request = URLRequest(url: url)
+            request.setValue("\(SessionCookie.name)=\(session)", forHTTPHeaderField: "Cookie")
+            var times: [Double] = []
+            for round in 0..<33 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let (data, response) = try await URLSession.shared.data(for: request)
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                guard (response as? HTTPURLResponse)?.statusCode == 200, data.count > 1000 else {
+                    throw AppError(.internalServerError, code: "bench_page", vi: "Trang \(path) lỗi.", en: "Page \(path) failed.")
+                }
+                if round >= 3 { times.append(ms) }
+            }
+            print("     \(name), GET \(path): \(Benchmark.summary(times))")
+        }
     }
 
     private func count(_ services: AppServices, _ table: String) async throws -> Int {
