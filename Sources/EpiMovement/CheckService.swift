@@ -103,7 +103,7 @@ package struct CheckService: Sendable {
             do {
                 let verified = try SignedCode.verify(code, now: now, using: try SigningService.open(services.settings))
                 if let id = verified.document["id"]?.textValue {
-                    permit = try await database.read { try await $0.raw("SELECT \(unsafeRaw: PermitRecord.columns) FROM permits WHERE id = \(bind: id)").first(decoding: PermitRecord.self, keyDecodingStrategy: .convertFromSnakeCase) }
+                    permit = try await database.read { try await $0.raw("SELECT \(unsafeRaw: PermitRecord.columns) FROM permits WHERE id = \(bind: id)").first(decoding: PermitRecord.self) }
                 }
             } catch SignedCodeError.expired(_) {
                 verdict = .expired
@@ -112,7 +112,7 @@ package struct CheckService: Sendable {
                 problem = l == .vi ? error.messageVI : error.messageEN
             }
         } else if let number = (input.number.nonBlank ?? input.code.nonBlank)?.uppercased(), number.count <= 60 {
-            permit = try await database.read { try await $0.raw("SELECT \(unsafeRaw: PermitRecord.columns) FROM permits WHERE number = \(bind: number)").first(decoding: PermitRecord.self, keyDecodingStrategy: .convertFromSnakeCase) }
+            permit = try await database.read { try await $0.raw("SELECT \(unsafeRaw: PermitRecord.columns) FROM permits WHERE number = \(bind: number)").first(decoding: PermitRecord.self) }
             if permit == nil { problem = msg(l, "Không có giấy đi đường số này.", "No permit with this number.") }
         } else {
             throw AppError.invalid("Quét mã QR hoặc nhập số giấy đi đường.", "Scan the QR code or type the permit number.", details: ["code": "required"])

@@ -92,6 +92,15 @@ package struct PermitRecord: Codable, Sendable, Equatable {
 
     package static let columns = "id, number, grp, status, business_id, person_id, full_name, citizen_id, purpose, route, zones, days, valid_from, valid_to, unit_path, group_code, issuer_unit, issued_by, issued_at, code, revoked_at, revoked_by, reason, requested_by, created_at"
 
+    /// The column names themselves, so a checkpoint's lookup decodes with the default keys: SQLKit's
+    /// snake-case conversion of every key cost an eighth of a permit check. Unchanged for JSON
+    /// (`convertToSnakeCase` leaves these names as they are) and for readers that still convert.
+    enum CodingKeys: String, CodingKey {
+        case id, number, grp, status, businessId = "business_id", personId = "person_id", fullName = "full_name", citizenId = "citizen_id", purpose, route, zones, days
+        case validFrom = "valid_from", validTo = "valid_to", unitPath = "unit_path", groupCode = "group_code", issuerUnit = "issuer_unit", issuedBy = "issued_by"
+        case issuedAt = "issued_at", code, revokedAt = "revoked_at", revokedBy = "revoked_by", reason, requestedBy = "requested_by", createdAt = "created_at"
+    }
+
     package var zoneList: [String] { zones.split(separator: ",").map(String.init) }
     package var dayList: [CivilDate] { days.split(separator: ",").compactMap { CivilDate(iso: String($0)) } }
 

@@ -170,7 +170,7 @@ package struct AuthService: Sendable {
                 SELECT u.id, u.username, u.display_name, u.role, u.unit_path, u.active, s.csrf_token, s.expires_at
                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = \(bind: id)
                 """).first() else { return nil }
-            return (try sqlRow.decode(model: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase), try sqlRow.decode(model: SessionFields.self, keyDecodingStrategy: .convertFromSnakeCase))
+            return (try sqlRow.decode(model: UserRow.self), try sqlRow.decode(model: SessionFields.self))
         }
         guard let (row, session) = found, row.active, let expires = Timestamp.date(session.expiresAt), expires > Date() else { return nil }
         return (try row.currentUser(), .session(id: id, csrfToken: session.csrfToken))
@@ -189,7 +189,7 @@ package struct AuthService: Sendable {
                 FROM api_tokens t JOIN users u ON u.id = t.user_id
                 WHERE t.token_hash = \(bind: digest) AND t.revoked_at IS NULL AND t.expires_at > \(bind: Timestamp.real())
                 """).first() else { return nil }
-            return (try sqlRow.decode(model: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase), try sqlRow.decode(model: TokenFields.self, keyDecodingStrategy: .convertFromSnakeCase))
+            return (try sqlRow.decode(model: UserRow.self), try sqlRow.decode(model: TokenFields.self))
         }
         guard let (row, token) = found, row.active else { return nil }
         let user = try row.currentUser()
@@ -260,6 +260,12 @@ package struct UserRow: Codable, Sendable {
     package let unitPath: String
     package let active: Bool
 
+    /// The column names, so the lookups made on every request decode with the default keys (SQLKit's
+    /// snake-case conversion of each key cost more than the query); readers that convert still match.
+    enum CodingKeys: String, CodingKey {
+        case id, username, displayName = "display_name", role, unitPath = "unit_path", active
+    }
+
     package func currentUser() throws -> CurrentUser {
         CurrentUser(id: id, username: username, displayName: displayName, role: try AuthService.role(role), unitPath: try UnitPath(unitPath))
     }
@@ -269,6 +275,7 @@ package struct UserRow: Codable, Sendable {
 private struct TokenFields: Codable, Sendable {
     let tokenId: String
     let expiresAt: String
+    enum CodingKeys: String, CodingKey { case tokenId = "token_id", expiresAt = "expires_at" }
 }
 
 /// The sign-in columns of a user row, read beside `UserRow`.
@@ -282,4 +289,5 @@ private struct Credentials: Codable, Sendable {
 private struct SessionFields: Codable, Sendable {
     let csrfToken: String
     let expiresAt: String
+    enum CodingKeys: String, CodingKey { case csrfToken = "csrf_token", expiresAt = "expires_at" }
 }
