@@ -44,6 +44,7 @@ extension Composition {
             MovementMigrations.outCounters,                // people allowed out per ward, day and reason as counters, filled from existing permits and checks
             ReportMigrations.peopleOutPrefill,             // the ward daily report's "people allowed out" pre-filled from those counters
             MovementMigrations.permitListIndexes,          // permits waiting for approval counted, and the newest listed, on indexes
+            MovementMigrations.checkpointLastSeen,         // when each checkpoint last sent a check, for the silent-checkpoint alert
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],

@@ -50,6 +50,15 @@ package struct CheckLogRow: Sendable {
             stored.formUnion(new)
         }
         try await Counters.apply(db, deltas)
+        // The checkpoints heard from: the latest time each sent a check, for the silent-checkpoint alert.
+        var heard: [String: String] = [:]
+        for r in rows where stored.contains(r.id) {
+            guard let checkpoint = r.checkpointId else { continue }
+            if heard[checkpoint].map({ $0 < r.receivedAt }) ?? true { heard[checkpoint] = r.receivedAt }
+        }
+        for (checkpoint, at) in heard {
+            try await db.raw("UPDATE checkpoints SET last_seen_at = \(bind: at) WHERE id = \(bind: checkpoint) AND (last_seen_at IS NULL OR last_seen_at < \(bind: at))").run()
+        }
         // A row repeated in the same call is reported stored only once, at its first place.
         var answered = Set<String>()
         return rows.map { stored.contains($0.id) && answered.insert($0.id).inserted }

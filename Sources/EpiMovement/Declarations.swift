@@ -256,19 +256,11 @@ struct DeclarationRow: Sendable {
                 """).all().map { try $0.decode(column: "form_nonce", as: String.self) })
             let new = chunk.filter { inserted.contains($0.nonce) }
             for r in new { stored[r.nonce] = Stored(code: r.code, expiresAt: r.expiresAt, flagged: r.flagged) }
-            let tasks: [SQLQueryString] = new.filter(\.flagged).map { r in
-                // The ward's health station follows up: a task in the ward's list, due within the day.
-                """
-                (\(bind: Identifier.make()), \(bind: r.ward), '', \(bind: r.ward), \(bind: "Trạm Y tế liên hệ người khai báo có triệu chứng: \(r.name)"), \(bind: r.taskDetail), NULL, \
-                \(bind: "Trạm Y tế phường"), \(bind: r.taskDue), 'open', 'system', 'Khai báo y tế', \(bind: r.declaredAt), \(bind: r.declaredAt), NULL, 1)
-                """
-            }
-            if !tasks.isEmpty {
-                try await db.raw("""
-                    INSERT INTO tasks (id, unit_path, group_code, creator_unit_path, title, details, assignee_user_id, assignee_name, due_at, status, created_by, created_by_name,
-                    created_at, updated_at, done_at, version) VALUES \(SQLList(tasks))
-                    """).run()
-            }
+            // The ward's health station follows up: a task in the ward's list, due within the day.
+            try await TaskWriter.insert(db, new.filter(\.flagged).map { r in
+                NewTask(unitPath: r.ward, creatorUnitPath: r.ward, title: "Trạm Y tế liên hệ người khai báo có triệu chứng: \(r.name)", details: r.taskDetail,
+                        assigneeName: "Trạm Y tế phường", dueAt: r.taskDue, createdBy: "system", createdByName: "Khai báo y tế", createdAt: r.declaredAt)
+            })
             for r in new {
                 try await Audit.record(db, actor: nil, actorName: "public", action: "declare", entityType: "health_declaration", entityId: r.id, unitPath: try? UnitPath(r.ward),
                                        summary: r.flagged ? "Khai báo y tế có triệu chứng/tiếp xúc" : "Khai báo y tế")

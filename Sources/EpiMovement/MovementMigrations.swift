@@ -228,4 +228,11 @@ package enum MovementMigrations {
         try await db.raw("CREATE INDEX permits_requested ON permits (unit_path) WHERE status = 'requested'").run()
         try await db.raw("CREATE INDEX permits_created ON permits (created_at, id)").run()
     }
+
+    /// When each checkpoint last sent a check, kept on the checkpoint by every check write: the dashboard's
+    /// "checkpoint silent for over an hour" alert read the maximum over every check of the last day instead.
+    package static let checkpointLastSeen = Migration("mov_007_checkpoint_last_seen") { db, _ in
+        try await db.raw("ALTER TABLE checkpoints ADD COLUMN last_seen_at TEXT").run()
+        try await db.raw("UPDATE checkpoints SET last_seen_at = (SELECT MAX(k.received_at) FROM checkpoint_checks k WHERE k.checkpoint_id = checkpoints.id)").run()
+    }
 }

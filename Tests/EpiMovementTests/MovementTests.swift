@@ -374,6 +374,8 @@ struct MovementTests {
             let mk = try await app.token("minhkhai")
             let tasks = try await client.json(.get, "/api/v1/tasks", mk)
             #expect(tasks.text.contains("Phạm Thị Lan"))
+            // Its history starts like any assigned task's: the health station sees who assigned it and when.
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM task_events e JOIN tasks t ON t.id = e.task_id WHERE t.title LIKE '%Phạm Thị Lan%' AND e.status = 'open' AND e.by_name = 'Khai báo y tế'") == 1)
             #expect(try await app.audit("health_declaration").map(\.action) == ["declare"])
             // The code is a signed declaration the checkpoint reads with the permit.
             let code = try #require(try await app.services.database.read { try await $0.raw("SELECT code FROM health_declarations").first()?.decode(column: "code", as: String.self) })

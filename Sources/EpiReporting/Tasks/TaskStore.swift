@@ -74,13 +74,9 @@ enum TaskStore {
     }
 
     static func insert(_ db: any SQLDatabase, _ t: TaskItem, createdBy: String) async throws {
-        try await db.raw("""
-            INSERT INTO tasks (id, unit_path, group_code, creator_unit_path, title, details, assignee_user_id, assignee_name, due_at, status, created_by, created_by_name,
-              created_at, updated_at, done_at, version)
-            VALUES (\(bind: t.id), \(bind: t.unitPath), '', \(bind: t.creatorUnitPath), \(bind: t.title), \(bind: t.details), \(bind: t.assigneeUserId), \(bind: t.assigneeName),
-              \(bind: t.dueAt), \(bind: t.status), \(bind: createdBy), \(bind: t.createdByName), \(bind: t.createdAt), \(bind: t.updatedAt), NULL, 1)
-            """).run()
-        try await addEvent(db, taskID: t.id, status: t.status, note: "", byName: t.createdByName, at: t.createdAt)
+        try await TaskWriter.insert(db, [NewTask(id: t.id, unitPath: t.unitPath, creatorUnitPath: t.creatorUnitPath, title: t.title, details: t.details,
+                                                 assigneeUserId: t.assigneeUserId, assigneeName: t.assigneeName, dueAt: t.dueAt, status: t.status,
+                                                 createdBy: createdBy, createdByName: t.createdByName, createdAt: t.createdAt)])
     }
 
     static func addEvent(_ db: any SQLDatabase, taskID: String, status: String, note: String, byName: String, at: String) async throws {
