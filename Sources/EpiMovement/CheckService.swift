@@ -199,7 +199,7 @@ package struct CheckService: Sendable {
     package func recentChecks(_ db: any SQLDatabase, viewer: MovementViewer, limit: Int = 50) async throws -> [CheckRecord] {
         let condition: SQLQueryString = viewer.user.role == .checkpoint ? "officer = \(bind: viewer.user.username)" : viewer.scope.condition()
         return try await db.raw("SELECT \(unsafeRaw: CheckRecord.columns) FROM checkpoint_checks WHERE \(condition) ORDER BY checked_at DESC, id LIMIT \(literal: limit)")
-            .all(decoding: CheckRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CheckRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// People allowed out on `day`, per ward, by reason: permits and vouchers usable that day (work,

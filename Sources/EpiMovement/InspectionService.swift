@@ -54,12 +54,12 @@ package struct InspectionService: Sendable {
 
     package func list(_ db: any SQLDatabase, scope: Scope, limit: Int = 200) async throws -> [InspectionRecord] {
         try await db.raw("SELECT \(unsafeRaw: InspectionRecord.columns) FROM inspections WHERE \(scope.condition()) ORDER BY visited_on DESC, id LIMIT \(literal: limit)")
-            .all(decoding: InspectionRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: InspectionRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     package func findings(_ db: any SQLDatabase, scope: Scope, limit: Int = 500) async throws -> [FindingRecord] {
         try await db.raw("SELECT \(unsafeRaw: FindingRecord.columns) FROM inspection_findings WHERE \(scope.condition()) ORDER BY status, deadline, id LIMIT \(literal: limit)")
-            .all(decoding: FindingRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: FindingRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     package func record(_ input: InspectionInput, user: CurrentUser, key: IdempotencyKey?, language l: Language) async throws -> (InspectionRecord, [FindingRecord]) {
@@ -103,7 +103,7 @@ package struct InspectionService: Sendable {
         let rows = found.map { FindingRecord(id: Identifier.make(), inspectionId: inspection.id, unitPath: unit, groupCode: "", item: $0.rawValue, deadline: deadline?.iso ?? visited.iso, status: "open", fixedAt: nil) }
         let saved = try await services.database.transaction { db in
             try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { id in
-                try await db.raw("SELECT \(unsafeRaw: InspectionRecord.columns) FROM inspections WHERE id = \(bind: id)").first(decoding: InspectionRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                try await db.raw("SELECT \(unsafeRaw: InspectionRecord.columns) FROM inspections WHERE id = \(bind: id)").first(decoding: InspectionRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
             }) {
                 try await db.raw("""
                     INSERT INTO inspections (\(unsafeRaw: InspectionRecord.columns)) VALUES (\(bind: inspection.id), \(bind: inspection.targetKind), \(bind: inspection.targetId),
@@ -123,7 +123,7 @@ package struct InspectionService: Sendable {
             }
         }
         let findings = try await services.database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: FindingRecord.columns) FROM inspection_findings WHERE inspection_id = \(bind: saved.id) ORDER BY id").all(decoding: FindingRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            try await db.raw("SELECT \(unsafeRaw: FindingRecord.columns) FROM inspection_findings WHERE inspection_id = \(bind: saved.id) ORDER BY id").all(decoding: FindingRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
         return (saved, findings)
     }
@@ -133,7 +133,7 @@ package struct InspectionService: Sendable {
         let scope = try await Scope.of(user, directory: services.directory).wholeWard
         return try await services.database.transaction { db in
             guard var f = try await db.raw("SELECT \(unsafeRaw: FindingRecord.columns) FROM inspection_findings WHERE id = \(bind: findingID) AND \(scope.condition())")
-                .first(decoding: FindingRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
+                .first(decoding: FindingRecord.self, keyDecodingStrategy: .memoizedSnakeCase) else { throw AppError.notFound }
             guard f.status == FindingStatus.open.rawValue else { return f }
             let now = Timestamp.now()
             try await db.raw("UPDATE inspection_findings SET status = 'fixed', fixed_at = \(bind: now) WHERE id = \(bind: f.id)").run()

@@ -129,12 +129,12 @@ package struct MovementService: Sendable {
 
     package func business(_ db: any SQLDatabase, id: String, viewer: MovementViewer) async throws -> BusinessRecord? {
         try await db.raw("SELECT \(unsafeRaw: BusinessRecord.columns) FROM businesses WHERE id = \(bind: id) AND \(viewer.businessRows(column: "id"))")
-            .first(decoding: BusinessRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: BusinessRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     package func businesses(_ db: any SQLDatabase, viewer: MovementViewer, limit: Int = 500) async throws -> [BusinessRecord] {
         try await db.raw("SELECT \(unsafeRaw: BusinessRecord.columns) FROM businesses WHERE \(viewer.businessRows(column: "id")) ORDER BY name, id LIMIT \(literal: limit)")
-            .all(decoding: BusinessRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: BusinessRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// The ward a record goes to: given as a path (or its dots form) or a code, inside the user's jurisdiction.
@@ -171,7 +171,7 @@ package struct MovementService: Sendable {
                                     unitPath: ward.path, groupCode: "", workforce: workforce, createdBy: user.username, createdAt: now, updatedAt: now)
         return try await database.transaction { db in
             try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { id in
-                try await db.raw("SELECT \(unsafeRaw: BusinessRecord.columns) FROM businesses WHERE id = \(bind: id)").first(decoding: BusinessRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                try await db.raw("SELECT \(unsafeRaw: BusinessRecord.columns) FROM businesses WHERE id = \(bind: id)").first(decoding: BusinessRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
             }) {
                 if try await db.raw("SELECT id FROM businesses WHERE tax_code = \(bind: record.taxCode)").first() != nil {
                     throw AppError(.conflict, code: "duplicate_tax_code", vi: "Mã số thuế \(record.taxCode) đã có trong danh sách.", en: "Tax code \(record.taxCode) is already registered.",
@@ -209,12 +209,12 @@ package struct MovementService: Sendable {
         if let businessID { sql = sql + " AND business_id = \(bind: businessID)" }
         if let status { sql = sql + " AND status = \(bind: status.rawValue)" }
         sql = sql + " ORDER BY created_at DESC, id LIMIT \(literal: limit)"
-        return try await db.raw(sql).all(decoding: PlanRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await db.raw(sql).all(decoding: PlanRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     package func plan(_ db: any SQLDatabase, id: String, viewer: MovementViewer) async throws -> PlanRecord? {
         try await db.raw("SELECT \(unsafeRaw: PlanRecord.columns) FROM business_plans WHERE id = \(bind: id) AND \(viewer.businessRows())")
-            .first(decoding: PlanRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: PlanRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Writes and submits the business's plan: a returned plan is corrected in place; a plan under
@@ -243,7 +243,7 @@ package struct MovementService: Sendable {
         let itemsText = model.requiredItems.filter(items.contains).map(\.rawValue).joined(separator: ",")
         return try await database.transaction { db in
             let latest = try await db.raw("SELECT \(unsafeRaw: PlanRecord.columns) FROM business_plans WHERE business_id = \(bind: business.id) ORDER BY created_at DESC, id DESC LIMIT 1")
-                .first(decoding: PlanRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .first(decoding: PlanRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
             if let latest, let status = PlanStatus(rawValue: latest.status), !status.canMove(to: .submitted) {
                 throw AppError(.conflict, code: "plan_in_review", vi: "Phương án hiện tại đang \(Strings.label("plan.status", latest.status, .vi).lowercased()): không gửi phương án mới được.",
                                en: "The current plan is \(Strings.label("plan.status", latest.status, .en).lowercased()): a new one cannot be sent.")
@@ -312,7 +312,7 @@ package struct MovementService: Sendable {
 
     package func staff(_ db: any SQLDatabase, businessID: String, viewer: MovementViewer, limit: Int = 2000) async throws -> [StaffRecord] {
         try await db.raw("SELECT \(unsafeRaw: StaffRecord.columns) FROM business_staff WHERE business_id = \(bind: businessID) AND \(viewer.businessRows()) ORDER BY full_name, id LIMIT \(literal: limit)")
-            .all(decoding: StaffRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: StaffRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Reads a staff list (CSV: ho_ten, cccd, cong_viec) into the business: each person matched to the
@@ -397,7 +397,7 @@ package struct MovementService: Sendable {
 
     package func permit(_ db: any SQLDatabase, id: String, viewer: MovementViewer) async throws -> PermitRecord? {
         try await db.raw("SELECT \(unsafeRaw: PermitRecord.columns) FROM permits WHERE id = \(bind: id) AND \(viewer.businessRows())")
-            .first(decoding: PermitRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: PermitRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     package func permits(_ db: any SQLDatabase, viewer: MovementViewer, businessID: String? = nil, status: PermitStatus? = nil, limit: Int = 500) async throws -> [PermitRecord] {
@@ -406,7 +406,7 @@ package struct MovementService: Sendable {
         if let status { sql = sql + " AND status = \(bind: status.rawValue)" }
         // Newest first on the `permits_created` index: a city's list no longer sorts every permit (0.6 s for 2,000,000).
         sql = sql + " ORDER BY created_at DESC, id DESC LIMIT \(literal: limit)"
-        return try await db.raw(sql).all(decoding: PermitRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await db.raw(sql).all(decoding: PermitRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     func dates(_ from: String?, _ to: String?, language l: Language) throws -> (CivilDate, CivilDate) {
@@ -454,7 +454,7 @@ package struct MovementService: Sendable {
                                en: "The business has no approved prevention plan: it cannot request permits yet.")
             }
             let staff = try await db.raw("SELECT \(unsafeRaw: StaffRecord.columns) FROM business_staff WHERE business_id = \(bind: business.id) ORDER BY full_name LIMIT 50000")
-                .all(decoding: StaffRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: StaffRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
             guard !staff.isEmpty else { throw AppError.invalid("Chưa có danh sách lao động.", "No staff list yet.") }
             let now = Timestamp.now()
             var created = 0
@@ -505,7 +505,7 @@ package struct MovementService: Sendable {
             var sql: SQLQueryString = "SELECT \(unsafeRaw: PermitRecord.columns) FROM permits WHERE status = 'requested' AND \(viewer.scope.condition())"
             if let ids, !ids.isEmpty { sql = sql + " AND id IN (\(SQLList(ids.prefix(5000).map { SQLBind($0) })))" }
             if let businessID { sql = sql + " AND business_id = \(bind: businessID)" }
-            let pending = try await db.raw(sql + " LIMIT 20000").all(decoding: PermitRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            let pending = try await db.raw(sql + " LIMIT 20000").all(decoding: PermitRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
             guard !pending.isEmpty else { throw AppError.notFound }
             let now = Clock.now(), stamp = Timestamp.string(now)
             var issued: [OutCounters.Permit] = []
@@ -566,7 +566,7 @@ package struct MovementService: Sendable {
         let made = p
         let key = "h:\(cccd.digits):\(from.iso):\(p.days)"
         return try await database.transaction { db in
-            if let existing = try await db.raw("SELECT \(unsafeRaw: PermitRecord.columns) FROM permits WHERE request_key = \(bind: key)").first(decoding: PermitRecord.self, keyDecodingStrategy: .convertFromSnakeCase) {
+            if let existing = try await db.raw("SELECT \(unsafeRaw: PermitRecord.columns) FROM permits WHERE request_key = \(bind: key)").first(decoding: PermitRecord.self, keyDecodingStrategy: .memoizedSnakeCase) {
                 return existing
             }
             try await db.raw("""

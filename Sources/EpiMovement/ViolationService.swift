@@ -44,7 +44,7 @@ package struct ViolationService: Sendable {
 
     package func list(_ db: any SQLDatabase, scope: Scope, limit: Int = 300) async throws -> [ViolationRecord] {
         try await db.raw("SELECT \(unsafeRaw: ViolationRecord.columns) FROM violations WHERE \(scope.condition()) ORDER BY created_at DESC, id LIMIT \(literal: limit)")
-            .all(decoding: ViolationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ViolationRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     package func record(_ input: ViolationInput, user: CurrentUser, key: IdempotencyKey?, language l: Language) async throws -> ViolationRecord {
@@ -95,7 +95,7 @@ package struct ViolationService: Sendable {
                                 recordedBy: user.username, createdAt: now, version: 1)
         return try await services.database.transaction { db in
             try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { id in
-                try await db.raw("SELECT \(unsafeRaw: ViolationRecord.columns) FROM violations WHERE id = \(bind: id)").first(decoding: ViolationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                try await db.raw("SELECT \(unsafeRaw: ViolationRecord.columns) FROM violations WHERE id = \(bind: id)").first(decoding: ViolationRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
             }) {
                 try await db.raw("""
                     INSERT INTO violations (\(unsafeRaw: ViolationRecord.columns)) VALUES (\(bind: v.id), \(bind: v.kind), \(bind: v.personId), \(bind: v.businessId), \(bind: v.fullName),
@@ -116,7 +116,7 @@ package struct ViolationService: Sendable {
         let scope = try await Scope.of(user, directory: services.directory).wholeWard
         return try await services.database.transaction { db in
             guard var v = try await db.raw("SELECT \(unsafeRaw: ViolationRecord.columns) FROM violations WHERE id = \(bind: id) AND \(scope.condition())")
-                .first(decoding: ViolationRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
+                .first(decoding: ViolationRecord.self, keyDecodingStrategy: .memoizedSnakeCase) else { throw AppError.notFound }
             let allowed = (v.status == "issued") || (v.status == "appealed" && next == .paid)
             guard allowed else { throw AppError(.conflict, code: "violation_state", vi: "Biên bản đã ở trạng thái cuối.", en: "The violation is already closed.") }
             try await db.raw("UPDATE violations SET status = \(bind: next.rawValue), version = version + 1 WHERE id = \(bind: v.id)").run()

@@ -51,21 +51,21 @@ package struct TestingViewer: Sendable {
 /// Reads shared by the testing pages and services.
 package enum TestingQueries {
     static func lab(_ db: any SQLDatabase, id: String) async throws -> LabRecord? {
-        try await db.raw("SELECT \(unsafeRaw: LabRecord.columns) FROM labs WHERE id = \(bind: id)").first(decoding: LabRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: LabRecord.columns) FROM labs WHERE id = \(bind: id)").first(decoding: LabRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func labs(_ db: any SQLDatabase, activeOnly: Bool = true) async throws -> [LabRecord] {
         try await db.raw("SELECT \(unsafeRaw: LabRecord.columns) FROM labs \(unsafeRaw: activeOnly ? "WHERE active" : "") ORDER BY name LIMIT 1000")
-            .all(decoding: LabRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: LabRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func lab(_ db: any SQLDatabase, hl7Facility: String) async throws -> LabRecord? {
         try await db.raw("SELECT \(unsafeRaw: LabRecord.columns) FROM labs WHERE hl7_facility = \(bind: hl7Facility) AND active")
-            .first(decoding: LabRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: LabRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func campaign(_ db: any SQLDatabase, id: String) async throws -> CampaignRecord? {
-        try await db.raw("SELECT \(unsafeRaw: CampaignRecord.columns) FROM campaigns WHERE id = \(bind: id)").first(decoding: CampaignRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: CampaignRecord.columns) FROM campaigns WHERE id = \(bind: id)").first(decoding: CampaignRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// A campaign the viewer may see: one it runs (in its jurisdiction), or one covering a ward of it.
@@ -74,7 +74,7 @@ package enum TestingQueries {
         return try await db.raw("""
             SELECT \(unsafeRaw: CampaignRecord.columns) FROM campaigns c WHERE c.id = \(bind: id) AND (\(viewer.scope.wholeWard.condition("c"))
               OR EXISTS (SELECT 1 FROM campaign_units cu WHERE cu.campaign_id = c.id AND \(viewer.scope.wholeWard.condition("cu"))))
-            """).first(decoding: CampaignRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).first(decoding: CampaignRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func campaigns(_ db: any SQLDatabase, viewer: TestingViewer, limit: Int = 200) async throws -> [CampaignRecord] {
@@ -83,16 +83,16 @@ package enum TestingQueries {
             SELECT \(unsafeRaw: CampaignRecord.columns) FROM campaigns c WHERE (\(viewer.scope.wholeWard.condition("c"))
               OR EXISTS (SELECT 1 FROM campaign_units cu WHERE cu.campaign_id = c.id AND \(viewer.scope.wholeWard.condition("cu"))))
             ORDER BY c.starts_on DESC, c.id LIMIT \(literal: limit)
-            """).all(decoding: CampaignRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: CampaignRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func points(_ db: any SQLDatabase, campaignID: String, scope: Scope) async throws -> [PointRecord] {
         try await db.raw("SELECT \(unsafeRaw: PointRecord.columns) FROM sampling_points WHERE campaign_id = \(bind: campaignID) AND \(scope.wholeWard.condition()) ORDER BY unit_path, name LIMIT 2000")
-            .all(decoding: PointRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: PointRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func point(_ db: any SQLDatabase, id: String) async throws -> PointRecord? {
-        try await db.raw("SELECT \(unsafeRaw: PointRecord.columns) FROM sampling_points WHERE id = \(bind: id)").first(decoding: PointRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: PointRecord.columns) FROM sampling_points WHERE id = \(bind: id)").first(decoding: PointRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Active sampling points a user can record at: in its jurisdiction, of campaigns not closed.
@@ -100,21 +100,21 @@ package enum TestingQueries {
         try await db.raw("""
             SELECT \(unsafeRaw: PointRecord.columns) FROM sampling_points p WHERE p.active AND \(scope.wholeWard.condition("p"))
             AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = p.campaign_id AND c.status = 'active') ORDER BY p.unit_path, p.name LIMIT 500
-            """).all(decoding: PointRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: PointRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func sample(_ db: any SQLDatabase, id: String) async throws -> SampleRecord? {
-        try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE id = \(bind: id)").first(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE id = \(bind: id)").first(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func sample(_ db: any SQLDatabase, label: String) async throws -> SampleRecord? {
-        try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE label = \(bind: label)").first(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE label = \(bind: label)").first(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// A tube the viewer may see: sampled in its jurisdiction, or sent to its lab.
     static func sample(_ db: any SQLDatabase, id: String, viewer: TestingViewer) async throws -> SampleRecord? {
         try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE id = \(bind: id) AND \(viewer.labOrUnit())")
-            .first(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func members(_ db: any SQLDatabase, sampleIDs: [String]) async throws -> [MemberRecord] {
@@ -122,23 +122,23 @@ package enum TestingQueries {
         for start in stride(from: 0, to: sampleIDs.count, by: 500) {
             let chunk = Array(sampleIDs[start..<min(start + 500, sampleIDs.count)])
             out += try await db.raw("SELECT \(unsafeRaw: MemberRecord.columns) FROM sample_members WHERE sample_id IN (\(SQLList(chunk.map { SQLBind($0) }))) ORDER BY sample_id, position")
-                .all(decoding: MemberRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: MemberRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
         return out
     }
 
     static func batch(_ db: any SQLDatabase, id: String, viewer: TestingViewer) async throws -> BatchRecord? {
         try await db.raw("SELECT \(unsafeRaw: BatchRecord.columns) FROM sample_batches WHERE id = \(bind: id) AND \(viewer.labOrUnit())")
-            .first(decoding: BatchRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: BatchRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func result(_ db: any SQLDatabase, id: String, viewer: TestingViewer) async throws -> ResultRecord? {
         try await db.raw("SELECT \(unsafeRaw: ResultRecord.columns) FROM test_results WHERE id = \(bind: id) AND \(viewer.labOrUnit())")
-            .first(decoding: ResultRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: ResultRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func result(_ db: any SQLDatabase, id: String) async throws -> ResultRecord? {
         try await db.raw("SELECT \(unsafeRaw: ResultRecord.columns) FROM test_results WHERE id = \(bind: id)")
-            .first(decoding: ResultRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: ResultRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 }

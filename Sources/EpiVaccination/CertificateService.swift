@@ -33,7 +33,7 @@ package struct CertificateService: Sendable {
 
     static func certificate(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> CertificateRecord? {
         try await db.raw("SELECT \(unsafeRaw: CertificateRecord.columns) FROM vaccine_certificates WHERE id = \(bind: id) AND \(scope.wholeWard.condition())")
-            .first(decoding: CertificateRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: CertificateRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func isRevoked(_ db: any SQLDatabase, uvci: String) async throws -> Bool {
@@ -67,7 +67,7 @@ package struct CertificateService: Sendable {
             if let existing = try await db.raw("""
                 SELECT \(unsafeRaw: CertificateRecord.columns) FROM vaccine_certificates c WHERE c.dose_id = \(bind: dose.id)
                   AND NOT EXISTS (SELECT 1 FROM certificate_revocations r WHERE r.uvci = c.uvci) ORDER BY c.issued_at DESC LIMIT 1
-                """).first(decoding: CertificateRecord.self, keyDecodingStrategy: .convertFromSnakeCase) {
+                """).first(decoding: CertificateRecord.self, keyDecodingStrategy: .memoizedSnakeCase) {
                 return existing
             }
             let series = doses.first.flatMap { VaccineCatalog.product($0.productCode) }?.seriesDoses ?? product.seriesDoses

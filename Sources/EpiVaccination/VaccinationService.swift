@@ -118,16 +118,16 @@ package struct VaccinationService: Sendable {
 
     static func site(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> SiteRecord? {
         try await db.raw("SELECT \(unsafeRaw: SiteRecord.columns) FROM vaccination_sites WHERE id = \(bind: id) AND \(scope.wholeWard.condition())")
-            .first(decoding: SiteRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: SiteRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func sites(_ db: any SQLDatabase, scope: Scope) async throws -> [SiteRecord] {
         try await db.raw("SELECT \(unsafeRaw: SiteRecord.columns) FROM vaccination_sites WHERE \(scope.wholeWard.condition()) ORDER BY unit_path, name LIMIT 500")
-            .all(decoding: SiteRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: SiteRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func lot(_ db: any SQLDatabase, id: String) async throws -> LotRecord? {
-        try await db.raw("SELECT \(unsafeRaw: LotRecord.columns) FROM vaccine_lots WHERE id = \(bind: id)").first(decoding: LotRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: LotRecord.columns) FROM vaccine_lots WHERE id = \(bind: id)").first(decoding: LotRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Lots received in the scope, or held (in stock) by a unit or site inside it.
@@ -136,31 +136,31 @@ package struct VaccinationService: Sendable {
             SELECT \(unsafeRaw: LotRecord.columns) FROM vaccine_lots l WHERE \(scope.wholeWard.condition("l"))
                OR EXISTS (SELECT 1 FROM vaccine_stock s WHERE s.lot_id = l.id AND \(scope.wholeWard.condition("s")))
             ORDER BY l.expires_on, l.lot_number LIMIT 500
-            """).all(decoding: LotRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: LotRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func stock(_ db: any SQLDatabase, scope: Scope) async throws -> [StockRow] {
         try await db.raw("SELECT holder_id, holder_kind, lot_id, unit_path, balance FROM vaccine_stock WHERE \(scope.wholeWard.condition()) ORDER BY unit_path, holder_id, lot_id LIMIT 2000")
-            .all(decoding: StockRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: StockRow.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func session(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> SessionRecord? {
         try await db.raw("SELECT \(unsafeRaw: SessionRecord.columns) FROM vaccination_sessions WHERE id = \(bind: id) AND \(scope.wholeWard.condition())")
-            .first(decoding: SessionRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: SessionRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func sessions(_ db: any SQLDatabase, scope: Scope) async throws -> [SessionRecord] {
         try await db.raw("SELECT \(unsafeRaw: SessionRecord.columns) FROM vaccination_sessions WHERE \(scope.wholeWard.condition()) ORDER BY session_on DESC, id LIMIT 200")
-            .all(decoding: SessionRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: SessionRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func doses(_ db: any SQLDatabase, personID: String) async throws -> [DoseRecord] {
         try await db.raw("SELECT \(unsafeRaw: DoseRecord.columns) FROM vaccine_doses WHERE person_id = \(bind: personID) ORDER BY given_on, dose_number LIMIT 50")
-            .all(decoding: DoseRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: DoseRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func person(_ db: any SQLDatabase, id: String) async throws -> VaxPerson? {
-        try await db.raw("SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE id = \(bind: id) AND merged_into IS NULL").first(decoding: VaxPerson.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE id = \(bind: id) AND merged_into IS NULL").first(decoding: VaxPerson.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     // MARK: lots
@@ -388,7 +388,7 @@ package struct VaccinationService: Sendable {
         let people = try await db.raw("""
             SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE unit_path = \(bind: session.unitPath) AND merged_into IS NULL
               AND birth_date IS NOT NULL AND birth_date <= \(bind: latestBirth) ORDER BY name_folded, id LIMIT 3000
-            """).all(decoding: VaxPerson.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: VaxPerson.self, keyDecodingStrategy: .memoizedSnakeCase)
         var history: [String: [GivenDose]] = [:]
         for start in stride(from: 0, to: people.count, by: 500) {
             let ids = people[start..<min(start + 500, people.count)].map { SQLBind($0.id) }
@@ -415,13 +415,13 @@ package struct VaccinationService: Sendable {
         guard !q.isEmpty, q.count <= 100 else { return [] }
         if let id = try? CitizenID(parsing: q) {
             return try await db.raw("SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE citizen_id = \(bind: id.digits) AND merged_into IS NULL LIMIT 5")
-                .all(decoding: VaxPerson.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: VaxPerson.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
         let folded = VietnameseText.fold(q)
         return try await db.raw("""
             SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE unit_path = \(bind: session.unitPath) AND merged_into IS NULL
               AND name_folded >= \(bind: folded) AND name_folded < \(bind: folded + "\u{10FFFF}") ORDER BY name_folded, id LIMIT 20
-            """).all(decoding: VaxPerson.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: VaxPerson.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Records one person at a session: the screening outcome and, when eligible, the dose (its number

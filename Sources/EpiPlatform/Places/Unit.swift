@@ -54,7 +54,7 @@ package actor UnitDirectory {
     package func reload() async throws {
         let rows = try await database.read { db in
             try await db.raw("SELECT id, path, parent_path, code, depth, kind, name, name_folded, population, valid_from, valid_to, version FROM units")
-                .all(decoding: UnitRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: UnitRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
         byPath = Dictionary(uniqueKeysWithValues: rows.map { ($0.path, $0) })
         children = Dictionary(grouping: rows.compactMap { r in r.parentPath.map { ($0, r) } }, by: \.0).mapValues { $0.map(\.1) }.mapValues { $0.sorted { $0.code < $1.code }.map(\.path) }

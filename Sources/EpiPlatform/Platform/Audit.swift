@@ -79,7 +79,7 @@ package enum Audit {
             SELECT id, occurred_at, user_id, username, action, entity_type, entity_id, unit_path, summary, changes
             FROM audit_log WHERE entity_type = \(bind: entityType) AND entity_id = \(bind: entityId)
             ORDER BY occurred_at DESC, id DESC LIMIT \(unsafeRaw: String(limit))
-            """).all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: AuditEntry.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 }
 

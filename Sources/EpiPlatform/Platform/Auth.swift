@@ -89,7 +89,7 @@ package struct AuthService: Sendable {
             guard name.count <= 100, let sqlRow = try await db.raw("SELECT id, username, display_name, role, unit_path, active, password_hash, failed_logins, locked_until FROM users WHERE username = \(bind: name)").first() else {
                 return nil
             }
-            return (try sqlRow.decode(model: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase), try sqlRow.decode(model: Credentials.self, keyDecodingStrategy: .convertFromSnakeCase))
+            return (try sqlRow.decode(model: UserRow.self, keyDecodingStrategy: .memoizedSnakeCase), try sqlRow.decode(model: Credentials.self, keyDecodingStrategy: .memoizedSnakeCase))
         }
         guard let (row, credentials) = found, row.active else {
             _ = try await Passwords.verify(password, hash: try await Passwords.dummyHash(cost: settings.bcryptCost))
@@ -206,7 +206,7 @@ package struct AuthService: Sendable {
         let expires = Timestamp.string(Date().addingTimeInterval(TimeInterval(days * 86_400)))
         try await database.transaction { db in
             guard let user = try await db.raw("SELECT id, username, display_name, role, unit_path, active FROM users WHERE username = \(bind: username.lowercased())")
-                .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase) else {
+                .first(decoding: UserRow.self, keyDecodingStrategy: .memoizedSnakeCase) else {
                 throw AppError.invalid("Không có người dùng \(username).", "No user \(username).")
             }
             try await db.raw("""
@@ -229,7 +229,7 @@ package struct AuthService: Sendable {
             try await db.raw("""
                 SELECT t.id, u.username, t.name, t.created_at, t.expires_at, t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id
                 WHERE u.username = \(bind: username.lowercased()) ORDER BY t.created_at DESC
-                """).all(decoding: TokenInfo.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).all(decoding: TokenInfo.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
     }
 

@@ -106,7 +106,7 @@ package final class JobRunner: Sendable {
     /// The newest jobs, for the page that shows their progress.
     package func recent(_ db: any SQLDatabase, limit: Int = 10) async throws -> [JobRecord] {
         try await db.raw("SELECT \(unsafeRaw: JobRecord.columns) FROM jobs ORDER BY created_at DESC LIMIT \(literal: limit)")
-            .all(decoding: JobRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: JobRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     private func kick() {

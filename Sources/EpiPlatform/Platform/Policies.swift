@@ -28,7 +28,7 @@ package enum Policies {
 
     package static func history(_ db: any SQLDatabase) async throws -> [Version] {
         try await db.raw("SELECT key, effective_from, value, note, set_by, set_at FROM policies ORDER BY key, effective_from DESC")
-            .all(decoding: Version.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Version.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Adds (or replaces, for the same day) a version; audited as a change of rules.

@@ -87,7 +87,7 @@ package struct AuditRoutes: Sendable {
         }
         if let b = filter.before { sql = "\(sql) AND occurred_at < \(bind: b)" }
         let query: SQLQueryString = "\(sql) ORDER BY occurred_at DESC, id DESC LIMIT 200"
-        return try await services.database.read { try await $0.raw(query).all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase) }
+        return try await services.database.read { try await $0.raw(query).all(decoding: AuditEntry.self, keyDecodingStrategy: .memoizedSnakeCase) }
     }
 
     static func hanoiMidnightUTC(_ date: CivilDate, plusDays: Int = 0) -> String {

@@ -8,7 +8,7 @@ package enum CLIImport {
     package static func user(_ services: AppServices, username: String) async throws -> CurrentUser {
         let row = try await services.database.read { db in
             try await db.raw("SELECT id, username, display_name, role, unit_path, active FROM users WHERE username = \(bind: username.lowercased())")
-                .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .first(decoding: UserRow.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
         guard let row else { throw AppError.invalid("Không có người dùng \(username).", "No user \(username).") }
         return try row.currentUser()

@@ -54,12 +54,12 @@ package enum PersonQueries {
 
     package static func find(_ db: any SQLDatabase, grant: Grant) async throws -> PersonRecord? {
         try await db.raw("\(unsafeRaw: select) WHERE id = \(bind: grant.personID)")
-            .first(decoding: PersonRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: PersonRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     package static func find(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> PersonRecord? {
         try await db.raw("\(unsafeRaw: select) WHERE id = \(bind: id) AND \(scope.condition())")
-            .first(decoding: PersonRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: PersonRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Searches by name (folded prefix of the full name, or of the given name for one word), by
@@ -110,7 +110,7 @@ package enum PersonQueries {
     }
 
     package static func fetch(_ db: any SQLDatabase, _ sql: SQLQueryString) async throws -> [PersonRecord] {
-        try await db.raw(sql).all(decoding: PersonRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw(sql).all(decoding: PersonRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     package static func encodeCursor(name: String, id: String) -> String {
@@ -137,7 +137,7 @@ package enum PersonQueries {
             sql = "\(sql)\(c)"
         }
         sql = "\(sql)) AND id <> \(bind: id ?? "")"
-        return try await db.raw(sql).first(decoding: PersonRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await db.raw(sql).first(decoding: PersonRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// People with the same folded name and birth date in the same district: probably the same person.

@@ -58,7 +58,7 @@ package struct UserAdmin: Sendable {
     package func setActive(userID: String, active: Bool, actor: CurrentUser?) async throws {
         try await database.transaction { db in
             guard let target = try await db.raw("SELECT id, username, display_name, role, unit_path, active FROM users WHERE id = \(bind: userID)")
-                .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
+                .first(decoding: UserRow.self, keyDecodingStrategy: .memoizedSnakeCase) else { throw AppError.notFound }
             if let actor {
                 guard actor.can(.manageUsers), let path = try? UnitPath(target.unitPath), actor.covers(path) else { throw AppError.notFound }
                 guard let role = Role(rawValue: target.role), actor.role.canAssign.contains(role) else { throw AppError.forbidden }
@@ -95,7 +95,7 @@ package struct UserAdmin: Sendable {
                 SELECT id, username, display_name, role, unit_path, active, locked_until FROM users
                 WHERE unit_path = \(bind: root.string) OR (unit_path >= \(bind: root.descendantLowerBound) AND unit_path < \(bind: root.descendantUpperBound))
                 ORDER BY unit_path, username LIMIT 1000
-                """).all(decoding: Listed.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).all(decoding: Listed.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
     }
 }

@@ -48,12 +48,12 @@ enum TargetStore {
     /// The active targets set for exactly this unit (each level sets its own).
     static func forUnit(_ db: any SQLDatabase, unit: String) async throws -> [Target] {
         try await db.raw("SELECT \(unsafeRaw: columns) FROM targets WHERE unit_path = \(bind: unit) AND active = \(bind: true) ORDER BY due_day, id")
-            .all(decoding: Target.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Target.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func find(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> Target? {
         try await db.raw("SELECT \(unsafeRaw: columns) FROM targets WHERE id = \(bind: id) AND active = \(bind: true) AND \(scope.condition())")
-            .first(decoding: Target.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Target.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func deactivate(_ db: any SQLDatabase, id: String) async throws {

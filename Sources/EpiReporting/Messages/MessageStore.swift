@@ -86,7 +86,7 @@ enum MessageStore {
         let urgent: SQLQueryString = urgentOnly ? "AND urgent = \(bind: true) AND handled_at IS NULL" : ""
         var rows = try await db.raw("""
             SELECT \(unsafeRaw: columns) FROM messages WHERE \(visible(scope)) \(keyset) \(urgent) ORDER BY created_at DESC, id DESC LIMIT \(literal: limit)
-            """).all(decoding: StreamMessage.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: StreamMessage.self, keyDecodingStrategy: .memoizedSnakeCase)
         try await attachMentions(db, &rows)
         return rows
     }
@@ -101,7 +101,7 @@ enum MessageStore {
 
     static func find(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> StreamMessage? {
         var rows = try await db.raw("SELECT \(unsafeRaw: columns) FROM messages WHERE id = \(bind: id) AND \(visible(scope))")
-            .all(decoding: StreamMessage.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: StreamMessage.self, keyDecodingStrategy: .memoizedSnakeCase)
         try await attachMentions(db, &rows)
         return rows.first
     }
@@ -111,7 +111,7 @@ enum MessageStore {
         guard !submissionIDs.isEmpty else { return [] }
         var rows = try await db.raw("""
             SELECT \(unsafeRaw: columns) FROM messages WHERE submission_id IN (\(SQLList(submissionIDs.map { SQLBind($0) }))) AND \(visible(scope)) ORDER BY created_at DESC
-            """).all(decoding: StreamMessage.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: StreamMessage.self, keyDecodingStrategy: .memoizedSnakeCase)
         try await attachMentions(db, &rows)
         return rows
     }

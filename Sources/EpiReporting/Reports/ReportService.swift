@@ -21,7 +21,7 @@ package struct ReportUnits: Sendable {
     /// Loaded straight from the database, for alert providers that have no directory at hand.
     static func load(_ db: any SQLDatabase) async throws -> ReportUnits {
         ReportUnits(try await db.raw("SELECT id, path, parent_path, code, depth, kind, name, name_folded, population, valid_from, valid_to, version FROM units")
-            .all(decoding: UnitRecord.self, keyDecodingStrategy: .convertFromSnakeCase))
+            .all(decoding: UnitRecord.self, keyDecodingStrategy: .memoizedSnakeCase))
     }
 
     func isSubmitter(_ unit: UnitRecord, _ level: SubmitterLevel) -> Bool {

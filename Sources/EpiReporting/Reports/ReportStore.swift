@@ -147,7 +147,7 @@ package enum ReportStore {
     /// The latest version of every template, by code.
     static func templates(_ db: any SQLDatabase, includeInactive: Bool = false) async throws -> [ReportTemplate] {
         let rows = try await db.raw("SELECT \(unsafeRaw: templateColumns) FROM report_templates ORDER BY code, version DESC")
-            .all(decoding: TemplateRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: TemplateRow.self, keyDecodingStrategy: .memoizedSnakeCase)
         var seen = Set<String>()
         return rows.filter { seen.insert($0.code).inserted }.map(\.template).filter { includeInactive || $0.active }
     }
@@ -155,12 +155,12 @@ package enum ReportStore {
     package static func template(_ db: any SQLDatabase, code: String, version: Int? = nil) async throws -> ReportTemplate? {
         let versionFilter: SQLQueryString = version.map { "AND version = \(bind: $0)" } ?? ""
         return try await db.raw("SELECT \(unsafeRaw: templateColumns) FROM report_templates WHERE code = \(bind: code) \(versionFilter) ORDER BY version DESC LIMIT 1")
-            .first(decoding: TemplateRow.self, keyDecodingStrategy: .convertFromSnakeCase)?.template
+            .first(decoding: TemplateRow.self, keyDecodingStrategy: .memoizedSnakeCase)?.template
     }
 
     static func versions(_ db: any SQLDatabase, code: String) async throws -> [ReportTemplate] {
         try await db.raw("SELECT \(unsafeRaw: templateColumns) FROM report_templates WHERE code = \(bind: code) ORDER BY version DESC")
-            .all(decoding: TemplateRow.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.template)
+            .all(decoding: TemplateRow.self, keyDecodingStrategy: .memoizedSnakeCase).map(\.template)
     }
 
     // MARK: submissions
@@ -184,12 +184,12 @@ package enum ReportStore {
         try await db.raw("""
             SELECT \(unsafeRaw: submissionColumns) FROM report_submissions
             WHERE template_code = \(bind: code) AND unit_path = \(bind: unit) AND period_key = \(bind: period) ORDER BY version DESC
-            """).all(decoding: SubmissionRow.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.submission)
+            """).all(decoding: SubmissionRow.self, keyDecodingStrategy: .memoizedSnakeCase).map(\.submission)
     }
 
     static func submission(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> ReportSubmission? {
         try await db.raw("SELECT \(unsafeRaw: submissionColumns) FROM report_submissions WHERE id = \(bind: id) AND \(scope.condition())")
-            .first(decoding: SubmissionRow.self, keyDecodingStrategy: .convertFromSnakeCase)?.submission
+            .first(decoding: SubmissionRow.self, keyDecodingStrategy: .memoizedSnakeCase)?.submission
     }
 
     static func insertSubmission(_ db: any SQLDatabase, _ s: ReportSubmission, templateID: String, userID: String) async throws {
@@ -225,7 +225,7 @@ package enum ReportStore {
         try await db.raw("""
             SELECT unit_path, period_key, submission_id, version, first_submitted_at, last_submitted_at, on_time, values_json FROM report_latest
             WHERE template_code = \(bind: code) AND period_key = \(bind: period) AND unit_path = \(bind: unit)
-            """).first(decoding: LatestRow.self, keyDecodingStrategy: .convertFromSnakeCase)?.latest
+            """).first(decoding: LatestRow.self, keyDecodingStrategy: .memoizedSnakeCase)?.latest
     }
 
     /// Latest versions of every unit in a scope for one period (consolidation).
@@ -233,7 +233,7 @@ package enum ReportStore {
         try await db.raw("""
             SELECT unit_path, period_key, submission_id, version, first_submitted_at, last_submitted_at, on_time, values_json FROM report_latest
             WHERE template_code = \(bind: code) AND period_key = \(bind: period) AND \(scope.condition())
-            """).all(decoding: LatestRow.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.latest)
+            """).all(decoding: LatestRow.self, keyDecodingStrategy: .memoizedSnakeCase).map(\.latest)
     }
 
     /// Who submitted when, for periods `from...to` (keys sort in time order), in a scope.
@@ -299,7 +299,7 @@ package enum ReportStore {
         try await db.raw("""
             SELECT \(unsafeRaw: reminderColumns) FROM report_reminders WHERE \(scope.condition()) AND sent_at >= \(bind: since)
             ORDER BY sent_at DESC LIMIT \(literal: limit)
-            """).all(decoding: ReportReminder.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: ReportReminder.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// How many reminders each unit got for one period.

@@ -82,7 +82,7 @@ package struct TaskRoutes: Sendable {
         var assigneeName = ""
         if let uid = input.assigneeUser, !uid.isEmpty {
             let row = try await database.read { db in
-                try await db.raw("SELECT id, username, display_name, role, unit_path, active FROM users WHERE id = \(bind: uid)").first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                try await db.raw("SELECT id, username, display_name, role, unit_path, active FROM users WHERE id = \(bind: uid)").first(decoding: UserRow.self, keyDecodingStrategy: .memoizedSnakeCase)
             }
             guard let row, let assignee = try? row.currentUser(), user.covers(assignee.unitPath) else { throw AppError.notFound }
             assigneeID = assignee.id

@@ -91,17 +91,17 @@ enum TaskStore {
         return try await db.raw("""
             SELECT \(unsafeRaw: columns) FROM tasks WHERE \(visible(scope, userID: userID)) \(open)
             ORDER BY CASE WHEN status IN ('open', 'in_progress') THEN 0 ELSE 1 END, due_at, id LIMIT \(literal: limit)
-            """).all(decoding: TaskItem.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: TaskItem.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func find(_ db: any SQLDatabase, id: String, scope: Scope, userID: String) async throws -> TaskItem? {
         try await db.raw("SELECT \(unsafeRaw: columns) FROM tasks WHERE id = \(bind: id) AND \(visible(scope, userID: userID))")
-            .first(decoding: TaskItem.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: TaskItem.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func events(_ db: any SQLDatabase, taskID: String) async throws -> [TaskEvent] {
         try await db.raw("SELECT status, note, at, by_name FROM task_events WHERE task_id = \(bind: taskID) ORDER BY at, id")
-            .all(decoding: TaskEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: TaskEvent.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Open tasks past their deadline in a scope (the dashboard alert).
@@ -109,7 +109,7 @@ enum TaskStore {
         try await db.raw("""
             SELECT \(unsafeRaw: columns) FROM tasks WHERE status IN ('open', 'in_progress') AND due_at < \(bind: Timestamp.string(now)) AND \(scope.condition())
             ORDER BY due_at LIMIT \(literal: limit)
-            """).all(decoding: TaskItem.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: TaskItem.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func setStatus(_ db: any SQLDatabase, id: String, status: TaskStatus, expectedVersion: Int?, at: String) async throws -> Bool {
@@ -158,12 +158,12 @@ enum RosterStore {
     static func shifts(_ db: any SQLDatabase, unit: String, endingAfter from: Date, limit: Int = 100) async throws -> [DutyShift] {
         try await db.raw("""
             SELECT \(unsafeRaw: shiftColumns) FROM duty_shifts WHERE unit_path = \(bind: unit) AND ends_at > \(bind: Timestamp.string(from)) ORDER BY starts_at LIMIT \(literal: limit)
-            """).all(decoding: DutyShift.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: DutyShift.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func shift(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> DutyShift? {
         try await db.raw("SELECT \(unsafeRaw: shiftColumns) FROM duty_shifts WHERE id = \(bind: id) AND \(scope.condition())")
-            .first(decoding: DutyShift.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: DutyShift.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func deleteShift(_ db: any SQLDatabase, id: String) async throws {
@@ -177,14 +177,14 @@ enum RosterStore {
         let rows = try await db.raw("""
             SELECT \(unsafeRaw: shiftColumns) FROM duty_shifts WHERE ends_at > \(bind: t) AND starts_at <= \(bind: t) AND unit_path IN (\(SQLList(units.map { SQLBind($0) })))
             ORDER BY starts_at
-            """).all(decoding: DutyShift.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: DutyShift.self, keyDecodingStrategy: .memoizedSnakeCase)
         return Dictionary(grouping: rows, by: \.unitPath)
     }
 
     static func hotlines(_ db: any SQLDatabase, units: [String]) async throws -> [String: UnitHotline] {
         guard !units.isEmpty else { return [:] }
         let rows = try await db.raw("SELECT unit_path, phone, note, updated_at, version FROM unit_hotlines WHERE unit_path IN (\(SQLList(units.map { SQLBind($0) })))")
-            .all(decoding: UnitHotline.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: UnitHotline.self, keyDecodingStrategy: .memoizedSnakeCase)
         return Dictionary(rows.map { ($0.unitPath, $0) }, uniquingKeysWith: { a, _ in a })
     }
 

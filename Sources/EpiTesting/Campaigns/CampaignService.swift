@@ -249,7 +249,7 @@ package struct CampaignService: Sendable {
         let scope = try await Scope.of(user, directory: directory)
         return try await database.transaction { db in
             guard var c = try await db.raw("SELECT \(unsafeRaw: CampaignRecord.columns) FROM campaigns WHERE id = \(bind: campaignID) AND \(scope.wholeWard.condition())")
-                .first(decoding: CampaignRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
+                .first(decoding: CampaignRecord.self, keyDecodingStrategy: .memoizedSnakeCase) else { throw AppError.notFound }
             guard c.status != "closed" else { return c }
             c.status = "closed"
             c.updatedAt = Timestamp.now()

@@ -48,7 +48,7 @@ package enum FHIRMapping {
     /// The Observations of one person: results matched to them, and the results of pooled tubes they were in.
     static func observations(_ db: any SQLDatabase, person: PersonRecord) async throws -> [JSONObject] {
         let direct = try await db.raw("SELECT \(unsafeRaw: ResultRecord.columns) FROM test_results WHERE person_id = \(bind: person.id) AND match_status IN ('matched', 'person_only') ORDER BY resulted_at DESC LIMIT 200")
-            .all(decoding: ResultRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ResultRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         let pooled = try await db.raw("""
             SELECT m.position, r.id FROM sample_members m JOIN samples s ON s.id = m.sample_id JOIN test_results r ON r.sample_id = s.id
             WHERE m.person_id = \(bind: person.id) AND s.kind = 'pooled' AND r.match_status = 'matched' ORDER BY r.resulted_at DESC LIMIT 200
@@ -91,7 +91,7 @@ package enum FHIRMapping {
         let position: Int? = parts.count == 2 ? Int(parts[1]) : nil
         if parts.count == 2 && position == nil { return nil }
         guard let r = try await db.raw("SELECT \(unsafeRaw: ResultRecord.columns) FROM test_results WHERE id = \(bind: resultID) AND \(scope.condition())")
-            .first(decoding: ResultRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+            .first(decoding: ResultRecord.self, keyDecodingStrategy: .memoizedSnakeCase) else { return nil }
         let sample = try await r.sampleId.asyncMap { try await TestingQueries.sample(db, id: $0) } ?? nil
         let personID: String?
         if let position {
@@ -122,7 +122,7 @@ package enum FHIRMapping {
         let rows = try await db.raw("""
             SELECT \(unsafeRaw: SampleRecord.columns.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
             FROM sample_members m JOIN samples s ON s.id = m.sample_id WHERE m.person_id = \(bind: personID) ORDER BY s.sampled_at DESC LIMIT 200
-            """).all(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         return rows.compactMap { s in try? FHIREncoder.specimen(specimen(s), id: s.id, subject: s.poolSize > 1 ? nil : "Patient/\(personID)") }
     }
 

@@ -166,7 +166,7 @@ package struct CampaignPaceAlerts: AlertProvider {
             SELECT \(unsafeRaw: CampaignRecord.columns) FROM campaigns c WHERE c.status = 'active' AND c.starts_on <= \(bind: today.iso) AND c.deadline_on >= \(bind: today.iso)
             AND (\(scope.wholeWard.condition("c")) OR EXISTS (SELECT 1 FROM campaign_units cu WHERE cu.campaign_id = c.id AND \(scope.wholeWard.condition("cu"))))
             ORDER BY c.deadline_on LIMIT 20
-            """).all(decoding: CampaignRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: CampaignRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         var out: [DashboardAlert] = []
         for c in campaigns {
             let recentFrom = max(today.adding(days: -2), c.startDay)

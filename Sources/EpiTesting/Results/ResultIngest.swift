@@ -202,7 +202,7 @@ package enum ResultIngest {
         for start in stride(from: 0, to: all.count, by: 500) {
             let chunk = all[start..<min(start + 500, all.count)]
             for s in try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE label IN (\(SQLList(chunk.map { SQLBind($0) })))")
-                .all(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase) { out[s.label] = s }
+                .all(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase) { out[s.label] = s }
         }
         return out
     }

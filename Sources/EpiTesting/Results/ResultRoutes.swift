@@ -47,7 +47,7 @@ package struct ResultRoutes: Sendable {
         if let (at, id) = Cursor.decode(after) { sql = "\(sql) AND (received_at < \(bind: at) OR (received_at = \(bind: at) AND id < \(bind: id)))" }
         sql = "\(sql) ORDER BY received_at DESC, id DESC LIMIT \(literal: limit + 1)"
         let query = sql
-        let rows = try await database.read { try await $0.raw(query).all(decoding: ResultRecord.self, keyDecodingStrategy: .convertFromSnakeCase) }
+        let rows = try await database.read { try await $0.raw(query).all(decoding: ResultRecord.self, keyDecodingStrategy: .memoizedSnakeCase) }
         let shown = Array(rows.prefix(limit))
         return (shown, rows.count > limit ? shown.last.map { Cursor.encode($0.receivedAt, $0.id) } : nil)
     }

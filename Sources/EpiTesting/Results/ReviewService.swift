@@ -73,7 +73,7 @@ package struct ReviewService: Sendable {
                 } else {
                     // The tube the reviewer names must be one they may see (a lab: one sent to it).
                     guard let sample = try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE label = \(bind: label) AND \(viewer.labOrUnit())")
-                        .first(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else {
+                        .first(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase) else {
                         throw AppError(.notFound, code: "unknown_label", vi: "Không có ống \(label) trong phạm vi của bạn.", en: "No tube \(label) within your reach.", details: ["label": "unknown"])
                     }
                     try await Self.attach(db, &r, to: sample)

@@ -55,7 +55,7 @@ package struct RetestService: Sendable {
         let (value, note) = (picked, String(written.prefix(TextLimits.title)))
         return try await database.transaction { db in
             guard var task = try await db.raw("SELECT \(unsafeRaw: RetestRecord.readColumns) FROM retests WHERE id = \(bind: id) AND \(scope.condition())")
-                .first(decoding: RetestRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
+                .first(decoding: RetestRecord.self, keyDecodingStrategy: .memoizedSnakeCase) else { throw AppError.notFound }
             guard task.personId == nil else {
                 throw AppError(.conflict, code: "retest_follows_person", vi: "Nhiệm vụ của người đã có hồ sơ tự đóng khi người đó được lấy mẫu lại và có kết quả.",
                                en: "A registered person's task closes by itself once they are sampled again and resulted.")

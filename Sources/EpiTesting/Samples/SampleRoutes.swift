@@ -75,7 +75,7 @@ package struct SampleRoutes: Sendable {
         if let (at, id) = Cursor.decode(after) { sql = "\(sql) AND (sampled_at < \(bind: at) OR (sampled_at = \(bind: at) AND id < \(bind: id)))" }
         sql = "\(sql) ORDER BY sampled_at DESC, id DESC LIMIT \(literal: limit + 1)"
         let query = sql
-        let rows = try await database.read { try await $0.raw(query).all(decoding: SampleRow.self, keyDecodingStrategy: .convertFromSnakeCase) }
+        let rows = try await database.read { try await $0.raw(query).all(decoding: SampleRow.self, keyDecodingStrategy: .memoizedSnakeCase) }
         let shown = Array(rows.prefix(limit))
         return (shown, rows.count > limit ? shown.last.map { Cursor.encode($0.sampledAt, $0.id) } : nil)
     }
@@ -229,9 +229,9 @@ package struct SampleRoutes: Sendable {
         let (members, results, point, batch, lab) = try await database.read { db in
             (try await TestingQueries.members(db, sampleIDs: [sample.id]),
              try await db.raw("SELECT \(unsafeRaw: ResultRecord.columns) FROM test_results WHERE sample_id = \(bind: sample.id) ORDER BY resulted_at DESC LIMIT 20")
-                .all(decoding: ResultRecord.self, keyDecodingStrategy: .convertFromSnakeCase),
+                .all(decoding: ResultRecord.self, keyDecodingStrategy: .memoizedSnakeCase),
              try await sample.pointId.asyncMap { try await TestingQueries.point(db, id: $0) } ?? nil,
-             try await sample.batchId.asyncMap { id in try await db.raw("SELECT \(unsafeRaw: BatchRecord.columns) FROM sample_batches WHERE id = \(bind: id)").first(decoding: BatchRecord.self, keyDecodingStrategy: .convertFromSnakeCase) } ?? nil,
+             try await sample.batchId.asyncMap { id in try await db.raw("SELECT \(unsafeRaw: BatchRecord.columns) FROM sample_batches WHERE id = \(bind: id)").first(decoding: BatchRecord.self, keyDecodingStrategy: .memoizedSnakeCase) } ?? nil,
              try await sample.labId.asyncMap { try await TestingQueries.lab(db, id: $0) } ?? nil)
         }
         // A laboratory sees the tube, not the people in it; a ward sees whom it sampled.
@@ -276,7 +276,7 @@ package struct SampleRoutes: Sendable {
         let (members, results) = try await database.read { db in
             (try await TestingQueries.members(db, sampleIDs: [sample.id]),
              try await db.raw("SELECT \(unsafeRaw: ResultRecord.columns) FROM test_results WHERE sample_id = \(bind: sample.id) ORDER BY resulted_at DESC LIMIT 20")
-                .all(decoding: ResultRecord.self, keyDecodingStrategy: .convertFromSnakeCase))
+                .all(decoding: ResultRecord.self, keyDecodingStrategy: .memoizedSnakeCase))
         }
         struct Member: Encodable { let id: String; let personId: String?; let name: String }
         let showNames = !viewer.isLab && context.user.can(.viewPeople)
@@ -298,7 +298,7 @@ package struct SampleRoutes: Sendable {
         let now = Clock.now()
         let (list, labs, points, unsent) = try await database.read { db in
             (try await db.raw("SELECT \(unsafeRaw: BatchRecord.columns) FROM sample_batches WHERE \(viewer.labOrUnit()) ORDER BY CASE WHEN status = 'in_transit' THEN 0 ELSE 1 END, sent_at DESC LIMIT 200")
-                .all(decoding: BatchRecord.self, keyDecodingStrategy: .convertFromSnakeCase),
+                .all(decoding: BatchRecord.self, keyDecodingStrategy: .memoizedSnakeCase),
              try await TestingQueries.labs(db),
              viewer.isLab ? [] : try await TestingQueries.activePoints(db, scope: viewer.scope),
              viewer.isLab ? [:] : try await Self.unsent(db, scope: viewer.scope))
@@ -382,7 +382,7 @@ package struct SampleRoutes: Sendable {
         let viewer = try await viewer(context)
         let list = try await database.read { db in
             try await db.raw("SELECT \(unsafeRaw: BatchRecord.columns) FROM sample_batches WHERE \(viewer.labOrUnit()) ORDER BY sent_at DESC LIMIT 500")
-                .all(decoding: BatchRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: BatchRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
         struct Body: Encodable { let data: [BatchRecord] }
         return try JSON.response(Body(data: list))
@@ -416,7 +416,7 @@ package struct SampleRoutes: Sendable {
     func openRetests(scope: Scope) async throws -> [RetestRecord] {
         try await database.read { db in
             try await db.raw("SELECT \(unsafeRaw: RetestRecord.readColumns) FROM retests WHERE status IN ('open', 'sampled') AND \(scope.condition()) ORDER BY status, created_at LIMIT 500")
-                .all(decoding: RetestRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: RetestRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
     }
 

@@ -263,14 +263,14 @@ package struct SampleService: Sendable {
         let chosen = labels
         return try await database.transaction { db in
             try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { id in try await db.raw("SELECT \(unsafeRaw: BatchRecord.columns) FROM sample_batches WHERE id = \(bind: id)")
-                .first(decoding: BatchRecord.self, keyDecodingStrategy: .convertFromSnakeCase) }) {
+                .first(decoding: BatchRecord.self, keyDecodingStrategy: .memoizedSnakeCase) }) {
                 var tubes: [SampleRecord]
                 if let chosen {
                     tubes = []
                     for start in stride(from: 0, to: chosen.count, by: 500) {
                         let chunk = chosen[start..<min(start + 500, chosen.count)]
                         tubes += try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE label IN (\(SQLList(chunk.map { SQLBind($0) })))")
-                            .all(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                            .all(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
                     }
                     let found = Set(tubes.map(\.label))
                     if let missing = chosen.first(where: { !found.contains($0) }) {
@@ -284,7 +284,7 @@ package struct SampleService: Sendable {
                     tubes = try await db.raw("""
                         SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE point_id = \(bind: point.id) AND batch_id IS NULL AND status = 'collected'
                         AND unit_path = \(bind: point.unitPath) ORDER BY sampled_at LIMIT 5000
-                        """).all(decoding: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                        """).all(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
                 }
                 guard !tubes.isEmpty else { throw AppError.invalid("Không có ống mẫu nào để gửi.", "No tubes to send.", details: ["labels": "empty"]) }
                 let wardCode: String = point.unitPath.split(separator: "/").last.map(String.init) ?? ""

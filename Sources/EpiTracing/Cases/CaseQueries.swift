@@ -45,12 +45,12 @@ struct Page<Row: Sendable>: Sendable {
 package enum CaseQueries {
     static func find(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> CaseRecord? {
         try await db.raw("SELECT \(unsafeRaw: CaseRecord.columns) FROM cases WHERE id = \(bind: id) AND \(scope.condition())")
-            .first(decoding: CaseRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: CaseRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func cases(ofPerson personID: String, _ db: any SQLDatabase) async throws -> [CaseRecord] {
         try await db.raw("SELECT \(unsafeRaw: CaseRecord.columns) FROM cases WHERE person_id = \(bind: personID) ORDER BY confirmed_on DESC")
-            .all(decoding: CaseRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CaseRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Newest cases first, keyset-paginated on (confirmed_on, id), so page 500 costs what page 1 does.
@@ -66,7 +66,7 @@ package enum CaseQueries {
             sql = "\(sql) AND (c.confirmed_on < \(bind: date) OR (c.confirmed_on = \(bind: date) AND c.id < \(bind: id)))"
         }
         sql = "\(sql) ORDER BY c.confirmed_on DESC, c.id DESC LIMIT \(literal: limit + 1)"
-        let rows = try await db.raw(sql).all(decoding: CaseListRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let rows = try await db.raw(sql).all(decoding: CaseListRow.self, keyDecodingStrategy: .memoizedSnakeCase)
         let page = Array(rows.prefix(limit))
         return Page(rows: page, nextCursor: rows.count > limit ? page.last.map { PersonQueries.encodeCursor(name: $0.confirmedOn, id: $0.id) } : nil)
     }
@@ -90,7 +90,7 @@ package enum CaseQueries {
                 : "\(sql) AND (l.since < \(bind: since) OR (l.since = \(bind: since) AND l.person_id < \(bind: id)))"
         }
         sql = unplacedOnly ? "\(sql) ORDER BY l.since, l.person_id LIMIT \(literal: limit + 1)" : "\(sql) ORDER BY l.since DESC, l.person_id DESC LIMIT \(literal: limit + 1)"
-        let rows = try await db.raw(sql).all(decoding: ContactListRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let rows = try await db.raw(sql).all(decoding: ContactListRow.self, keyDecodingStrategy: .memoizedSnakeCase)
         let page = Array(rows.prefix(limit))
         return Page(rows: page, nextCursor: rows.count > limit ? page.last.map { PersonQueries.encodeCursor(name: $0.since, id: $0.personId) } : nil)
     }
@@ -124,14 +124,14 @@ package enum CaseQueries {
             sql = "\(sql) AND (e.ended_on < \(bind: day) OR (e.ended_on = \(bind: day) AND e.person_id < \(bind: id)))"
         }
         sql = "\(sql) ORDER BY e.ended_on DESC, e.person_id DESC LIMIT \(literal: limit + 1)"
-        let rows = try await db.raw(sql).all(decoding: EndedRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let rows = try await db.raw(sql).all(decoding: EndedRow.self, keyDecodingStrategy: .memoizedSnakeCase)
         let page = Array(rows.prefix(limit))
         return Page(rows: page, nextCursor: rows.count > limit ? page.last.map { PersonQueries.encodeCursor(name: $0.endedOn, id: $0.personId) } : nil)
     }
 
     package static func level(_ db: any SQLDatabase, personID: String) async throws -> ContactLevelRecord? {
         try await db.raw("SELECT person_id, level, since, via_person_id, unit_path, group_code, updated_at FROM contact_levels WHERE person_id = \(bind: personID)")
-            .first(decoding: ContactLevelRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: ContactLevelRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Exposures recorded for a case, with the contact's name and home (masked later if outside the viewer's scope).
@@ -153,12 +153,12 @@ package enum CaseQueries {
         try await db.raw("""
             SELECT x.id, x.contact_id, p.full_name, p.phone, p.unit_path, p.group_code, x.day, x.setting, x.closeness, x.reached_at, x.reached_by
             FROM exposures x JOIN persons p ON p.id = x.contact_id WHERE x.case_id = \(bind: caseID) ORDER BY x.day, p.name_folded
-            """).all(decoding: ExposureRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: ExposureRow.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func task(_ db: any SQLDatabase, caseID: String) async throws -> TracingTaskRecord? {
         try await db.raw("SELECT \(unsafeRaw: TracingTaskRecord.columns) FROM tracing_tasks WHERE case_id = \(bind: caseID)")
-            .first(decoding: TracingTaskRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: TracingTaskRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     struct TaskRow: Codable, Sendable {
@@ -183,7 +183,7 @@ package enum CaseQueries {
             """
         if let overdueAt { sql = "\(sql) AND t.due_at < \(bind: Timestamp.string(overdueAt))" }
         sql = "\(sql) ORDER BY t.due_at LIMIT \(literal: limit)"
-        return try await db.raw(sql).all(decoding: TaskRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await db.raw(sql).all(decoding: TaskRow.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Everyone linked to a set of people within `hops` exposures, with the exposures among them, for chain drawings.
@@ -196,7 +196,7 @@ package enum CaseQueries {
             for chunk in ContactLevelService.chunks(frontier) {
                 let rows = try await db.raw("""
                     SELECT \(unsafeRaw: ExposureRecord.columns) FROM exposures WHERE source_id IN (\(binds: chunk)) OR contact_id IN (\(binds: chunk))
-                    """).all(decoding: ExposureRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                    """).all(decoding: ExposureRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
                 for e in rows {
                     edges[e.id] = e
                     for p in [e.sourceId, e.contactId] where !seen.contains(p) && seen.count + next.count < cap { next.insert(p) }

@@ -260,11 +260,11 @@ package struct CaseRoutes: Sendable {
                                    summary: "Xem hồ sơ qua F0 \(record.caseNumber)")
             return (inScope, moved, try await CaseQueries.exposures(db, caseID: record.id), try await CaseQueries.task(db, caseID: record.id),
                     try await QuarantineService.episodes(db, personID: record.personId),
-                    try await record.clusterId.asyncMap { id in try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: id)").first(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase) } ?? nil,
+                    try await record.clusterId.asyncMap { id in try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: id)").first(decoding: ClusterRecord.self, keyDecodingStrategy: .memoizedSnakeCase) } ?? nil,
                     try await Audit.history(db, entityType: "case", entityId: record.id, limit: 50),
                     try await QuarantineService.facilities(db, scope: nil),
                     try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE status = 'active' AND \(scope.wholeWard.condition()) ORDER BY started_on DESC LIMIT 100")
-                        .all(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase),
+                        .all(decoding: ClusterRecord.self, keyDecodingStrategy: .memoizedSnakeCase),
                     context.user.can(.viewPeople) ? try await inScope.asyncMap { try await CaseService.householdMembers(db, of: $0, scope: scope) } ?? [] : [])
         }
         var contactRows: [[String: Any]] = []
@@ -527,7 +527,7 @@ package struct CaseRoutes: Sendable {
                                    status: "active", notes: (input.notes ?? "").trimmed, createdBy: context.user.username, createdAt: now, updatedAt: now, version: 1)
         return try await database.transaction { db in
             try await Idempotency.createOnce(db, key: key, user: context.user, id: \.id, load: { id in
-                try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: id)").first(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                try await db.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: id)").first(decoding: ClusterRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
             }) {
                 try await db.raw("""
                     INSERT INTO clusters (\(unsafeRaw: ClusterRecord.columns)) VALUES (\(bind: record.id), \(bind: record.name), \(bind: record.place), \(bind: record.unitPath), '',
@@ -552,7 +552,7 @@ package struct CaseRoutes: Sendable {
         let scope = try await scope(context)
         let id = try context.parameters.require("id")
         guard let cluster = try await database.read({ try await $0.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE id = \(bind: id) AND \(scope.wholeWard.condition())")
-            .first(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase) }) else { throw AppError.notFound }
+            .first(decoding: ClusterRecord.self, keyDecodingStrategy: .memoizedSnakeCase) }) else { throw AppError.notFound }
         // A cluster may reach other wards: the ward lists its own cases and counts the others.
         let (page, total) = try await database.read { db in
             (try await CaseQueries.list(db, scope: scope, outcome: nil, clusterID: cluster.id, after: nil, limit: 200),
@@ -667,7 +667,7 @@ package struct CaseRoutes: Sendable {
     @Sendable func apiClusters(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         let rows = try await database.read { try await $0.raw("SELECT \(unsafeRaw: ClusterRecord.columns) FROM clusters WHERE \(scope.wholeWard.condition()) ORDER BY started_on DESC LIMIT 500")
-            .all(decoding: ClusterRecord.self, keyDecodingStrategy: .convertFromSnakeCase) }
+            .all(decoding: ClusterRecord.self, keyDecodingStrategy: .memoizedSnakeCase) }
         struct Body: Encodable { let data: [ClusterRecord] }
         return try JSON.response(Body(data: rows))
     }

@@ -690,7 +690,7 @@ extension CaseService {
 package enum TracingService {
     package static func close(_ db: any SQLDatabase, caseID: String, note: String, user: CurrentUser) async throws {
         guard let task = try await db.raw("SELECT \(unsafeRaw: TracingTaskRecord.columns) FROM tracing_tasks WHERE case_id = \(bind: caseID)")
-            .first(decoding: TracingTaskRecord.self, keyDecodingStrategy: .convertFromSnakeCase), task.status == "open" else { return }
+            .first(decoding: TracingTaskRecord.self, keyDecodingStrategy: .memoizedSnakeCase), task.status == "open" else { return }
         try await db.raw("UPDATE tracing_tasks SET status = 'done', closed_at = \(bind: Timestamp.now()), closed_by = \(bind: user.username), note = \(bind: note) WHERE id = \(bind: task.id)").run()
         try await Counters.bump(db, task.unitPath, group: task.groupCode, .tracingOpen, by: -1)
         try await Audit.record(db, actor: user, action: "close", entityType: "tracing_task", entityId: task.id, unitPath: try? UnitPath(task.unitPath),

@@ -143,7 +143,7 @@ package enum ContactLevelService {
 
     static func allLevels(_ db: any SQLDatabase) async throws -> [String: ContactLevelRecord] {
         let rows = try await db.raw("SELECT person_id, level, since, via_person_id, unit_path, group_code, updated_at FROM contact_levels")
-            .all(decoding: ContactLevelRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ContactLevelRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         return Dictionary(rows.map { ($0.personId, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -172,7 +172,7 @@ package enum ContactLevelService {
             let rows = try await db.raw("""
                 SELECT person_id, confirmed_on, sampled_on, symptom_onset, outcome, outcome_on FROM cases
                 WHERE person_id IN (\(binds: chunk)) AND outcome <> 'ruled_out'
-                """).all(decoding: SourceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).all(decoding: SourceRow.self, keyDecodingStrategy: .memoizedSnakeCase)
             for r in rows {
                 let confirmed = try CivilDate.stored(r.confirmedOn)
                 let earliest = [r.sampledOn, r.symptomOnset].compactMap { $0.flatMap(CivilDate.init(iso:)) }.reduce(confirmed) { min($0, $1) }
@@ -229,7 +229,7 @@ package enum ContactLevelService {
             let rows = try await db.raw("""
                 SELECT person_id, start_date, status, released_on FROM episodes
                 WHERE person_id IN (\(binds: chunk)) AND kind = 'quarantine' AND status <> 'cancelled'
-                """).all(decoding: EpisodeRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).all(decoding: EpisodeRow.self, keyDecodingStrategy: .memoizedSnakeCase)
             for r in rows {
                 let ended = r.status == "active" ? nil : r.releasedOn.flatMap(CivilDate.init(iso:))
                 out[r.personId, default: []].append(ContactLevels.Quarantine(startedOn: CivilDate(iso: r.startDate),
@@ -243,7 +243,7 @@ package enum ContactLevelService {
         var out: [String: ContactLevelRecord] = [:]
         for chunk in chunks(people) {
             for r in try await db.raw("SELECT person_id, level, since, via_person_id, unit_path, group_code, updated_at FROM contact_levels WHERE person_id IN (\(binds: chunk))")
-                .all(decoding: ContactLevelRecord.self, keyDecodingStrategy: .convertFromSnakeCase) {
+                .all(decoding: ContactLevelRecord.self, keyDecodingStrategy: .memoizedSnakeCase) {
                 out[r.personId] = r
             }
         }

@@ -187,7 +187,7 @@ package struct PersonContactService: Sendable {
             try await db.raw("""
                 SELECT x.id, x.contact_id, p.full_name, p.phone, p.unit_path, p.group_code, x.day, x.setting, x.closeness, x.reached_at, x.reached_by
                 FROM exposures x JOIN persons p ON p.id = x.contact_id WHERE x.source_id = \(bind: personID) ORDER BY x.day DESC, p.name_folded LIMIT 500
-                """).all(decoding: CaseQueries.ExposureRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).all(decoding: CaseQueries.ExposureRow.self, keyDecodingStrategy: .memoizedSnakeCase)
         }
     }
 }

@@ -78,7 +78,7 @@ package struct QuarantineRoutes: Sendable {
             """
         if let after, let (end, id) = PersonQueries.decodeCursor(after) { sql = "\(sql) AND (e.planned_end > \(bind: end) OR (e.planned_end = \(bind: end) AND e.id > \(bind: id)))" }
         sql = "\(sql) ORDER BY e.planned_end, e.id LIMIT \(literal: limit + 1)"
-        return try await db.raw(sql).all(decoding: EpisodeRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await db.raw(sql).all(decoding: EpisodeRow.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     // MARK: pages

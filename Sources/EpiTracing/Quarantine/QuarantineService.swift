@@ -18,7 +18,7 @@ package struct QuarantineService: Sendable {
     static func rules(_ db: any SQLDatabase) async throws -> [QuarantineRule] {
         struct Row: Decodable { let id: String, effectiveFrom: String, subject: String, setting: String, days: Int, monitoringDays: Int, testDays: String, source: String }
         return try await db.raw("SELECT id, effective_from, subject, setting, days, monitoring_days, test_days, source FROM quarantine_rules ORDER BY effective_from, subject, setting")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self, keyDecodingStrategy: .memoizedSnakeCase)
             .compactMap { r in
                 guard let from = CivilDate(iso: r.effectiveFrom), let subject = QuarantineSubject(rawValue: r.subject), let setting = CareSetting(rawValue: r.setting) else { return nil }
                 return QuarantineRule(id: r.id, effectiveFrom: from, subject: subject, setting: setting, days: r.days, monitoringDays: r.monitoringDays,
@@ -44,27 +44,27 @@ package struct QuarantineService: Sendable {
     }
 
     static func episode(_ db: any SQLDatabase, id: String) async throws -> EpisodeRecord? {
-        try await db.raw("SELECT \(unsafeRaw: EpisodeRecord.columns) FROM episodes WHERE id = \(bind: id)").first(decoding: EpisodeRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: EpisodeRecord.columns) FROM episodes WHERE id = \(bind: id)").first(decoding: EpisodeRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func episodes(_ db: any SQLDatabase, personID: String) async throws -> [EpisodeRecord] {
         try await db.raw("SELECT \(unsafeRaw: EpisodeRecord.columns) FROM episodes WHERE person_id = \(bind: personID) ORDER BY start_date DESC")
-            .all(decoding: EpisodeRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: EpisodeRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func tests(_ db: any SQLDatabase, episodeID: String) async throws -> [EpisodeTestRecord] {
         try await db.raw("SELECT \(unsafeRaw: EpisodeTestRecord.columns) FROM episode_tests WHERE episode_id = \(bind: episodeID) ORDER BY day_number")
-            .all(decoding: EpisodeTestRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: EpisodeTestRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func facility(_ db: any SQLDatabase, id: String) async throws -> FacilityRecord? {
-        try await db.raw("SELECT \(unsafeRaw: FacilityRecord.columns) FROM facilities WHERE id = \(bind: id)").first(decoding: FacilityRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: FacilityRecord.columns) FROM facilities WHERE id = \(bind: id)").first(decoding: FacilityRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func facilities(_ db: any SQLDatabase, scope: Scope?) async throws -> [FacilityRecord] {
         let condition: SQLQueryString = scope.map { $0.condition() } ?? "1 = 1"
         return try await db.raw("SELECT \(unsafeRaw: FacilityRecord.columns) FROM facilities WHERE active AND \(condition) ORDER BY name")
-            .all(decoding: FacilityRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: FacilityRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Who may act on an episode: the person's ward (and above) with `manageQuarantine`, or the
@@ -229,7 +229,7 @@ package struct QuarantineService: Sendable {
             guard let episode = try await Self.episode(db, id: episodeID) else { throw AppError.notFound }
             try await authorize(episode, user: user, scope: scope, db: db)
             guard let before = try await db.raw("SELECT \(unsafeRaw: EpisodeTestRecord.columns) FROM episode_tests WHERE episode_id = \(bind: episodeID) AND day_number = \(bind: day)")
-                .first(decoding: EpisodeTestRecord.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw AppError.notFound }
+                .first(decoding: EpisodeTestRecord.self, keyDecodingStrategy: .memoizedSnakeCase) else { throw AppError.notFound }
             guard before.result != result else { return before }
             // A result taken before its day is usually a slip (the day-7 box ticked on day 1): it is kept only when confirmed.
             if result != "pending", let due = CivilDate(iso: before.dueOn), taken < due, !confirmEarly {
@@ -355,7 +355,7 @@ enum TransferService {
     }
 
     static func find(_ db: any SQLDatabase, id: String) async throws -> TransferRecord? {
-        try await db.raw("SELECT \(unsafeRaw: TransferRecord.columns) FROM transfers WHERE id = \(bind: id)").first(decoding: TransferRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.raw("SELECT \(unsafeRaw: TransferRecord.columns) FROM transfers WHERE id = \(bind: id)").first(decoding: TransferRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     struct Row: Codable, Sendable {
@@ -371,6 +371,6 @@ enum TransferService {
             SELECT t.id, t.person_id, p.full_name, t.kind, t.facility_id, f.name AS facility_name, t.unit_path, t.pickup, t.destination, t.vehicle, t.scheduled_at, t.status
             FROM transfers t JOIN persons p ON p.id = t.person_id LEFT JOIN facilities f ON f.id = t.facility_id
             WHERE t.status IN ('requested', 'dispatched') AND \(condition) ORDER BY t.scheduled_at LIMIT 300
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Row.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 }

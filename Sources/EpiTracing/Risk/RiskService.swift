@@ -70,7 +70,7 @@ package struct RiskService: Sendable {
     static func ruleSets(_ db: any SQLDatabase) async throws -> [RuleSetVersion] {
         struct Row: Decodable { let id: String, effectiveFrom: String, definition: String, note: String, createdBy: String }
         return try await db.raw("SELECT id, effective_from, definition, note, created_by FROM risk_rule_sets ORDER BY effective_from DESC, created_at DESC")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self, keyDecodingStrategy: .memoizedSnakeCase)
             .compactMap { r in
                 guard let from = CivilDate(iso: r.effectiveFrom), let rules = try? JSONDecoder().decode(RiskRuleSet.self, from: Data(r.definition.utf8)) else { return nil }
                 return RuleSetVersion(id: r.id, effectiveFrom: from, rules: rules, note: r.note, createdBy: r.createdBy)
@@ -258,12 +258,12 @@ package struct RiskService: Sendable {
 
     static func assessments(_ db: any SQLDatabase, week: String, scope: Scope) async throws -> [RiskAssessmentRow] {
         try await db.raw("SELECT \(unsafeRaw: RiskAssessmentRow.columns) FROM risk_assessments WHERE week = \(bind: week) AND \(scope.wholeWard.condition()) ORDER BY unit_path")
-            .all(decoding: RiskAssessmentRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: RiskAssessmentRow.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func history(_ db: any SQLDatabase, unit: String, limit: Int = 52) async throws -> [RiskAssessmentRow] {
         try await db.raw("SELECT \(unsafeRaw: RiskAssessmentRow.columns) FROM risk_assessments WHERE unit_path = \(bind: unit) ORDER BY week DESC LIMIT \(literal: limit)")
-            .all(decoding: RiskAssessmentRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: RiskAssessmentRow.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 }
 

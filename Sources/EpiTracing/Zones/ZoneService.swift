@@ -100,29 +100,29 @@ package struct ZoneService: Sendable {
 
     package static func find(_ db: any SQLDatabase, id: String, scope: Scope) async throws -> ZoneRecord? {
         try await db.raw("SELECT \(unsafeRaw: ZoneRecord.columns) FROM zones WHERE id = \(bind: id) AND \(scope.condition())")
-            .first(decoding: ZoneRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: ZoneRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func list(_ db: any SQLDatabase, scope: Scope, activeOnly: Bool) async throws -> [ZoneRecord] {
         try await db.raw("""
             SELECT \(unsafeRaw: ZoneRecord.columns) FROM zones WHERE \(scope.condition()) \(unsafeRaw: activeOnly ? "AND status = 'active'" : "")
             ORDER BY status, started_on DESC LIMIT 500
-            """).all(decoding: ZoneRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: ZoneRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func versions(_ db: any SQLDatabase, zoneID: String) async throws -> [ZoneVersionRecord] {
         try await db.raw("SELECT id, zone_id, version, groups, addresses, effective_from, change, note, changed_by, changed_at FROM zone_versions WHERE zone_id = \(bind: zoneID) ORDER BY version DESC")
-            .all(decoding: ZoneVersionRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ZoneVersionRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func supplies(_ db: any SQLDatabase, zoneID: String) async throws -> [SupplyRecord] {
         try await db.raw("SELECT id, zone_id, delivered_on, items, households, note, recorded_by, recorded_at FROM zone_supplies WHERE zone_id = \(bind: zoneID) ORDER BY delivered_on DESC, recorded_at DESC LIMIT 200")
-            .all(decoding: SupplyRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: SupplyRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     static func checkpoints(_ db: any SQLDatabase, zoneID: String) async throws -> [CheckpointRecord] {
         try await db.raw("SELECT id, unit_path, group_code, zone_id, name, location, active, created_by, created_at FROM checkpoints WHERE zone_id = \(bind: zoneID) ORDER BY name")
-            .all(decoding: CheckpointRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CheckpointRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
     }
 
     /// Validates groups (must exist in the ward) and addresses; returns them normalised.
