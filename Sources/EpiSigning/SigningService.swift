@@ -231,12 +231,3 @@ extension SigningError: CustomStringConvertible {
     }
 }
 
-/// Lower-case hexadecimal.
-package enum Hex {
-    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0f)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-}

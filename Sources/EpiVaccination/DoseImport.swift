@@ -84,7 +84,7 @@ package struct DoseImportService: Sendable {
         try await settle()
         report.errors.sort { $0.line < $1.line }
         let final = report
-        let sha = Hex.string(SHA256.hash(data: bytes))
+        let sha = Hex.encode(SHA256.hash(data: bytes))
         let errorsJSON = String(decoding: try JSONEncoder().encode(final.errors.prefix(200).map(\.message)), as: UTF8.self)
         try await services.database.transaction { db in
             try await db.raw("""

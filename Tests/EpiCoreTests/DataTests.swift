@@ -212,8 +212,8 @@ struct TrimTests {
 struct HexTests {
     @Test func matchesAFormatterByteForByte() {
         let bytes: [UInt8] = Array(0...255)
-        #expect(Hex.string(bytes) == bytes.map { String(format: "%02x", $0) }.joined())
-        #expect(Hex.string([UInt8]()) == "")
-        #expect(Hex.string([0x00, 0x0f, 0xf0, 0xff]) == "000ff0ff")
+        #expect(Hex.encode(bytes) == bytes.map { String(format: "%02x", $0) }.joined())
+        #expect(Hex.encode([UInt8]()) == "")
+        #expect(Hex.encode([0x00, 0x0f, 0xf0, 0xff]) == "000ff0ff")
     }
 }

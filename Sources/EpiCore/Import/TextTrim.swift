@@ -28,11 +28,11 @@ extension Substring {
     public var trimmedWhitespace: String { String(self).trimmedWhitespace }
 }
 
-/// Lower-case hexadecimal of bytes (digests shown or stored as text), without a formatter per byte.
+/// Lower-case hexadecimal of bytes (digests and key ids shown or stored as text), without a formatter per byte.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    public static func string<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for b in bytes {

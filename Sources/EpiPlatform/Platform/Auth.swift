@@ -20,7 +20,7 @@ enum Tokens {
     }
 
     static func digest(_ token: String) -> String {
-        Hex.string(SHA256.hash(data: Data(token.utf8)))
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// Compares without an early exit so timing does not reveal how much matched.

@@ -134,10 +134,10 @@ package enum Idempotency {
             hasher.update(data: Data("\(name):\(file.filename)\u{0}".utf8))
             hasher.update(data: file.bytes)
         }
-        return Hex.string(hasher.finalize())
+        return Hex.encode(hasher.finalize())
     }
 
     static func fingerprint(body: ByteBuffer) -> String {
-        Hex.string(SHA256.hash(data: Data(body.readableBytesView)))
+        Hex.encode(SHA256.hash(data: Data(body.readableBytesView)))
     }
 }

@@ -61,7 +61,7 @@ package struct ResidentImporter: Sendable {
         let wardPath = try UnitPath(ward.path)
         guard user.can(.importResidents) else { throw AppError.forbidden }
         guard user.covers(wardPath), await directory.isLowestAdministrative(ward.path) else { throw AppError.notFound }
-        let sha = Hex.string(SHA256.hash(data: bytes))
+        let sha = Hex.encode(SHA256.hash(data: bytes))
         var report = ImportReport(importId: Identifier.make())
         let previous = try await database.read { db in
             try await db.raw("""

@@ -91,7 +91,7 @@ package struct ResultService: Sendable {
     package func importCSV(bytes: [UInt8], filename: String, lab: LabRecord, actor: CurrentUser, language: Language,
                            onBatch: (@Sendable (_ committed: Date, _ casesOpened: [Date]) -> Void)? = nil) async throws -> ResultImportReport {
         guard actor.can(.enterResults) else { throw AppError.forbidden }
-        let sha = Hex.string(SHA256.hash(data: bytes))
+        let sha = Hex.encode(SHA256.hash(data: bytes))
         var report = ResultImportReport(importId: Identifier.make(), lab: lab.name)
         report.previousImportAt = try await database.read { db in
             try await db.raw("SELECT created_at FROM imports WHERE kind = 'lab_results' AND content_sha256 = \(bind: sha) AND unit_path = \(bind: lab.unitPath) ORDER BY created_at DESC LIMIT 1")
