@@ -99,9 +99,8 @@ extension AppServices {
 
 /// The laboratories' HL7 v2 listener over MLLP (`serve --mllp-port`), started beside the web server.
 /// Returns what stops it; the listener carries no credentials, so it binds where only labs reach.
-package func startLabListener(_ services: AppServices, host: String, port: Int, logger: Logger) async throws -> (port: Int, stop: @Sendable () async -> Void) {
-    let server = try await MLLPServer.start(database: services.database, host: host, port: port, logger: logger)
-    return (server.port, { await server.stop() })
+package func startLabListener(_ services: AppServices, host: String, port: Int, logger: Logger) async throws -> MLLPServer {
+    try await MLLPServer.start(database: services.database, host: host, port: port, logger: logger)
 }
 
 /// The one composition root, called by `epicommand serve` and by the tests. Every route is

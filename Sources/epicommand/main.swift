@@ -89,7 +89,7 @@ struct Serve: AsyncParsableCommand {
         if let mllpPort {
             let listener = try await startLabListener(services, host: mllpHost ?? settings.host, port: mllpPort, logger: logger)
             print("HL7 MLLP (phòng xét nghiệm / laboratories): \(mllpHost ?? settings.host):\(listener.port)")
-            stopLabListener = listener.stop
+            stopLabListener = { await listener.stop() }
         }
         let maintenance = try await services.startMaintenance()
         do {

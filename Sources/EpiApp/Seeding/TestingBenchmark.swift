@@ -366,6 +366,7 @@ package struct TestingBenchmark: Sendable {
             throw error
         }
         let wall = Date().timeIntervalSince(started)
+        let groups = listener.statistics
         await listener.stop()
         // Positives' F0s are opened after their ACKs: wait for them before the next measure.
         let drainStart = Date()
@@ -386,6 +387,10 @@ package struct TestingBenchmark: Sendable {
         print("   ACKs: AA \(NumberFormat.grouped(r.accepted)), AE \(r.errors), AR \(r.rejected), unreadable \(r.unreadable)"
               + (r.accepted == r.sent ? " (every ACK AA)" : " (! not every ACK is AA)") + "; \(NumberFormat.grouped(stored)) results stored and matched; "
               + String(format: "the positives' F0s all open %.1f s after the client ended", Date().timeIntervalSince(started) - wall))
+        let perGroup = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        print(String(format: "   written in %@ groups of %.1f messages on average (largest %d): %.2f ms writing and %.2f ms of follow-ups (F0s opened) per group",
+                     NumberFormat.grouped(groups.groups), Double(groups.items) / Double(max(groups.groups, 1)), groups.largest,
+                     perGroup(groups.writing) / Double(max(groups.groups, 1)), perGroup(groups.following) / Double(max(groups.groups, 1))))
     }
 
     /// `epicommand bench mllp-client`: sends a file of MLLP-framed messages and prints one `RESULT {json}` line.

@@ -33,7 +33,7 @@ package final class Database: Sendable {
     package let tokens = TokenCache()
 
     private enum Backend: Sendable {
-        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: ConnectionPool<SQLiteConnection>)
+        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: ConnectionPool<SQLiteConnection>, checkpointer: WALCheckpointer)
         case postgres(PostgresClient, Task<Void, Never>)
     }
 
@@ -56,13 +56,16 @@ package final class Database: Sendable {
                     "PRAGMA busy_timeout = 10000",
                     "PRAGMA cache_size = \(Self.cacheKiB)",
                     "PRAGMA temp_store = MEMORY",
+                    "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)",
+                    "PRAGMA journal_size_limit = \(WALCheckpointer.logSizeLimit)",
                 ] {
                     _ = try await connection.query(pragma)
                 }
                 connections.append(connection)
             }
             let writer = ConnectionPool([connections.removeFirst()])
-            return Database(kind: .sqlite, backend: .sqlite(readers: ConnectionPool(connections), writer: writer))
+            let checkpointer = try await WALCheckpointer.start(path: path, logger: logger)
+            return Database(kind: .sqlite, backend: .sqlite(readers: ConnectionPool(connections), writer: writer, checkpointer: checkpointer))
         case .postgres(let url):
             let sqlConfig = try SQLPostgresConfiguration(url: url)
             let core = sqlConfig.coreConfiguration
@@ -87,7 +90,7 @@ package final class Database: Sendable {
     /// Runs `body` with a connection for reading.
     package func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(let readers, _):
+        case .sqlite(let readers, _, _):
             return try await readers.with { try await body($0.sql(queryLogLevel: nil)) }
         case .postgres(let client, _):
             return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
@@ -97,7 +100,7 @@ package final class Database: Sendable {
     /// Runs `body` inside one transaction: all of it is applied, or none of it.
     package func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(_, let writer):
+        case .sqlite(_, let writer, _):
             return try await writer.with { try await Self.inTransaction($0.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body) }
         case .postgres(let client, _):
             return try await client.withConnection { try await Self.inTransaction($0.sql(queryLogLevel: nil), begin: "BEGIN", body) }
@@ -119,7 +122,8 @@ package final class Database: Sendable {
     /// Closes every connection.
     package func shutdown() async {
         switch backend {
-        case .sqlite(let readers, let writer):
+        case .sqlite(let readers, let writer, let checkpointer):
+            await checkpointer.stop()
             for connection in await readers.drain() + writer.drain() {
                 try? await connection.close()
             }
@@ -134,7 +138,7 @@ package final class Database: Sendable {
     /// Always 0 on PostgreSQL, whose writers do not queue behind one another.
     package func writerWaits() async -> Int {
         switch backend {
-        case .sqlite(_, let writer): await writer.waits()
+        case .sqlite(_, let writer, _): await writer.waits()
         case .postgres: 0
         }
     }
@@ -163,7 +167,7 @@ package final class Database: Sendable {
     /// Runs a statement outside a transaction on the writer (pragmas, VACUUM INTO).
     package func transactionless<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(_, let writer):
+        case .sqlite(_, let writer, _):
             return try await writer.with { try await body($0.sql(queryLogLevel: nil)) }
         case .postgres(let client, _):
             return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }

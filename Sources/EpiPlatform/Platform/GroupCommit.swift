@@ -29,6 +29,10 @@ package final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
     private let afterCommit: AfterCommit?
     private let maxGroup: Int
     private let state = NIOLockedValueBox<State>(State())
+    private let stats = NIOLockedValueBox(GroupCommitStatistics())
+
+    /// What the committer has done so far (the benchmarks print it: the size of groups is what decides throughput).
+    package var statistics: GroupCommitStatistics { stats.withLockedValue { $0 } }
 
     package init(maxGroup: Int = 256, flush: @escaping Flush, afterCommit: AfterCommit? = nil) {
         self.maxGroup = max(1, maxGroup)
@@ -59,17 +63,39 @@ package final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
                 return taken
             }
             if group.isEmpty { return }
+            let clock = ContinuousClock()
+            let started = clock.now
+            var flushed = started
             do {
                 let outputs = try await flush(group.map(\.item))
+                flushed = clock.now
                 for (waiting, output) in zip(group, outputs) { waiting.continuation.resume(returning: output) }
                 // A flush returns one output per item; this only guards against a change that broke that.
                 for waiting in group.dropFirst(outputs.count) { waiting.continuation.resume(throwing: GroupCommitError.noOutput) }
                 if let afterCommit { await afterCommit(outputs) }
             } catch {
+                flushed = clock.now
                 for waiting in group { waiting.continuation.resume(throwing: error) }
+            }
+            let ended = clock.now
+            stats.withLockedValue { s in
+                s.groups += 1
+                s.items += group.count
+                s.largest = max(s.largest, group.count)
+                s.writing += flushed - started
+                s.following += ended - flushed
             }
         }
     }
+}
+
+/// Groups written, their items, and the time spent writing them and running their follow-ups.
+package struct GroupCommitStatistics: Sendable {
+    package var groups = 0
+    package var items = 0
+    package var largest = 0
+    package var writing: Duration = .zero
+    package var following: Duration = .zero
 }
 
 package enum GroupCommitError: Error {

@@ -236,6 +236,8 @@ package final class HL7GroupCommitter: Sendable {
         })
     }
 
+    package var statistics: GroupCommitStatistics { committer.statistics }
+
     /// The ACK for one framed-out message.
     package func submit(_ bytes: [UInt8]) async -> [UInt8] {
         // Read on the connection's own task; only the write waits for the group. The receiver answers every

@@ -15,12 +15,17 @@ package final class MLLPServer: Sendable {
     /// The port actually bound (useful when asked for port 0).
     package let port: Int
     let task: Task<Void, Never>
+    let committer: HL7GroupCommitter
 
-    private init(channel: any Channel, port: Int, task: Task<Void, Never>) {
+    private init(channel: any Channel, port: Int, task: Task<Void, Never>, committer: HL7GroupCommitter) {
         self.channel = channel
         self.port = port
         self.task = task
+        self.committer = committer
     }
+
+    /// The groups its messages were written in so far.
+    package var statistics: GroupCommitStatistics { committer.statistics }
 
     package static func start(database: Database, host: String, port: Int, logger: Logger) async throws -> MLLPServer {
         let committer = HL7GroupCommitter(database: database, logger: logger)
@@ -48,7 +53,7 @@ package final class MLLPServer: Sendable {
             }
         }
         logger.info("MLLP listener on \(host):\(bound)")
-        return MLLPServer(channel: server.channel, port: bound, task: task)
+        return MLLPServer(channel: server.channel, port: bound, task: task, committer: committer)
     }
 
     /// Stops accepting connections; connections in progress end with their peers.
