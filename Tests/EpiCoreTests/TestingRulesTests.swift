@@ -32,6 +32,35 @@ struct TestingRulesTests {
 
     // MARK: what a result makes happen
 
+    /// An importer reads the antigen rule only when this says so: wherever it says no, every rule (and any
+    /// evidence) must give the same action, or a PCR result could be judged by a rule nobody read.
+    @Test func theAntigenRuleIsNeededOnlyForAnIndividualRapidAntigenPositive() {
+        var needed = 0
+        for kind in SampleKind.allCases {
+            for test in LabTest.allCases {
+                for value in TestResultValue.allCases {
+                    for status in TestResultStatus.allCases {
+                        let depends = ResultRules.dependsOnAntigenRule(kind: kind, test: test, value: value, status: status)
+                        var actions = Set<String>()
+                        for rule in AntigenConfirmationRule.allCases {
+                            for symptomatic in [false, true] {
+                                for link in [false, true] {
+                                    let evidence = ResultRules.Evidence(symptomatic: symptomatic, epidemiologicalLink: link)
+                                    actions.insert("\(ResultRules.action(kind: kind, test: test, value: value, status: status, antigenRule: rule, evidence: evidence))")
+                                }
+                            }
+                        }
+                        if depends { needed += 1 } else { #expect(actions.count == 1, "\(kind) \(test) \(value) \(status)") }
+                        // Where it says yes, the rule does change the action.
+                        if depends { #expect(actions.count > 1) }
+                    }
+                }
+            }
+        }
+        // Individual rapid antigen, detected, final or corrected.
+        #expect(needed == 2)
+    }
+
     @Test func anIndividualPCRPositiveOpensACaseAndAPositivePoolMeansIndividualRetests() {
         #expect(ResultRules.action(kind: .individual, test: .rtPCR, value: .detected, status: .final, antigenRule: .pcrRequired) == .openCase)
         #expect(ResultRules.action(kind: .pooled, test: .rtPCR, value: .detected, status: .final, antigenRule: .pcrRequired) == .retest(.poolPositive))

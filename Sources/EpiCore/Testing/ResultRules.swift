@@ -48,6 +48,12 @@ public enum ResultRules {
         }
     }
 
+    /// Whether `action` for this result depends on the antigen rule in force: only an individual
+    /// rapid antigen positive that counts does. An importer reads the rule only then.
+    public static func dependsOnAntigenRule(kind: SampleKind, test: LabTest, value: TestResultValue, status: TestResultStatus) -> Bool {
+        status.acts && value == .detected && kind != .pooled && test == .rapidAntigen
+    }
+
     public static func action(kind: SampleKind, test: LabTest, value: TestResultValue, status: TestResultStatus,
                               antigenRule: AntigenConfirmationRule, evidence: Evidence = Evidence()) -> ResultAction {
         // A test the lab cancelled gave no result: the tube must be taken again. A preliminary one waits for its final.

@@ -63,15 +63,16 @@ package enum ResultIngest {
         // The first of several entries with one key stands for them (the members of a pooled tube reported one by one).
         var first: [String: Int] = [:]
         for (i, k) in keys.enumerated() where first[k] == nil { first[k] = i }
-        let existing = try await Self.existingKeys(db, Array(first.keys))
+        // The results stored before for these tubes: a repeat has the same key, and the tube's label is part of the key.
+        let earlier = try await Self.earlierResults(db, labels: Set(items.map(\.label)), keys: Set(first.keys))
+        let existing = earlier.ids
         for (i, k) in keys.enumerated() { if let id = existing[k] { outcomes[i] = .repeated(id: id) } }
         let fresh = items.indices.filter { first[keys[$0]] == $0 && existing[keys[$0]] == nil }
         guard !fresh.isEmpty else { return outcomes }
 
-        // What the database knows about these tubes, people and earlier results, read in a few queries.
-        let samples = try await Self.samples(db, labels: Set(fresh.map { items[$0].label }))
-        let members = Dictionary(grouping: try await TestingQueries.members(db, sampleIDs: samples.values.map(\.id)), by: \.sampleId)
-        var priorFinal = try await Self.priorFinals(db, labels: Set(fresh.map { items[$0].label }))
+        // What the database knows about these tubes and people, read in a few queries.
+        let (samples, members) = try await Self.samples(db, labels: Set(fresh.map { items[$0].label }))
+        var priorFinal = earlier.finals
         let holderIDs = Set(fresh.filter { samples[items[$0].label] == nil }.flatMap { items[$0].nationalIDs })
         let holders = try await Self.holders(db, ids: holderIDs)
         var antigenRules: [CivilDate: AntigenConfirmationRule] = [:]
@@ -133,10 +134,13 @@ package enum ResultIngest {
             var action = ResultAction.none
             if review == nil {
                 let day = item.sampledAt.map(VietnamTime.day(of:)) ?? VietnamTime.day(of: item.resultedAt)
-                let rule: AntigenConfirmationRule
-                if let cached = antigenRules[day] { rule = cached } else {
-                    rule = AntigenConfirmationRule(rawValue: try await Policies.value(db, .antigenConfirmation, on: day)) ?? .pcrRequired
-                    antigenRules[day] = rule
+                // The rule is a policy read; only a result the rule decides needs it (a PCR result never does).
+                var rule = AntigenConfirmationRule.pcrRequired
+                if ResultRules.dependsOnAntigenRule(kind: kind, test: item.test, value: item.value, status: item.status) {
+                    if let cached = antigenRules[day] { rule = cached } else {
+                        rule = AntigenConfirmationRule(rawValue: try await Policies.value(db, .antigenConfirmation, on: day)) ?? .pcrRequired
+                        antigenRules[day] = rule
+                    }
                 }
                 var evidence = ResultRules.Evidence(symptomatic: symptomatic)
                 if item.test == .rapidAntigen, item.value == .detected, rule == .withSymptomsOrLink, !symptomatic {
@@ -171,7 +175,7 @@ package enum ResultIngest {
         }
         let stored = rows.filter { inserted.contains($0.id) }
         try await Self.markTubes(db, stored, lab: lab)
-        try await Self.closeRetests(db, stored)
+        try await Self.closeRetests(db, stored, members: members)
         try await Self.figures(db, stored)
         try await Self.audit(db, stored, lab: lab, actor: actor)
         return outcomes
@@ -185,47 +189,60 @@ package enum ResultIngest {
         }
     }
 
-    private static func existingKeys(_ db: any SQLDatabase, _ keys: [String]) async throws -> [String: String] {
-        var out: [String: String] = [:]
-        for start in stride(from: 0, to: keys.count, by: 500) {
-            let chunk = keys[start..<min(start + 500, keys.count)]
-            for row in try await db.raw("SELECT id, source_key FROM test_results WHERE source_key IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
-                out[try row.decode(column: "source_key", as: String.self)] = try row.decode(column: "id", as: String.self)
-            }
-        }
-        return out
-    }
+    /// The member columns, prefixed `m_` so they can share a row with the tube's.
+    private static let tubeAndMemberColumns: String = {
+        let sample = SampleRecord.columns.split(separator: ",").map { "s.\($0.trimmedWhitespace)" }
+        let member = MemberRecord.columns.split(separator: ",").map { "m.\($0.trimmedWhitespace) AS m_\($0.trimmedWhitespace)" }
+        return (sample + member).joined(separator: ", ")
+    }()
 
-    private static func samples(_ db: any SQLDatabase, labels: Set<String>) async throws -> [String: SampleRecord] {
-        var out: [String: SampleRecord] = [:]
-        let all = Array(labels)
-        for start in stride(from: 0, to: all.count, by: 500) {
-            let chunk = all[start..<min(start + 500, all.count)]
-            for s in try await db.raw("SELECT \(unsafeRaw: SampleRecord.columns) FROM samples WHERE label IN (\(SQLList(chunk.map { SQLBind($0) })))")
-                .all(decoding: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase) { out[s.label] = s }
-        }
-        return out
-    }
-
-    /// The latest final value per tube and test, among results that were accepted.
-    private static func priorFinals(_ db: any SQLDatabase, labels: Set<String>) async throws -> [String: TestResultValue] {
-        var out: [String: (String, TestResultValue)] = [:]
+    /// The tubes with these labels, by label, and their members in order, by tube id: one query, each
+    /// tube's row repeated once per member.
+    private static func samples(_ db: any SQLDatabase, labels: Set<String>) async throws -> ([String: SampleRecord], [String: [MemberRecord]]) {
+        var samples: [String: SampleRecord] = [:]
+        var members: [String: [MemberRecord]] = [:]
         let all = Array(labels)
         for start in stride(from: 0, to: all.count, by: 500) {
             let chunk = all[start..<min(start + 500, all.count)]
             let rows = try await db.raw("""
-                SELECT label, test, value, resulted_at FROM test_results WHERE label IN (\(SQLList(chunk.map { SQLBind($0) })))
-                AND status IN ('final', 'corrected') AND match_status IN ('matched', 'person_only')
+                SELECT \(unsafeRaw: Self.tubeAndMemberColumns) FROM samples s LEFT JOIN sample_members m ON m.sample_id = s.id
+                WHERE s.label IN (\(SQLList(chunk.map { SQLBind($0) }))) ORDER BY s.id, m.position
                 """).all()
             for row in rows {
-                let key = "\(try row.decode(column: "label", as: String.self))|\(try row.decode(column: "test", as: String.self))"
-                let at = try row.decode(column: "resulted_at", as: String.self)
-                guard let value = TestResultValue(rawValue: try row.decode(column: "value", as: String.self)) else { continue }
-                if let seen = out[key], seen.0 >= at { continue }
-                out[key] = (at, value)
+                let sample = try row.decode(model: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
+                samples[sample.label] = sample
+                // A tube with nobody in it yet has one row, with no member.
+                guard try row.decode(column: "m_id", as: String?.self) != nil else { continue }
+                members[sample.id, default: []].append(try row.decode(model: MemberRecord.self, prefix: "m_", keyDecodingStrategy: .memoizedSnakeCase))
             }
         }
-        return out.mapValues(\.1)
+        return (samples, members)
+    }
+
+    /// Results stored before for these tube labels, read once: the ids of those with one of `keys` (a
+    /// result sent again), and the latest final value per tube and test among the accepted ones.
+    private static func earlierResults(_ db: any SQLDatabase, labels: Set<String>, keys: Set<String>) async throws -> (ids: [String: String], finals: [String: TestResultValue]) {
+        var ids: [String: String] = [:]
+        var finals: [String: (String, TestResultValue)] = [:]
+        let all = Array(labels)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = all[start..<min(start + 500, all.count)]
+            let rows = try await db.raw("""
+                SELECT id, source_key, label, test, value, status, match_status, resulted_at FROM test_results WHERE label IN (\(SQLList(chunk.map { SQLBind($0) })))
+                """).all()
+            for row in rows {
+                let key = try row.decode(column: "source_key", as: String.self)
+                if keys.contains(key) { ids[key] = try row.decode(column: "id", as: String.self) }
+                let status = try row.decode(column: "status", as: String.self), match = try row.decode(column: "match_status", as: String.self)
+                guard TestResultStatus(rawValue: status)?.acts == true, match == MatchStatus.matched.rawValue || match == MatchStatus.personOnly.rawValue,
+                      let value = TestResultValue(rawValue: try row.decode(column: "value", as: String.self)) else { continue }
+                let tube = "\(try row.decode(column: "label", as: String.self))|\(try row.decode(column: "test", as: String.self))"
+                let at = try row.decode(column: "resulted_at", as: String.self)
+                if let seen = finals[tube], seen.0 >= at { continue }
+                finals[tube] = (at, value)
+            }
+        }
+        return (ids, finals.mapValues(\.1))
     }
 
     struct Holder: Sendable {
@@ -291,16 +308,11 @@ package enum ResultIngest {
     }
 
     /// A re-test task is done when the tube taken for it has its result.
-    private static func closeRetests(_ db: any SQLDatabase, _ stored: [ResultRecord]) async throws {
-        let sampleIDs = Array(Set(stored.filter { $0.matchStatus == MatchStatus.matched.rawValue && $0.statusKind != .preliminary }.compactMap(\.sampleId)))
-        guard !sampleIDs.isEmpty else { return }
-        var retestIDs: [String] = []
-        for start in stride(from: 0, to: sampleIDs.count, by: 500) {
-            let chunk = sampleIDs[start..<min(start + 500, sampleIDs.count)]
-            for row in try await db.raw("SELECT retest_id FROM sample_members WHERE retest_id IS NOT NULL AND sample_id IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
-                retestIDs.append(try row.decode(column: "retest_id", as: String.self))
-            }
-        }
+    /// - Parameter members: the tubes' members as read for matching in this transaction (nothing writes them between).
+    private static func closeRetests(_ db: any SQLDatabase, _ stored: [ResultRecord], members: [String: [MemberRecord]]) async throws {
+        let sampleIDs = Set(stored.filter { $0.matchStatus == MatchStatus.matched.rawValue && $0.statusKind != .preliminary }.compactMap(\.sampleId))
+        let retestIDs = sampleIDs.sorted().flatMap { members[$0]?.compactMap(\.retestId) ?? [] }
+        guard !retestIDs.isEmpty else { return }
         // Tasks left the open count when their tube was taken (`sampled`); a task still open when a result
         // names its tube (the tube was recorded for it by another path) leaves the count now.
         var deltas: [Counters.Change: Int] = [:]
