@@ -98,7 +98,7 @@ extension AppServices {
 }
 
 /// The laboratories' HL7 v2 listener over MLLP (`serve --mllp-port`), started beside the web server.
-/// Returns what stops it; the listener carries no credentials, so it binds where only labs reach.
+/// Returns the running listener (its port, its write groups, `stop()`); it carries no credentials, so it binds where only labs reach.
 package func startLabListener(_ services: AppServices, host: String, port: Int, logger: Logger) async throws -> MLLPServer {
     try await MLLPServer.start(database: services.database, host: host, port: port, logger: logger)
 }

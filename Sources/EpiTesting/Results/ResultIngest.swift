@@ -189,7 +189,7 @@ package enum ResultIngest {
         }
     }
 
-    /// The member columns, prefixed `m_` so they can share a row with the tube's.
+    /// The tube's columns, then its member's prefixed `m_` so the two can share a row.
     private static let tubeAndMemberColumns: String = {
         let sample = SampleRecord.columns.split(separator: ",").map { "s.\($0.trimmedWhitespace)" }
         let member = MemberRecord.columns.split(separator: ",").map { "m.\($0.trimmedWhitespace) AS m_\($0.trimmedWhitespace)" }
@@ -208,12 +208,18 @@ package enum ResultIngest {
                 SELECT \(unsafeRaw: Self.tubeAndMemberColumns) FROM samples s LEFT JOIN sample_members m ON m.sample_id = s.id
                 WHERE s.label IN (\(SQLList(chunk.map { SQLBind($0) }))) ORDER BY s.id, m.position
                 """).all()
+            // Rows come ordered by tube: a tube is decoded from its first row only.
+            var tube: SampleRecord?
             for row in rows {
-                let sample = try row.decode(model: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
-                samples[sample.label] = sample
+                let id = try row.decode(column: "id", as: String.self)
+                if tube?.id != id {
+                    let sample = try row.decode(model: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
+                    samples[sample.label] = sample
+                    tube = sample
+                }
                 // A tube with nobody in it yet has one row, with no member.
                 guard try row.decode(column: "m_id", as: String?.self) != nil else { continue }
-                members[sample.id, default: []].append(try row.decode(model: MemberRecord.self, prefix: "m_", keyDecodingStrategy: .memoizedSnakeCase))
+                members[id, default: []].append(try row.decode(model: MemberRecord.self, prefix: "m_", keyDecodingStrategy: .memoizedSnakeCase))
             }
         }
         return (samples, members)
