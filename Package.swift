@@ -62,6 +62,7 @@ let package = Package(
                 sqlKit,
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 crypto,
             ],
             resources: [.copy("Resources")],

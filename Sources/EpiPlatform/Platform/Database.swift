@@ -25,7 +25,8 @@ package enum DatabaseLocation: Sendable, Equatable {
 /// Reads run on a small pool of connections; writes run inside a transaction. On SQLite,
 /// writes are funnelled through a single connection with `BEGIN IMMEDIATE`, because SQLite
 /// admits one writer at a time and a deferred transaction that later upgrades to a write lock
-/// can fail with SQLITE_BUSY no matter how long it waits.
+/// can fail with SQLITE_BUSY no matter how long it waits. SQLite connections are driven through its C API
+/// (`DirectSQLiteConnection`): the writer's statements run on the calling task, reads as one thread-pool job each.
 package final class Database: Sendable {
     package let kind: DatabaseKind
     private let backend: Backend
@@ -33,7 +34,7 @@ package final class Database: Sendable {
     package let tokens = TokenCache()
 
     private enum Backend: Sendable {
-        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: ConnectionPool<SQLiteConnection>, checkpointer: WALCheckpointer)
+        case sqlite(readers: ConnectionPool<DirectSQLiteConnection>, writer: ConnectionPool<DirectSQLiteConnection>, checkpointer: WALCheckpointer)
         case postgres(PostgresClient, Task<Void, Never>)
     }
 
@@ -46,22 +47,19 @@ package final class Database: Sendable {
     package static func open(_ location: DatabaseLocation, logger: Logger, readers: Int = 4) async throws -> Database {
         switch location {
         case .sqliteFile(let path):
-            var connections: [SQLiteConnection] = []
+            let pragmas = [
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA busy_timeout = 10000",
+                "PRAGMA cache_size = \(Self.cacheKiB)",
+                "PRAGMA temp_store = MEMORY",
+                "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)",
+                "PRAGMA journal_size_limit = \(WALCheckpointer.logSizeLimit)",
+            ]
+            var connections: [DirectSQLiteConnection] = []
             for _ in 0..<(readers + 1) {
-                let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-                for pragma in [
-                    "PRAGMA journal_mode = WAL",
-                    "PRAGMA synchronous = NORMAL",
-                    "PRAGMA foreign_keys = ON",
-                    "PRAGMA busy_timeout = 10000",
-                    "PRAGMA cache_size = \(Self.cacheKiB)",
-                    "PRAGMA temp_store = MEMORY",
-                    "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)",
-                    "PRAGMA journal_size_limit = \(WALCheckpointer.logSizeLimit)",
-                ] {
-                    _ = try await connection.query(pragma)
-                }
-                connections.append(connection)
+                connections.append(try await DirectSQLiteConnection.open(path: path, pragmas: pragmas, logger: logger))
             }
             let writer = ConnectionPool([connections.removeFirst()])
             let checkpointer = try await WALCheckpointer.start(path: path, logger: logger)
@@ -91,7 +89,7 @@ package final class Database: Sendable {
     package func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let readers, _, _):
-            return try await readers.with { try await body($0.sql(queryLogLevel: nil)) }
+            return try await readers.with { try await body($0.sql(.offloaded)) }
         case .postgres(let client, _):
             return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
         }
@@ -101,7 +99,7 @@ package final class Database: Sendable {
     package func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(_, let writer, _):
-            return try await writer.with { try await Self.inTransaction($0.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body) }
+            return try await writer.with { try await Self.inTransaction($0.sql(.inline), begin: "BEGIN IMMEDIATE", body) }
         case .postgres(let client, _):
             return try await client.withConnection { try await Self.inTransaction($0.sql(queryLogLevel: nil), begin: "BEGIN", body) }
         }
@@ -168,7 +166,7 @@ package final class Database: Sendable {
     package func transactionless<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(_, let writer, _):
-            return try await writer.with { try await body($0.sql(queryLogLevel: nil)) }
+            return try await writer.with { try await body($0.sql(.offloaded)) }
         case .postgres(let client, _):
             return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
         }

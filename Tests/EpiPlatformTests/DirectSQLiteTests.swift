@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import SQLKit
+import Testing
+@testable import EpiPlatform
+
+/// The SQLite driver under every feature: values must come back exactly as they went in, a failed
+/// statement must report SQLite's reason and leave the connection usable, and a kept (prepared once)
+/// statement must run with each call's own values.
+@Suite("SQLite driven through its C API")
+struct DirectSQLiteTests {
+    struct Row: Codable, Equatable {
+        let id: Int
+        let name: String
+        let score: Double?
+        let note: String?
+        let born: Date?
+        let photo: Data?
+        let active: Bool
+    }
+
+    private func withDatabase(_ body: (Database) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("epi-direct-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = try await Database.open(.sqliteFile(folder.appendingPathComponent("t.sqlite").path), logger: Logger(label: "test"))
+        do {
+            try await database.transaction { db in
+                try await db.raw("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL, note TEXT, born REAL, photo BLOB, active INTEGER NOT NULL)").run()
+            }
+            try await body(database)
+        } catch {
+            await database.shutdown()
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
+        await database.shutdown()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    @Test func everyKindOfValueComesBackAsWritten() async throws {
+        try await withDatabase { database in
+            let born = Date(timeIntervalSince1970: 631_152_000)  // 1990-01-01
+            let rows = [
+                Row(id: 1, name: "Nguyễn Thị Hương", score: 37.5, note: "Phường Hàng Bạc – tổ 3", born: born, photo: Data([0, 1, 2, 255]), active: true),
+                Row(id: 2, name: "Trần Văn Đức", score: nil, note: nil, born: nil, photo: nil, active: false),
+                Row(id: 3, name: "", score: -0.25, note: "", born: born, photo: Data(), active: true),
+            ]
+            try await database.transaction { db in
+                for row in rows {
+                    try await db.insert(into: "people").model(row).run()
+                }
+            }
+            let read = try await database.read { try await $0.select().columns("*").from("people").orderBy("id").all(decoding: Row.self) }
+            #expect(read.count == 3)
+            #expect(read[0] == rows[0])
+            #expect(read[1] == rows[1])
+            #expect(read[2].name == "" && read[2].note == "" && read[2].score == -0.25)
+            // Inside the writer's transaction (statements on the calling task) the same values are seen.
+            let inside = try await database.transaction { try await $0.select().columns("*").from("people").where("id", .equal, 1).first(decoding: Row.self) }
+            #expect(inside == rows[0])
+        }
+    }
+
+    @Test func aFailedStatementSaysWhyAndTheConnectionGoesOn() async throws {
+        try await withDatabase { database in
+            try await database.transaction { try await $0.raw("INSERT INTO people (name, active) VALUES ('Lê Văn A', 1)").run() }
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { try await $0.raw("INSERT INTO people (name, active) VALUES ('Lê Văn A', 1)").run() }
+            }
+            do {
+                try await database.transaction { try await $0.raw("INSERT INTO people (name, active) VALUES ('Lê Văn A', 1)").run() }
+                Issue.record("a duplicate name was stored")
+            } catch {
+                #expect(String(describing: error).contains("UNIQUE constraint failed: people.name"))
+            }
+            await #expect(throws: (any Error).self) {
+                try await database.read { try await $0.raw("SELECT nope FROM people").all() }
+            }
+            // A transaction that fails part-way leaves nothing behind.
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { db in
+                    try await db.raw("INSERT INTO people (name, active) VALUES ('Phạm B', 1)").run()
+                    try await db.raw("INSERT INTO people (name, active) VALUES ('Lê Văn A', 1)").run()
+                }
+            }
+            let names = try await database.read { try await $0.raw("SELECT name FROM people ORDER BY name").all(decodingColumn: "name", as: String.self) }
+            #expect(names == ["Lê Văn A"])
+        }
+    }
+
+    @Test func aKeptStatementRunsWithEachCallsValues() async throws {
+        try await withDatabase { database in
+            try await database.transaction { db in
+                for index in 1...300 {
+                    try await db.raw("INSERT INTO people (name, score, active) VALUES (\(bind: "P\(index)"), \(bind: Double(index)), 1)").run()
+                }
+            }
+            for index in [7, 150, 300, 7] {
+                let score = try await database.read {
+                    try await $0.raw("SELECT score FROM people WHERE name = \(bind: "P\(index)")").first(decodingColumn: "score", as: Double.self)
+                }
+                #expect(score == Double(index))
+            }
+            // A statement too long to keep runs all the same.
+            let many = (1...150_000).map { _ in "0" }.joined(separator: ",")
+            let count = try await database.read {
+                try await $0.raw("SELECT COUNT(*) AS n FROM people WHERE id NOT IN (\(unsafeRaw: many))").first(decodingColumn: "n", as: Int.self)
+            }
+            #expect(count == 300)
+        }
+    }
+}
