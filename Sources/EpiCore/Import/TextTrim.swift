@@ -19,7 +19,10 @@ extension String {
     }
 
     private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isWhitespace || scalar == "\u{200B}"
+        // ASCII first: its White_Space characters are tab to carriage return and the space; looking up
+        // Unicode properties for every letter of a CSV file was a measurable part of an import.
+        if scalar.isASCII { return (0x09...0x0D).contains(scalar.value) || scalar.value == 0x20 }
+        return scalar.properties.isWhitespace || scalar == "\u{200B}"
     }
 }
 

@@ -117,7 +117,7 @@ enum ResultCSV {
     static func row(_ record: CSVRecord, header h: ResultCSVHeader, now: Date) -> Result<IncomingResult, RowProblem> {
         func field(_ i: Int?) -> String? {
             guard let i, i < record.fields.count else { return nil }
-            let v = record.fields[i].trimmingCharacters(in: .whitespaces)
+            let v = record.fields[i].trimmedWhitespace
             return v.isEmpty ? nil : v
         }
         if record.fields.contains(where: { $0.utf8.contains(0) }) { return .failure(RowProblem(("có ký tự không hợp lệ (NUL)", "contains an invalid character (NUL)"))) }

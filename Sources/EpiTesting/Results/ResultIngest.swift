@@ -213,13 +213,13 @@ package enum ResultIngest {
             for row in rows {
                 let id = try row.decode(column: "id", as: String.self)
                 if tube?.id != id {
-                    let sample = try row.decode(model: SampleRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
+                    let sample = try SampleRecord(row: row)
                     samples[sample.label] = sample
                     tube = sample
                 }
                 // A tube with nobody in it yet has one row, with no member.
                 guard try row.decode(column: "m_id", as: String?.self) != nil else { continue }
-                members[id, default: []].append(try row.decode(model: MemberRecord.self, prefix: "m_", keyDecodingStrategy: .memoizedSnakeCase))
+                members[id, default: []].append(try MemberRecord(row: row, prefix: "m_"))
             }
         }
         return (samples, members)

@@ -129,7 +129,7 @@ package struct ResultService: Sendable {
                     break
                 }
                 guard let record else { break }
-                if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+                if record.fields.allSatisfy({ $0.trimmedWhitespace.isEmpty }) { continue }
                 report.totalRows += 1
                 switch ResultCSV.row(record, header: header, now: now) {
                 case .failure(let reason): fail(record.line, reason.vi, reason.en)
