@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SQLKit
+import SQLiteKit
 import Testing
 @testable import EpiPlatform
 
@@ -108,5 +109,21 @@ struct DirectSQLiteTests {
             }
             #expect(count == 300)
         }
+    }
+
+    @Test func aValueBindsAsSQLiteKitWouldBindIt() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("epi-direct-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let connection = try await DirectSQLiteConnection.open(path: folder.appendingPathComponent("b.sqlite").path, pragmas: [], logger: Logger(label: "test"))
+        let values: [any Encodable & Sendable] = [
+            "Hà Nội", "", 0, -7, Int.max, true, false, 2.5, -0.0,
+            String?.some("Đống Đa"), String?.none, Int?.some(42), Int?.none, Bool?.some(true), Bool?.none, Double?.some(1.25), Double?.none,
+            Date(timeIntervalSince1970: 1_631_664_000), Date?.none, Data([1, 2, 3]), UUID(uuidString: "00000000-0000-0000-0000-000000000001"), Int64(9), ["a", "b"],
+        ]
+        for value in values {
+            #expect(try connection.sqliteValue(value) == SQLiteDataEncoder().encode(value), "\(value)")
+        }
+        try await connection.close()
     }
 }
