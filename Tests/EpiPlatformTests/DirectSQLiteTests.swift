@@ -126,4 +126,22 @@ struct DirectSQLiteTests {
         }
         try await connection.close()
     }
+
+    @Test func aFileThatIsNotADatabaseIsRefusedWithSQLitesReason() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("epi-direct-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("notes.sqlite").path
+        let text = String(repeating: "Danh sách F0 phường Minh Khai, không phải cơ sở dữ liệu.\n", count: 200)
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        do {
+            let database = try await Database.open(.sqliteFile(path), logger: Logger(label: "test"))
+            await database.shutdown()
+            Issue.record("a text file was opened as a database")
+        } catch {
+            #expect(String(describing: error).contains("not a database"))
+        }
+        // The file is left as it was.
+        #expect(FileManager.default.contents(atPath: path) == Data(text.utf8))
+    }
 }

@@ -79,8 +79,14 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         }
         let connection = DirectSQLiteConnection(path: path, handle: opened.raw, logger: logger, threadPool: threadPool)
         let db = connection.sql(.offloaded)
-        for pragma in pragmas {
-            try await db.raw("\(unsafeRaw: pragma)").run()
+        do {
+            for pragma in pragmas {
+                try await db.raw("\(unsafeRaw: pragma)").run()
+            }
+        } catch {
+            // A file that is not a database (or is locked for good) fails here: close it rather than leak it.
+            try? await connection.close()
+            throw error
         }
         return connection
     }
