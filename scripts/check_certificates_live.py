@@ -14,7 +14,7 @@ Against a demo server (`serve --demo`) and its database file:
   5. The server's own verify endpoint says valid; after `revoke` it says revoked, and the public
      revocation list names the UVCI.
 
-Exit status 0 only if every check passed. Requires: pip install zxing-cpp pillow base45 cbor2 pycose cryptography
+Exit status 0 only if every check passed. Requires: pip install zxing-cpp pillow base45 cbor2==5.6.5 pycose cryptography
 """
 
 from __future__ import annotations

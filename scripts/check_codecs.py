@@ -13,7 +13,7 @@ Steps:
 
 Exit status is 0 only if every check passed.
 
-Requires: pip install zxing-cpp pillow base45 cbor2 pycose cryptography
+Requires: pip install zxing-cpp pillow base45 cbor2==5.6.5 pycose cryptography
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def import_dependencies():
             sys.exit(2)
     except ImportError as error:  # pragma: no cover - environment problem
         print(f"missing Python dependency: {error}")
-        print("install with: pip install zxing-cpp pillow base45 cbor2 pycose cryptography")
+        print("install with: pip install zxing-cpp pillow base45 cbor2==5.6.5 pycose cryptography")
         sys.exit(2)
 
 
