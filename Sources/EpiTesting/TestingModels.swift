@@ -249,31 +249,30 @@ extension Optional where Wrapped == String {
 
 // Column by column, for the lab-result path that reads many tubes and members per write: SQLKit's keyed
 // Decodable path (a container, a key conversion and a dynamic cast per field) was a tenth of a CSV
-// import's time. Field for field the same columns as `columns`; `prefix` is for joined rows.
+// import's time. Field for field the same columns as `columns`; a member's `prefix` is for the joined tube-and-member rows.
 extension SampleRecord {
-    init(row: any SQLRow, prefix: String = "") throws {
-        func column(_ name: String) -> String { prefix + name }
-        id = try row.decode(column: column("id"), as: String.self)
-        label = try row.decode(column: column("label"), as: String.self)
-        campaignId = try row.decode(column: column("campaign_id"), as: String?.self)
-        pointId = try row.decode(column: column("point_id"), as: String?.self)
-        unitPath = try row.decode(column: column("unit_path"), as: String.self)
-        groupCode = try row.decode(column: column("group_code"), as: String.self)
-        kind = try row.decode(column: column("kind"), as: String.self)
-        test = try row.decode(column: column("test"), as: String.self)
-        poolSize = try row.decode(column: column("pool_size"), as: Int.self)
-        team = try row.decode(column: column("team"), as: String.self)
-        symptomatic = try row.decode(column: column("symptomatic"), as: Bool.self)
-        sampledAt = try row.decode(column: column("sampled_at"), as: String.self)
-        sampledOn = try row.decode(column: column("sampled_on"), as: String.self)
-        status = try row.decode(column: column("status"), as: String.self)
-        batchId = try row.decode(column: column("batch_id"), as: String?.self)
-        labId = try row.decode(column: column("lab_id"), as: String?.self)
-        resultValue = try row.decode(column: column("result_value"), as: String?.self)
-        resultedAt = try row.decode(column: column("resulted_at"), as: String?.self)
-        resultId = try row.decode(column: column("result_id"), as: String?.self)
-        createdBy = try row.decode(column: column("created_by"), as: String.self)
-        createdAt = try row.decode(column: column("created_at"), as: String.self)
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: String.self)
+        label = try row.decode(column: "label", as: String.self)
+        campaignId = try row.decode(column: "campaign_id", as: String?.self)
+        pointId = try row.decode(column: "point_id", as: String?.self)
+        unitPath = try row.decode(column: "unit_path", as: String.self)
+        groupCode = try row.decode(column: "group_code", as: String.self)
+        kind = try row.decode(column: "kind", as: String.self)
+        test = try row.decode(column: "test", as: String.self)
+        poolSize = try row.decode(column: "pool_size", as: Int.self)
+        team = try row.decode(column: "team", as: String.self)
+        symptomatic = try row.decode(column: "symptomatic", as: Bool.self)
+        sampledAt = try row.decode(column: "sampled_at", as: String.self)
+        sampledOn = try row.decode(column: "sampled_on", as: String.self)
+        status = try row.decode(column: "status", as: String.self)
+        batchId = try row.decode(column: "batch_id", as: String?.self)
+        labId = try row.decode(column: "lab_id", as: String?.self)
+        resultValue = try row.decode(column: "result_value", as: String?.self)
+        resultedAt = try row.decode(column: "resulted_at", as: String?.self)
+        resultId = try row.decode(column: "result_id", as: String?.self)
+        createdBy = try row.decode(column: "created_by", as: String.self)
+        createdAt = try row.decode(column: "created_at", as: String.self)
     }
 }
 

@@ -19,9 +19,9 @@ struct RecordRowTests {
             let tube = try await fx.sample(app, label: "HBT-RR-0001", people: [nam, an],
                                            newcomers: [MemberInput(fullName: "Lê Văn Khách", phone: "0912345678", birthYear: 1990)], symptomatic: true)
             try await app.services.database.read { db in
+                // The columns the lab-result path itself reads.
                 let joined = try await db.raw("""
-                    SELECT \(unsafeRaw: SampleRecord.columns.split(separator: ",").map { "s.\($0.trimmedWhitespace)" }.joined(separator: ", ")),
-                    \(unsafeRaw: MemberRecord.columns.split(separator: ",").map { "m.\($0.trimmedWhitespace) AS m_\($0.trimmedWhitespace)" }.joined(separator: ", "))
+                    SELECT \(unsafeRaw: ResultIngest.tubeAndMemberColumns)
                     FROM samples s JOIN sample_members m ON m.sample_id = s.id WHERE s.id = \(bind: tube.id) ORDER BY m.position
                     """).all()
                 #expect(joined.count == 3)

@@ -25,7 +25,6 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         case offloaded
     }
 
-    let path: String
     let logger: Logger
     let eventLoop: any EventLoop
     private let threadPool: NIOThreadPool
@@ -49,8 +48,7 @@ final class DirectSQLiteConnection: @unchecked Sendable {
 
     private static let initialized = NIOLockedValueBox(false)
 
-    private init(path: String, handle: OpaquePointer, logger: Logger, threadPool: NIOThreadPool) {
-        self.path = path
+    private init(handle: OpaquePointer, logger: Logger, threadPool: NIOThreadPool) {
         self.handle = handle
         self.logger = logger
         self.threadPool = threadPool
@@ -77,7 +75,7 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             }
             return OpenedHandle(raw: opened)
         }
-        let connection = DirectSQLiteConnection(path: path, handle: opened.raw, logger: logger, threadPool: threadPool)
+        let connection = DirectSQLiteConnection(handle: opened.raw, logger: logger, threadPool: threadPool)
         let db = connection.sql(.offloaded)
         do {
             for pragma in pragmas {
@@ -155,8 +153,7 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             guard let db = handle else {
                 throw DirectSQLiteError(code: SQLITE_MISUSE, message: "the database connection is closed")
             }
-            guard let statement = try prepared(sql, db) else { return }  // only whitespace or comments
-            let keep = statements[sql] == statement
+            guard let (statement, keep) = try prepared(sql, db) else { return }  // only whitespace or comments
             defer {
                 sqlite_nio_sqlite3_reset(statement)
                 sqlite_nio_sqlite3_clear_bindings(statement)
@@ -182,10 +179,11 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         }
     }
 
-    /// The statement for `sql`, from the cache or newly prepared (and kept if it is small enough).
-    private func prepared(_ sql: String, _ db: OpaquePointer) throws -> OpaquePointer? {
+    /// The statement for `sql`, from the cache or newly prepared, and whether it is kept (if it is small
+    /// enough); a statement not kept is finalized after its run.
+    private func prepared(_ sql: String, _ db: OpaquePointer) throws -> (OpaquePointer, kept: Bool)? {
         if let statement = statements[sql] {
-            return statement
+            return (statement, true)
         }
         let size = sql.utf8.count
         let keep = size <= Self.largestCachedSQL
@@ -200,7 +198,7 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             statements[sql] = statement
             cachedSQLBytes += size
         }
-        return statement
+        return (statement, keep)
     }
 
     private func dropStatements() {
@@ -241,7 +239,9 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             return .float(sqlite_nio_sqlite3_column_double(statement, index))
         case SQLITE_TEXT:
             let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
-            guard let text = sqlite_nio_sqlite3_column_text(statement, index) else { return .text("") }
+            guard let text = sqlite_nio_sqlite3_column_text(statement, index) else {
+                throw DirectSQLiteError(code: SQLITE_NOMEM, message: "no text for a text column")
+            }
             return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
         case SQLITE_BLOB:
             let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))

@@ -190,7 +190,7 @@ package enum ResultIngest {
     }
 
     /// The tube's columns, then its member's prefixed `m_` so the two can share a row.
-    private static let tubeAndMemberColumns: String = {
+    static let tubeAndMemberColumns: String = {
         let sample = SampleRecord.columns.split(separator: ",").map { "s.\($0.trimmedWhitespace)" }
         let member = MemberRecord.columns.split(separator: ",").map { "m.\($0.trimmedWhitespace) AS m_\($0.trimmedWhitespace)" }
         return (sample + member).joined(separator: ", ")
