@@ -22,46 +22,51 @@ package struct CheckLogRow: Sendable {
     let checkedOn: String
     let receivedAt: String
 
+    static let insert = BulkInsert(into: "checkpoint_checks", columns: ["id", "checkpoint_id", "checkpoint_name", "unit_path", "group_code", "permit_id", "permit_number",
+                                                                       "direction", "result", "reason", "declaration_ok", "officer", "checked_at", "checked_on", "received_at"],
+                                   skippingConflictsOn: ["id"], idColumn: "id")
+
     /// Inserts the rows, skipping ids stored already (the phone's retry, or the same id twice in one
     /// batch: the first one counts), and counts the newly stored passes with papers into the day's
     /// "other" figure. Returns, per row, whether it was stored now. Call inside a transaction.
     static func store(_ db: any SQLDatabase, _ rows: [CheckLogRow]) async throws -> [Bool] {
-        var stored = Set<String>()
+        var cells: [SQLCell] = []
+        cells.reserveCapacity(rows.count * insert.columns.count)
+        for r in rows {
+            cells.append(.text(r.id))
+            cells.append(SQLCell(r.checkpointId))
+            cells.append(.text(r.checkpointName))
+            cells.append(.text(r.unitPath))
+            cells.append(.text(r.groupCode))
+            cells.append(SQLCell(r.permitId))
+            cells.append(.text(r.permitNumber))
+            cells.append(.text(r.direction))
+            cells.append(.text(r.result))
+            cells.append(.text(r.reason))
+            cells.append(SQLCell(r.declarationOk))
+            cells.append(.text(r.officer))
+            cells.append(.text(r.checkedAt))
+            cells.append(.text(r.checkedOn))
+            cells.append(.text(r.receivedAt))
+        }
+        // Per row, whether it was stored now: false for an id stored before and for an id repeated in the call.
+        let written = try await insert.run(db, cells: cells)
         var deltas: [Counters.Change: Int] = [:]
-        for start in stride(from: 0, to: rows.count, by: 400) {
-            var seen = Set<String>()
-            let chunk = rows[start..<min(start + 400, rows.count)].filter { seen.insert($0.id).inserted && !stored.contains($0.id) }
-            guard !chunk.isEmpty else { continue }
-            let values: [SQLQueryString] = chunk.map { r in
-                """
-                (\(bind: r.id), \(bind: r.checkpointId), \(bind: r.checkpointName), \(bind: r.unitPath), \(bind: r.groupCode), \(bind: r.permitId), \(bind: r.permitNumber), \
-                \(bind: r.direction), \(bind: r.result), \(bind: r.reason), \(bind: r.declarationOk), \(bind: r.officer), \(bind: r.checkedAt), \(bind: r.checkedOn), \(bind: r.receivedAt))
-                """
-            }
-            let inserted = try await db.raw("""
-                INSERT INTO checkpoint_checks (id, checkpoint_id, checkpoint_name, unit_path, group_code, permit_id, permit_number, direction, result, reason, declaration_ok, officer,
-                checked_at, checked_on, received_at) VALUES \(SQLList(values)) ON CONFLICT (id) DO NOTHING RETURNING id
-                """).all()
-            let new = Set(try inserted.map { try $0.decode(column: "id", as: String.self) })
-            for r in chunk where new.contains(r.id) && OutCounters.countsAsPapers(result: r.result, direction: r.direction) {
-                guard let day = CivilDate(iso: r.checkedOn) else { continue }
-                OutCounters.papersPass(unitPath: r.unitPath, groupCode: r.groupCode, day: day, into: &deltas)
-            }
-            stored.formUnion(new)
+        for (r, new) in zip(rows, written) where new && OutCounters.countsAsPapers(result: r.result, direction: r.direction) {
+            guard let day = CivilDate(iso: r.checkedOn) else { continue }
+            OutCounters.papersPass(unitPath: r.unitPath, groupCode: r.groupCode, day: day, into: &deltas)
         }
         try await Counters.apply(db, deltas)
         // The checkpoints heard from: the latest time each sent a check, for the silent-checkpoint alert.
         var heard: [String: String] = [:]
-        for r in rows where stored.contains(r.id) {
+        for (r, new) in zip(rows, written) where new {
             guard let checkpoint = r.checkpointId else { continue }
             if heard[checkpoint].map({ $0 < r.receivedAt }) ?? true { heard[checkpoint] = r.receivedAt }
         }
         for (checkpoint, at) in heard {
             try await db.raw("UPDATE checkpoints SET last_seen_at = \(bind: at) WHERE id = \(bind: checkpoint) AND (last_seen_at IS NULL OR last_seen_at < \(bind: at))").run()
         }
-        // A row repeated in the same call is reported stored only once, at its first place.
-        var answered = Set<String>()
-        return rows.map { stored.contains($0.id) && answered.insert($0.id).inserted }
+        return written
     }
 }
 

@@ -23,8 +23,9 @@ package struct DoseImportService: Sendable {
     package init(services: AppServices) { self.services = services }
     /// Rows per transaction (one lookup of people, one coverage update).
     static let batchSize = 5_000
-    /// Rows per INSERT: 13 binds each, 2,000 rows = 26,000 binds, under SQLite's 32,766 (PostgreSQL allows 65,535).
-    static let rowsPerStatement = 2_000
+    /// A dose row, skipped when the same person, dose number and date is already recorded.
+    static let insert = BulkInsert(into: "vaccine_doses", columns: DoseRecord.columns.split(separator: ",").map { $0.trimmedWhitespace },
+                                   skippingConflictsOn: ["person_id", "dose_number", "given_on"], idColumn: "id")
 
     package func importCSV(bytes: [UInt8], filename: String, user: CurrentUser, language l: Language) async throws -> DoseImportReport {
         guard user.can(.importDoses) else { throw AppError.forbidden }
@@ -117,35 +118,43 @@ package struct DoseImportService: Sendable {
             }
             var unknown: [Int] = []
             let now = Timestamp.now()
-            struct Pending { let id: String; let unitPath: String; let day: String; let ageGroup: String?; let counts: String }
-            var pending: [(Pending, SQLQueryString)] = []
+            struct Pending { let unitPath: String; let day: String; let ageGroup: String?; let counts: String }
+            var pending: [Pending] = []
             pending.reserveCapacity(rows.count)
+            var cells: [SQLCell] = []
+            cells.reserveCapacity(rows.count * Self.insert.columns.count)
             for row in rows {
                 guard let person = people[row.citizenID] else { unknown.append(row.line); continue }
                 let ageGroup = person.birthDate.flatMap { CivilDate(iso: $0) }.map { $0.age(on: row.date) }.flatMap { AgeGroup.of(age: $0) }?.rawValue
                 let counts = VaccinationRules.counts(number: row.doseNumber, seriesDoses: row.product.seriesDoses).map(\.rawValue).joined(separator: ",")
-                let id = Identifier.make()
-                pending.append((Pending(id: id, unitPath: person.unitPath, day: row.date.iso, ageGroup: ageGroup, counts: counts), """
-                    (\(bind: id), \(bind: person.id), \(bind: person.unitPath), \(bind: person.groupCode ?? ""), \(bind: ageGroup), \(bind: row.doseNumber), \(bind: counts),
-                    \(bind: row.date.iso), \(bind: row.product.code), \(bind: row.product.manufacturerCode), \(bind: row.lot), NULL, NULL, NULL, 'import', \(bind: user.username), \(bind: now))
-                    """))
+                let day = row.date.iso
+                pending.append(Pending(unitPath: person.unitPath, day: day, ageGroup: ageGroup, counts: counts))
+                // In DoseRecord.columns' order; appended one by one, as a literal array per row would allocate.
+                cells.append(.text(Identifier.make()))
+                cells.append(.text(person.id))
+                cells.append(.text(person.unitPath))
+                cells.append(.text(person.groupCode ?? ""))
+                cells.append(SQLCell(ageGroup))
+                cells.append(.integer(row.doseNumber))
+                cells.append(.text(counts))
+                cells.append(.text(day))
+                cells.append(.text(row.product.code))
+                cells.append(.text(row.product.manufacturerCode))
+                cells.append(.text(row.lot))
+                cells.append(.null)  // lot_id, site_id, session_id: given elsewhere
+                cells.append(.null)
+                cells.append(.null)
+                cells.append(.text("import"))
+                cells.append(.text(user.username))
+                cells.append(.text(now))
             }
-            // One statement per chunk; RETURNING names the rows written, the rest were already recorded (or repeated
-            // in this very file): only the written ones count towards coverage, summed and applied once per batch.
-            var written = Set<String>()
-            for start in stride(from: 0, to: pending.count, by: Self.rowsPerStatement) {
-                let chunk = pending[start..<min(start + Self.rowsPerStatement, pending.count)]
-                for r in try await db.raw("""
-                    INSERT INTO vaccine_doses (\(unsafeRaw: DoseRecord.columns)) VALUES \(chunk.map(\.1).joined(separator: ", "))
-                    ON CONFLICT (person_id, dose_number, given_on) DO NOTHING RETURNING id
-                    """).all() {
-                    written.insert(try r.decode(column: "id", as: String.self))
-                }
-            }
+            // A row not written was already recorded (or repeated in this very file): only the written ones
+            // count towards coverage, summed and applied once per batch.
+            let written = try await Self.insert.run(db, cells: cells)
             var tally = CoverageTally()
-            for (p, _) in pending where written.contains(p.id) { tally.add(unitPath: p.unitPath, day: p.day, ageGroup: p.ageGroup, counts: p.counts) }
+            for (p, new) in zip(pending, written) where new { tally.add(unitPath: p.unitPath, day: p.day, ageGroup: p.ageGroup, counts: p.counts) }
             try await tally.apply(db)
-            let inserted = written.count, duplicates = pending.count - written.count
+            let inserted = written.count(where: { $0 }), duplicates = pending.count - inserted
             return (inserted, duplicates, unknown)
         }
     }

@@ -40,6 +40,31 @@ struct CitizenIDTests {
         #expect(!error.messageVI.isEmpty && !error.messageEN.isEmpty)
     }
 
+    /// Plain ASCII input is read straight from its bytes; the answer must be the one the character-by-
+    /// character reading gives, white space around included (tabs and line ends from files, and the
+    /// no-break space a spreadsheet pastes, which only the general reading trims).
+    @Test(arguments: [
+        ("\t001085012345\r\n", "001085012345"),
+        ("\n 012.345.678 \t", "012345678"),
+        ("\u{00A0}001085012345\u{00A0}", "001085012345"),
+        ("\u{2003}001 085 012345", "001085012345"),
+    ])
+    func whiteSpaceAroundIsTrimmed(raw: String, digits: String) throws {
+        #expect(try CitizenID(parsing: raw).digits == digits)
+    }
+
+    @Test(arguments: [
+        ("001085\t012345", CitizenIDError.invalidCharacters),
+        ("001085\u{00A0}012345", .invalidCharacters),
+        ("-.-", .empty),
+        ("001085012345\u{0301}", .invalidCharacters),
+        (String(repeating: "1", count: 70), .wrongLength(70)),
+        (String(repeating: "0", count: 70) + "x", .invalidCharacters),
+    ])
+    func plainAndGeneralReadingsRejectAlike(raw: String, error: CitizenIDError) {
+        #expect(throws: error) { try CitizenID(parsing: raw) }
+    }
+
     @Test func allSixtyThreeProvinceCodesAreAccepted() throws {
         #expect(Provinces.names.count == 63)
         for code in Provinces.names.keys {

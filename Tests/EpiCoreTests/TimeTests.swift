@@ -71,6 +71,46 @@ struct TimeTests {
         #expect(CivilDate(iso: raw) == nil)
     }
 
+    /// Every day from 1899 to 2101, written the ways files write it, reads back as itself, or is refused
+    /// as out of range with the text as given: the byte-level reading of the common shapes must agree
+    /// with the general one, and `iso` must write what it reads.
+    @Test func everyDayReadsBackInEveryCommonShape() throws {
+        guard let first = CivilDate(year: 1899, month: 12, day: 25), let last = CivilDate(year: 2101, month: 1, day: 7) else { throw CivilDateError.empty }
+        var day = first
+        var checked = 0
+        while day <= last {
+            let y = String(day.year), m = String(day.month), d = String(day.day)
+            let shapes = [day.iso, day.vietnamese, "\(d)/\(m)/\(y)", "\(d)-\(m)-\(y)", "\(d).\(m).\(y)", "\(y)/\(day.iso.dropFirst(5).prefix(2))/\(day.iso.suffix(2))",
+                          "\(y)-\(m)-\(d)", " \t\(day.iso)\r\n", "\u{00A0}\(day.vietnamese)"]
+            for raw in shapes {
+                if day.isInAcceptedRange {
+                    #expect(try CivilDate(parsing: raw) == day, "\(raw)")
+                } else {
+                    #expect(throws: CivilDateError.outOfRange(raw.trimmingCharacters(in: .whitespacesAndNewlines))) { try CivilDate(parsing: raw) }
+                }
+                checked += 1
+            }
+            #expect(CivilDate(iso: day.iso) == (day.isInAcceptedRange ? day : nil))
+            day = day.adding(days: 1)
+        }
+        #expect(checked > 600_000)
+    }
+
+    @Test(arguments: [
+        ("2021-02-29", CivilDateError.invalidDate("2021-02-29")),
+        (" 31/04/2021\t", .invalidDate("31/04/2021")),
+        ("00/01/2021", .invalidDate("00/01/2021")),
+        ("2021-13-01", .invalidDate("2021-13-01")),
+        ("2021/06", .invalidFormat("2021/06")),
+        ("21/06/21", .invalidFormat("21/06/21")),
+        ("2021-06-0a", .invalidFormat("2021-06-0a")),
+        ("１/6/2021", .invalidFormat("１/6/2021")),
+        ("   ", .empty),
+    ])
+    func malformedDatesGiveTheirReason(raw: String, error: CivilDateError) {
+        #expect(throws: error) { try CivilDate(parsing: raw) }
+    }
+
     @Test func theEdgesOfTheAcceptedYearsAreAccepted() throws {
         #expect(try CivilDate(parsing: "01/01/1900").iso == "1900-01-01")
         #expect(try CivilDate(parsing: "2100-12-31").vietnamese == "31/12/2100")

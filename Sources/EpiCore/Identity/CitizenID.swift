@@ -14,14 +14,42 @@ public struct CitizenID: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public init(parsing raw: String) throws(CitizenIDError) {
+        if let digits = Self.plainDigits(raw) {
+            try self.init(checking: digits)
+            return
+        }
         var digits = ""
         for ch in raw.trimmingCharacters() {
             if ch == " " || ch == "." || ch == "-" { continue }
             guard ch.isASCII, let _ = ch.wholeNumberValue else { throw .invalidCharacters }
             digits.append(ch)
         }
+        try self.init(checking: digits)
+    }
+
+    /// The digits of `raw` when it is ASCII digits, possibly grouped by spaces, dots or dashes, with only
+    /// ASCII white space around: what nearly every form and file sends, read without breaking the text into
+    /// characters (a tenth of a dose import's time). Anything else, nil, for the general reading above.
+    private static func plainDigits(_ raw: String) -> String? {
+        var bytes = raw.utf8[...]
+        while let first = bytes.first, first == 0x20 || (0x09...0x0D).contains(first) { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || (0x09...0x0D).contains(last) { bytes = bytes.dropLast() }
+        guard bytes.count <= 64 else { return nil }
+        var digits: [UInt8] = []
+        digits.reserveCapacity(12)
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits.append(byte)
+            case UInt8(ascii: " "), UInt8(ascii: "."), UInt8(ascii: "-"): continue
+            default: return nil
+            }
+        }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    private init(checking digits: String) throws(CitizenIDError) {
         guard !digits.isEmpty else { throw .empty }
-        switch digits.count {
+        switch digits.utf8.count {
         case 12:
             let province = String(digits.prefix(3))
             guard Provinces.names[province] != nil else { throw .unknownProvince(province) }

@@ -122,6 +122,73 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs the single-row statement `sql` once per row of `cells` (`width` values each) and returns, for
+    /// each row, whether it changed a row: an `INSERT … ON CONFLICT DO NOTHING` that was skipped did not.
+    /// Inline, the rows go in slices, so the calling thread is given back as often as between statements.
+    func runEach(_ sql: String, cells: [SQLCell], width: Int, mode: Mode) async throws -> [Bool] {
+        let rowCount = cells.count / width
+        switch mode {
+        case .offloaded:
+            return try await threadPool.runIfActive { try self.runRows(sql, cells, width, 0..<rowCount) }
+        case .inline:
+            var changed: [Bool] = []
+            changed.reserveCapacity(rowCount)
+            for first in stride(from: 0, to: rowCount, by: Self.rowsPerSlice) {
+                changed += try runRows(sql, cells, width, first..<min(first + Self.rowsPerSlice, rowCount))
+                if shouldYield() {
+                    await Task.yield()
+                }
+            }
+            return changed
+        }
+    }
+
+    /// Rows run between two chances to yield: a few milliseconds' work.
+    private static let rowsPerSlice = 256
+
+    private func runRows(_ sql: String, _ cells: [SQLCell], _ width: Int, _ rows: Range<Int>) throws -> [Bool] {
+        try lock.withLock {
+            guard let db = handle else {
+                throw DirectSQLiteError(code: SQLITE_MISUSE, message: "the database connection is closed")
+            }
+            guard let (statement, keep) = try prepared(sql, db) else { return [] }
+            defer {
+                sqlite_nio_sqlite3_reset(statement)
+                sqlite_nio_sqlite3_clear_bindings(statement)
+                if !keep {
+                    sqlite_nio_sqlite3_finalize(statement)
+                }
+            }
+            var changed: [Bool] = []
+            changed.reserveCapacity(rows.count)
+            for row in rows {
+                for column in 0..<width {
+                    let index = Int32(column + 1)
+                    let code: Int32
+                    switch cells[row * width + column] {
+                    case .text(let value):
+                        code = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), transient, UInt8(SQLITE_UTF8))
+                    case .integer(let value):
+                        code = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
+                    case .real(let value):
+                        code = sqlite_nio_sqlite3_bind_double(statement, index, value)
+                    case .boolean(let value):
+                        code = sqlite_nio_sqlite3_bind_int64(statement, index, value ? 1 : 0)
+                    case .null:
+                        code = sqlite_nio_sqlite3_bind_null(statement, index)
+                    }
+                    guard code == SQLITE_OK else { throw DirectSQLiteError(code: code, db) }
+                }
+                var code = sqlite_nio_sqlite3_step(statement)
+                while code == SQLITE_ROW { code = sqlite_nio_sqlite3_step(statement) }
+                guard code == SQLITE_DONE else { throw DirectSQLiteError(code: code, db) }
+                changed.append(sqlite_nio_sqlite3_changes64(db) > 0)
+                sqlite_nio_sqlite3_reset(statement)
+            }
+            return changed
+        }
+    }
+
     /// A bound value as SQLite data: the common types directly, anything else through SQLiteKit's encoder,
     /// which gives the same data for these but looks up a protocol conformance for every value and goes
     /// through a whole `Encoder` for every optional, a measurable share of an import's time.

@@ -76,22 +76,38 @@ package enum Identifier {
         let random = generator.next() as UInt64
         let random2 = generator.next() as UInt64
         let ms = UInt64(date.timeIntervalSince1970 * 1000)
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - i))) }
-        for i in 6..<8 { bytes[i] = UInt8(truncatingIfNeeded: random >> (8 * i)) }
-        for i in 8..<16 { bytes[i] = UInt8(truncatingIfNeeded: random2 >> (8 * (i - 8))) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        // Hex digits written straight into one buffer: imports make two ids per row, so this is a hot path.
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
-        var o = 0
-        for (i, b) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { o += 1 }
-            out[o] = hex[Int(b >> 4)]
-            out[o + 1] = hex[Int(b & 0x0F)]
-            o += 2
+        func byte(_ i: Int) -> UInt8 {
+            let b: UInt8
+            switch i {
+            case 0..<6: b = UInt8(truncatingIfNeeded: ms >> (8 * (5 - i)))
+            case 6..<8: b = UInt8(truncatingIfNeeded: random >> (8 * i))
+            default: b = UInt8(truncatingIfNeeded: random2 >> (8 * (i - 8)))
+            }
+            switch i {
+            case 6: return (b & 0x0F) | 0x70  // version 7
+            case 8: return (b & 0x3F) | 0x80  // RFC 4122 variant
+            default: return b
+            }
         }
-        return String(decoding: out, as: UTF8.self)
+        // Hex digits written straight into the string's own buffer: imports make an id per row, so this is
+        // a hot path, and arrays for the bytes and the text were three allocations per id.
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var o = 0
+            for i in 0..<16 {
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    out[o] = UInt8(ascii: "-")
+                    o += 1
+                }
+                let b = byte(i)
+                out[o] = hexDigit(b >> 4)
+                out[o + 1] = hexDigit(b & 0x0F)
+                o += 2
+            }
+            return o
+        }
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }
