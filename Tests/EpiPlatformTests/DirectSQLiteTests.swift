@@ -127,6 +127,31 @@ struct DirectSQLiteTests {
         try await connection.close()
     }
 
+    /// Text and whole numbers are read as String, Int and their optionals without SQLiteKit's decoder;
+    /// every pairing must give exactly what the decoder gives, a value, nil, or a refusal.
+    @Test func aColumnReadsAsSQLiteKitWouldReadIt() {
+        let values: [SQLiteData] = [.text("Hà Nội"), .text(""), .text("42"), .integer(0), .integer(-7), .integer(Int.max), .float(2.5), .null]
+        let columns = values.indices.map { "c\($0)" }
+        let row = DirectSQLiteRow(columns: DirectSQLiteColumns(names: columns), values: values, decoder: SQLiteDataDecoder())
+        func same<D: Decodable & Equatable>(_ type: D.Type) {
+            for (offset, value) in values.enumerated() {
+                let ours = Result { try row.decode(column: "c\(offset)", as: D.self) }
+                let theirs = Result { try SQLiteDataDecoder().decode(D.self, from: value) }
+                switch (ours, theirs) {
+                case (.success(let a), .success(let b)): #expect(a == b, "\(value) as \(D.self)")
+                case (.failure, .failure): break
+                default: Issue.record("\(value) as \(D.self): ours \(ours), SQLiteKit's \(theirs)")
+                }
+            }
+        }
+        same(String.self)
+        same(String?.self)
+        same(Int.self)
+        same(Int?.self)
+        same(Double?.self)
+        same(Bool.self)
+    }
+
     @Test func aFileThatIsNotADatabaseIsRefusedWithSQLitesReason() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("epi-direct-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -86,10 +86,21 @@ extension CivilDate {
 
     /// Strict ISO "yyyy-mm-dd" in `acceptedYears`, for values this program wrote itself and keys in URLs.
     public init?(iso: String) {
-        let parts = iso.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), CivilDate.acceptedYears.contains(y) else { return nil }
+        // Exactly "dddd-dd-dd" in ASCII, read from the bytes: stored dates are read back for every row an
+        // import matches (a birth date per dose), where splitting into strings cost a twentieth of the time.
+        guard iso.utf8.count == 10 else { return nil }
+        var y = 0, m = 0, d = 0
+        for (offset, byte) in iso.utf8.enumerated() {
+            switch offset {
+            case 4, 7:
+                guard byte == UInt8(ascii: "-") else { return nil }
+            default:
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                let digit = Int(byte - UInt8(ascii: "0"))
+                if offset < 4 { y = y * 10 + digit } else if offset < 7 { m = m * 10 + digit } else { d = d * 10 + digit }
+            }
+        }
+        guard CivilDate.acceptedYears.contains(y) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 }

@@ -355,11 +355,14 @@ final class DirectSQLiteColumns: Sendable {
     let names: [String]
     let index: [String: Int]
 
-    init(_ statement: OpaquePointer) {
+    convenience init(_ statement: OpaquePointer) {
         let count = Int(sqlite_nio_sqlite3_column_count(statement))
-        let names = (0..<count).map { offset in
+        self.init(names: (0..<count).map { offset in
             sqlite_nio_sqlite3_column_name(statement, Int32(offset)).map { String(cString: $0) } ?? ""
-        }
+        })
+    }
+
+    init(names: [String]) {
         self.names = names
         self.index = Dictionary(names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
@@ -385,7 +388,23 @@ struct DirectSQLiteRow: SQLRow {
         guard let offset = columns.index[column] else {
             throw DirectSQLiteError(code: SQLITE_RANGE, message: "no column named \(column)")
         }
-        return try decoder.decode(D.self, from: values[offset])
+        let value = values[offset]
+        // Text and whole numbers read as String, Int or their optionals directly, with what the decoder
+        // would give: it looks up a protocol conformance for every value and goes through a whole
+        // `Decoder` for every optional, a measurable part of reading many rows by column.
+        switch value {
+        case .text(let text) where D.self == String.self || D.self == String?.self:
+            if let direct = text as? D { return direct }
+        case .integer(let number) where D.self == Int.self || D.self == Int?.self:
+            if let direct = number as? D { return direct }
+        case .null where D.self == String?.self:
+            if let none = String?.none as? D { return none }
+        case .null where D.self == Int?.self:
+            if let none = Int?.none as? D { return none }
+        default:
+            break
+        }
+        return try decoder.decode(D.self, from: value)
     }
 }
 
