@@ -186,9 +186,39 @@ package struct ResultRecord: Codable, Sendable, Equatable {
 
     static let columns = "id, source_key, lab_id, source, message_id, label, sample_id, member_id, person_id, test, value, status, ct, sampled_at, resulted_at, received_at, unit_path, group_code, match_status, review_reason, reported_name, reported_id, reported_birth, reported_phone, action, action_status, case_id, reviewed_by, reviewed_at, review_note, created_by"
 
-    var binds: [any Encodable & Sendable] {
-        [id, sourceKey, labId, source, messageId, label, sampleId, memberId, personId, test, value, status, ct, sampledAt, resultedAt, receivedAt, unitPath, groupCode,
-         matchStatus, reviewReason, reportedName, reportedId, reportedBirth, reportedPhone, action, actionStatus, caseId, reviewedBy, reviewedAt, reviewNote, createdBy]
+    /// The row's values in `columns`' order, for `BulkInsert`.
+    func append(to cells: inout [SQLCell]) {
+        cells.append(.text(id))
+        cells.append(.text(sourceKey))
+        cells.append(.text(labId))
+        cells.append(.text(source))
+        cells.append(.text(messageId))
+        cells.append(.text(label))
+        cells.append(SQLCell(sampleId))
+        cells.append(SQLCell(memberId))
+        cells.append(SQLCell(personId))
+        cells.append(.text(test))
+        cells.append(.text(value))
+        cells.append(.text(status))
+        cells.append(ct.map { .real($0) } ?? .null)
+        cells.append(SQLCell(sampledAt))
+        cells.append(.text(resultedAt))
+        cells.append(.text(receivedAt))
+        cells.append(.text(unitPath))
+        cells.append(.text(groupCode))
+        cells.append(.text(matchStatus))
+        cells.append(SQLCell(reviewReason))
+        cells.append(.text(reportedName))
+        cells.append(.text(reportedId))
+        cells.append(.text(reportedBirth))
+        cells.append(.text(reportedPhone))
+        cells.append(.text(action))
+        cells.append(.text(actionStatus))
+        cells.append(SQLCell(caseId))
+        cells.append(SQLCell(reviewedBy))
+        cells.append(SQLCell(reviewedAt))
+        cells.append(.text(reviewNote))
+        cells.append(.text(createdBy))
     }
 
     var valueKind: TestResultValue { TestResultValue(rawValue: value) ?? .inconclusive }

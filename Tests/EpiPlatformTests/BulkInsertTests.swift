@@ -116,4 +116,19 @@ struct BulkInsertTests {
             #expect(written == [true])
         }
     }
+
+    /// Rows that cannot collide (audit rows) are all written; a collision there is a fault and fails the call.
+    @Test(arguments: Dialect.enabled)
+    func plainRowsAreAllWrittenAndACollisionFails(_ dialect: Dialect) async throws {
+        try await withTable(dialect) { database in
+            let plain = BulkInsert(into: "doses", columns: Self.insert.columns)
+            let rows = (0..<7_000).map { Stored(id: "f\($0)", person: "Vũ Thị \($0)", dose: 1, note: nil, weight: nil) }
+            let written = try await database.transaction { try await plain.run($0, cells: cells(rows)) }
+            #expect(written.count == 7_000 && written.allSatisfy { $0 })
+            #expect(try await stored(database).count == 7_000)
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { try await plain.run($0, cells: cells([rows[0]])) }
+            }
+        }
+    }
 }

@@ -35,7 +35,7 @@ package enum SQLCell: Sendable, Equatable {
 package struct BulkInsert: Sendable {
     package let table: String
     package let columns: [String]
-    /// The unique key a row may collide with (`ON CONFLICT (…) DO NOTHING`).
+    /// The unique key a row may collide with (`ON CONFLICT (…) DO NOTHING`); none for rows that cannot collide.
     package let conflictKey: [String]
     /// A column whose value is unique per row given (the new row's id): what PostgreSQL's `RETURNING` names.
     package let idColumn: String
@@ -45,6 +45,11 @@ package struct BulkInsert: Sendable {
         self.columns = columns
         self.conflictKey = conflictKey
         self.idColumn = idColumn
+    }
+
+    /// Rows that cannot collide (fresh ids, such as audit rows): every row is written, or the call fails.
+    package init(into table: String, columns: [String]) {
+        self.init(into: table, columns: columns, skippingConflictsOn: [], idColumn: columns.first ?? "")
     }
 
     private func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
@@ -60,7 +65,7 @@ package struct BulkInsert: Sendable {
         let rowCount = cells.count / width
         guard rowCount > 0 else { return [] }
         let head = "INSERT INTO \(quoted(table)) (\(columns.map(quoted).joined(separator: ", "))) VALUES "
-        let tail = " ON CONFLICT (\(conflictKey.map(quoted).joined(separator: ", "))) DO NOTHING"
+        let tail = conflictKey.isEmpty ? "" : " ON CONFLICT (\(conflictKey.map(quoted).joined(separator: ", "))) DO NOTHING"
         if let direct = db as? DirectSQLiteDatabase {
             let placeholders = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
             return try await direct.connection.runEach(head + placeholders + tail, cells: cells, width: width, mode: direct.mode)
@@ -72,6 +77,11 @@ package struct BulkInsert: Sendable {
             let last = min(first + rowsPerStatement, rowCount)
             let tuples = (first..<last).map { row in
                 SQLGroupExpression(SQLList((0..<width).map { cells[row * width + $0].bind }))
+            }
+            guard !conflictKey.isEmpty else {
+                try await db.raw("\(unsafeRaw: head)\(SQLList(tuples))").run()
+                written.replaceSubrange(first..<last, with: repeatElement(true, count: last - first))
+                continue
             }
             var ids: [String: Int] = [:]
             for row in try await db.raw("\(unsafeRaw: head)\(SQLList(tuples))\(unsafeRaw: tail) RETURNING \(unsafeRaw: quoted(idColumn))").all() {

@@ -50,8 +50,9 @@ package enum IngestOutcome: Sendable, Equatable {
 /// makes happen (an F0, re-tests) is queued on the row (`action_status = pending`) and done by
 /// `ResultActions` right after the commit, so a failure there never loses the result itself.
 package enum ResultIngest {
-    /// Rows per statement: 31 columns × 200 stays far below both dialects' limits on bound values.
-    static let rowsPerInsert = 200
+    /// A result, skipped when its key (lab, tube, test, the lab's own id) is stored already.
+    static let insert = BulkInsert(into: "test_results", columns: ResultRecord.columns.split(separator: ",").map { $0.trimmedWhitespace },
+                                   skippingConflictsOn: ["source_key"], idColumn: "id")
 
     /// - Parameter messageIDs: each item's own message id, when the items come from several messages
     ///   (an MLLP group); `messageID` for all of them otherwise.
@@ -158,22 +159,18 @@ package enum ResultIngest {
         }
 
         // Stored once: a concurrent import of the same file loses the race here and reports the rows as repeated.
-        var inserted = Set<String>()
-        for start in stride(from: 0, to: rows.count, by: rowsPerInsert) {
-            let slice = rows[start..<min(start + rowsPerInsert, rows.count)]
-            var insert = db.insert(into: "test_results").columns(ResultRecord.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-            for r in slice { insert = insert.values(r.binds) }
-            let returned = try await insert.ignoringConflicts(with: ["source_key"]).returning("id").all()
-            for row in returned { inserted.insert(try row.decode(column: "id", as: String.self)) }
-        }
-        for r in rows where !inserted.contains(r.id) {
+        var cells: [SQLCell] = []
+        cells.reserveCapacity(rows.count * Self.insert.columns.count)
+        for r in rows { r.append(to: &cells) }
+        let written = try await Self.insert.run(db, cells: cells)
+        for (r, new) in zip(rows, written) where !new {
             if let i = plannedIndex[r.id] { outcomes[i] = .repeated(id: nil) }
         }
         // Later entries that repeat a key of this group share the first one's fate.
         for (i, k) in keys.enumerated() where first[k] != i && existing[k] == nil {
             if let f = first[k], case .added(let id, _, _, _) = outcomes[f] { outcomes[i] = .repeated(id: id) }
         }
-        let stored = rows.filter { inserted.contains($0.id) }
+        let stored = zip(rows, written).filter(\.1).map(\.0)
         try await Self.markTubes(db, stored, lab: lab)
         try await Self.closeRetests(db, stored, members: members)
         try await Self.figures(db, stored)
@@ -371,18 +368,26 @@ package enum ResultIngest {
         }
     }
 
+    static let auditInsert = BulkInsert(into: "audit_log", columns: ["id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes"])
+
     /// One audit row per stored result, written in the same statements' rhythm as the results.
     private static func audit(_ db: any SQLDatabase, _ stored: [ResultRecord], lab: LabRecord, actor: CurrentUser) async throws {
         let at = Timestamp.now()
-        for start in stride(from: 0, to: stored.count, by: 300) {
-            var insert = db.insert(into: "audit_log").columns("id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes")
-            for r in stored[start..<min(start + 300, stored.count)] {
-                let value = TestResultValue(rawValue: r.value)?.labelVI ?? r.value
-                let changes = "[{\"field\":\"value\",\"new\":\"\(r.value)\"},{\"field\":\"match_status\",\"new\":\"\(r.matchStatus)\"}]"
-                insert = insert.values([Identifier.make(), at, actor.id, actor.username, "import", "test_result", r.id, r.unitPath,
-                                        "Kết quả ống \(r.label): \(value) (\(lab.name))", changes] as [any Encodable & Sendable])
-            }
-            try await insert.run()
+        var cells: [SQLCell] = []
+        cells.reserveCapacity(stored.count * Self.auditInsert.columns.count)
+        for r in stored {
+            let value = TestResultValue(rawValue: r.value)?.labelVI ?? r.value
+            cells.append(.text(Identifier.make()))
+            cells.append(.text(at))
+            cells.append(.text(actor.id))
+            cells.append(.text(actor.username))
+            cells.append(.text("import"))
+            cells.append(.text("test_result"))
+            cells.append(.text(r.id))
+            cells.append(.text(r.unitPath))
+            cells.append(.text("Kết quả ống \(r.label): \(value) (\(lab.name))"))
+            cells.append(.text("[{\"field\":\"value\",\"new\":\"\(r.value)\"},{\"field\":\"match_status\",\"new\":\"\(r.matchStatus)\"}]"))
         }
+        _ = try await Self.auditInsert.run(db, cells: cells)
     }
 }
