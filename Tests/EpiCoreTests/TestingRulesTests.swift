@@ -181,5 +181,13 @@ struct TestingRulesTests {
         #expect(parse("10/09/2021 25:00") == nil)
         #expect(parse("10/09/2021 10:00+15:00") == nil)
         #expect(parse("hôm qua") == nil)
+        #expect(parse(" \t10/09/2021\u{00A0} 14:30\u{3000}") == expected)
+        #expect(parse("10/09/2021 14:30\n") == nil)
+    }
+
+    /// Lab times are trimmed as Foundation's `.whitespaces` trims (tabs and space separators, not line ends).
+    @Test(arguments: ["", " ", "\t 10/09/2021 14:30 \t", "\u{00A0}14:30\u{2009}", "\u{3000}x\u{3000}", "\n14:30\n", "\u{200B}14:30", " Hà Nội ", "a b"])
+    func labTimesAreTrimmedAsFoundationTrims(raw: String) {
+        #expect(LabTimeText.trimmedSpaces(raw[...]) == raw.trimmingCharacters(in: .whitespaces))
     }
 }

@@ -85,6 +85,33 @@ struct SharedPlatformTests {
         }
     }
 
+    /// Stored times are written and read without Foundation's format style for 1900–2199; the text and
+    /// the instant must be exactly Foundation's, or stored times would sort, compare or round-trip
+    /// differently from the ones written before.
+    @Test func storedTimesAreExactlyFoundationsISO8601() throws {
+        let style = Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)
+        var generator = SystemRandomNumberGenerator()
+        // 1890 to 2210: both edges of the fast path and beyond them.
+        let range = -2_524_521_600.0...7_605_187_200.0
+        for i in 0..<60_000 {
+            let seconds: Double = switch i % 3 {
+            case 0: Double(Int.random(in: Int(range.lowerBound * 1000)...Int(range.upperBound * 1000), using: &generator)) / 1000
+            case 1: Double.random(in: range, using: &generator)
+            default: Double(Int.random(in: Int(range.lowerBound)...Int(range.upperBound), using: &generator))
+            }
+            let date = Date(timeIntervalSince1970: seconds)
+            let text = date.formatted(style)
+            #expect(Timestamp.string(date) == text, "\(seconds)")
+            let theirs = try Date(text, strategy: style)
+            #expect(Timestamp.date(text) == theirs, "\(text)")
+        }
+        // Shapes only Foundation's reading takes, read as it reads them; and what neither takes.
+        for text in ["2021-09-15T10:00:00Z", "2021-09-15T10:00:00.1Z", "2021-09-15T10:00:00.000+0700", "2021-02-30T10:00:00.000Z", "2021-09-15T24:00:00.000Z",
+                     "1899-12-31T23:59:59.999Z", "2200-01-01T00:00:00.000Z", "2021-09-15 10:00:00.000Z", "2021-13-15T10:00:00.000Z", "", "2021-09-15T1a:00:00.000Z"] {
+            #expect(Timestamp.date(text) == (try? Date(text, strategy: style)), "\(text)")
+        }
+    }
+
     /// Ids are UUIDs (version 7) that sort by creation time, so new rows append to the primary-key index.
     @Test func identifiersAreTimeOrderedVersion7UUIDs() throws {
         let earlier = Identifier.make(at: Date(timeIntervalSince1970: 1_631_664_000))  // 15/9/2021

@@ -1,4 +1,5 @@
 import Foundation
+import EpiCore
 import SQLKit
 
 /// One ordered schema change, recorded in `schema_migrations` once applied.
@@ -58,12 +59,86 @@ package enum Timestamp {
     /// The real instant, for security windows (sessions, lockouts, tokens).
     package static func real() -> String { string(Date()) }
 
+    private static let style = Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)
+
+    /// "yyyy-MM-ddTHH:mm:ss.SSSZ" in UTC. Written here for 1900–2199, exactly as Foundation's ISO 8601
+    /// style writes it (same truncation of the fraction, computed the same way from the reference date;
+    /// `SharedPlatformTests` compares the two on random instants): every stored row has such a time,
+    /// and the format style was a measurable part of an import. Other years go through Foundation.
     package static func string(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let reference = date.timeIntervalSinceReferenceDate
+        let whole = reference.rounded(.down)
+        // 1900-01-01 and 2200-01-01 as seconds from 2001-01-01.
+        guard reference.isFinite, whole >= -3_187_296_000, whole < 6_279_897_600 else { return date.formatted(style) }
+        let milliseconds = (Int(whole) + 978_307_200) * 1000 + Int(((reference - whole) * 1000).rounded(.down))
+        let (days, inDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
+        let (dayNumber, ms) = inDay < 0 ? (days - 1, inDay + 86_400_000) : (days, inDay)
+        let day = CivilDate(dayNumber: dayNumber)
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int, _ width: Int, at start: Int) {
+                var rest = value
+                for i in stride(from: start + width - 1, through: start, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(day.year, 4, at: 0)
+            out[4] = UInt8(ascii: "-")
+            put(day.month, 2, at: 5)
+            out[7] = UInt8(ascii: "-")
+            put(day.day, 2, at: 8)
+            out[10] = UInt8(ascii: "T")
+            put(ms / 3_600_000, 2, at: 11)
+            out[13] = UInt8(ascii: ":")
+            put(ms / 60_000 % 60, 2, at: 14)
+            out[16] = UInt8(ascii: ":")
+            put(ms / 1000 % 60, 2, at: 17)
+            out[19] = UInt8(ascii: ".")
+            put(ms % 1000, 3, at: 20)
+            out[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
+    /// The instant of a stored time. The shape `string` writes is read here, to the same `Date` as
+    /// Foundation's (the fraction added to the time of day first, then to the day, from the reference
+    /// date); anything else (no fraction, an offset, a day past the month's end) goes through Foundation.
     package static func date(_ string: String) -> Date? {
-        try? Date(string, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        var fields = (year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, ms: 0)
+        var canonical = string.utf8.count == 24
+        if canonical {
+            for (offset, byte) in string.utf8.enumerated() {
+                let expected: UInt8? = switch offset {
+                case 4, 7: UInt8(ascii: "-")
+                case 10: UInt8(ascii: "T")
+                case 13, 16: UInt8(ascii: ":")
+                case 19: UInt8(ascii: ".")
+                case 23: UInt8(ascii: "Z")
+                default: nil
+                }
+                if let expected {
+                    if byte != expected { canonical = false; break }
+                    continue
+                }
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { canonical = false; break }
+                let digit = Int(byte - UInt8(ascii: "0"))
+                switch offset {
+                case 0..<4: fields.year = fields.year * 10 + digit
+                case 5..<7: fields.month = fields.month * 10 + digit
+                case 8..<10: fields.day = fields.day * 10 + digit
+                case 11..<13: fields.hour = fields.hour * 10 + digit
+                case 14..<16: fields.minute = fields.minute * 10 + digit
+                case 17..<19: fields.second = fields.second * 10 + digit
+                default: fields.ms = fields.ms * 10 + digit
+                }
+            }
+        }
+        guard canonical, (1900...2199).contains(fields.year), let day = CivilDate(year: fields.year, month: fields.month, day: fields.day),
+              fields.hour < 24, fields.minute < 60, fields.second < 60 else {
+            return try? Date(string, strategy: style)
+        }
+        let timeOfDay = Double(fields.hour * 3600 + fields.minute * 60 + fields.second) + Double(fields.ms) / 1000
+        return Date(timeIntervalSinceReferenceDate: Double(day.dayNumber * 86_400 - 978_307_200) + timeOfDay)
     }
 }
 
