@@ -40,19 +40,29 @@ package struct BulkInsert: Sendable {
     /// A column whose value is unique per row given (the new row's id): what PostgreSQL's `RETURNING` names.
     package let idColumn: String
 
+    /// The statement's text around its values, and SQLite's single-row statement: built once, as quoting
+    /// every name again on each call was a measurable part of a lab result group's write.
+    private let head: String
+    private let tail: String
+    private let singleRow: String
+    private let quotedID: String
+
     package init(into table: String, columns: [String], skippingConflictsOn conflictKey: [String], idColumn: String) {
         self.table = table
         self.columns = columns
         self.conflictKey = conflictKey
         self.idColumn = idColumn
+        func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        head = "INSERT INTO \(quoted(table)) (\(columns.map(quoted).joined(separator: ", "))) VALUES "
+        tail = conflictKey.isEmpty ? "" : " ON CONFLICT (\(conflictKey.map(quoted).joined(separator: ", "))) DO NOTHING"
+        singleRow = head + "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")" + tail
+        quotedID = quoted(idColumn)
     }
 
     /// Rows that cannot collide (fresh ids, such as audit rows): every row is written, or the call fails.
     package init(into table: String, columns: [String]) {
         self.init(into: table, columns: columns, skippingConflictsOn: [], idColumn: columns.first ?? "")
     }
-
-    private func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     /// Inserts the rows whose values `cells` holds one after another (`columns.count` per row) and
     /// returns, for each row, whether it was written; a row that collides with a row already stored, or
@@ -64,11 +74,8 @@ package struct BulkInsert: Sendable {
         }
         let rowCount = cells.count / width
         guard rowCount > 0 else { return [] }
-        let head = "INSERT INTO \(quoted(table)) (\(columns.map(quoted).joined(separator: ", "))) VALUES "
-        let tail = conflictKey.isEmpty ? "" : " ON CONFLICT (\(conflictKey.map(quoted).joined(separator: ", "))) DO NOTHING"
         if let direct = db as? DirectSQLiteDatabase {
-            let placeholders = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
-            return try await direct.connection.runEach(head + placeholders + tail, cells: cells, width: width, mode: direct.mode)
+            return try await direct.connection.runEach(singleRow, cells: cells, width: width, mode: direct.mode)
         }
         // PostgreSQL allows 65,535 binds per statement, SQLite 32,766: stay under the smaller.
         let rowsPerStatement = max(1, 30_000 / width)
@@ -84,7 +91,7 @@ package struct BulkInsert: Sendable {
                 continue
             }
             var ids: [String: Int] = [:]
-            for row in try await db.raw("\(unsafeRaw: head)\(SQLList(tuples))\(unsafeRaw: tail) RETURNING \(unsafeRaw: quoted(idColumn))").all() {
+            for row in try await db.raw("\(unsafeRaw: head)\(SQLList(tuples))\(unsafeRaw: tail) RETURNING \(unsafeRaw: quotedID)").all() {
                 ids[try row.decode(column: idColumn, as: String.self), default: 0] += 1
             }
             // A returned id marks the first row that carried it: a later row with the same id collided.
