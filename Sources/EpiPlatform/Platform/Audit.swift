@@ -55,6 +55,24 @@ package enum Audit {
             """).run()
     }
 
+    /// Audit rows written many at a time (views of a list, results of an import), in `audit_log`'s column order.
+    package static let rows = BulkInsert(into: "audit_log", columns: ["id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes"])
+
+    /// One row for `rows`, with a new id.
+    package static func append(to cells: inout [SQLCell], at: String, actor: CurrentUser, action: String, entityType: String, entityId: String, unitPath: String,
+                               summary: String, changes: String?) {
+        cells.append(.text(Identifier.make()))
+        cells.append(.text(at))
+        cells.append(.text(actor.id))
+        cells.append(.text(actor.username))
+        cells.append(.text(action))
+        cells.append(.text(entityType))
+        cells.append(.text(entityId))
+        cells.append(.text(unitPath))
+        cells.append(.text(summary))
+        cells.append(SQLCell(changes))
+    }
+
     /// Records that `user` saw these people's records (a search, a list, a chain, a form filled from
     /// a record) in one statement per 500, in its own transaction: who looked at whom is itself sensitive.
     package static func viewed(_ database: Database, user: CurrentUser, people: [(id: String, unitPath: String)], action: String = "view", summary: String) async throws {
@@ -63,13 +81,12 @@ package enum Audit {
         guard !unique.isEmpty else { return }
         try await database.transaction { db in
             let at = Timestamp.now()
-            for start in stride(from: 0, to: unique.count, by: 500) {
-                var insert = db.insert(into: "audit_log").columns("id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes")
-                for p in unique[start..<min(start + 500, unique.count)] {
-                    insert = insert.values([Identifier.make(), at, user.id, user.username, action, "person", p.id, p.unitPath, summary, nil as String?] as [any Encodable & Sendable])
-                }
-                try await insert.run()
+            var cells: [SQLCell] = []
+            cells.reserveCapacity(unique.count * Self.rows.columns.count)
+            for p in unique {
+                Self.append(to: &cells, at: at, actor: user, action: action, entityType: "person", entityId: p.id, unitPath: p.unitPath, summary: summary, changes: nil)
             }
+            _ = try await Self.rows.run(db, cells: cells)
         }
     }
 

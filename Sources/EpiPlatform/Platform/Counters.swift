@@ -31,19 +31,25 @@ package enum Counters {
         }.sorted { ($0.key.unitPath, $0.key.groupCode, $0.key.metric.rawValue, $0.day.iso) < ($1.key.unitPath, $1.key.groupCode, $1.key.metric.rawValue, $1.day.iso) }
         let gauges = nonZero.filter { $0.key.metric.kind == .gauge }
             .sorted { ($0.key.unitPath, $0.key.groupCode, $0.key.metric.rawValue) < ($1.key.unitPath, $1.key.groupCode, $1.key.metric.rawValue) }
+        // Statement text written out rather than built: every write of the product ends here, and SQLKit's
+        // builder quotes each name again on every call.
         for start in stride(from: 0, to: daily.count, by: 400) {
-            var builder = db.insert(into: "unit_daily").columns("metric", "day", "unit_path", "group_code", "n")
-            for (key, day, n) in daily[start..<min(start + 400, daily.count)] {
-                builder = builder.values(SQLBind(key.metric.rawValue), SQLBind(day.iso), SQLBind(key.unitPath), SQLBind(key.groupCode), SQLBind(n))
+            let rows = daily[start..<min(start + 400, daily.count)].map { key, day, n -> SQLQueryString in
+                "(\(bind: key.metric.rawValue), \(bind: day.iso), \(bind: key.unitPath), \(bind: key.groupCode), \(bind: n))"
             }
-            try await builder.onConflict(with: ["metric", "day", "unit_path", "group_code"]) { $0.set(SQLColumn("n"), to: SQLRaw("unit_daily.n + excluded.n")) }.run()
+            try await db.raw("""
+                INSERT INTO unit_daily (metric, day, unit_path, group_code, n) VALUES \(SQLList(rows))
+                ON CONFLICT (metric, day, unit_path, group_code) DO UPDATE SET n = unit_daily.n + excluded.n
+                """).run()
         }
         for start in stride(from: 0, to: gauges.count, by: 400) {
-            var builder = db.insert(into: "unit_gauges").columns("unit_path", "group_code", "metric", "n")
-            for (key, n) in gauges[start..<min(start + 400, gauges.count)] {
-                builder = builder.values(SQLBind(key.unitPath), SQLBind(key.groupCode), SQLBind(key.metric.rawValue), SQLBind(n))
+            let rows = gauges[start..<min(start + 400, gauges.count)].map { key, n -> SQLQueryString in
+                "(\(bind: key.unitPath), \(bind: key.groupCode), \(bind: key.metric.rawValue), \(bind: n))"
             }
-            try await builder.onConflict(with: ["unit_path", "group_code", "metric"]) { $0.set(SQLColumn("n"), to: SQLRaw("unit_gauges.n + excluded.n")) }.run()
+            try await db.raw("""
+                INSERT INTO unit_gauges (unit_path, group_code, metric, n) VALUES \(SQLList(rows))
+                ON CONFLICT (unit_path, group_code, metric) DO UPDATE SET n = unit_gauges.n + excluded.n
+                """).run()
         }
     }
 

@@ -358,36 +358,30 @@ package enum ResultIngest {
         }
         let entries = turnaround.sorted { $0.key < $1.key }
         for start in stride(from: 0, to: entries.count, by: 300) {
-            var insert = db.insert(into: "test_turnaround").columns("lab_id", "day", "hours", "n")
-            for (key, n) in entries[start..<min(start + 300, entries.count)] {
+            let rows = entries[start..<min(start + 300, entries.count)].compactMap { key, n -> SQLQueryString? in
                 let parts = key.split(separator: "|").map(String.init)
-                guard parts.count == 3, let hours = Int(parts[2]) else { continue }
-                insert = insert.values(SQLBind(parts[0]), SQLBind(parts[1]), SQLBind(hours), SQLBind(n))
+                guard parts.count == 3, let hours = Int(parts[2]) else { return nil }
+                return "(\(bind: parts[0]), \(bind: parts[1]), \(bind: hours), \(bind: n))"
             }
-            try await insert.onConflict(with: ["lab_id", "day", "hours"]) { $0.set(SQLColumn("n"), to: SQLRaw("test_turnaround.n + excluded.n")) }.run()
+            guard !rows.isEmpty else { continue }
+            try await db.raw("""
+                INSERT INTO test_turnaround (lab_id, day, hours, n) VALUES \(SQLList(rows))
+                ON CONFLICT (lab_id, day, hours) DO UPDATE SET n = test_turnaround.n + excluded.n
+                """).run()
         }
     }
-
-    static let auditInsert = BulkInsert(into: "audit_log", columns: ["id", "occurred_at", "user_id", "username", "action", "entity_type", "entity_id", "unit_path", "summary", "changes"])
 
     /// One audit row per stored result, written in the same statements' rhythm as the results.
     private static func audit(_ db: any SQLDatabase, _ stored: [ResultRecord], lab: LabRecord, actor: CurrentUser) async throws {
         let at = Timestamp.now()
         var cells: [SQLCell] = []
-        cells.reserveCapacity(stored.count * Self.auditInsert.columns.count)
+        cells.reserveCapacity(stored.count * Audit.rows.columns.count)
         for r in stored {
             let value = TestResultValue(rawValue: r.value)?.labelVI ?? r.value
-            cells.append(.text(Identifier.make()))
-            cells.append(.text(at))
-            cells.append(.text(actor.id))
-            cells.append(.text(actor.username))
-            cells.append(.text("import"))
-            cells.append(.text("test_result"))
-            cells.append(.text(r.id))
-            cells.append(.text(r.unitPath))
-            cells.append(.text("Kết quả ống \(r.label): \(value) (\(lab.name))"))
-            cells.append(.text("[{\"field\":\"value\",\"new\":\"\(r.value)\"},{\"field\":\"match_status\",\"new\":\"\(r.matchStatus)\"}]"))
+            Audit.append(to: &cells, at: at, actor: actor, action: "import", entityType: "test_result", entityId: r.id, unitPath: r.unitPath,
+                         summary: "Kết quả ống \(r.label): \(value) (\(lab.name))",
+                         changes: "[{\"field\":\"value\",\"new\":\"\(r.value)\"},{\"field\":\"match_status\",\"new\":\"\(r.matchStatus)\"}]")
         }
-        _ = try await Self.auditInsert.run(db, cells: cells)
+        _ = try await Audit.rows.run(db, cells: cells)
     }
 }
