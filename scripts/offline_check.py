@@ -141,8 +141,10 @@ def movement_steps(c, server, database):
     con = sqlite3.connect(database)
     row = con.execute("SELECT code, number FROM permits WHERE status = 'issued' AND code IS NOT NULL AND business_id IS NOT NULL ORDER BY number LIMIT 1").fetchone()
     officer = con.execute("SELECT 1 FROM users WHERE username = 'chot.minhkhai'").fetchone()
+    # Bạch Mai's market voucher: valid only in Bạch Mai, so "wrong zone" at Minh Khai's checkpoint.
+    elsewhere = con.execute("SELECT code, number FROM permits WHERE status = 'issued' AND code IS NOT NULL AND zones = '01/007/00286' ORDER BY number LIMIT 1").fetchone()
     con.close()
-    if not row or not officer:
+    if not row or not officer or not elsewhere:
         def missing():
             raise AssertionError("no demo permit or checkpoint account in this database")
         c.step("the demo has a permit and a checkpoint account", missing)
@@ -151,11 +153,17 @@ def movement_steps(c, server, database):
     d = c.driver
     queued = "return (JSON.parse(localStorage.getItem('epi.checkQueue') || '[]')).length"
 
-    def rows():
+    def rows(permit=number):
         con = sqlite3.connect(database)
-        n = con.execute("SELECT COUNT(*) FROM checkpoint_checks WHERE permit_number = ? AND officer = 'chot.minhkhai'", (number,)).fetchone()[0]
+        n = con.execute("SELECT COUNT(*) FROM checkpoint_checks WHERE permit_number = ? AND officer = 'chot.minhkhai'", (permit,)).fetchone()[0]
         con.close()
         return n
+
+    def results(permit):
+        con = sqlite3.connect(database)
+        found = [r[0] for r in con.execute("SELECT result FROM checkpoint_checks WHERE permit_number = ? AND officer = 'chot.minhkhai'", (permit,))]
+        con.close()
+        return found
 
     before = {}
 
@@ -180,6 +188,8 @@ def movement_steps(c, server, database):
         c.verdict(code)
         v = c.wait.until(EC.visibility_of_element_located((By.ID, "permit-verdict")))
         assert v.get_attribute("data-verdict") == "valid", v.text
+        # The code's own dates are judged by the server's (demo) day too: no "expired" above a valid permit.
+        assert d.find_element(By.ID, "verdict").get_attribute("data-status") == "valid", d.find_element(By.ID, "verdict").text
         assert d.execute_script(queued) == 1, d.execute_script(queued)
         before["queue"] = d.execute_script("return localStorage.getItem('epi.checkQueue')")
 
@@ -197,9 +207,30 @@ def movement_steps(c, server, database):
         assert status.get("stored") == 0 and status.get("duplicates") == 1, status
         assert rows() == before["n"] + 1
 
+    def wrong_zone():
+        other_code, other_number = elsewhere
+        before["elsewhere"] = results(other_number)
+        server.stop()
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: "Không có mạng" in d.find_element(By.ID, "trust-info").text)
+        c.verdict(other_code)
+        v = c.wait.until(EC.visibility_of_element_located((By.ID, "permit-verdict")))
+        assert v.get_attribute("data-verdict") == "wrong_zone", v.get_attribute("data-verdict")
+        assert "Sai vùng" in v.text, v.text
+        # The code is genuine and in date, and the headline is the permit's answer: one verdict, not "valid" above it.
+        head = d.find_element(By.ID, "verdict")
+        assert head.get_attribute("data-status") == "valid" and "Sai vùng" in head.text and "error" in head.get_attribute("class"), head.text
+        assert d.execute_script(queued) == 1, d.execute_script(queued)
+        d.save_screenshot(os.path.join(c.out, "offline-wrong-zone.png"))
+        server.start()
+        d.get(server.url + "/verify")
+        c.wait.until(lambda _: d.execute_script(queued) == 0)
+        assert results(other_number) == before["elsewhere"] + ["wrong_zone"], results(other_number)
+
     c.step("a checkpoint officer opens the checkpoint page and the verifier online (keys, revocations kept)", online)
     c.step("with the server stopped, the officer checks a permit: valid, and the check waits on the phone", offline)
     c.step("the server is back: the queued check is uploaded once", back_online)
+    c.step("offline, another ward's voucher reads 'Sai vùng' at this checkpoint; the check reaches the server as wrong_zone", wrong_zone)
 
 
 def vaccination_steps(c, server, database):

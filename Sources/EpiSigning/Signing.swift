@@ -79,7 +79,11 @@ package struct SigningRoutes: Sendable {
             let notAfter: String
         }
         let keys: [Key]
+        /// When the list was made, by the real clock.
         let generatedAt: String
+        /// The same moment by the data's clock (`Clock`: a demo runs on a day of 2021): verifiers judge a
+        /// code's dates by the real clock moved by the difference, as the server judges them.
+        let clock: String
     }
 
     @Sendable func trustList(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -91,7 +95,7 @@ package struct SigningRoutes: Sendable {
                                      certificate: Data(key.certificate.der).base64EncodedString(),
                                      notBefore: Timestamp.string(key.notBefore), notAfter: Timestamp.string(key.notAfter))
         }
-        var response = try JSON.response(TrustListBody(keys: keys, generatedAt: Timestamp.real()))
+        var response = try JSON.response(TrustListBody(keys: keys, generatedAt: Timestamp.real(), clock: Timestamp.now()))
         response.headers[.cacheControl] = "public, max-age=300"
         return response
     }

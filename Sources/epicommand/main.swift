@@ -316,15 +316,17 @@ struct Keys: AsyncParsableCommand {
     }
 
     struct Sample: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a signed test code (valid one hour) to check that a verifier trusts this deployment's keys.")
+        static let configuration = CommandConfiguration(abstract: "Print a signed test code (valid one hour by the deployment's clock) to check that a verifier trusts this deployment's keys.")
         @OptionGroup var db: DatabaseOptions
         @Option(help: "permit or declaration") var purpose: String = "declaration"
 
         func run() async throws {
             guard let purpose = SigningPurpose(rawValue: purpose), purpose != .vaccination else { throw ValidationError("purpose: permit or declaration") }
-            let now = Date()
+            let settings = try db.settings()
+            // Dated by the data's clock, as the permits and declarations of this database are (a demo lives on a day of 2021).
+            let now = try await withServices(settings) { _ in Clock.now() }
             print(try SignedCode.sign([("sample", .text("Mã thử / test code")), ("issued", .text(VietnamTime.display(now)))], purpose: purpose,
-                                      issuedAt: now, expiresAt: now.addingTimeInterval(3600), using: try SigningService.open(db.settings())))
+                                      issuedAt: now, expiresAt: now.addingTimeInterval(3600), using: try SigningService.open(settings)))
         }
     }
 }

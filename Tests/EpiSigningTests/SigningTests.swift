@@ -83,8 +83,15 @@ struct SigningTests {
         try await TestApp.run(dialect) { app, client in
             let response = try await client.execute(uri: "/api/v1/certificates/trust-list", method: .get)
             #expect(response.status == .ok)
-            let keys = try #require(try response.json()["keys"] as? [[String: Any]])
+            let body = try response.json()
+            let keys = try #require(body["keys"] as? [[String: Any]])
             #expect(Set(keys.compactMap { $0["purpose"] as? String }) == ["vaccination", "permit", "declaration"])
+            // Two readings of one moment: the data's clock (the tests' simulated day of 2021) and the real one,
+            // from which a verifier judges codes by the data's clock.
+            let clock = try #require((body["clock"] as? String).flatMap(Timestamp.date))
+            let real = try #require((body["generated_at"] as? String).flatMap(Timestamp.date))
+            #expect(VietnamTime.day(of: clock) == TestApp.today)
+            #expect(abs(real.timeIntervalSinceNow) < 300)
             let service = try SigningService.open(app.services.settings)
             for key in keys {
                 let jwk = try #require(key["jwk"] as? [String: String])

@@ -97,6 +97,12 @@ package enum MovementDemo {
         let voucher = try await service.issueIndividual(IndividualPermitInput(personId: nil, fullName: "Trần Thị Hoa", citizenId: "001190067890", validFrom: today.iso,
                                                                               validTo: today.adding(days: 6).iso, days: "\(today.iso), \(today.adding(days: 3).iso)",
                                                                               purpose: "Đi chợ theo phiếu hộ gia đình", zones: "01/007/00295"), viewer: wardView, language: .vi)
+        // A Bạch Mai resident's market voucher, valid only in Bạch Mai: shown at Minh Khai's checkpoint it reads
+        // "wrong zone" (the offline check and an officer trying the demo see that verdict).
+        let bachMai = try await MovementViewer.of(try await CLIImport.user(services, username: "p.bachmai"), services: services)
+        _ = try await service.issueIndividual(IndividualPermitInput(personId: nil, fullName: "Phạm Quốc Hưng", citizenId: "001078055555", validFrom: today.iso,
+                                                                    validTo: today.adding(days: 6).iso, days: "\(today.iso), \(today.adding(days: 3).iso)",
+                                                                    purpose: "Đi chợ theo phiếu hộ gia đình", zones: "01/007/00286"), viewer: bachMai, language: .vi)
         let checks = CheckService(services: services)
         let cpView = try await MovementViewer.of(checkpoint, services: services)
         let point = try await services.database.read { db in

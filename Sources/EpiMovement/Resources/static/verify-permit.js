@@ -134,6 +134,7 @@
       setTimeout(upload, 0);
     }
     var ok = v === "valid";
+    result.verdict = { ok: ok, text: words["permit_" + v] || v };  // the page's headline (verify-page.js)
     return "<p class=\"verdict " + (ok ? "ok" : "error") + "\" id=\"permit-verdict\" data-verdict=\"" + esc(v) + "\">" + esc(words["permit_" + v] || v) + "</p>" +
       "<dl class=\"details\"><dt>" + esc(words.permit_holder) + "</dt><dd>" + esc(doc.name) + " · " + esc(doc.cccd) + "</dd>" +
       "<dt>" + esc(words.permit_number) + "</dt><dd>" + esc(doc.number) + "</dd>" +

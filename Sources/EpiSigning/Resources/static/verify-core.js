@@ -171,8 +171,15 @@ var EpiVerify = (function () {
     });
   }
 
+  /// How far the deployment's data clock runs from the real one (zero in service; a demo runs on a day of
+  /// 2021), from the trust list's two readings of one moment: codes are judged by that clock, as on the server.
+  function clockOffset(list) {
+    var data = Date.parse(list && list.clock), real = Date.parse(list && list.generated_at);
+    return isNaN(data) || isNaN(real) ? 0 : data - real;
+  }
+
   /// A document field (text keys) of a Map or plain object.
   function field(doc, name) { return doc instanceof Map ? doc.get(name) : doc ? doc[name] : undefined; }
 
-  return { verify: verify, trustList: trustList, base45: base45, inflate: inflate, cbor: cbor, field: field, renderers: {} };
+  return { verify: verify, trustList: trustList, clockOffset: clockOffset, base45: base45, inflate: inflate, cbor: cbor, field: field, renderers: {} };
 })();

@@ -20,23 +20,29 @@
   }
 
   function show(result) {
-    var status = result.status;
-    var cls = status === "valid" ? "ok" : "error";
-    var html = "<p class=\"verdict " + cls + "\" id=\"verdict\" data-status=\"" + esc(status) + "\">" + esc(words["status_" + status] || words.status_malformed) + "</p>";
-    if (result.purpose) html += "<p class=\"muted\">" + esc(words["purpose_" + result.purpose] || "") + "</p>";
-    if (result.expiresAt) html += "<p>" + esc(words.valid_until) + " " + esc(day(result.expiresAt)) + "</p>";
+    var status = result.status, body = "";
     if (status === "valid" || status === "expired" || status === "not_yet_valid" || status === "revoked") {
       var render = EpiVerify.renderers[result.purpose];
-      try { html += render ? render(result, lang, words) : generic(result); } catch (e) { html += generic(result); }
+      try { body = render ? render(result, lang, words) : generic(result); } catch (e) { body = generic(result); }
     }
-    out.innerHTML = html;
+    var ok = status === "valid", label = words["status_" + status] || words.status_malformed;
+    // A genuine code whose document says otherwise (a permit shown at the wrong checkpoint, or on a day it
+    // does not cover) is headed by the document's verdict: the officer reads one answer, not "valid" over a refusal.
+    if (ok && result.verdict && result.verdict.text) { ok = !!result.verdict.ok; label = result.verdict.text; }
+    var html = "<p class=\"verdict " + (ok ? "ok" : "error") + "\" id=\"verdict\" data-status=\"" + esc(status) + "\">" + esc(label) + "</p>";
+    if (result.purpose) html += "<p class=\"muted\">" + esc(words["purpose_" + result.purpose] || "") + "</p>";
+    if (result.expiresAt) html += "<p>" + esc(words.valid_until) + " " + esc(day(result.expiresAt)) + "</p>";
+    out.innerHTML = html + body;
   }
 
   function check() {
     var code = input.value;
     if (!code.trim()) return;
     var ready = trust ? Promise.resolve(trust) : EpiVerify.trustList().then(function (t) { trust = t; return t; });
-    ready.then(function (t) { return EpiVerify.verify(code, t, new Date()); }, function () { return { status: "no_trust_list" }; }).then(show);
+    // Our own codes (permits, declarations) carry dates of the deployment's data clock and are judged by
+    // it, as the server judges them; EU certificates carry real dates, judged by the real clock as every
+    // verifier does.
+    ready.then(function (t) { return EpiVerify.verify(code, t, new Date(Date.now() + (/^\s*HC1:/.test(code) ? 0 : EpiVerify.clockOffset(t)))); }, function () { return { status: "no_trust_list" }; }).then(show);
   }
 
   EpiVerify.trustList().then(function (t) {
