@@ -323,6 +323,10 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             guard let purpose = SigningPurpose(rawValue: purpose), purpose != .vaccination else { throw ValidationError("purpose: permit or declaration") }
             let settings = try db.settings()
+            // The database is only read for its clock: a missing file is an operator's slip, not one to create.
+            if case .sqliteFile(let path) = settings.database, !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("no database at \(path) (use --database)")
+            }
             // Dated by the data's clock, as the permits and declarations of this database are (a demo lives on a day of 2021).
             let now = try await withServices(settings) { _ in Clock.now() }
             print(try SignedCode.sign([("sample", .text("Mã thử / test code")), ("issued", .text(VietnamTime.display(now)))], purpose: purpose,

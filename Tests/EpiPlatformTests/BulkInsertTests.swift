@@ -108,9 +108,12 @@ struct BulkInsertTests {
             }
             let left = try await stored(database)
             #expect(left.isEmpty)
-            // Values that do not fill whole rows are refused before anything is sent.
+            // Values that do not fill whole rows, or a row without a text id, are refused before anything is sent.
             await #expect(throws: (any Error).self) {
                 try await database.transaction { try await Self.insert.run($0, cells: good + [.text("e3")]) }
+            }
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { try await Self.insert.run($0, cells: good + [.integer(4), .text("Lê Văn Khách"), .integer(1), .null, .null]) }
             }
             let written = try await database.transaction { try await Self.insert.run($0, cells: good) }
             #expect(written == [true])

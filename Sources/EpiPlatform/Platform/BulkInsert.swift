@@ -37,7 +37,8 @@ package struct BulkInsert: Sendable {
     package let columns: [String]
     /// The unique key a row may collide with (`ON CONFLICT (…) DO NOTHING`); none for rows that cannot collide.
     package let conflictKey: [String]
-    /// A column whose value is unique per row given (the new row's id): what PostgreSQL's `RETURNING` names.
+    /// A text column whose value is unique per row given (the new row's id): what PostgreSQL's `RETURNING`
+    /// names, matched back to the rows given.
     package let idColumn: String
 
     /// The statement's text around its values, and SQLite's single-row statement: built once, as quoting
@@ -74,6 +75,10 @@ package struct BulkInsert: Sendable {
         }
         let rowCount = cells.count / width
         guard rowCount > 0 else { return [] }
+        // A row whose id is not text could not be matched to a `RETURNING` row and would read as skipped.
+        if !conflictKey.isEmpty, let row = (0..<rowCount).first(where: { if case .text = cells[$0 * width + idIndex] { false } else { true } }) {
+            throw BulkInsertMisuse(description: "row \(row) into \(table) has no text in its id column \(idColumn)")
+        }
         if let direct = db as? DirectSQLiteDatabase {
             return try await direct.connection.runEach(singleRow, cells: cells, width: width, mode: direct.mode)
         }
