@@ -31,9 +31,7 @@ public struct CitizenID: Hashable, Sendable, Codable, CustomStringConvertible {
     /// ASCII white space around: what nearly every form and file sends, read without breaking the text into
     /// characters (a tenth of a dose import's time). Anything else, nil, for the general reading above.
     private static func plainDigits(_ raw: String) -> String? {
-        var bytes = raw.utf8[...]
-        while let first = bytes.first, first == 0x20 || (0x09...0x0D).contains(first) { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 0x20 || (0x09...0x0D).contains(last) { bytes = bytes.dropLast() }
+        let bytes = raw.utf8TrimmingASCIIWhitespace
         guard bytes.count <= 64 else { return nil }
         var digits: [UInt8] = []
         digits.reserveCapacity(12)

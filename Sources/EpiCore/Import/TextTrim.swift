@@ -21,8 +21,24 @@ extension String {
     private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
         // ASCII first: its White_Space characters are tab to carriage return and the space; looking up
         // Unicode properties for every letter of a CSV file was a measurable part of an import.
-        if scalar.isASCII { return (0x09...0x0D).contains(scalar.value) || scalar.value == 0x20 }
+        if scalar.isASCII { return UInt8(scalar.value).isASCIIWhitespace }
         return scalar.properties.isWhitespace || scalar == "\u{200B}"
+    }
+}
+
+extension UInt8 {
+    /// ASCII's White_Space characters: tab to carriage return, and the space.
+    var isASCIIWhitespace: Bool { (0x09...0x0D).contains(self) || self == 0x20 }
+}
+
+extension String {
+    /// The text's UTF-8 without ASCII white space at either end: where the byte-level readings of
+    /// common shapes (citizen IDs, dates) start; anything else they leave to the general readings.
+    var utf8TrimmingASCIIWhitespace: Substring.UTF8View {
+        var bytes = utf8[...]
+        while let first = bytes.first, first.isASCIIWhitespace { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last.isASCIIWhitespace { bytes = bytes.dropLast() }
+        return bytes
     }
 }
 

@@ -61,9 +61,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// from the bytes: splitting into strings was a twentieth of a dose import's time. The same numbers
     /// and text as the general reading below; any other shape gives nil and goes through it.
     private static func plainNumbers(_ raw: String) -> (String, Int, Int, Int)? {
-        var bytes = raw.utf8[...]
-        while let first = bytes.first, first == 0x20 || (0x09...0x0D).contains(first) { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 0x20 || (0x09...0x0D).contains(last) { bytes = bytes.dropLast() }
+        let bytes = raw.utf8TrimmingASCIIWhitespace
         guard (8...10).contains(bytes.count) else { return nil }
         var numbers = (0, 0, 0), widths = (0, 0, 0), part = 0
         for byte in bytes {

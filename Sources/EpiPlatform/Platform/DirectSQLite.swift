@@ -147,37 +147,12 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     private static let rowsPerSlice = 256
 
     private func runRows(_ sql: String, _ cells: [SQLCell], _ width: Int, _ rows: Range<Int>) throws -> [Bool] {
-        try lock.withLock {
-            guard let db = handle else {
-                throw DirectSQLiteError(code: SQLITE_MISUSE, message: "the database connection is closed")
-            }
-            guard let (statement, keep) = try prepared(sql, db) else { return [] }
-            defer {
-                sqlite_nio_sqlite3_reset(statement)
-                sqlite_nio_sqlite3_clear_bindings(statement)
-                if !keep {
-                    sqlite_nio_sqlite3_finalize(statement)
-                }
-            }
+        try withStatement(sql, empty: []) { db, statement in
             var changed: [Bool] = []
             changed.reserveCapacity(rows.count)
             for row in rows {
                 for column in 0..<width {
-                    let index = Int32(column + 1)
-                    let code: Int32
-                    switch cells[row * width + column] {
-                    case .text(let value):
-                        code = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), transient, UInt8(SQLITE_UTF8))
-                    case .integer(let value):
-                        code = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
-                    case .real(let value):
-                        code = sqlite_nio_sqlite3_bind_double(statement, index, value)
-                    case .boolean(let value):
-                        code = sqlite_nio_sqlite3_bind_int64(statement, index, value ? 1 : 0)
-                    case .null:
-                        code = sqlite_nio_sqlite3_bind_null(statement, index)
-                    }
-                    guard code == SQLITE_OK else { throw DirectSQLiteError(code: code, db) }
+                    try bind(cells[row * width + column].sqliteData, at: Int32(column + 1), to: statement, db)
                 }
                 var code = sqlite_nio_sqlite3_step(statement)
                 while code == SQLITE_ROW { code = sqlite_nio_sqlite3_step(statement) }
@@ -215,12 +190,14 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         }
     }
 
-    private func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
+    /// Runs `body` with the connection and the statement for `sql`, under the lock; the statement is reset
+    /// (and finalized if not kept) afterwards. SQL of only whitespace or comments gives `empty`.
+    private func withStatement<T>(_ sql: String, empty: T, _ body: (_ db: OpaquePointer, _ statement: OpaquePointer) throws -> T) throws -> T {
         try lock.withLock {
             guard let db = handle else {
                 throw DirectSQLiteError(code: SQLITE_MISUSE, message: "the database connection is closed")
             }
-            guard let (statement, keep) = try prepared(sql, db) else { return }  // only whitespace or comments
+            guard let (statement, keep) = try prepared(sql, db) else { return empty }
             defer {
                 sqlite_nio_sqlite3_reset(statement)
                 sqlite_nio_sqlite3_clear_bindings(statement)
@@ -228,7 +205,15 @@ final class DirectSQLiteConnection: @unchecked Sendable {
                     sqlite_nio_sqlite3_finalize(statement)
                 }
             }
-            try bind(binds, to: statement, db)
+            return try body(db, statement)
+        }
+    }
+
+    private func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
+        try withStatement(sql, empty: ()) { db, statement in
+            for (offset, value) in binds.enumerated() {
+                try bind(value, at: Int32(offset + 1), to: statement, db)
+            }
             var columns: DirectSQLiteColumns?
             while true {
                 let code = sqlite_nio_sqlite3_step(statement)
@@ -276,26 +261,23 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         cachedSQLBytes = 0
     }
 
-    private func bind(_ binds: [SQLiteData], to statement: OpaquePointer, _ db: OpaquePointer) throws {
-        for (offset, bind) in binds.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch bind {
-            case .integer(let value):
-                code = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
-            case .float(let value):
-                code = sqlite_nio_sqlite3_bind_double(statement, index, value)
-            case .text(let value):
-                code = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), transient, UInt8(SQLITE_UTF8))
-            case .blob(let value):
-                code = value.withUnsafeReadableBytes {
-                    sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient)
-                }
-            case .null:
-                code = sqlite_nio_sqlite3_bind_null(statement, index)
+    private func bind(_ value: SQLiteData, at index: Int32, to statement: OpaquePointer, _ db: OpaquePointer) throws {
+        let code: Int32
+        switch value {
+        case .integer(let value):
+            code = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
+        case .float(let value):
+            code = sqlite_nio_sqlite3_bind_double(statement, index, value)
+        case .text(let value):
+            code = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), transient, UInt8(SQLITE_UTF8))
+        case .blob(let value):
+            code = value.withUnsafeReadableBytes {
+                sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient)
             }
-            guard code == SQLITE_OK else { throw DirectSQLiteError(code: code, db) }
+        case .null:
+            code = sqlite_nio_sqlite3_bind_null(statement, index)
         }
+        guard code == SQLITE_OK else { throw DirectSQLiteError(code: code, db) }
     }
 
     private func value(_ statement: OpaquePointer, _ index: Int32) throws -> SQLiteData {
@@ -321,6 +303,19 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             return .null
         default:
             throw DirectSQLiteError(code: SQLITE_MISMATCH, message: "unexpected column type")
+        }
+    }
+}
+
+extension SQLCell {
+    /// The value as SQLite data, as SQLiteKit's encoder gives it (a Bool is an integer).
+    var sqliteData: SQLiteData {
+        switch self {
+        case .text(let value): .text(value)
+        case .integer(let value): .integer(value)
+        case .real(let value): .float(value)
+        case .boolean(let value): .integer(value ? 1 : 0)
+        case .null: .null
         }
     }
 }

@@ -102,14 +102,14 @@ package enum Timestamp {
 
     /// The instant of a stored time. The shape `string` writes is read here, to the same `Date` as
     /// Foundation's (the fraction added to the time of day first, then to the day, from the reference
-    /// date); anything else (no fraction, an offset, a day past the month's end) goes through Foundation.
+    /// date): the day as `CivilDate(iso:)` reads stored days (1900–2100), then "Thh:mm:ss.mmmZ".
+    /// Anything else (no fraction, an offset, a day past the month's end, a later year) goes through Foundation.
     package static func date(_ string: String) -> Date? {
-        var fields = (year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, ms: 0)
+        var time = (hour: 0, minute: 0, second: 0, ms: 0)
         var canonical = string.utf8.count == 24
         if canonical {
-            for (offset, byte) in string.utf8.enumerated() {
+            for (offset, byte) in string.utf8.enumerated() where offset >= 10 {
                 let expected: UInt8? = switch offset {
-                case 4, 7: UInt8(ascii: "-")
                 case 10: UInt8(ascii: "T")
                 case 13, 16: UInt8(ascii: ":")
                 case 19: UInt8(ascii: ".")
@@ -123,21 +123,17 @@ package enum Timestamp {
                 guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { canonical = false; break }
                 let digit = Int(byte - UInt8(ascii: "0"))
                 switch offset {
-                case 0..<4: fields.year = fields.year * 10 + digit
-                case 5..<7: fields.month = fields.month * 10 + digit
-                case 8..<10: fields.day = fields.day * 10 + digit
-                case 11..<13: fields.hour = fields.hour * 10 + digit
-                case 14..<16: fields.minute = fields.minute * 10 + digit
-                case 17..<19: fields.second = fields.second * 10 + digit
-                default: fields.ms = fields.ms * 10 + digit
+                case 11..<13: time.hour = time.hour * 10 + digit
+                case 14..<16: time.minute = time.minute * 10 + digit
+                case 17..<19: time.second = time.second * 10 + digit
+                default: time.ms = time.ms * 10 + digit
                 }
             }
         }
-        guard canonical, (1900...2199).contains(fields.year), let day = CivilDate(year: fields.year, month: fields.month, day: fields.day),
-              fields.hour < 24, fields.minute < 60, fields.second < 60 else {
+        guard canonical, let day = CivilDate(iso: String(string.prefix(10))), time.hour < 24, time.minute < 60, time.second < 60 else {
             return try? Date(string, strategy: style)
         }
-        let timeOfDay = Double(fields.hour * 3600 + fields.minute * 60 + fields.second) + Double(fields.ms) / 1000
+        let timeOfDay = Double(time.hour * 3600 + time.minute * 60 + time.second) + Double(time.ms) / 1000
         return Date(timeIntervalSinceReferenceDate: Double(day.dayNumber * 86_400 - 978_307_200) + timeOfDay)
     }
 }
