@@ -6,8 +6,9 @@ import Testing
 @testable import EpiTestSupport
 @testable import EpiTesting
 
-/// The lab-result path reads tubes and members column by column; what it reads must be what the
-/// keyed Decodable path reads, nil and set fields alike, or a result would be matched on a wrong field.
+/// The lab-result path reads tubes and members column by column, and only the columns it needs; what it
+/// reads must be what the keyed Decodable path reads, nil and set fields alike, members in their order,
+/// or a result would be matched on a wrong field or to the wrong person.
 @Suite("Tubes and members read column by column")
 struct RecordRowTests {
     @Test(arguments: Dialect.enabled)
@@ -18,24 +19,30 @@ struct RecordRowTests {
             let an = try await app.person("Trần Thị An", birth: nil, group: "TDP01")
             let tube = try await fx.sample(app, label: "HBT-RR-0001", people: [nam, an],
                                            newcomers: [MemberInput(fullName: "Lê Văn Khách", phone: "0912345678", birthYear: 1990)], symptomatic: true)
+            let lone = try await fx.sample(app, label: "HBT-RR-0002", people: [an])
             try await app.services.database.read { db in
-                // The columns the lab-result path itself reads.
-                let joined = try await db.raw("""
-                    SELECT \(unsafeRaw: ResultIngest.tubeAndMemberColumns)
-                    FROM samples s JOIN sample_members m ON m.sample_id = s.id WHERE s.id = \(bind: tube.id) ORDER BY m.position
-                    """).all()
-                #expect(joined.count == 3)
-                for row in joined {
-                    let sample = try SampleRecord(row: row)
-                    #expect(sample == (try row.decode(model: SampleRecord.self, keyDecodingStrategy: .convertFromSnakeCase)))
-                    #expect(sample == tube)
-                    let member = try MemberRecord(row: row, prefix: "m_")
-                    #expect(member == (try row.decode(model: MemberRecord.self, prefix: "m_", keyDecodingStrategy: .convertFromSnakeCase)))
+                let (tubes, members) = try await ResultIngest.samples(db, labels: ["HBT-RR-0001", "HBT-RR-0002", "HBT-RR-9999"])
+                #expect(tubes.count == 2)
+                #expect(tubes["HBT-RR-9999"] == nil)
+                for expected in [tube, lone] {
+                    let read = try #require(tubes[expected.label])
+                    #expect(read.id == expected.id && read.campaignId == expected.campaignId && read.unitPath == expected.unitPath)
+                    #expect(read.groupCode == expected.groupCode && read.kind == expected.kindValue && read.sampledAt == expected.sampledAt)
+                    #expect(read.symptomatic == expected.symptomatic)
+                    let stored = try await db.raw("SELECT \(unsafeRaw: MemberRecord.columns) FROM sample_members WHERE sample_id = \(bind: expected.id) ORDER BY position")
+                        .all(decoding: MemberRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+                    let got = members[expected.id] ?? []
+                    #expect(got.map(\.id) == stored.map(\.id))
+                    for (g, s) in zip(got, stored) {
+                        #expect(g.position == s.position && g.personId == s.personId && g.nameFolded == s.nameFolded)
+                        #expect(g.citizenId == s.citizenId && g.birthYear == s.birthYear && g.retestId == s.retestId)
+                    }
                 }
-                let members = try joined.map { try MemberRecord(row: $0, prefix: "m_") }
-                #expect(members.map(\.personId) == [nam.id, an.id, nil])
-                #expect(members[2].fullName == "Lê Văn Khách" && members[2].phone != nil && members[2].birthYear == 1990)
-                #expect(members[0].citizenId == "001085012345" && members[1].citizenId == nil)
+                #expect(tube.symptomatic && !lone.symptomatic)
+                let three = members[tube.id] ?? []
+                #expect(three.map(\.personId) == [nam.id, an.id, nil])
+                #expect(three.map(\.position) == three.map(\.position).sorted())
+                #expect(three[2].birthYear == 1990 && three[0].citizenId == "001085012345" && three[1].citizenId == nil)
             }
         }
     }

@@ -102,26 +102,8 @@ package struct ResidentImporter: Sendable {
             var seenKeys = Set<String>()
             var pending: Task<Written, any Error>?
             var batch: [PersonRecord] = []
-            let budget = database.kind == .sqlite ? writeBudget : nil
-            // Starts small; then whole batches while nobody waits for the writer, else the measured
-            // cost per row of the batches written so far decides.
-            var target = budget == nil ? batchSize : min(batchSize, 50)
-            let clock = ContinuousClock()
-            var waitsSeen = await database.writerWaits()
-            var othersWaitedAt: ContinuousClock.Instant?
-            func adapt(_ written: Written) async {
-                guard let budget, written.rows > 0, written.elapsed > .zero else { return }
-                let waits = await database.writerWaits()
-                if waits != waitsSeen { othersWaitedAt = clock.now }
-                waitsSeen = waits
-                guard let at = othersWaitedAt, clock.now - at < .seconds(3) else {
-                    target = batchSize
-                    return
-                }
-                let fits = Double(written.rows) * (budget / written.elapsed)
-                // Never below 50 rows: below that, commits cost more than the rows on a slow machine.
-                target = max(min(50, batchSize), min(batchSize, Int((Double(target) + fits) / 2)))
-            }
+            // Small batches while others wait for SQLite's writer, whole ones otherwise (see WriterShare).
+            var share = await WriterShare.of(database, most: batchSize, budget: writeBudget)
             let now = Timestamp.now()
             func fail(_ line: Int, _ column: String?, _ vi: String, _ en: String) {
                 report.failed += 1
@@ -170,12 +152,12 @@ package struct ResidentImporter: Sendable {
                     address: row.address, unitPath: unitPath, groupCode: row.groupCode?.uppercased(), householdCode: row.householdCode?.uppercased(),
                     residenceStatus: row.residenceStatus.rawValue, residentUntil: row.residenceStatus == .permanent ? nil : row.residentUntil?.iso,
                     mergedInto: nil, createdAt: now, updatedAt: now, version: 1))
-                if batch.count >= target {
+                if batch.count >= share.target {
                     // Parse the next batch on this core while the previous one is written on the other.
                     if let writing = pending {
                         let written = try await writing.value
                         report.add(written)
-                        await adapt(written)
+                        await share.wrote(rows: written.rows, in: written.elapsed, on: database)
                     }
                     let rows = batch
                     batch.removeAll(keepingCapacity: true)

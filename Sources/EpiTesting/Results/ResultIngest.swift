@@ -97,7 +97,7 @@ package enum ResultIngest {
             if let sample {
                 // The tube exists: the lab's word about the person must fit someone sampled into it.
                 let inTube = members[sample.id] ?? []
-                kind = sample.kindValue
+                kind = sample.kind
                 symptomatic = sample.symptomatic
                 row.sampleId = sample.id
                 row.unitPath = sample.unitPath
@@ -170,7 +170,8 @@ package enum ResultIngest {
         for (i, k) in keys.enumerated() where first[k] != i && existing[k] == nil {
             if let f = first[k], case .added(let id, _, _, _) = outcomes[f] { outcomes[i] = .repeated(id: id) }
         }
-        let stored = zip(rows, written).filter(\.1).map(\.0)
+        // Usually every row is new: the same array then, not a copy of each record.
+        let stored = written.allSatisfy { $0 } ? rows : zip(rows, written).compactMap { $1 ? $0 : nil }
         try await Self.markTubes(db, stored, lab: lab)
         try await Self.closeRetests(db, stored, members: members)
         try await Self.figures(db, stored)
@@ -186,39 +187,69 @@ package enum ResultIngest {
         }
     }
 
-    /// The tube's columns, then its member's prefixed `m_` so the two can share a row.
-    static let tubeAndMemberColumns: String = {
-        let sample = SampleRecord.columns.split(separator: ",").map { "s.\($0.trimmedWhitespace)" }
-        let member = MemberRecord.columns.split(separator: ",").map { "m.\($0.trimmedWhitespace) AS m_\($0.trimmedWhitespace)" }
-        return (sample + member).joined(separator: ", ")
-    }()
+    /// What matching and the writes after it need of a tube: a third of `SampleRecord`'s columns, read
+    /// column by column for every result (SQLKit's keyed Decodable path, a container, a key conversion and
+    /// a dynamic cast per field, was a tenth of a CSV import's time).
+    struct Tube: Sendable {
+        let id: String
+        let campaignId: String?
+        let unitPath: String
+        let groupCode: String
+        let kind: SampleKind
+        let symptomatic: Bool
+        let sampledAt: String
+    }
+
+    /// What matching needs of someone sampled into a tube.
+    struct TubeMember: Sendable {
+        let id: String
+        let position: Int
+        let personId: String?
+        let nameFolded: String
+        let citizenId: String?
+        let birthYear: Int?
+        let retestId: String?
+
+        var identity: ResultMatching.Member {
+            ResultMatching.Member(id: id, citizenID: citizenId.flatMap { $0.count == 12 ? $0 : nil }, oldID: citizenId.flatMap { $0.count == 9 ? $0 : nil },
+                                  nameFolded: nameFolded, birthYear: birthYear)
+        }
+    }
 
     /// The tubes with these labels, by label, and their members in order, by tube id: one query, each
     /// tube's row repeated once per member.
-    private static func samples(_ db: any SQLDatabase, labels: Set<String>) async throws -> ([String: SampleRecord], [String: [MemberRecord]]) {
-        var samples: [String: SampleRecord] = [:]
-        var members: [String: [MemberRecord]] = [:]
+    static func samples(_ db: any SQLDatabase, labels: Set<String>) async throws -> ([String: Tube], [String: [TubeMember]]) {
+        var samples: [String: Tube] = [:]
+        var members: [String: [TubeMember]] = [:]
         let all = Array(labels)
         for start in stride(from: 0, to: all.count, by: 500) {
             let chunk = all[start..<min(start + 500, all.count)]
+            // No ORDER BY: a sort of every row costs more than putting each tube's few members in order here.
             let rows = try await db.raw("""
-                SELECT \(unsafeRaw: Self.tubeAndMemberColumns) FROM samples s LEFT JOIN sample_members m ON m.sample_id = s.id
-                WHERE s.label IN (\(SQLList(chunk.map { SQLBind($0) }))) ORDER BY s.id, m.position
+                SELECT s.id, s.label, s.campaign_id, s.unit_path, s.group_code, s.kind, s.symptomatic, s.sampled_at,
+                m.id AS m_id, m.position AS m_position, m.person_id AS m_person_id, m.name_folded AS m_name_folded, m.citizen_id AS m_citizen_id,
+                m.birth_year AS m_birth_year, m.retest_id AS m_retest_id
+                FROM samples s LEFT JOIN sample_members m ON m.sample_id = s.id
+                WHERE s.label IN (\(SQLList(chunk.map { SQLBind($0) })))
                 """).all()
-            // Rows come ordered by tube: a tube is decoded from its first row only.
-            var tube: SampleRecord?
             for row in rows {
                 let id = try row.decode(column: "id", as: String.self)
-                if tube?.id != id {
-                    let sample = try SampleRecord(row: row)
-                    samples[sample.label] = sample
-                    tube = sample
+                let label = try row.decode(column: "label", as: String.self)
+                if samples[label]?.id != id {
+                    samples[label] = Tube(id: id, campaignId: try row.decode(column: "campaign_id", as: String?.self),
+                                          unitPath: try row.decode(column: "unit_path", as: String.self), groupCode: try row.decode(column: "group_code", as: String.self),
+                                          kind: SampleKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .individual,
+                                          symptomatic: try row.decode(column: "symptomatic", as: Bool.self), sampledAt: try row.decode(column: "sampled_at", as: String.self))
                 }
                 // A tube with nobody in it yet has one row, with no member.
-                guard try row.decode(column: "m_id", as: String?.self) != nil else { continue }
-                members[id, default: []].append(try MemberRecord(row: row, prefix: "m_"))
+                guard let memberID = try row.decode(column: "m_id", as: String?.self) else { continue }
+                members[id, default: []].append(TubeMember(
+                    id: memberID, position: try row.decode(column: "m_position", as: Int.self), personId: try row.decode(column: "m_person_id", as: String?.self),
+                    nameFolded: try row.decode(column: "m_name_folded", as: String.self), citizenId: try row.decode(column: "m_citizen_id", as: String?.self),
+                    birthYear: try row.decode(column: "m_birth_year", as: Int?.self), retestId: try row.decode(column: "m_retest_id", as: String?.self)))
             }
         }
+        for (id, list) in members where list.count > 1 { members[id] = list.sorted { $0.position < $1.position } }
         return (samples, members)
     }
 
@@ -287,32 +318,34 @@ package enum ResultIngest {
     /// Tubes whose result arrived leave the waiting list; the newest result of a tube is the one it shows.
     /// A preliminary result leaves the tube waiting for its final one.
     private static func markTubes(_ db: any SQLDatabase, _ stored: [ResultRecord], lab: LabRecord) async throws {
-        var latest: [String: ResultRecord] = [:]
-        for r in stored where r.matchStatus == MatchStatus.matched.rawValue && r.statusKind != .preliminary {
+        // Each tube's newest result, by its place in `stored`.
+        var latest: [String: Int] = [:]
+        for (i, r) in stored.enumerated() where r.matchStatus == MatchStatus.matched.rawValue && r.statusKind != .preliminary {
             guard let sample = r.sampleId else { continue }
-            if let seen = latest[sample], seen.resultedAt >= r.resultedAt { continue }
-            latest[sample] = r
+            if let seen = latest[sample], stored[seen].resultedAt >= r.resultedAt { continue }
+            latest[sample] = i
         }
-        let rows = Array(latest.values)
+        let rows = latest.values.sorted()
         for start in stride(from: 0, to: rows.count, by: 200) {
             let chunk = rows[start..<min(start + 200, rows.count)]
             var values: [SQLQueryString] = []
-            for r in chunk { values.append("(\(bind: r.sampleId ?? ""), \(bind: r.value), \(bind: r.resultedAt), \(bind: r.id))") }
-            var list: SQLQueryString = ""
-            for (i, v) in values.enumerated() { list = i == 0 ? v : "\(list), \(v)" }
+            for i in chunk {
+                let r = stored[i]
+                values.append("(\(bind: r.sampleId ?? ""), \(bind: r.value), \(bind: r.resultedAt), \(bind: r.id))")
+            }
             // One statement per chunk (UPDATE … FROM VALUES works on SQLite ≥ 3.33 and PostgreSQL); a tube that
             // already shows a later result keeps it.
             try await db.raw("""
                 UPDATE samples SET status = 'resulted', result_value = v.column2, resulted_at = v.column3, result_id = v.column4,
                 lab_id = COALESCE(samples.lab_id, \(bind: lab.id))
-                FROM (VALUES \(list)) AS v WHERE samples.id = v.column1 AND (samples.resulted_at IS NULL OR samples.resulted_at <= v.column3)
+                FROM (VALUES \(SQLList(values))) AS v WHERE samples.id = v.column1 AND (samples.resulted_at IS NULL OR samples.resulted_at <= v.column3)
                 """).run()
         }
     }
 
     /// A re-test task is done when the tube taken for it has its result.
     /// - Parameter members: the tubes' members as read for matching in this transaction (nothing writes them between).
-    private static func closeRetests(_ db: any SQLDatabase, _ stored: [ResultRecord], members: [String: [MemberRecord]]) async throws {
+    private static func closeRetests(_ db: any SQLDatabase, _ stored: [ResultRecord], members: [String: [TubeMember]]) async throws {
         let sampleIDs = Set(stored.filter { $0.matchStatus == MatchStatus.matched.rawValue && $0.statusKind != .preliminary }.compactMap(\.sampleId))
         let retestIDs = sampleIDs.sorted().flatMap { members[$0]?.compactMap(\.retestId) ?? [] }
         guard !retestIDs.isEmpty else { return }
@@ -336,7 +369,8 @@ package enum ResultIngest {
     /// Live figures per ward and day, and the lab's turnaround histogram per day and hour.
     private static func figures(_ db: any SQLDatabase, _ stored: [ResultRecord]) async throws {
         var deltas: [Counters.Change: Int] = [:]
-        let counted = stored.filter { $0.matchStatus != MatchStatus.review.rawValue && $0.statusKind != .preliminary && $0.statusKind != .cancelled }
+        let counts = { (r: ResultRecord) in r.matchStatus != MatchStatus.review.rawValue && r.statusKind != .preliminary && r.statusKind != .cancelled }
+        let counted = stored.allSatisfy(counts) ? stored : stored.filter(counts)
         for r in counted {
             guard let resulted = Timestamp.date(r.resultedAt) else { continue }
             let day = VietnamTime.day(of: resulted)
