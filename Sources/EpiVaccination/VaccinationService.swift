@@ -380,30 +380,45 @@ package struct VaccinationService: Sendable {
     }
 
     /// The people of the site's ward a session invites: old enough, and either never vaccinated or due
-    /// for their next dose by the session's day; at most the session's capacity.
-    static func invitations(_ db: any SQLDatabase, session: SessionRecord) async throws -> [(VaxPerson, Int)] {
+    /// for their next dose by the session's day; at most the session's capacity, in name order. The ward
+    /// is read `page` people at a time until the list is full, so a ward whose first thousands by name are
+    /// vaccinated already still fills its sessions; people dosed too recently for any product to be due
+    /// (`VaccinationRules.shortestWaitDays`) are left out in SQL before their history is read.
+    static func invitations(_ db: any SQLDatabase, session: SessionRecord, page: Int = 2_000) async throws -> [(VaxPerson, Int)] {
         guard let day = CivilDate(iso: session.sessionOn), let product = VaccineCatalog.product(session.productCode) else { return [] }
-        let cutoff = day.adding(days: 0)
-        let latestBirth = CivilDate(year: cutoff.year - session.minAge, month: cutoff.month, day: min(cutoff.day, 28))?.iso ?? cutoff.iso
-        let people = try await db.raw("""
-            SELECT \(unsafeRaw: VaxPerson.columns) FROM persons WHERE unit_path = \(bind: session.unitPath) AND merged_into IS NULL
-              AND birth_date IS NOT NULL AND birth_date <= \(bind: latestBirth) ORDER BY name_folded, id LIMIT 3000
-            """).all(decoding: VaxPerson.self, keyDecodingStrategy: .memoizedSnakeCase)
-        var history: [String: [GivenDose]] = [:]
-        for start in stride(from: 0, to: people.count, by: 500) {
-            let ids = people[start..<min(start + 500, people.count)].map { SQLBind($0.id) }
-            for row in try await db.raw("SELECT person_id, product_code, given_on FROM vaccine_doses WHERE person_id IN (\(SQLList(ids)))").all() {
-                guard let date = CivilDate(iso: try row.decode(column: "given_on", as: String.self)) else { continue }
-                history[try row.decode(column: "person_id", as: String.self), default: []].append(GivenDose(productCode: try row.decode(column: "product_code", as: String.self), date: date))
-            }
-        }
+        let latestBirth = CivilDate(year: day.year - session.minAge, month: day.month, day: min(day.day, 28))?.iso ?? day.iso
+        let recent = day.adding(days: -VaccinationRules.shortestWaitDays).iso
+        let size = max(1, page)
         var out: [(VaxPerson, Int)] = []
-        for p in people {
-            guard let birth = p.birthDate.flatMap({ CivilDate(iso: $0) }) else { continue }
-            if case .eligible(let number, _) = VaccinationRules.eligibility(birthDate: birth, history: history[p.id] ?? [], product: product, on: day) {
-                out.append((p, number))
-                if out.count >= session.capacity { break }
+        var after: (name: String, id: String)?
+        while out.count < session.capacity {
+            let resume: SQLQueryString = after.map { "AND (p.name_folded > \(bind: $0.name) OR (p.name_folded = \(bind: $0.name) AND p.id > \(bind: $0.id)))" } ?? ""
+            let rows = try await db.raw("""
+                SELECT p.id, p.full_name, p.birth_date, p.citizen_id, p.unit_path, p.group_code, p.name_folded FROM persons p
+                WHERE p.unit_path = \(bind: session.unitPath) AND p.merged_into IS NULL AND p.birth_date IS NOT NULL AND p.birth_date <= \(bind: latestBirth)
+                  AND NOT EXISTS (SELECT 1 FROM vaccine_doses d WHERE d.person_id = p.id AND d.given_on > \(bind: recent))
+                  \(resume)
+                ORDER BY p.name_folded, p.id LIMIT \(unsafeRaw: String(size))
+                """).all()
+            guard let last = rows.last else { break }
+            after = (try last.decode(column: "name_folded", as: String.self), try last.decode(column: "id", as: String.self))
+            let people = try rows.map { try $0.decode(model: VaxPerson.self, keyDecodingStrategy: .memoizedSnakeCase) }
+            var history: [String: [GivenDose]] = [:]
+            for start in stride(from: 0, to: people.count, by: 500) {
+                let ids = people[start..<min(start + 500, people.count)].map { SQLBind($0.id) }
+                for row in try await db.raw("SELECT person_id, product_code, given_on FROM vaccine_doses WHERE person_id IN (\(SQLList(ids)))").all() {
+                    guard let date = CivilDate(iso: try row.decode(column: "given_on", as: String.self)) else { continue }
+                    history[try row.decode(column: "person_id", as: String.self), default: []].append(GivenDose(productCode: try row.decode(column: "product_code", as: String.self), date: date))
+                }
             }
+            for p in people {
+                guard let birth = p.birthDate.flatMap({ CivilDate(iso: $0) }) else { continue }
+                if case .eligible(let number, _) = VaccinationRules.eligibility(birthDate: birth, history: history[p.id] ?? [], product: product, on: day) {
+                    out.append((p, number))
+                    if out.count >= session.capacity { break }
+                }
+            }
+            if rows.count < size { break }
         }
         return out
     }

@@ -17,6 +17,38 @@ struct VaccinationRulesTests {
         #expect(VaccineCatalog.product("Pfizer") == nil)
     }
 
+    /// An invitation list skips, in SQL, everyone dosed within `shortestWaitDays`: nobody it skips may be
+    /// due. Every history of one to three doses of any products, the last one 0 to shortestWait−1 days ago.
+    @Test func nobodyDosedWithinTheShortestWaitIsDue() throws {
+        let wait = VaccinationRules.shortestWaitDays
+        #expect(wait == 14)
+        let today = try day("01/12/2021")
+        let codes = VaccineCatalog.products.map(\.code)
+        var histories: [[String]] = codes.map { [$0] }
+        histories += histories.flatMap { h in codes.map { h + [$0] } }
+        histories += histories.filter { $0.count == 2 }.flatMap { h in codes.map { h + [$0] } }
+        var checked = 0
+        for codesOfHistory in histories {
+            for ago in 0..<wait {
+                // Earlier doses 200 days apart, so only the last one's interval can hold anyone back.
+                let n = codesOfHistory.count
+                let history = codesOfHistory.enumerated().map { i, code in
+                    GivenDose(productCode: code, date: today.adding(days: -ago - 200 * (n - 1 - i)))
+                }
+                for product in VaccineCatalog.products {
+                    let verdict = VaccinationRules.eligibility(birthDate: try day("01/01/1970"), history: history, product: product, on: today)
+                    if case .eligible = verdict { Issue.record("\(codesOfHistory), last dose \(ago) days ago: \(verdict)") }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == (8 + 64 + 512) * 14 * 8)
+        // And the bound is tight: someone is due on the day it ends (CoronaVac's second dose).
+        let coronaVac = try #require(VaccineCatalog.product("CoronaVac"))
+        #expect(VaccinationRules.eligibility(birthDate: try day("01/01/1970"), history: [GivenDose(productCode: "CoronaVac", date: today.adding(days: -wait))],
+                                             product: coronaVac, on: today) == .eligible(number: 2, kind: .complete))
+    }
+
     @Test(arguments: [(11, nil), (12, AgeGroup.age12to17), (17, .age12to17), (18, .age18to49), (49, .age18to49), (50, .age50to64), (64, .age50to64), (65, .age65plus), (101, .age65plus)])
     func ageGroups(age: Int, group: AgeGroup?) {
         #expect(AgeGroup.of(age: age) == group)

@@ -64,6 +64,13 @@ public enum VaccinationRules {
         return .eligible(number: number, kind: kind(number: number, seriesDoses: series))
     }
 
+    /// Someone whose last dose is fewer days old than this is due for no product: a list of invitations
+    /// skips them in SQL before reading their history. A product's series interval applies only when it
+    /// began a series of two or more doses (the next dose after anything else is a booster).
+    public static let shortestWaitDays: Int = VaccineCatalog.products
+        .flatMap { $0.seriesDoses >= 2 ? [$0.minIntervalDays, $0.boosterIntervalDays] : [$0.boosterIntervalDays] }
+        .min() ?? 0
+
     /// The day someone with this history becomes due for the next dose (nil when the last product is unknown).
     public static func dueDate(history: [GivenDose]) -> CivilDate? {
         let sorted = history.sorted { $0.date < $1.date }

@@ -1,0 +1,56 @@
+import EpiCore
+import Foundation
+import SQLKit
+import Testing
+@testable import EpiPlatform
+@testable import EpiRegistry
+@testable import EpiTestSupport
+@testable import EpiVaccination
+
+/// A session's invitation list must fill from the whole ward: a ward whose first people by name are
+/// vaccinated already still invites those further down, and nobody who is not due is invited.
+@Suite("Vaccination session invitations")
+struct InvitationTests {
+    static let ward = "01/001/00001"
+    static let pfizer = "EU/1/20/1528"
+
+    @Test(arguments: Dialect.enabled)
+    func theListReadsPastVaccinatedPeopleUntilItIsFull(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, _ in
+            let day = TestApp.today
+            // Sorted by name: An, Bình, Cường were dosed 20 days ago (due at 21 days), Dung 5 days ago,
+            // Em and Giang never, Hà 25 days ago (due for dose 2), Khánh is 15.
+            var found: [String: String] = [:]
+            for (name, birth) in [("An", "1980-01-01"), ("Bình", "1981-01-01"), ("Cường", "1982-01-01"), ("Dung", "1983-01-01"),
+                                  ("Em", "1984-01-01"), ("Giang", "1985-01-01"), ("Hà", "1986-01-01"), ("Khánh", day.adding(days: -15 * 365).iso)] {
+                found[name] = try await app.person("Nguyễn Văn \(name)", ward: Self.ward, birth: birth).id
+            }
+            let ids = found
+            try await app.services.database.transaction { db in
+                for (name, ago) in [("An", 20), ("Bình", 20), ("Cường", 20), ("Dung", 5), ("Hà", 25)] {
+                    try await db.raw("""
+                        INSERT INTO vaccine_doses (id, person_id, unit_path, group_code, dose_number, counts, given_on, product_code, manufacturer_code, source, created_by, created_at)
+                        VALUES (\(bind: Identifier.make()), \(bind: ids[name] ?? ""), \(bind: Self.ward), '', 1, 'first', \(bind: day.adding(days: -ago).iso),
+                                \(bind: Self.pfizer), 'ORG-100030215', 'import', 'test', \(bind: Timestamp.now()))
+                        """).run()
+                }
+            }
+            @Sendable func session(capacity: Int) -> SessionRecord {
+                SessionRecord(id: "s", siteId: "site", unitPath: Self.ward, groupCode: "", sessionOn: day.iso, capacity: capacity, productCode: Self.pfizer,
+                              priorityGroups: "", minAge: 18, status: "planned", createdBy: "test", createdAt: Timestamp.now())
+            }
+            try await app.services.database.read { db in
+                // Two people a page: the first page holds nobody due, the list still fills from the next ones.
+                let two = try await VaccinationService.invitations(db, session: session(capacity: 2), page: 2)
+                #expect(two.map(\.0.id) == [ids["Em"], ids["Giang"]].compactMap { $0 })
+                #expect(two.map(\.1) == [1, 1])
+                // Room for everyone: those due and only they, Hà for her second dose; Khánh is under 18.
+                for page in [1, 2, 3, 2_000] {
+                    let all = try await VaccinationService.invitations(db, session: session(capacity: 100), page: page)
+                    #expect(all.map(\.0.fullName) == ["Nguyễn Văn Em", "Nguyễn Văn Giang", "Nguyễn Văn Hà"], "page \(page)")
+                    #expect(all.map(\.1) == [1, 1, 2], "page \(page)")
+                }
+            }
+        }
+    }
+}
