@@ -192,7 +192,8 @@ package struct VaccinationRoutes: Sendable {
         let f = context.form ?? FormData()
         return try await pageAction(context, form: "session") {
             let s = try await vaccination.createSession(SessionInput(siteId: f.value("site_id"), sessionOn: f.value("session_on"), capacity: f.value("capacity").flatMap { Int($0) },
-                                                                     productCode: f.value("product_code"), priorityGroups: f.value("priority_groups"), minAge: f.value("min_age").flatMap { Int($0) }),
+                                                                     productCode: f.value("product_code"), priorityGroups: f.value("priority_groups"), minAge: f.value("min_age").flatMap { Int($0) },
+                                                                     groupCode: f.value("group_code")),
                                                         user: context.user, key: Idempotency.key(request, context), language: context.language)
             return Views.redirect("/vaccination/sessions/\(s.id)")
         }
@@ -385,9 +386,15 @@ package struct VaccinationRoutes: Sendable {
             ["id": p.id, "name": p.fullName, "birth": p.birthDate.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "", "cccd": p.citizenId ?? "", "dose": dose as Any,
              "only": found.count == 1, "lookup": p.citizenId ?? p.fullName]
         }
+        // A session for one residential group names it as the ward's people know it.
+        var groupName: String?
+        if !session.groupCode.isEmpty {
+            groupName = await services.directory.children(of: session.unitPath).first { $0.isGroup && $0.code == session.groupCode }?.name ?? session.groupCode
+        }
         return services.views.page("vaccination/session", title: context.t("Buổi tiêm", "Vaccination session"), context: context, data: [
             "id": session.id, "sessionId": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
             "product": VaccineCatalog.product(session.productCode)?.name ?? session.productCode, "capacity": session.capacity, "priority": session.priorityGroups,
+            "group": groupName as Any,
             "invited": invited.map { row($0.0, dose: $0.1) }, "hasInvited": !invited.isEmpty, "found": found.map { row($0, dose: nil) }, "hasFound": !found.isEmpty,
             "searched": query != nil, "q": query ?? "", "given": given.map { ["name": $0.0, "dose": $0.1, "lot": $0.2] as [String: Any] }, "hasGiven": !given.isEmpty, "givenCount": given.count, "lots": lots.map { ["id": $0.0, "name": $0.1] }, "hasLots": !lots.isEmpty,
             "outcomes": ScreeningOutcome.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN, "checked": $0 == .eligible] },

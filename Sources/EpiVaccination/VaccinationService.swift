@@ -51,8 +51,12 @@ package struct SessionInput: Codable, Sendable {
     package var productCode: String?
     package var priorityGroups: String?
     package var minAge: Int?
-    package init(siteId: String? = nil, sessionOn: String? = nil, capacity: Int? = nil, productCode: String? = nil, priorityGroups: String? = nil, minAge: Int? = nil) {
+    /// A residential group (tổ dân phố) of the site's ward: the session invites only its people. Blank: the whole ward.
+    package var groupCode: String?
+    package init(siteId: String? = nil, sessionOn: String? = nil, capacity: Int? = nil, productCode: String? = nil, priorityGroups: String? = nil, minAge: Int? = nil,
+                 groupCode: String? = nil) {
         self.siteId = siteId; self.sessionOn = sessionOn; self.capacity = capacity; self.productCode = productCode; self.priorityGroups = priorityGroups; self.minAge = minAge
+        self.groupCode = groupCode
     }
 }
 
@@ -363,13 +367,23 @@ package struct VaccinationService: Sendable {
         let minAge = input.minAge ?? 18
         if !(VaccineCatalog.minimumAge...120).contains(minAge) { errors["min_age"] = msg(l, "Tuổi tối thiểu từ 12.", "Minimum age: 12 or more.") }
         let groups = String((input.priorityGroups ?? "").trimmed.prefix(TextLimits.title))
+        var residentialGroup = ""
+        if let raw = input.groupCode.nonBlank {
+            let code = raw.trimmed.uppercased()
+            if await directory.children(of: site.unitPath).contains(where: { $0.isGroup && $0.code == code }) {
+                residentialGroup = code
+            } else {
+                let ward = try await directory.unit(site.unitPath)?.name ?? site.unitPath
+                errors["group_code"] = msg(l, "Tổ dân phố '\(raw.prefix(20))' không có trong \(ward).", "Residential group '\(raw.prefix(20))' does not exist in \(ward).")
+            }
+        }
         guard errors.isEmpty, let day, let product else { throw Self.invalid(l, errors) }
-        let session = SessionRecord(id: Identifier.make(), siteId: site.id, unitPath: site.unitPath, groupCode: "", sessionOn: day.iso, capacity: capacity,
+        let session = SessionRecord(id: Identifier.make(), siteId: site.id, unitPath: site.unitPath, groupCode: residentialGroup, sessionOn: day.iso, capacity: capacity,
                                     productCode: product.code, priorityGroups: groups, minAge: minAge, status: "planned", createdBy: user.username, createdAt: Timestamp.now())
         return try await database.transaction { db in
             try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { try await Self.session(db, id: $0, scope: scope) }) {
                 try await db.raw("""
-                    INSERT INTO vaccination_sessions (\(unsafeRaw: SessionRecord.columns)) VALUES (\(bind: session.id), \(bind: session.siteId), \(bind: session.unitPath), '',
+                    INSERT INTO vaccination_sessions (\(unsafeRaw: SessionRecord.columns)) VALUES (\(bind: session.id), \(bind: session.siteId), \(bind: session.unitPath), \(bind: session.groupCode),
                     \(bind: session.sessionOn), \(bind: capacity), \(bind: product.code), \(bind: groups), \(bind: minAge), 'planned', \(bind: user.username), \(bind: session.createdAt))
                     """).run()
                 try await Audit.record(db, actor: user, action: "create", entityType: "vaccination_session", entityId: session.id, unitPath: try? UnitPath(site.unitPath),
@@ -379,8 +393,9 @@ package struct VaccinationService: Sendable {
         }
     }
 
-    /// The people of the site's ward a session invites: old enough, and either never vaccinated or due
-    /// for their next dose by the session's day; at most the session's capacity, in name order. The ward
+    /// The people of the site's ward (or of the session's residential group) a session invites: old enough,
+    /// and either never vaccinated or due for their next dose by the session's day; at most the session's
+    /// capacity, in name order. The ward
     /// is read `page` people at a time until the list is full, so a ward whose first thousands by name are
     /// vaccinated already still fills its sessions; people dosed too recently for any product to be due
     /// (`VaccinationRules.shortestWaitDays`) are left out in SQL before their history is read.
@@ -392,12 +407,13 @@ package struct VaccinationService: Sendable {
         var out: [(VaxPerson, Int)] = []
         var after: (name: String, id: String)?
         while out.count < session.capacity {
+            let group: SQLQueryString = session.groupCode.isEmpty ? "" : "AND p.group_code = \(bind: session.groupCode)"
             let resume: SQLQueryString = after.map { "AND (p.name_folded > \(bind: $0.name) OR (p.name_folded = \(bind: $0.name) AND p.id > \(bind: $0.id)))" } ?? ""
             let rows = try await db.raw("""
                 SELECT p.id, p.full_name, p.birth_date, p.citizen_id, p.unit_path, p.group_code, p.name_folded FROM persons p
                 WHERE p.unit_path = \(bind: session.unitPath) AND p.merged_into IS NULL AND p.birth_date IS NOT NULL AND p.birth_date <= \(bind: latestBirth)
                   AND NOT EXISTS (SELECT 1 FROM vaccine_doses d WHERE d.person_id = p.id AND d.given_on > \(bind: recent))
-                  \(resume)
+                  \(group) \(resume)
                 ORDER BY p.name_folded, p.id LIMIT \(unsafeRaw: String(size))
                 """).all()
             guard let last = rows.last else { break }

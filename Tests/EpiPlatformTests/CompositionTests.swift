@@ -17,7 +17,7 @@ import Testing
 struct CompositionTests {
     /// A throwaway capability folder with the given files.
     static func capability(_ name: String, _ files: [String: String]) throws -> CapabilityResources {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("epi-cap-\(UUID().uuidString)")
+        let root = Scratch.path("capability")
         for (path, text) in files {
             let url = root.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -13,7 +13,7 @@ import Testing
 @Suite("Signing keys, signed codes and the trust list")
 struct SigningTests {
     static func folder() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("epi-sign-\(UUID().uuidString)").path
+        Scratch.path("sign").path
     }
 
     @Test func keysAreMadeOnceKeptPrivateAndSurviveARestart() throws {

@@ -24,6 +24,21 @@ enum Dialect: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 }
 
+/// Folders the tests write (databases, signing keys, capability folders) live under one folder of this
+/// test process, removed when the process exits, so test runs do not fill the machine's /tmp.
+package enum Scratch {
+    package static let root: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("epi-tests-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: Scratch.root) }
+        return url
+    }()
+
+    /// A new path under `root` (not created).
+    package static func path(_ prefix: String) -> URL {
+        root.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    }
+}
+
 /// A fresh, empty database per test: a temporary SQLite file, or a new PostgreSQL database.
 struct TestDatabase {
     let location: DatabaseLocation
@@ -32,7 +47,7 @@ struct TestDatabase {
     static func make(_ dialect: Dialect) async throws -> TestDatabase {
         switch dialect {
         case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("epi-test-\(UUID().uuidString)")
+            let dir = Scratch.path("db")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             return TestDatabase(location: .sqliteFile(dir.appendingPathComponent("test.sqlite").path)) {
                 try? FileManager.default.removeItem(at: dir)
@@ -106,7 +121,7 @@ struct TestApp: Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         // Each test signs with its own keys, as a fresh deployment would.
-        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("epi-keys-\(UUID().uuidString)").path
+        let keys = Scratch.path("keys").path
         var settings = Settings(database: database.location, bcryptCost: 4, keysDirectory: keys)
         adjust(&settings)
         let services = try await AppServices.start(settings: settings, logger: logger)
@@ -134,11 +149,13 @@ struct TestApp: Sendable {
             await services.jobs.waitUntilIdle()
             await services.database.shutdown()
             try await database.cleanup()
+            try? FileManager.default.removeItem(atPath: keys)
             throw error
         }
         await services.jobs.waitUntilIdle()
         await services.database.shutdown()
         try await database.cleanup()
+        try? FileManager.default.removeItem(atPath: keys)
     }
 
     /// Inserts a person directly (bypassing HTTP) and returns it.

@@ -53,4 +53,38 @@ struct InvitationTests {
             }
         }
     }
+
+    @Test(arguments: Dialect.enabled)
+    func aSessionForOneResidentialGroupInvitesOnlyItsPeople(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await VaccinationTests.setup(app, client)
+            let hbt = try await app.token("hbt")
+            let first = try await app.person("Lê Văn Một", birth: "1970-05-05", group: "TDP01")
+            let second = try await app.person("Lê Văn Hai", birth: "1971-05-05", group: "TDP02")
+            let session = try await client.json(.post, "/api/v1/vaccination/sessions", hbt,
+                                                #"{"site_id": "\#(s.site)", "session_on": "\#(TestApp.today.vietnamese)", "capacity": 50, "product_code": "\#(Self.pfizer)", "group_code": "tdp01"}"#)
+            #expect(session.status == .created)
+            let data = try session.json()["data"] as? [String: Any]
+            #expect(data?["group_code"] as? String == "TDP01")
+            let id = data?["id"] as? String ?? ""
+            let read = try await client.json(.get, "/api/v1/vaccination/sessions/\(id)", hbt)
+            let invited = ((try read.json()["invitations"] as? [[String: Any]]) ?? []).compactMap { ($0["person"] as? [String: Any])?["id"] as? String }
+            #expect(invited == [first.id])
+            // The whole ward's session invites both, and the person registered without a group.
+            let ward = try await client.json(.get, "/api/v1/vaccination/sessions/\(s.session)", hbt)
+            let all = Set(((try ward.json()["invitations"] as? [[String: Any]]) ?? []).compactMap { ($0["person"] as? [String: Any])?["id"] as? String })
+            #expect(all.isSuperset(of: [first.id, second.id, s.person]))
+            // The page names the group as the ward knows it.
+            var browser = try await BrowserSession.login(client, "hbt")
+            #expect(try await browser.get(client, "/vaccination/sessions/\(id)").text.contains("Tổ dân phố: Tổ dân phố số 1"))
+            // A group the ward does not have is refused on its field, and no session is made.
+            let before = try await app.services.database.read { try await $0.raw("SELECT COUNT(*) AS n FROM vaccination_sessions").first()?.decode(column: "n", as: Int.self) }
+            let wrong = try await client.json(.post, "/api/v1/vaccination/sessions", hbt,
+                                              #"{"site_id": "\#(s.site)", "session_on": "\#(TestApp.today.vietnamese)", "capacity": 50, "product_code": "\#(Self.pfizer)", "group_code": "TDP99"}"#)
+            #expect(wrong.status == .unprocessableContent)
+            #expect(((try wrong.json()["error"] as? [String: Any])?["details"] as? [String: Any])?["group_code"] as? String == "Tổ dân phố 'TDP99' không có trong Phường Minh Khai.")
+            let after = try await app.services.database.read { try await $0.raw("SELECT COUNT(*) AS n FROM vaccination_sessions").first()?.decode(column: "n", as: Int.self) }
+            #expect(before == after)
+        }
+    }
 }
