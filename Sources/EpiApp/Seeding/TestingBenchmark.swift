@@ -12,7 +12,7 @@ import SQLKit
 /// city-wide campaign over all 579 wards holding S tubes (bulk SQL: setup, not measured), then
 /// 1. N results from the documented CSV through the product's importer, against sqlite3's `.import`;
 /// 2. M HL7 ORU^R01 messages over MLLP from a second process, each waiting for its ACK;
-/// 3. how long after its result commits a positive's F0 and ward alert can be read;
+/// 3. how long a positive waits for its F0 and ward alert to be readable;
 /// 4. the campaign's progress over every ward, as its page computes it.
 /// Figures are printed with their goals, never asserted.
 package struct TestingBenchmark: Sendable {
@@ -243,8 +243,10 @@ package struct TestingBenchmark: Sendable {
         let service = ResultService(services: services)
         let delays = NIOLockedValueBox<[Double]>([])
         let started = Date()
-        let report = try await service.importCSV(bytes: csv, filename: csvPath, lab: lab, actor: user, language: .en) { committed, opened in
-            delays.withLockedValue { $0 += opened.map { $0.timeIntervalSince(committed) * 1000 } }
+        let report = try await service.importCSV(bytes: csv, filename: csvPath, lab: lab, actor: user, language: .en) { _, opened, writing in
+            // Each positive: how long its batch (results and F0s, one transaction) held the writer before both were readable.
+            let ms = Double(writing.components.seconds) * 1000 + Double(writing.components.attoseconds) / 1e15
+            delays.withLockedValue { $0 += opened.map { _ in ms } }
         }
         let seconds = Date().timeIntervalSince(started)
         let rate = Double(report.totalRows) / seconds
@@ -282,9 +284,10 @@ package struct TestingBenchmark: Sendable {
 
     /// What the CSV import's positives made readable: their F0s and the ward's alert.
     private func measurePositives(_ services: AppServices, duringImport opened: [Double], positives: Int) async throws {
-        print("3. a positive to its F0 and ward alert (the product opens the F0 synchronously after its batch commits, one transaction per positive, "
-              + "so a positive waits for the earlier positives of its batch):")
-        print("   during the import, result committed → F0 committed (\(opened.count) F0s): \(Self.summary(opened)) (goal p95 < 100 ms)")
+        print("3. a positive to its F0 and ward alert (the product opens each F0 in the transaction that stores its result, under a savepoint, "
+              + "so the F0 is readable the moment the import's batch commits: 0 ms after it):")
+        print("   during the import, the batch transaction holding each positive (its results and F0s, from the writer taken to the commit), "
+              + "\(opened.count) F0s: \(Self.summary(opened))")
         let check = try await services.database.read { db in
             try await db.raw("""
                 SELECT COUNT(*) AS n, MIN(r.unit_path) AS ward FROM test_results r JOIN cases c ON c.id = r.case_id WHERE r.source = 'csv' AND r.value = 'detected'
@@ -329,7 +332,7 @@ package struct TestingBenchmark: Sendable {
             let wardUser = CurrentUser(id: "bench", username: "bench.alerts", displayName: "bench", role: .wardCommand,
                                        unitPath: try UnitPath(try row.decode(column: "unit_path", as: String.self)))
             let scope = try await Scope.of(wardUser, directory: services.directory)
-            let committed = NIOLockedValueBox<Date?>(nil)
+            let sent = NIOLockedValueBox<Date?>(nil)
             // The reader: the ward's dashboard alerts, until this tube's says its F0 was opened.
             let reader = Task { () -> Date? in
                 for _ in 0..<20_000 {
@@ -340,13 +343,13 @@ package struct TestingBenchmark: Sendable {
                 }
                 return nil
             }
-            _ = try await service.importCSV(bytes: file, filename: "probe-\(label).csv", lab: lab, actor: user, language: .en) { at, _ in
-                committed.withLockedValue { $0 = at }
-            }
-            if let seen = try await reader.value, let at = committed.withLockedValue({ $0 }) { times.append(max(0, seen.timeIntervalSince(at) * 1000)) }
+            // From the moment the lab's file is handed to the import, not from its commit (the F0 commits with the result).
+            sent.withLockedValue { $0 = Date() }
+            _ = try await service.importCSV(bytes: file, filename: "probe-\(label).csv", lab: lab, actor: user, language: .en)
+            if let seen = try await reader.value, let at = sent.withLockedValue({ $0 }) { times.append(max(0, seen.timeIntervalSince(at) * 1000)) }
         }
         let unseen = candidates.count - times.count
-        print("   \(times.count) files of one positive each, result committed → the ward's alert reads 'F0 opened' (a reader polling every 1 ms): "
+        print("   \(times.count) files of one positive each, file handed to the import → the ward's alert reads 'F0 opened' (a reader polling every 1 ms): "
               + "\(Self.summary(times)) (goal p95 < 100 ms)" + (unseen > 0 ? "; ! \(unseen) never seen within 20 s" : ""))
     }
 

@@ -9,9 +9,11 @@ import SQLKit
 /// What a result makes happen, at once after it is stored: an individual positive opens the F0 record
 /// through tracing's `CaseService` (so contact levels are recomputed and an F1 in quarantine moves on to
 /// isolation, as when a ward records an F0), a positive pool opens a re-test task for each member and
-/// flags them, a rapid antigen positive follows the rule in force. Each result is handled in its own
-/// transaction, claimed first, so two servers (or a retry) never act twice; one that fails is marked
-/// and shown in the review queue, and the others go on.
+/// flags them, a rapid antigen positive follows the rule in force. Each result is claimed first, so two
+/// servers (or a retry) never act twice, and handled alone: results of a file or bundle under a savepoint
+/// of the transaction that stored them (`runInside`), those of MLLP messages (whose ACKs go out at the
+/// commit) and the start-up sweep in a transaction each (`run`). One that fails is marked and shown in the
+/// review queue, and the others go on.
 package enum ResultActions {
     package struct Summary: Sendable, Equatable {
         package var casesOpened = 0
@@ -55,13 +57,47 @@ package enum ResultActions {
             } catch {
                 summary.failed += 1
                 logger?.error("result action \(id) failed: \(String(reflecting: error))")
-                let message = (error as? AppError)?.messageVI ?? "Lỗi hệ thống khi xử lý kết quả; cần xử lý tay."
-                _ = try? await database.transaction { db in
-                    try await db.raw("UPDATE test_results SET action_status = 'failed', review_note = \(bind: String(message.prefix(500))) WHERE id = \(bind: id) AND action_status = 'pending'").run()
-                }
+                _ = try? await database.transaction { db in try await Self.markFailed(db, resultID: id, error: error) }
             }
         }
         return summary
+    }
+
+    /// Handles the pending results of a file or bundle inside the transaction that stored them, each under
+    /// a savepoint: an F0 commits in the same instant as the positive that opened it (a file's tenth
+    /// positive no longer waits for nine F0 transactions after the commit), and an action that fails is
+    /// undone alone and marked, its result kept. The opened cases' `at` is when this returns; the caller
+    /// stamps the commit.
+    package static func runInside(_ db: any SQLDatabase, resultIDs: [String], actor: CurrentUser, logger: Logger? = nil) async throws -> Summary {
+        var summary = Summary()
+        for id in resultIDs {
+            try await db.raw("SAVEPOINT result_action").run()
+            do {
+                let done = try await Self.act(db, resultID: id, actor: actor)
+                try await db.raw("RELEASE SAVEPOINT result_action").run()
+                switch done {
+                case .openedCase(let caseID):
+                    summary.casesOpened += 1
+                    summary.opened.append((id, caseID, Date()))
+                case .existingCase: summary.casesExisting += 1
+                case .retests(let n): summary.retests += n
+                case .nothing: break
+                }
+            } catch {
+                try await db.raw("ROLLBACK TO SAVEPOINT result_action").run()
+                try await db.raw("RELEASE SAVEPOINT result_action").run()
+                summary.failed += 1
+                logger?.error("result action \(id) failed: \(String(reflecting: error))")
+                try await Self.markFailed(db, resultID: id, error: error)
+            }
+        }
+        return summary
+    }
+
+    /// The result stays, shown in the review queue with why its action could not be done.
+    static func markFailed(_ db: any SQLDatabase, resultID: String, error: any Error) async throws {
+        let message = (error as? AppError)?.messageVI ?? "Lỗi hệ thống khi xử lý kết quả; cần xử lý tay."
+        try await db.raw("UPDATE test_results SET action_status = 'failed', review_note = \(bind: String(message.prefix(500))) WHERE id = \(bind: resultID) AND action_status = 'pending'").run()
     }
 
     enum Done: Sendable {

@@ -93,7 +93,7 @@ package struct ResultService: Sendable {
     /// `onBatch` hears, after each batch's actions, when its results committed and when each F0 they
     /// opened committed (`epicommand bench testing` measures that delay).
     package func importCSV(bytes: [UInt8], filename: String, lab: LabRecord, actor: CurrentUser, language: Language,
-                           onBatch: (@Sendable (_ committed: Date, _ casesOpened: [Date]) -> Void)? = nil) async throws -> ResultImportReport {
+                           onBatch: (@Sendable (_ committed: Date, _ casesOpened: [Date], _ writing: Duration) -> Void)? = nil) async throws -> ResultImportReport {
         guard actor.can(.enterResults) else { throw AppError.forbidden }
         let sha = Hex.encode(SHA256.hash(data: bytes))
         var report = ResultImportReport(importId: Identifier.make(), lab: lab.name)
@@ -189,19 +189,22 @@ package struct ResultService: Sendable {
         let elapsed: Duration
     }
 
-    /// One transaction of results, then what they make happen (F0s, re-tests), each in its own.
+    /// One transaction of results and what they make happen (F0s, re-tests), each action under its own
+    /// savepoint, so an F0 is readable the moment its positive is.
     func writeBatch(_ items: [IncomingResult], lab: LabRecord, source: ResultSource, messageID: String, actor: CurrentUser,
-                    onBatch: (@Sendable (Date, [Date]) -> Void)? = nil) async throws -> Written {
+                    onBatch: (@Sendable (Date, [Date], Duration) -> Void)? = nil) async throws -> Written {
         let clock = ContinuousClock()
         let started = clock.now
-        let outcomes = try await database.transaction { db in
-            try await ResultIngest.write(db, items, lab: lab, source: source, messageID: messageID, actor: actor)
+        var (outcomes, actions) = try await database.transaction { db in
+            let outcomes = try await ResultIngest.write(db, items, lab: lab, source: source, messageID: messageID, actor: actor)
+            let pending = Self.pendingIDs(outcomes)
+            let actions = pending.isEmpty ? ResultActions.Summary() : try await ResultActions.runInside(db, resultIDs: pending, actor: actor)
+            return (outcomes, actions)
         }
         let elapsed = clock.now - started
         let committed = Date()
-        let pending = Self.pendingIDs(outcomes)
-        let actions = pending.isEmpty ? ResultActions.Summary() : try await ResultActions.run(database, resultIDs: pending, actor: actor)
-        onBatch?(committed, actions.opened.map(\.at))
+        actions.opened = actions.opened.map { ($0.resultID, $0.caseID, committed) }
+        onBatch?(committed, actions.opened.map(\.at), elapsed)
         return Written(outcomes: outcomes, items: items, actions: actions, elapsed: elapsed)
     }
 
