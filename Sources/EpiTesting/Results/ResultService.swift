@@ -90,8 +90,8 @@ package struct ResultService: Sendable {
 
     /// Imports a CSV of results: each bad row is reported with its line and reason, good rows are kept,
     /// and a file sent again adds nothing (each result is keyed by lab, tube, test and result time).
-    /// `onBatch` hears, after each batch's actions, when its results committed and when each F0 they
-    /// opened committed (`epicommand bench testing` measures that delay).
+    /// `onBatch` hears, after each batch, when its results committed, the F0s they opened (committed in
+    /// the same transaction) and how long the transaction held the writer (`epicommand bench testing`).
     package func importCSV(bytes: [UInt8], filename: String, lab: LabRecord, actor: CurrentUser, language: Language,
                            onBatch: (@Sendable (_ committed: Date, _ casesOpened: [Date], _ writing: Duration) -> Void)? = nil) async throws -> ResultImportReport {
         guard actor.can(.enterResults) else { throw AppError.forbidden }
@@ -185,7 +185,7 @@ package struct ResultService: Sendable {
         let outcomes: [IngestOutcome]
         let items: [IncomingResult]
         let actions: ResultActions.Summary
-        /// The results' transaction, queueing for the writer included.
+        /// The batch's transaction (results and their actions), queueing for the writer included.
         let elapsed: Duration
     }
 
@@ -195,7 +195,7 @@ package struct ResultService: Sendable {
                     onBatch: (@Sendable (Date, [Date], Duration) -> Void)? = nil) async throws -> Written {
         let clock = ContinuousClock()
         let started = clock.now
-        var (outcomes, actions) = try await database.transaction { db in
+        let (outcomes, done) = try await database.transaction { db in
             let outcomes = try await ResultIngest.write(db, items, lab: lab, source: source, messageID: messageID, actor: actor)
             let pending = Self.pendingIDs(outcomes)
             let actions = pending.isEmpty ? ResultActions.Summary() : try await ResultActions.runInside(db, resultIDs: pending, actor: actor)
@@ -203,7 +203,8 @@ package struct ResultService: Sendable {
         }
         let elapsed = clock.now - started
         let committed = Date()
-        actions.opened = actions.opened.map { ($0.resultID, $0.caseID, committed) }
+        var actions = done
+        actions.opened = done.opened.map { ($0.resultID, $0.caseID, committed) }
         onBatch?(committed, actions.opened.map(\.at), elapsed)
         return Written(outcomes: outcomes, items: items, actions: actions, elapsed: elapsed)
     }
