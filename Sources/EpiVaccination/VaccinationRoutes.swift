@@ -389,7 +389,7 @@ package struct VaccinationRoutes: Sendable {
         // A session for one residential group names it as the ward's people know it.
         var groupName: String?
         if !session.groupCode.isEmpty {
-            groupName = await services.directory.children(of: session.unitPath).first { $0.isGroup && $0.code == session.groupCode }?.name ?? session.groupCode
+            groupName = try await services.directory.group(session.groupCode, of: session.unitPath)?.name ?? session.groupCode
         }
         return services.views.page("vaccination/session", title: context.t("Buổi tiêm", "Vaccination session"), context: context, data: [
             "id": session.id, "sessionId": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,

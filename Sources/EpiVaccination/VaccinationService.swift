@@ -370,7 +370,7 @@ package struct VaccinationService: Sendable {
         var residentialGroup = ""
         if let raw = input.groupCode.nonBlank {
             let code = raw.trimmed.uppercased()
-            if await directory.children(of: site.unitPath).contains(where: { $0.isGroup && $0.code == code }) {
+            if try await directory.group(code, of: site.unitPath) != nil {
                 residentialGroup = code
             } else {
                 let ward = try await directory.unit(site.unitPath)?.name ?? site.unitPath

@@ -67,6 +67,13 @@ package actor UnitDirectory {
 
     package func cached(_ path: String) -> UnitRecord? { byPath[path] }
 
+    /// A residential group of a ward by its code (its path is the ward's and the code); nil when the
+    /// ward has no such group.
+    package func group(_ code: String, of ward: String) async throws -> UnitRecord? {
+        guard let unit = try await unit("\(ward)/\(code)"), unit.isGroup else { return nil }
+        return unit
+    }
+
     package func children(of path: String) -> [UnitRecord] {
         (children[path] ?? []).compactMap { byPath[$0] }
     }

@@ -586,7 +586,7 @@ package struct CaseService: Sendable {
         let unitPath = try await contactUnit(c.unit, default: defaultUnit)
         if unitPath == nil, !(c.unit ?? "").isEmpty { errors[prefix + "unit"] = msg(language, "Mã phường/xã không đúng.", "Unknown ward code.") }
         if let g = c.groupCode?.trimmed.uppercased(), !g.isEmpty {
-            if let unitPath, (try await directory.unit("\(unitPath)/\(g)"))?.isGroup == true { pInput.groupCode = g } else {
+            if let unitPath, try await directory.group(g, of: unitPath) != nil { pInput.groupCode = g } else {
                 errors[prefix + "group_code"] = msg(language, "Tổ dân phố không thuộc phường/xã.", "Residential group not in the ward.")
             }
         }
