@@ -23,6 +23,17 @@ package enum ResultActions {
         /// The cases opened, with when their transaction committed (the benchmark measures the delay).
         package var opened: [(resultID: String, caseID: String, at: Date)] = []
 
+        mutating func count(_ done: Done, resultID: String) {
+            switch done {
+            case .openedCase(let caseID):
+                casesOpened += 1
+                opened.append((resultID, caseID, Date()))
+            case .existingCase: casesExisting += 1
+            case .retests(let n): retests += n
+            case .nothing: break
+            }
+        }
+
         package static func == (a: Summary, b: Summary) -> Bool {
             a.casesOpened == b.casesOpened && a.casesExisting == b.casesExisting && a.retests == b.retests && a.failed == b.failed
         }
@@ -46,14 +57,7 @@ package enum ResultActions {
         for id in ids {
             do {
                 let done = try await database.transaction { db in try await Self.act(db, resultID: id, actor: actor) }
-                switch done {
-                case .openedCase(let caseID):
-                    summary.casesOpened += 1
-                    summary.opened.append((id, caseID, Date()))
-                case .existingCase: summary.casesExisting += 1
-                case .retests(let n): summary.retests += n
-                case .nothing: break
-                }
+                summary.count(done, resultID: id)
             } catch {
                 summary.failed += 1
                 logger?.error("result action \(id) failed: \(String(reflecting: error))")
@@ -68,26 +72,18 @@ package enum ResultActions {
     /// positive no longer waits for nine F0 transactions after the commit), and an action that fails is
     /// undone alone and marked, its result kept. The opened cases' `at` is when this returns; the caller
     /// stamps the commit.
-    package static func runInside(_ db: any SQLDatabase, resultIDs: [String], actor: CurrentUser, logger: Logger? = nil) async throws -> Summary {
+    package static func runInside(_ db: any SQLDatabase, resultIDs: [String], actor: CurrentUser) async throws -> Summary {
         var summary = Summary()
         for id in resultIDs {
             try await db.raw("SAVEPOINT result_action").run()
             do {
                 let done = try await Self.act(db, resultID: id, actor: actor)
                 try await db.raw("RELEASE SAVEPOINT result_action").run()
-                switch done {
-                case .openedCase(let caseID):
-                    summary.casesOpened += 1
-                    summary.opened.append((id, caseID, Date()))
-                case .existingCase: summary.casesExisting += 1
-                case .retests(let n): summary.retests += n
-                case .nothing: break
-                }
+                summary.count(done, resultID: id)
             } catch {
                 try await db.raw("ROLLBACK TO SAVEPOINT result_action").run()
                 try await db.raw("RELEASE SAVEPOINT result_action").run()
                 summary.failed += 1
-                logger?.error("result action \(id) failed: \(String(reflecting: error))")
                 try await Self.markFailed(db, resultID: id, error: error)
             }
         }
