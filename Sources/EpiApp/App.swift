@@ -45,6 +45,7 @@ extension Composition {
             ReportMigrations.peopleOutPrefill,             // the ward daily report's "people allowed out" pre-filled from those counters
             MovementMigrations.permitListIndexes,          // permits waiting for approval counted, and the newest listed, on indexes
             MovementMigrations.checkpointLastSeen,         // when each checkpoint last sent a check, for the silent-checkpoint alert
+            VaccinationMigrations.priorityGroups,          // priority groups as an editable list; the group each screening and dose was given under
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],

@@ -46,6 +46,8 @@ package struct DoseImportService: Sendable {
             if report.errors.count < 5_000 { report.errors.append(.init(line: line, message: l == .vi ? "Dòng \(line): \(vi)" : "Line \(line): \(en)")) }
         }
         let today = Clock.today()
+        // A dose may name any group of the list, retired ones too: it may have been given while one was in use.
+        let knownGroups = header.priorityGroup == nil ? [] : Set(try await VaccinationService(services: services).priorityGroups().map(\.code))
         var batch: [DoseCSVRow] = []
         // The next batch is read and checked while the previous one is written: parsing runs here and the
         // database on its own thread, so the two overlap on a second core. Writes still go one at a
@@ -77,6 +79,8 @@ package struct DoseImportService: Sendable {
             report.totalRows += 1
             switch DoseCSV.row(record, header: header, today: today) {
             case .failure(let p): fail(record.line, p.vi, p.en)
+            case .success(let row) where !row.priorityGroup.isEmpty && !knownGroups.contains(row.priorityGroup):
+                fail(record.line, "Nhóm ưu tiên '\(row.priorityGroup)' không có trong danh sách.", "Priority group '\(row.priorityGroup)' is not in the list.")
             case .success(let row): batch.append(row)
             }
             if batch.count >= Self.batchSize { try await flush() }
@@ -147,6 +151,7 @@ package struct DoseImportService: Sendable {
                 cells.append(.text("import"))
                 cells.append(.text(user.username))
                 cells.append(.text(now))
+                cells.append(.text(row.priorityGroup))
             }
             // A row not written was already recorded (or repeated in this very file): only the written ones
             // count towards coverage, summed and applied once per batch.

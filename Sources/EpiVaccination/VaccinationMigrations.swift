@@ -253,4 +253,29 @@ package enum VaccinationMigrations {
             .run()
         try await db.create(index: "vaccine_registry_populations_counted").on("vaccine_registry_populations").column("counted_at").run()
     }
+
+    /// Priority groups as a list the city edits (seeded from Resolution 21/NQ-CP), and the group each
+    /// screening and dose was given under. Sessions keep their `priority_groups` column, now a list of
+    /// codes; a session saved before this keeps its free text, shown as it was written.
+    package static let priorityGroups = Migration("vac_003_priority_groups") { db, kind in
+        try await db.create(table: "vaccination_priority_groups")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("position", type: .bigint, .notNull)
+            .column("label_vi", type: .text, .notNull)
+            .column("label_en", type: .text, .notNull)
+            .column("min_age", type: .bigint)
+            .column("active", type: .bigint, .notNull, .default(1))
+            .column("updated_by", type: .text, .notNull, .default(""))
+            .column("updated_at", type: .text, .notNull, .default(""))
+            .run()
+        for g in PriorityGroups.seed {
+            try await db.raw("""
+                INSERT INTO vaccination_priority_groups (code, position, label_vi, label_en, min_age, active)
+                VALUES (\(bind: g.code), \(bind: g.position), \(bind: g.labelVI), \(bind: g.labelEN), \(bind: g.minAge), 1)
+                """).run()
+        }
+        try await db.raw("ALTER TABLE vaccination_screenings ADD COLUMN priority_group TEXT NOT NULL DEFAULT ''").run()
+        try await db.raw("ALTER TABLE vaccine_doses ADD COLUMN priority_group TEXT NOT NULL DEFAULT ''").run()
+        try await db.create(index: "vaccine_doses_session").on("vaccine_doses").column("session_id").column("priority_group").run()
+    }
 }

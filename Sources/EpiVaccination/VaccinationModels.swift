@@ -65,7 +65,10 @@ package struct DoseRecord: Codable, Sendable {
     package let source: String
     package let createdBy: String
     package let createdAt: String
-    static let columns = "id, person_id, unit_path, group_code, age_group, dose_number, counts, given_on, product_code, manufacturer_code, lot_number, lot_id, site_id, session_id, source, created_by, created_at"
+    /// The priority group the person was vaccinated under (a code of `vaccination_priority_groups`); empty
+    /// when none was recorded (an imported dose, or a dose given before groups were recorded).
+    package let priorityGroup: String
+    static let columns = "id, person_id, unit_path, group_code, age_group, dose_number, counts, given_on, product_code, manufacturer_code, lot_number, lot_id, site_id, session_id, source, created_by, created_at, priority_group"
 }
 
 package struct StockRow: Codable, Sendable {

@@ -39,6 +39,8 @@ package struct VaccinationRoutes: Sendable {
         pages.get("vaccination/sessions/:id", .can(.viewVaccination), use: sessionPage)
         pages.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: recordPage)
         pages.get("vaccination/coverage", .can(.viewVaccination), use: coveragePage)
+        pages.get("vaccination/priority-groups", .can(.viewVaccination), use: priorityGroupsPage)
+        pages.post("vaccination/priority-groups", .can(.manageRules), use: savePriorityGroupPage)
         pages.post("vaccination/targets", .can(.manageVaccineStock), use: createTargetPage)
         pages.post("vaccination/populations", .can(.manageVaccineStock), use: populationPage)
         pages.post("vaccination/doses/import", .can(.importDoses), body: .upload, use: importPage)
@@ -60,6 +62,8 @@ package struct VaccinationRoutes: Sendable {
         api.get("vaccination/sessions/:id", .can(.viewVaccination), use: apiSession)
         api.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: apiRecord)
         api.get("vaccination/coverage", .can(.viewVaccination), use: apiCoverage)
+        api.get("vaccination/priority-groups", .can(.viewVaccination), use: apiPriorityGroups)
+        api.post("vaccination/priority-groups", .can(.manageRules), use: apiSavePriorityGroup)
         api.post("vaccination/targets", .can(.manageVaccineStock), use: apiCreateTarget)
         api.post("vaccination/populations", .can(.manageVaccineStock), use: apiPopulation)
         api.post("vaccination/doses/import", .can(.importDoses), body: .upload, use: apiImport)
@@ -80,9 +84,10 @@ package struct VaccinationRoutes: Sendable {
     private func renderOverview(context: AuthedContext, error: AppError?, form: String, report: DoseImportReport? = nil) async throws -> Response {
         let l = context.language
         let scope = try await vaccination.scope(context.user)
-        let (lots, sites, stock, sessions) = try await database.read { db in
+        let (lots, sites, stock, sessions, priorityGroups) = try await database.read { db in
             (try await VaccinationService.lots(db, scope: scope), try await VaccinationService.sites(db, scope: scope),
-             try await VaccinationService.stock(db, scope: scope), try await VaccinationService.sessions(db, scope: scope))
+             try await VaccinationService.stock(db, scope: scope), try await VaccinationService.sessions(db, scope: scope),
+             try await VaccinationService.priorityGroups(db))
         }
         let lotByID = Dictionary(lots.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let siteByID = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -132,6 +137,7 @@ package struct VaccinationRoutes: Sendable {
             "sites": siteRows, "hasSites": !siteRows.isEmpty, "sessions": sessionRows, "hasSessions": !sessionRows.isEmpty,
             "products": products, "receivers": receivers, "wards": wards, "lotOptions": lots.map { ["id": $0.id, "name": "\($0.lotNumber) · \(VaccineCatalog.product($0.productCode)?.name ?? $0.productCode)"] },
             "canStock": context.user.can(.manageVaccineStock), "canSessions": context.user.can(.runVaccinationSessions), "canImport": context.user.can(.importDoses),
+            "priorityGroups": priorityGroups.filter(\.active).map { ["code": $0.code, "label": l == .vi ? $0.labelVI : $0.labelEN] },
             "report": report.map { r in ["rows": r.totalRows, "inserted": r.inserted, "duplicates": r.duplicates, "failed": r.failed,
                                          "errors": r.errors.prefix(200).map(\.message)] as [String: Any] } as Any,
             "today": today.vietnamese, "formKey": Idempotency.newKey(), "catalogVersion": VaccineCatalog.version,
@@ -188,11 +194,55 @@ package struct VaccinationRoutes: Sendable {
         }
     }
 
+    // MARK: priority groups
+
+    @Sendable func priorityGroupsPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderPriorityGroups(context: context, error: nil, saved: q(request, "saved"))
+    }
+
+    @Sendable func savePriorityGroupPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let f = context.form ?? FormData()
+        do {
+            let input = PriorityGroupInput(code: f.value("code"), labelVi: f.value("label_vi"), labelEn: f.value("label_en"), position: f.value("position").flatMap { Int($0.trimmed) },
+                                           minAge: f.value("min_age").flatMap { Int($0.trimmed) }, active: f.value("active") == "1")
+            if let raw = f.value("position"), !raw.trimmed.isEmpty, input.position == nil {
+                throw VaccinationService.invalid(context.language, ["position": context.t("Thứ tự phải là số.", "Order must be a number.")])
+            }
+            if let raw = f.value("min_age"), !raw.trimmed.isEmpty, input.minAge == nil {
+                throw VaccinationService.invalid(context.language, ["min_age": context.t("Tuổi phải là số, hoặc để trống.", "Age must be a number, or blank.")])
+            }
+            let group = try await vaccination.savePriorityGroup(input, user: context.user, language: context.language)
+            return Views.redirect("/vaccination/priority-groups?saved=\(group.code)")
+        } catch let error as AppError where error.status == .unprocessableContent {
+            return try await renderPriorityGroups(context: context, error: error, saved: nil)
+        }
+    }
+
+    private func renderPriorityGroups(context: AuthedContext, error: AppError?, saved: String?) async throws -> Response {
+        let l = context.language
+        let groups = try await vaccination.priorityGroups()
+        let savedGroup = groups.first { $0.code == saved }
+        return services.views.page("vaccination/priority-groups", title: context.t("Nhóm ưu tiên tiêm chủng", "Vaccination priority groups"), context: context, data: [
+            "groups": groups.map { g in
+                ["code": g.code, "position": g.position, "label": l == .vi ? g.labelVI : g.labelEN, "labelVI": g.labelVI, "labelEN": g.labelEN,
+                 "minAge": g.minAge.map(String.init) ?? "", "byAge": g.minAge as Any, "active": g.active] as [String: Any]
+            },
+            "source": l == .vi ? PriorityGroups.sourceVI : PriorityGroups.sourceEN, "canEdit": context.user.can(.manageRules),
+            "saved": savedGroup.map { l == .vi ? $0.labelVI : $0.labelEN } as Any,
+            "error": error.map { $0.message(l) } as Any, "errors": (error?.details ?? [:]).sorted { $0.key < $1.key }.map { ["field": $0.key, "text": $0.value] },
+        ], status: error?.status ?? .ok, active: "vaccination")
+    }
+
+    /// The session form's ticked groups (`priority.<code>` boxes), by code: the same ticks store the same list.
+    static func checkedPriorityGroups(_ f: FormData) -> String {
+        f.fields.keys.filter { $0.hasPrefix("priority.") && f.fields[$0] == "1" }.map { String($0.dropFirst("priority.".count)) }.sorted().joined(separator: ",")
+    }
+
     @Sendable func createSessionPage(_ request: Request, context: AuthedContext) async throws -> Response {
         let f = context.form ?? FormData()
         return try await pageAction(context, form: "session") {
             let s = try await vaccination.createSession(SessionInput(siteId: f.value("site_id"), sessionOn: f.value("session_on"), capacity: f.value("capacity").flatMap { Int($0) },
-                                                                     productCode: f.value("product_code"), priorityGroups: f.value("priority_groups"), minAge: f.value("min_age").flatMap { Int($0) },
+                                                                     productCode: f.value("product_code"), priorityGroups: Self.checkedPriorityGroups(f), minAge: f.value("min_age").flatMap { Int($0) },
                                                                      groupCode: f.value("group_code")),
                                                         user: context.user, key: Idempotency.key(request, context), language: context.language)
             return Views.redirect("/vaccination/sessions/\(s.id)")
@@ -364,15 +414,28 @@ package struct VaccinationRoutes: Sendable {
             (try await VaccinationService.invitations(db, session: session),
              try await query.asyncMap { try await VaccinationService.checkIn(db, query: $0, session: session) } ?? [],
              try await db.raw("""
-                SELECT d.dose_number, d.lot_number, p.full_name FROM vaccine_doses d JOIN persons p ON p.id = d.person_id
+                SELECT d.dose_number, d.lot_number, d.priority_group, p.full_name FROM vaccine_doses d JOIN persons p ON p.id = d.person_id
                 WHERE d.session_id = \(bind: session.id) ORDER BY d.created_at DESC LIMIT 200
-                """).all().map { (try $0.decode(column: "full_name", as: String.self), try $0.decode(column: "dose_number", as: Int.self), try $0.decode(column: "lot_number", as: String.self)) },
+                """).all().map { (try $0.decode(column: "full_name", as: String.self), try $0.decode(column: "dose_number", as: Int.self), try $0.decode(column: "lot_number", as: String.self),
+                                  try $0.decode(column: "priority_group", as: String.self)) },
              try await db.raw("""
                 SELECT l.id, l.lot_number, s.balance FROM vaccine_stock s JOIN vaccine_lots l ON l.id = s.lot_id
                 WHERE s.holder_id = \(bind: session.siteId) AND s.balance > 0 AND l.product_code = \(bind: session.productCode) ORDER BY l.expires_on LIMIT 20
                 """).all().map { (try $0.decode(column: "id", as: String.self), "\(try $0.decode(column: "lot_number", as: String.self)) (\(try $0.decode(column: "balance", as: Int.self)))") },
              try await db.raw("SELECT name FROM vaccination_sites WHERE id = \(bind: session.siteId)").first()?.decode(column: "name", as: String.self) ?? "")
         }
+        let (priorityGroups, byGroup) = try await database.read { db in
+            (try await VaccinationService.priorityGroups(db),
+             try await db.raw("SELECT priority_group, COUNT(*) AS n FROM vaccine_doses WHERE session_id = \(bind: session.id) GROUP BY priority_group").all()
+                .map { (try $0.decode(column: "priority_group", as: String.self), try $0.decode(column: "n", as: Int.self)) })
+        }
+        let groupLabel = { (code: String) -> String in
+            guard !code.isEmpty else { return context.t("Không thuộc nhóm ưu tiên", "No priority group") }
+            return priorityGroups.first { $0.code == code }.map { l == .vi ? $0.labelVI : $0.labelEN } ?? code
+        }
+        // The groups a person may be recorded under: the session's, or every active group when it names none.
+        let served = PriorityGroups.codes(session.priorityGroups)
+        let choices = priorityGroups.filter { served.isEmpty ? $0.active : served.contains($0.code) }
         let aefi = try await database.read { db in
             try await db.raw("""
                 SELECT a.id, a.severity, a.description, a.follow_up, p.full_name FROM vaccine_aefi a JOIN vaccine_doses d ON d.id = a.dose_id JOIN persons p ON p.id = a.person_id
@@ -393,10 +456,13 @@ package struct VaccinationRoutes: Sendable {
         }
         return services.views.page("vaccination/session", title: context.t("Buổi tiêm", "Vaccination session"), context: context, data: [
             "id": session.id, "sessionId": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
-            "product": VaccineCatalog.product(session.productCode)?.name ?? session.productCode, "capacity": session.capacity, "priority": session.priorityGroups,
+            "product": VaccineCatalog.product(session.productCode)?.name ?? session.productCode, "capacity": session.capacity,
+            "priority": VaccinationService.priorityLabels(session.priorityGroups, groups: priorityGroups, language: l).joined(separator: "; "),
+            "priorityChoices": choices.map { ["code": $0.code, "label": l == .vi ? $0.labelVI : $0.labelEN] }, "hasPriorityChoices": !choices.isEmpty,
+            "byGroup": byGroup.sorted { $0.1 > $1.1 }.map { ["label": groupLabel($0.0), "n": $0.1] as [String: Any] }, "hasByGroup": !byGroup.isEmpty,
             "group": groupName as Any,
             "invited": invited.map { row($0.0, dose: $0.1) }, "hasInvited": !invited.isEmpty, "found": found.map { row($0, dose: nil) }, "hasFound": !found.isEmpty,
-            "searched": query != nil, "q": query ?? "", "given": given.map { ["name": $0.0, "dose": $0.1, "lot": $0.2] as [String: Any] }, "hasGiven": !given.isEmpty, "givenCount": given.count, "lots": lots.map { ["id": $0.0, "name": $0.1] }, "hasLots": !lots.isEmpty,
+            "searched": query != nil, "q": query ?? "", "given": given.map { ["name": $0.0, "dose": $0.1, "lot": $0.2, "group": $0.3.isEmpty ? "" : groupLabel($0.3)] as [String: Any] }, "hasGiven": !given.isEmpty, "givenCount": given.count, "lots": lots.map { ["id": $0.0, "name": $0.1] }, "hasLots": !lots.isEmpty,
             "outcomes": ScreeningOutcome.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN, "checked": $0 == .eligible] },
             "severities": AEFISeverity.allCases.map { ["code": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN] },
             "canRecord": context.user.can(.runVaccinationSessions), "done": done as Any,
@@ -411,7 +477,7 @@ package struct VaccinationRoutes: Sendable {
         let id = try context.parameters.require("id")
         do {
             let r = try await vaccination.record(sessionID: id, DoseInput(personId: f.value("person_id"), outcome: f.value("outcome"), lotId: f.value("lot_id"), note: f.value("note"),
-                                                                          aefi: f.value("aefi"), aefiSeverity: f.value("aefi_severity")),
+                                                                          aefi: f.value("aefi"), aefiSeverity: f.value("aefi_severity"), priorityGroup: f.value("priority_group")),
                                                  user: context.user, language: context.language)
             let what = r.dose.map { "\(context.t("mũi", "dose")) \($0.doseNumber)" } ?? (ScreeningOutcome(rawValue: r.outcome).map { context.language == .vi ? $0.labelVI : $0.labelEN } ?? "")
             return Views.redirect("/vaccination/sessions/\(id)?done=\(what.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
@@ -490,6 +556,15 @@ package struct VaccinationRoutes: Sendable {
     // MARK: API
 
     struct DataBody<T: Encodable>: Encodable { let data: T }
+
+    @Sendable func apiPriorityGroups(_ request: Request, context: AuthedContext) async throws -> Response {
+        try JSON.response(DataBody(data: try await vaccination.priorityGroups()))
+    }
+
+    @Sendable func apiSavePriorityGroup(_ request: Request, context: AuthedContext) async throws -> Response {
+        let input = try await APIBody.decode(PriorityGroupInput.self, request, context: context)
+        return try JSON.response(DataBody(data: try await vaccination.savePriorityGroup(input, user: context.user, language: context.language)))
+    }
 
     @Sendable func apiProducts(_ request: Request, context: AuthedContext) async throws -> Response {
         struct Body: Encodable { let version: String; let data: [VaccineProduct] }

@@ -67,8 +67,12 @@ package struct DoseInput: Codable, Sendable {
     package var note: String?
     package var aefi: String?
     package var aefiSeverity: String?
-    package init(personId: String? = nil, outcome: String? = nil, lotId: String? = nil, note: String? = nil, aefi: String? = nil, aefiSeverity: String? = nil) {
+    /// The priority group the person comes under (a code of the list); blank for none.
+    package var priorityGroup: String?
+    package init(personId: String? = nil, outcome: String? = nil, lotId: String? = nil, note: String? = nil, aefi: String? = nil, aefiSeverity: String? = nil,
+                 priorityGroup: String? = nil) {
         self.personId = personId; self.outcome = outcome; self.lotId = lotId; self.note = note; self.aefi = aefi; self.aefiSeverity = aefiSeverity
+        self.priorityGroup = priorityGroup
     }
 }
 
@@ -366,7 +370,11 @@ package struct VaccinationService: Sendable {
         if product == nil { errors["product_code"] = msg(l, "Chọn loại vắc xin.", "Choose the vaccine.") }
         let minAge = input.minAge ?? 18
         if !(VaccineCatalog.minimumAge...120).contains(minAge) { errors["min_age"] = msg(l, "Tuổi tối thiểu từ 12.", "Minimum age: 12 or more.") }
-        let groups = String((input.priorityGroups ?? "").trimmed.prefix(TextLimits.title))
+        var groups = ""
+        switch try await sessionPriorityCodes(input.priorityGroups, language: l) {
+        case .success(let codes): groups = codes
+        case .failure(let error): errors.merge(error.details, uniquingKeysWith: { a, _ in a })
+        }
         var residentialGroup = ""
         if let raw = input.groupCode.nonBlank {
             let code = raw.trimmed.uppercased()
@@ -384,7 +392,7 @@ package struct VaccinationService: Sendable {
             try await Idempotency.createOnce(db, key: key, user: user, id: \.id, load: { try await Self.session(db, id: $0, scope: scope) }) {
                 try await db.raw("""
                     INSERT INTO vaccination_sessions (\(unsafeRaw: SessionRecord.columns)) VALUES (\(bind: session.id), \(bind: session.siteId), \(bind: session.unitPath), \(bind: session.groupCode),
-                    \(bind: session.sessionOn), \(bind: capacity), \(bind: product.code), \(bind: groups), \(bind: minAge), 'planned', \(bind: user.username), \(bind: session.createdAt))
+                    \(bind: session.sessionOn), \(bind: capacity), \(bind: product.code), \(bind: session.priorityGroups), \(bind: minAge), 'planned', \(bind: user.username), \(bind: session.createdAt))
                     """).run()
                 try await Audit.record(db, actor: user, action: "create", entityType: "vaccination_session", entityId: session.id, unitPath: try? UnitPath(site.unitPath),
                                        summary: "Buổi tiêm \(day.vietnamese) tại \(site.name)", changes: [FieldChange("capacity", old: nil, new: String(capacity))])
@@ -393,7 +401,8 @@ package struct VaccinationService: Sendable {
         }
     }
 
-    /// The people of the site's ward (or of the session's residential group) a session invites: old enough,
+    /// The people of the site's ward (or of the session's residential group) a session invites: old enough
+    /// (for the session, or for its priority groups when all of them are defined by age),
     /// and either never vaccinated or due for their next dose by the session's day; at most the session's
     /// capacity, in name order. The ward
     /// is read `page` people at a time until the list is full, so a ward whose first thousands by name are
@@ -401,7 +410,11 @@ package struct VaccinationService: Sendable {
     /// (`VaccinationRules.shortestWaitDays`) are left out in SQL before their history is read.
     static func invitations(_ db: any SQLDatabase, session: SessionRecord, page: Int = 2_000) async throws -> [(VaxPerson, Int)] {
         guard let day = CivilDate(iso: session.sessionOn), let product = VaccineCatalog.product(session.productCode) else { return [] }
-        let latestBirth = CivilDate(year: day.year - session.minAge, month: day.month, day: min(day.day, 28))?.iso ?? day.iso
+        // A session only for groups defined by age (over 65) invites only that age.
+        let served = PriorityGroups.codes(session.priorityGroups)
+        let groups = served.isEmpty ? [] : try await priorityGroups(db).filter { served.contains($0.code) }
+        let minAge = PriorityGroups.invitationMinAge(sessionMinAge: session.minAge, groups: groups)
+        let latestBirth = CivilDate(year: day.year - minAge, month: day.month, day: min(day.day, 28))?.iso ?? day.iso
         let recent = day.adding(days: -VaccinationRules.shortestWaitDays).iso
         let size = max(1, page)
         var out: [(VaxPerson, Int)] = []
@@ -470,12 +483,14 @@ package struct VaccinationService: Sendable {
         guard let day = CivilDate(iso: session.sessionOn) else { throw AppError.notFound }
         let aefiText = input.aefi.nonBlank.map { String($0.prefix(TextLimits.title)) }
         let severity = input.aefiSeverity.flatMap(AEFISeverity.init(rawValue:)) ?? .mild
+        let priority = try await Self.screeningPriority(input.priorityGroup, session: session, groups: try await priorityGroups(), language: l)
         return try await database.transaction { db in
             let now = Timestamp.now()
             if outcome != .eligible {
                 try await db.raw("""
-                    INSERT INTO vaccination_screenings (id, session_id, person_id, unit_path, group_code, outcome, note, dose_id, created_by, created_at)
-                    VALUES (\(bind: Identifier.make()), \(bind: session.id), \(bind: person.id), \(bind: session.unitPath), '', \(bind: outcome.rawValue), \(bind: note), NULL, \(bind: user.username), \(bind: now))
+                    INSERT INTO vaccination_screenings (id, session_id, person_id, unit_path, group_code, outcome, note, dose_id, created_by, created_at, priority_group)
+                    VALUES (\(bind: Identifier.make()), \(bind: session.id), \(bind: person.id), \(bind: session.unitPath), '', \(bind: outcome.rawValue), \(bind: note), NULL, \(bind: user.username), \(bind: now),
+                    \(bind: priority))
                     """).run()
                 try await Audit.record(db, actor: user, action: "screen", entityType: "person", entityId: person.id, unitPath: try? UnitPath(person.unitPath),
                                        summary: "Khám sàng lọc: \(outcome.labelVI)", changes: [FieldChange("outcome", old: nil, new: outcome.rawValue)])
@@ -513,11 +528,12 @@ package struct VaccinationService: Sendable {
             let dose = DoseRecord(id: Identifier.make(), personId: person.id, unitPath: person.unitPath, groupCode: person.groupCode ?? "",
                                   ageGroup: AgeGroup.of(age: birth.age(on: day))?.rawValue, doseNumber: number, counts: counts, givenOn: day.iso, productCode: product.code,
                                   manufacturerCode: product.manufacturerCode, lotNumber: lot.lotNumber, lotId: lot.id, siteId: session.siteId, sessionId: session.id,
-                                  source: DoseSource.site.rawValue, createdBy: user.username, createdAt: now)
+                                  source: DoseSource.site.rawValue, createdBy: user.username, createdAt: now, priorityGroup: priority)
             try await Self.insert(db, dose)
             try await db.raw("""
-                INSERT INTO vaccination_screenings (id, session_id, person_id, unit_path, group_code, outcome, note, dose_id, created_by, created_at)
-                VALUES (\(bind: Identifier.make()), \(bind: session.id), \(bind: person.id), \(bind: session.unitPath), '', 'eligible', \(bind: note), \(bind: dose.id), \(bind: user.username), \(bind: now))
+                INSERT INTO vaccination_screenings (id, session_id, person_id, unit_path, group_code, outcome, note, dose_id, created_by, created_at, priority_group)
+                VALUES (\(bind: Identifier.make()), \(bind: session.id), \(bind: person.id), \(bind: session.unitPath), '', 'eligible', \(bind: note), \(bind: dose.id), \(bind: user.username), \(bind: now),
+                \(bind: priority))
                 """).run()
             try await Audit.record(db, actor: user, action: "vaccinate", entityType: "person", entityId: person.id, unitPath: try? UnitPath(person.unitPath),
                                    summary: "Tiêm mũi \(number) \(product.name), lô \(lot.lotNumber)",
@@ -533,6 +549,19 @@ package struct VaccinationService: Sendable {
             }
             return ScreeningResult(outcome: outcome.rawValue, dose: dose, repeated: false)
         }
+    }
+
+    /// The group a person is recorded under at a session: blank for none, else a group the session serves
+    /// (any active group when the session names none). A group retired since the session was planned stays
+    /// valid for it, so a session under way is not broken by an edit of the list.
+    static func screeningPriority(_ raw: String?, session: SessionRecord, groups: [PriorityGroup], language l: Language) throws -> String {
+        guard let code = raw.nonBlank?.trimmed else { return "" }
+        let served = PriorityGroups.codes(session.priorityGroups)
+        let allowed = groups.contains { $0.code == code } && (served.contains(code) || (served.isEmpty && groups.contains { $0.code == code && $0.active }))
+        guard allowed else {
+            throw Self.invalid(l, ["priority_group": msg(l, "Nhóm ưu tiên '\(code.prefix(40))' không thuộc buổi tiêm này.", "Priority group '\(code.prefix(40))' is not one this session serves.")])
+        }
+        return code
     }
 
     /// Adds a dose to the coverage counts of its ward, day and age group (one row per count it moves).
@@ -569,7 +598,7 @@ package struct VaccinationService: Sendable {
         try await db.raw("""
             INSERT INTO vaccine_doses (\(unsafeRaw: DoseRecord.columns)) VALUES (\(bind: d.id), \(bind: d.personId), \(bind: d.unitPath), \(bind: d.groupCode), \(bind: d.ageGroup),
             \(bind: d.doseNumber), \(bind: d.counts), \(bind: d.givenOn), \(bind: d.productCode), \(bind: d.manufacturerCode), \(bind: d.lotNumber), \(bind: d.lotId), \(bind: d.siteId),
-            \(bind: d.sessionId), \(bind: d.source), \(bind: d.createdBy), \(bind: d.createdAt))
+            \(bind: d.sessionId), \(bind: d.source), \(bind: d.createdBy), \(bind: d.createdAt), \(bind: d.priorityGroup))
             """).run()
     }
 }

@@ -17,6 +17,7 @@ package enum VaccinationStrings {
         "vaccine_allocation": ("Quyết định phân bổ vắc xin", "Vaccine allocation"), "vaccination_session": ("Buổi tiêm", "Vaccination session"),
         "vaccine_target": ("Chỉ tiêu tiêm chủng", "Vaccination target"), "vaccine_population": ("Dân số theo nhóm tuổi", "Population by age group"),
         "vaccine_doses": ("Tệp mũi tiêm từ hệ thống khác", "Dose file from another system"),
+        "vaccination_priority_group": ("Nhóm ưu tiên tiêm chủng", "Vaccination priority group"),
     ]
 
     package static let entries: [String: (vi: String, en: String)] = {
@@ -34,6 +35,14 @@ package enum VaccinationStrings {
             "vax_stock_move": ("Ghi hủy/trả lại", "Record waste or return"), "vax_movement": ("Loại", "Kind"), "vax_note": ("Ghi chú", "Note"),
             "vax_sessions": ("Buổi tiêm", "Vaccination sessions"), "vax_new_session": ("Lập buổi tiêm", "Plan a session"), "vax_session_on": ("Ngày tiêm", "Date"),
             "vax_capacity": ("Số người dự kiến", "Capacity"), "vax_priority": ("Nhóm ưu tiên", "Priority groups"),
+            "vax_priority_list": ("Danh sách nhóm ưu tiên", "The priority group list"),
+            "vax_priority_hint": ("Để trống: mọi người đủ tuổi. Nếu mọi nhóm chọn đều xác định theo tuổi (trên 65), danh sách mời chỉ gồm người đủ tuổi đó.",
+                                  "None ticked: everyone old enough. When every ticked group is defined by age (over 65), the invitation list holds only people of that age."),
+            "vax_priority_one": ("Nhóm ưu tiên", "Priority group"), "vax_priority_none": ("Không thuộc nhóm ưu tiên", "No priority group"),
+            "vax_pg_code": ("Mã nhóm", "Code"), "vax_pg_label_vi": ("Tên nhóm (tiếng Việt)", "Name (Vietnamese)"), "vax_pg_label_en": ("Tên nhóm (tiếng Anh)", "Name (English)"),
+            "vax_pg_position": ("Thứ tự", "Order"), "vax_pg_min_age": ("Xác định theo tuổi: từ (để trống nếu không)", "Defined by age: from (blank if not)"),
+            "vax_pg_active": ("Đang dùng", "In use"), "vax_pg_retired": ("Ngừng dùng", "Retired"), "vax_pg_new": ("Thêm nhóm", "Add a group"),
+            "vax_pg_source": ("Nguồn", "Source"), "vax_pg_saved": ("Đã lưu", "Saved"), "vax_doses_count": ("Số mũi", "Doses"), "vax_pg_by_age": ("theo tuổi từ", "by age from"),
             "vax_group": ("Tổ dân phố (để trống: cả phường)", "Residential group (blank: the whole ward)"), "vax_group_short": ("Tổ dân phố", "Residential group"), "vax_min_age": ("Từ tuổi", "Minimum age"),
             "vax_invited": ("Danh sách mời tiêm", "Invitation list"), "vax_dose_number": ("Mũi", "Dose"), "vax_checkin": ("Tìm người đến tiêm (CCCD hoặc họ tên)", "Find the person (citizen ID or name)"),
             "vax_search": ("Tìm", "Search"), "vax_record": ("Ghi nhận", "Record"), "vax_outcome": ("Khám sàng lọc", "Pre-screening"),
@@ -72,6 +81,10 @@ package enum VaccinationStrings {
             ("vaccine_target", "percent", ("Tỷ lệ (%)", "Percent")), ("vaccine_target", "due_on", ("Hạn", "Due")),
             ("vaccine_population", "population", ("Dân số", "Population")), ("person", "aefi_status", ("Phản ứng sau tiêm", "Adverse event")),
             ("person", "outcome", ("Khám sàng lọc", "Pre-screening")), ("person", "dose_number", ("Mũi số", "Dose number")),
+            ("vaccination_priority_group", "label_vi", ("Tên nhóm (tiếng Việt)", "Name (Vietnamese)")),
+            ("vaccination_priority_group", "label_en", ("Tên nhóm (tiếng Anh)", "Name (English)")),
+            ("vaccination_priority_group", "position", ("Thứ tự", "Order")), ("vaccination_priority_group", "min_age", ("Xác định theo tuổi: từ", "By age: from")),
+            ("vaccination_priority_group", "active", ("Đang dùng", "In use")),
             ("person", "lot_number", ("Số lô", "Lot number")), ("person", "severity", ("Mức độ phản ứng", "Severity")), ("person", "uvci", ("Mã chứng nhận", "Certificate id")),
         ]
         for (entity, field, label) in fields { t["field.\(entity).\(field)"] = label }

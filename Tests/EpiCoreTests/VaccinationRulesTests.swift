@@ -135,3 +135,60 @@ struct VaccinationRulesTests {
         #expect(VaccineCatalog.match("  pfizer-BioNTech ")?.code == "EU/1/20/1528")
     }
 }
+
+@Suite("Vaccination priority groups (rules)")
+struct PriorityGroupRulesTests {
+    static let over65 = PriorityGroup(code: "over_65", position: 9, labelVI: "Trên 65", labelEN: "Over 65", minAge: 65)
+    static let over75 = PriorityGroup(code: "over_75", position: 10, labelVI: "Trên 75", labelEN: "Over 75", minAge: 75)
+    static let health = PriorityGroup(code: "health_workers", position: 1, labelVI: "Y tế", labelEN: "Health")
+
+    @Test func theSeedIsAnOrderedListOfValidUniqueCodes() {
+        let seed = PriorityGroups.seed
+        #expect(seed.count == 12)
+        #expect(Set(seed.map(\.code)).count == seed.count)
+        #expect(seed.allSatisfy { PriorityGroups.isValidCode($0.code) && !$0.labelVI.isEmpty && !$0.labelEN.isEmpty && $0.active })
+        #expect(seed.map(\.position) == Array(1...12))
+        // Only the over-65 half of the resolution's group 8 is defined by age.
+        #expect(seed.filter { $0.minAge != nil }.map(\.code) == ["over_65"])
+    }
+
+    @Test func codesAreLowercaseWordsOfTwoToFortyCharacters() {
+        for good in ["ab", "over_65", "workers_industrial", String(repeating: "a", count: 40)] { #expect(PriorityGroups.isValidCode(good), "\(good)") }
+        for bad in ["", "a", "1abc", "_ab", "Over65", "over 65", "nhóm", "a-b", String(repeating: "a", count: 41)] { #expect(!PriorityGroups.isValidCode(bad), "\(bad)") }
+    }
+
+    @Test func aDoseFileMayNameTheGroupByItsCode() throws {
+        let today = CivilDate(year: 2021, month: 9, day: 20) ?? CivilDate(year: 2021, month: 1, day: 1)!
+        let header = try DoseCSVHeader(fields: ["cccd", "ngay_tiem", "mui_so", "vac_xin", "Nhóm ưu tiên"])
+        #expect(header.priorityGroup == 4)
+        func row(_ group: String) -> Result<DoseCSVRow, DoseCSVProblem> {
+            DoseCSV.row(CSVRecord(fields: ["001180012345", "01/08/2021", "1", "Pfizer", group], line: 2), header: header, today: today)
+        }
+        #expect((try? row(" Over_65 ").get())?.priorityGroup == "over_65")
+        #expect((try? row("").get())?.priorityGroup == "")
+        if case .success = row("người trên 65") { Issue.record("a label instead of a code was accepted") }
+        // Without the column, no group.
+        let bare = try DoseCSVHeader(fields: ["cccd", "ngay_tiem", "mui_so", "vac_xin"])
+        #expect(bare.priorityGroup == nil)
+    }
+
+    @Test func aStoredListReadsBackInOrderWithoutBlanksOrRepeats() {
+        #expect(PriorityGroups.codes("") == [])
+        #expect(PriorityGroups.codes("over_65") == ["over_65"])
+        #expect(PriorityGroups.codes(" health_workers , over_65,,health_workers ") == ["health_workers", "over_65"])
+        // Free text from before groups were a list reads as one "code" that no group has.
+        #expect(PriorityGroups.codes("Người từ 18 tuổi") == ["Người từ 18 tuổi"])
+    }
+
+    @Test func anInvitationListIsNarrowedByAgeOnlyWhenEveryGroupIsDefinedByAge() {
+        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: []) == 18)
+        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: [Self.over65]) == 65)
+        // The youngest of the age groups: a session for over-65s and over-75s invites from 65.
+        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: [Self.over75, Self.over65]) == 65)
+        // A group the registry cannot see: anyone of the session's age may belong to it.
+        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: [Self.over65, Self.health]) == 18)
+        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: [Self.health]) == 18)
+        // Never below the session's own minimum.
+        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 70, groups: [Self.over65]) == 70)
+    }
+}

@@ -635,6 +635,8 @@ enum MatrixBodies {
             return both(["unit": s.ward, "age_group": "18-49", "population": "12000"], json: #"{"unit": "\#(s.ward)", "age_group": "18-49", "population": 12000}"#)
         case (.post, "/vaccination/aefi/:id/follow-up"):
             return both(["follow_up": "Đã hết sốt", "close": "1"], json: #"{"follow_up": "Đã hết sốt", "close": true}"#, names: false)
+        case (.post, "/vaccination/priority-groups"):
+            return both(["code": "police", "label_vi": "4. Lực lượng Công an", "active": "1"], json: #"{"code": "police", "label_vi": "4. Lực lượng Công an"}"#, names: false)
         case (.post, "/vaccination/doses/import"):
             return Body(form: [:], json: "", namesJurisdiction: false, csv: "cccd,ngay_tiem,mui_so,vac_xin\n001180099999,10/09/2021,1,Pfizer\n")
         default: return nil

@@ -59,12 +59,15 @@ enum VaccinationDemo {
             for back in stride(from: 6, through: 0, by: -1) {
                 let day = today.adding(days: -back)
                 let session = try await vaccination.createSession(SessionInput(siteId: siteRecord.id, sessionOn: day.iso, capacity: 200, productCode: "EU/1/21/1529",
-                                                                              priorityGroups: "Người từ 18 tuổi", minAge: 18), user: user, key: nil, language: .vi)
+                                                                              priorityGroups: "outbreak_area,chronic_illness", minAge: 18), user: user, key: nil, language: .vi)
                 let count = back == 0 ? 6 : 10 + (back * 3) % 9
                 for _ in 0..<count where cursor < adults.count {
                     let person = adults[cursor]
                     cursor += 1
-                    if let r = try? await vaccination.record(sessionID: session.id, DoseInput(personId: person, lotId: astra.id), user: user, language: .vi), r.dose != nil { given += 1 }
+                    // September 2021: all of Hanoi was an outbreak area; one in four came as chronically ill.
+                    let group = cursor % 4 == 0 ? "chronic_illness" : "outbreak_area"
+                    if let r = try? await vaccination.record(sessionID: session.id, DoseInput(personId: person, lotId: astra.id, priorityGroup: group), user: user, language: .vi),
+                       r.dose != nil { given += 1 }
                 }
             }
         }
@@ -75,7 +78,7 @@ enum VaccinationDemo {
         if let nam {
             let sessions = try await services.database.read { try await $0.raw("SELECT id FROM vaccination_sessions WHERE site_id = \(bind: mk.id) AND session_on = \(bind: today.iso)").first() }
             if let sessionID = try sessions?.decode(column: "id", as: String.self) {
-                _ = try? await vaccination.record(sessionID: sessionID, DoseInput(personId: nam, lotId: astra.id, note: "Khỏe, không phản ứng"), user: site, language: .vi)
+                _ = try? await vaccination.record(sessionID: sessionID, DoseInput(personId: nam, lotId: astra.id, note: "Khỏe, không phản ứng", priorityGroup: "outbreak_area"), user: site, language: .vi)
             }
             _ = try await CertificateService(services: services).issue(personID: nam, user: site, language: .vi)
         }

@@ -5,16 +5,19 @@
 ///     mui_so (mui, dose_number)       the dose number, 1–9                                        required
 ///     vac_xin (vaccine, product_code) the product: an EU DCC code or a common name                 required
 ///     so_lo (lot_number, lot)         the lot number                                              optional
+///     nhom_uu_tien (priority_group)   the code of the priority group the dose was given under     optional
 public struct DoseCSVHeader: Sendable, Equatable {
     public let cccd: Int
     public let date: Int
     public let dose: Int
     public let product: Int
     public let lot: Int?
+    public let priorityGroup: Int?
 
     static let aliases: [String: [String]] = [
         "cccd": ["cccd", "so_cccd", "citizen_id", "cmnd"], "date": ["ngay_tiem", "given_on", "date"], "dose": ["mui_so", "mui", "dose_number"],
         "product": ["vac_xin", "vaccine", "product_code", "loai_vac_xin"], "lot": ["so_lo", "lot_number", "lot"],
+        "priority": ["nhom_uu_tien", "priority_group", "ma_nhom_uu_tien"],
     ]
 
     public init(fields: [String]) throws(DoseCSVProblem) {
@@ -32,6 +35,7 @@ public struct DoseCSVHeader: Sendable, Equatable {
         self.dose = dose
         self.product = product
         self.lot = find("lot")
+        self.priorityGroup = find("priority")
     }
 }
 
@@ -48,6 +52,8 @@ public struct DoseCSVRow: Sendable, Equatable {
     public let doseNumber: Int
     public let product: VaccineProduct
     public let lot: String
+    /// A priority group's code as written (checked against the city's list by the import); empty when none.
+    public let priorityGroup: String
 }
 
 public enum DoseCSV {
@@ -73,7 +79,11 @@ public enum DoseCSV {
         }
         let lot = header.lot.map(field) ?? ""
         if lot.count > 50 { return .failure(DoseCSVProblem(vi: "Số lô quá dài.", en: "Lot number too long.")) }
-        return .success(DoseCSVRow(line: record.line, citizenID: id.digits, date: date, doseNumber: dose, product: product, lot: lot))
+        let group = header.priorityGroup.map(field)?.lowercased() ?? ""
+        if !group.isEmpty, !PriorityGroups.isValidCode(group) {
+            return .failure(DoseCSVProblem(vi: "Mã nhóm ưu tiên '\(group.prefix(40))' không hợp lệ.", en: "Invalid priority group code '\(group.prefix(40))'."))
+        }
+        return .success(DoseCSVRow(line: record.line, citizenID: id.digits, date: date, doseNumber: dose, product: product, lot: lot, priorityGroup: group))
     }
 }
 
