@@ -414,7 +414,8 @@ package struct VaccinationService: Sendable {
         let served = PriorityGroups.codes(session.priorityGroups)
         let groups = served.isEmpty ? [] : try await priorityGroups(db).filter { served.contains($0.code) }
         let minAge = PriorityGroups.invitationMinAge(sessionMinAge: session.minAge, groups: groups)
-        let latestBirth = CivilDate(year: day.year - minAge, month: day.month, day: min(day.day, 28))?.iso ?? day.iso
+        // Born on this day `minAge` years before, or earlier (29/2 of a year that has none becomes the 28th).
+        let latestBirth = (CivilDate(year: day.year - minAge, month: day.month, day: day.day) ?? CivilDate(year: day.year - minAge, month: day.month, day: 28))?.iso ?? day.iso
         let recent = day.adding(days: -VaccinationRules.shortestWaitDays).iso
         let size = max(1, page)
         var out: [(VaxPerson, Int)] = []

@@ -54,6 +54,28 @@ struct InvitationTests {
         }
     }
 
+    /// Someone who turned the session's minimum age on any day up to the session's is invited, the 29th to
+    /// the 31st of the month included; someone a day short is not.
+    @Test(arguments: Dialect.enabled)
+    func everyoneOldEnoughOnTheSessionsDayIsInvited(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, _ in
+            var ids: [String: String] = [:]
+            for (name, birth) in [("Tròn", "2003-09-30"), ("Hôm qua", "2003-09-29"), ("Ngày 28", "2003-09-28"), ("Mai", "2003-10-01"), ("Nhuận", "2004-02-29")] {
+                ids[name] = try await app.person("Phạm Văn \(name)", ward: Self.ward, birth: birth).id
+            }
+            func invited(on day: String) async throws -> Set<String> {
+                let session = SessionRecord(id: "s", siteId: "site", unitPath: Self.ward, groupCode: "", sessionOn: day, capacity: 100, productCode: Self.pfizer,
+                                            priorityGroups: "", minAge: 18, status: "planned", createdBy: "test", createdAt: Timestamp.now())
+                return try await app.services.database.read { db in Set(try await VaccinationService.invitations(db, session: session).map(\.0.id)) }
+            }
+            let thirtieth = try await invited(on: "2021-09-30")
+            #expect(thirtieth == Set(["Tròn", "Hôm qua", "Ngày 28"].compactMap { ids[$0] }))
+            // Born on 29/2: 18 on 1/3 of a year without one, not on 28/2.
+            #expect(try await invited(on: "2022-02-28").contains(ids["Nhuận"] ?? "") == false)
+            #expect(try await invited(on: "2022-03-01").contains(ids["Nhuận"] ?? ""))
+        }
+    }
+
     @Test(arguments: Dialect.enabled)
     func aSessionForOneResidentialGroupInvitesOnlyItsPeople(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
