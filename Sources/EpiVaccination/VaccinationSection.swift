@@ -3,8 +3,8 @@ import EpiPlatform
 import Foundation
 import SQLKit
 
-/// The person page's vaccination section: doses given (here or imported), certificates, and the button
-/// that issues one.
+/// The person page's vaccination section: doses given (here or imported, with the priority group each was
+/// given under), certificates, and the button that issues one.
 package struct VaccinationSection: PersonSectionProvider {
     package let template = "vaccination/person-section"
     package init() {}
@@ -17,9 +17,11 @@ package struct VaccinationSection: PersonSectionProvider {
             WHERE c.person_id = \(bind: personID) ORDER BY c.issued_at DESC LIMIT 5
             """).all()
         guard !doses.isEmpty || !certs.isEmpty else { return nil }
+        let groups = doses.contains { !$0.priorityGroup.isEmpty } ? try await VaccinationService.priorityGroups(db) : []
         let rows: [[String: Any]] = doses.map { d in
             ["number": d.doseNumber, "date": CivilDate(iso: d.givenOn)?.vietnamese ?? d.givenOn, "product": VaccineCatalog.product(d.productCode)?.name ?? d.productCode,
-             "lot": d.lotNumber, "source": DoseSource(rawValue: d.source).map { l == .vi ? $0.labelVI : $0.labelEN } ?? ""]
+             "lot": d.lotNumber, "source": DoseSource(rawValue: d.source).map { l == .vi ? $0.labelVI : $0.labelEN } ?? "",
+             "group": groups.first { $0.code == d.priorityGroup }.map { l == .vi ? $0.labelVI : $0.labelEN } ?? d.priorityGroup]
         }
         let certificates: [[String: Any]] = try certs.map { ["id": try $0.decode(column: "id", as: String.self), "uvci": try $0.decode(column: "uvci", as: String.self),
                                                              "revoked": try $0.decode(column: "revoked", as: Int.self) > 0] }

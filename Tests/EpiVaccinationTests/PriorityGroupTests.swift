@@ -68,6 +68,8 @@ struct PriorityGroupTests {
             #expect(dose == "chronic_illness" && screening == "chronic_illness")
             let after = try await browser.get(client, "/vaccination/sessions/\(sessionID)").text
             #expect(after.contains("id=\"given-by-group\"") && after.contains("<td>8. Người mắc bệnh mạn tính</td><td>1</td>"))
+            // The person's page names the group beside the dose.
+            #expect(try await browser.get(client, "/people/\(s.person)").text.contains("Nhóm ưu tiên: 8. Người mắc bệnh mạn tính"))
             // A session that names no group takes any active group, and none.
             let open = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", hbt,
                                              #"{"person_id": "\#(s.person)", "outcome": "postpone", "priority_group": "police"}"#)
