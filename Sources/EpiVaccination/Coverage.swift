@@ -185,6 +185,25 @@ package struct CoverageService: Sendable {
         return counts.mapValues { (counts: $0, countedAt: countedAt) }
     }
 
+    /// Counts the registry's populations of `scope`'s wards again (after a resident import, say), unless a
+    /// count for today finished less than `recountFloor` ago: a second click or a double submit counts
+    /// once. Returns when the count in force was made; the audit row says who asked.
+    package func recountPopulations(scope: Scope, wards: [String], user: CurrentUser) async throws -> String {
+        let today = Clock.today()
+        let stored = try await registryPopulations(scope: scope, wards: wards, on: today)
+        let floor = Timestamp.string(Date().addingTimeInterval(-Self.recountFloor))
+        let oldest = stored.values.map(\.countedAt).min() ?? ""
+        let counted = oldest > floor ? oldest : (try await registryPopulations(scope: scope, wards: wards, on: today, recount: true)).values.map(\.countedAt).min() ?? oldest
+        try await services.database.transaction { db in
+            try await Audit.record(db, actor: user, action: "recount_population", entityType: "vaccine_population", entityId: scope.root.string, unitPath: scope.root,
+                                   summary: "Đếm lại dân số theo nhóm tuổi từ sổ cư trú (\(wards.count) phường/xã)")
+        }
+        return counted
+    }
+
+    /// A recount asked for within this many seconds of the last count returns that count.
+    static let recountFloor: TimeInterval = 60
+
     /// People reaching a count per day in the scope (all ages), for the trend.
     package func daily(scope: Scope, kind: DoseKind, from: CivilDate, to: CivilDate) async throws -> (before: Int, days: [CivilDate], values: [Int]) {
         try await services.database.read { db in

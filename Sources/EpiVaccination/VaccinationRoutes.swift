@@ -39,6 +39,7 @@ package struct VaccinationRoutes: Sendable {
         pages.get("vaccination/sessions/:id", .can(.viewVaccination), use: sessionPage)
         pages.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: recordPage)
         pages.get("vaccination/coverage", .can(.viewVaccination), use: coveragePage)
+        pages.post("vaccination/coverage/recount", .can(.viewVaccination), use: recountPage)
         pages.get("vaccination/priority-groups", .can(.viewVaccination), use: priorityGroupsPage)
         pages.post("vaccination/priority-groups", .can(.manageRules), use: savePriorityGroupPage)
         pages.post("vaccination/targets", .can(.manageVaccineStock), use: createTargetPage)
@@ -62,6 +63,7 @@ package struct VaccinationRoutes: Sendable {
         api.get("vaccination/sessions/:id", .can(.viewVaccination), use: apiSession)
         api.post("vaccination/sessions/:id/record", .can(.runVaccinationSessions), use: apiRecord)
         api.get("vaccination/coverage", .can(.viewVaccination), use: apiCoverage)
+        api.post("vaccination/coverage/recount", .can(.viewVaccination), use: apiRecount)
         api.get("vaccination/priority-groups", .can(.viewVaccination), use: apiPriorityGroups)
         api.post("vaccination/priority-groups", .can(.manageRules), use: apiSavePriorityGroup)
         api.post("vaccination/targets", .can(.manageVaccineStock), use: apiCreateTarget)
@@ -348,6 +350,27 @@ package struct VaccinationRoutes: Sendable {
             "kinds": DoseKind.allCases.map { k in ["code": k.rawValue, "label": k == .first ? context.t("Mũi 1", "First dose") : k == .complete ? context.t("Đủ liều", "Complete") : context.t("Mũi nhắc", "Booster")] },
             "unitSlug": focus.path.slug, "error": error.map { $0.message(l) + " " + $0.details.values.sorted().joined(separator: " ") } as Any,
         ], status: error?.status ?? .ok, active: "vaccination")
+    }
+
+    /// Counts the registry's populations of a unit's wards again, now (the page shows when).
+    private func recount(_ unit: String?, context: AuthedContext) async throws -> (UnitFocus, String) {
+        let focus = try await UnitFocus.resolve(unit, context: context, directory: services.directory)
+        let service = CoverageService(services: services)
+        let wards = await service.wards(under: focus.unit.path)
+        return (focus, try await service.recountPopulations(scope: focus.scope, wards: wards, user: context.user))
+    }
+
+    @Sendable func recountPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let (focus, _) = try await recount(context.form?.value("unit"), context: context)
+        return Views.redirect("/vaccination/coverage?unit=\(focus.path.slug)")
+    }
+
+    @Sendable func apiRecount(_ request: Request, context: AuthedContext) async throws -> Response {
+        struct Input: Decodable { let unit: String? }
+        let input = try await APIBody.decode(Input.self, request, context: context)
+        let (focus, counted) = try await recount(input.unit, context: context)
+        struct Done: Encodable { let unit: String; let populationsCountedAt: String }
+        return try JSON.response(DataBody(data: Done(unit: focus.unit.path, populationsCountedAt: counted)))
     }
 
     @Sendable func createTargetPage(_ request: Request, context: AuthedContext) async throws -> Response {

@@ -10,6 +10,7 @@ package enum VaccinationStrings {
         "issue_certificate": ("Cấp chứng nhận tiêm chủng", "Issued a vaccination certificate"), "revoke_certificate": ("Thu hồi chứng nhận tiêm chủng", "Revoked a vaccination certificate"),
         "follow_up_aefi": ("Theo dõi phản ứng sau tiêm", "Followed up an adverse event"),
         "set_vaccine_population": ("Nhập dân số theo nhóm tuổi", "Entered a population by age group"),
+        "recount_population": ("Đếm lại dân số từ sổ cư trú", "Counted the registry's populations again"),
         "view_certificate": ("Xem chứng nhận tiêm chủng", "Viewed a vaccination certificate"),
     ]
     package static let entities: [String: (vi: String, en: String)] = [
@@ -42,7 +43,9 @@ package enum VaccinationStrings {
             "vax_pg_code": ("Mã nhóm", "Code"), "vax_pg_label_vi": ("Tên nhóm (tiếng Việt)", "Name (Vietnamese)"), "vax_pg_label_en": ("Tên nhóm (tiếng Anh)", "Name (English)"),
             "vax_pg_position": ("Thứ tự", "Order"), "vax_pg_min_age": ("Xác định theo tuổi: từ (để trống nếu không)", "Defined by age: from (blank if not)"),
             "vax_pg_active": ("Đang dùng", "In use"), "vax_pg_retired": ("Ngừng dùng", "Retired"), "vax_pg_new": ("Thêm nhóm", "Add a group"),
-            "vax_pg_source": ("Nguồn", "Source"), "vax_pg_saved": ("Đã lưu", "Saved"), "vax_doses_count": ("Số mũi", "Doses"), "vax_pg_by_age": ("theo tuổi từ", "by age from"),
+            "vax_pg_source": ("Nguồn", "Source"), "vax_pg_saved": ("Đã lưu", "Saved"),
+            "vax_recount": ("Đếm lại dân số từ sổ cư trú", "Count the registry again"),
+            "vax_recount_hint": ("(sau khi nhập, sửa danh sách cư trú; tự đếm lại sau một ngày)", "(after residents were imported or edited; recounted by itself after a day)"), "vax_doses_count": ("Số mũi", "Doses"), "vax_pg_by_age": ("theo tuổi từ", "by age from"),
             "vax_group": ("Tổ dân phố (để trống: cả phường)", "Residential group (blank: the whole ward)"), "vax_group_short": ("Tổ dân phố", "Residential group"), "vax_min_age": ("Từ tuổi", "Minimum age"),
             "vax_invited": ("Danh sách mời tiêm", "Invitation list"), "vax_dose_number": ("Mũi", "Dose"), "vax_checkin": ("Tìm người đến tiêm (CCCD hoặc họ tên)", "Find the person (citizen ID or name)"),
             "vax_search": ("Tìm", "Search"), "vax_record": ("Ghi nhận", "Record"), "vax_outcome": ("Khám sàng lọc", "Pre-screening"),

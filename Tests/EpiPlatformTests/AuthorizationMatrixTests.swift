@@ -635,6 +635,7 @@ enum MatrixBodies {
             return both(["unit": s.ward, "age_group": "18-49", "population": "12000"], json: #"{"unit": "\#(s.ward)", "age_group": "18-49", "population": 12000}"#)
         case (.post, "/vaccination/aefi/:id/follow-up"):
             return both(["follow_up": "Đã hết sốt", "close": "1"], json: #"{"follow_up": "Đã hết sốt", "close": true}"#, names: false)
+        case (.post, "/vaccination/coverage/recount"): return both(["unit": s.wardSlug])
         case (.post, "/vaccination/priority-groups"):
             return both(["code": "police", "label_vi": "4. Lực lượng Công an", "active": "1"], json: #"{"code": "police", "label_vi": "4. Lực lượng Công an"}"#, names: false)
         case (.post, "/vaccination/doses/import"):
