@@ -480,6 +480,7 @@ package struct VaccinationRoutes: Sendable {
         return services.views.page("vaccination/session", title: context.t("Buổi tiêm", "Vaccination session"), context: context, data: [
             "id": session.id, "sessionId": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
             "product": VaccineCatalog.product(session.productCode)?.name ?? session.productCode, "capacity": session.capacity,
+            "minAge": PriorityGroups.invitationMinAge(sessionMinAge: session.minAge, groups: priorityGroups.filter { served.contains($0.code) }),
             "priority": VaccinationService.priorityLabels(session.priorityGroups, groups: priorityGroups, language: l).joined(separator: "; "),
             "priorityChoices": choices.map { ["code": $0.code, "label": l == .vi ? $0.labelVI : $0.labelEN] }, "hasPriorityChoices": !choices.isEmpty,
             "byGroup": byGroup.sorted { $0.1 > $1.1 }.map { ["label": groupLabel($0.0), "n": $0.1] as [String: Any] }, "hasByGroup": !byGroup.isEmpty,

@@ -94,6 +94,12 @@ struct PriorityGroupTests {
             }
             let over65 = try await invited("over_65")
             #expect(over65.contains(old.id) && !over65.contains(young.id))
+            // The session's page says from which age it invites.
+            var browser = try await BrowserSession.login(client, "hbt")
+            let sessionID = try await app.services.database.read { db in
+                try await db.raw("SELECT id FROM vaccination_sessions WHERE priority_groups = 'over_65'").first()?.decode(column: "id", as: String.self)
+            } ?? ""
+            #expect(try await browser.get(client, "/vaccination/sessions/\(sessionID)").text.contains("<span id=\"session-min-age\">Từ tuổi: 65</span>"))
             // With a group the registry cannot see, anyone of the session's age may belong: both are invited.
             let mixed = try await invited("over_65,health_workers")
             #expect(mixed.isSuperset(of: [old.id, young.id]))
