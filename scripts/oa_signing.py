@@ -20,6 +20,7 @@ PATHS = {
         "operationId": "trustList", "security": [],
         "summary": "Every signing certificate this deployment has used (certificates, permits, declarations): what verifiers trust. Public.",
         "responses": {"200": ok({"type": "object", "required": ["keys"], "properties": {
-            "keys": arr(ref("TrustedKey")), "generated_at": {"type": "string"}}})}}},
+            "keys": arr(ref("TrustedKey")), "generated_at": {"type": "string", "description": "When the list was made, by the real clock (ISO 8601, UTC)."},
+            "clock": {"type": "string", "description": "The same moment by the deployment's data clock (a demo runs on a simulated day of 2021). Verifiers judge a code's dates by their clock moved by clock − generated_at."}}})}}},
 }
 SCHEMAS = {"TrustedKey": trusted_key, "TrustedKeyJWK": jwk}

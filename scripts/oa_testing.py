@@ -24,7 +24,7 @@ campaign_input = {"type": "object", "required": ["name", "deadline_on"], "proper
     "zone_id": {"type": "string", "description": "An active lockdown zone (target_kind zone)"},
     "wards": arr({"type": "string", "description": "Ward code or path"}),
     "targets": {"type": "object", "additionalProperties": i, "description": "Group size per ward (code or path), for target_kind group"},
-    "group_size": {"type": "integer", "description": "One group size for every ward"},
+    "group_size": {"type": "integer", "description": "One group size for every ward; without it or targets, each ward's people of the group recorded in the registry (POST /api/v1/testing/people/{id}/risk-groups)"},
     "test": {"type": "string", "enum": ["rt_pcr", "rapid_antigen"]}, "pool_size": {"type": "integer", "minimum": 1},
     "starts_on": {"type": "string", "description": "dd/mm/yyyy or yyyy-mm-dd; today when absent"}, "deadline_on": {"type": "string"}, "notes": s}}
 ward_progress = {"type": "object", "properties": {"unit_path": s, "target": i, "people": i, "tubes": i, "per_day": num, "projected": i, "will_miss": b, "days_needed": ni,
@@ -89,6 +89,8 @@ fhir_err = {"description": "OperationOutcome", "content": {"application/fhir+jso
 
 def fhir_errors(*codes): return {str(c): fhir_err for c in codes}
 
+risk_groups = {"type": "object", "properties": {"person_id": {"type": "string"}, "groups": arr({"type": "string"})}}
+
 PATHS = {
     "/api/v1/testing/figures": {"get": {"operationId": "testingFigures", "summary": "14-day series, turnaround p50/p90 per lab (7 days), overdue tubes, 7-day positivity per ward",
         "parameters": [q("unit", "A unit below the caller's, e.g. 01.007")], "responses": {"200": ok(figures)} | errors(401, 403, 404)}},
@@ -100,6 +102,12 @@ PATHS = {
         "parameters": [ID, q("unit", "A unit below the caller's")], "responses": {"200": ok(campaign_body)} | errors(401, 403, 404)}},
     "/api/v1/testing/campaigns/{id}/points": {"post": {"operationId": "addSamplingPoint", "summary": "A sampling point in one of the campaign's wards, with its daily capacity",
         "parameters": [ID], "requestBody": body(ref("PointInput")), "responses": {"201": ok(data(ref("SamplingPoint")), "Created")} | errors(401, 403, 404, 409, 422)}},
+    "/api/v1/testing/people/{id}/risk-groups": {
+        "get": {"operationId": "getRiskGroups", "summary": "The groups at risk a registered person of the caller's jurisdiction belongs to (market_traders, shippers, drivers, health_workers, factory_workers, other)",
+                "parameters": [ID], "responses": {"200": ok(data(risk_groups))} | errors(401, 403, 404)},
+        "post": {"operationId": "setRiskGroups", "summary": "Replace a person's groups at risk (an empty list clears them); audited with the old and new lists; a group campaign counts these people",
+                 "parameters": [ID], "requestBody": body({"type": "object", "properties": {"groups": arr({"type": "string", "enum": ["market_traders", "shippers", "drivers", "health_workers", "factory_workers", "other"]})}}),
+                 "responses": {"200": ok(data(risk_groups))} | errors(401, 403, 404, 422)}},
     "/api/v1/testing/labs": {
         "get": {"operationId": "listLabs", "summary": "Laboratories", "responses": {"200": ok(data(arr(ref("Lab"))))} | errors(401, 403)},
         "post": {"operationId": "createLab", "summary": "Register a laboratory (code, ward, HL7 facility id)", "requestBody": body(ref("LabInput")),

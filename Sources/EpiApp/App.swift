@@ -46,6 +46,7 @@ extension Composition {
             MovementMigrations.permitListIndexes,          // permits waiting for approval counted, and the newest listed, on indexes
             MovementMigrations.checkpointLastSeen,         // when each checkpoint last sent a check, for the silent-checkpoint alert
             VaccinationMigrations.priorityGroups,          // priority groups as an editable list; the group each screening and dose was given under
+            TestingMigrations.personRiskGroups,            // the groups at risk (shippers, market traders…) a registered person belongs to
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],

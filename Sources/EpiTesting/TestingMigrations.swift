@@ -266,5 +266,17 @@ package enum TestingMigrations {
         try await db.alter(table: "retests").column("close_note", type: .text).run()
         try await db.alter(table: "retests").column("closed_by", type: .text).run()
     }
-}
 
+    /// The groups at risk a registered person belongs to (market trader, shipper, driver…), so a campaign
+    /// for a group counts its people from the registry instead of a number typed in.
+    package static let personRiskGroups = Migration("tst_003_person_risk_groups") { db, _ in
+        try await db.create(table: "person_risk_groups")
+            .column("person_id", type: .text, .notNull)
+            .column("group_code", type: .text, .notNull)
+            .column("created_by", type: .text, .notNull)
+            .column("created_at", type: .text, .notNull)
+            .primaryKey("person_id", "group_code")
+            .run()
+        try await db.create(index: "person_risk_groups_group").on("person_risk_groups").column("group_code").column("person_id").run()
+    }
+}

@@ -27,6 +27,9 @@ package struct TestingRoutes: Sendable {
         pages.post("testing/labs", .can(.manageCampaigns), use: createLabPage)
         pages.post("testing/labs/:id", .can(.manageCampaigns), use: updateLabPage)
 
+        pages.post("testing/people/:id/risk-groups", .can(.editPeople), use: riskGroupsPage)
+        api.get("testing/people/:id/risk-groups", .can(.viewTesting), use: apiRiskGroups)
+        api.post("testing/people/:id/risk-groups", .can(.editPeople), use: apiSetRiskGroups)
         api.get("testing/figures", .can(.viewTesting), use: apiFigures)
         api.get("testing/campaigns", .can(.viewTesting), use: apiCampaigns)
         api.post("testing/campaigns", .can(.manageCampaigns), use: apiCreateCampaign)
@@ -105,6 +108,35 @@ package struct TestingRoutes: Sendable {
             "canCampaigns": context.user.can(.manageCampaigns), "canSample": context.user.can(.collectSamples), "canBatch": context.user.can(.transportSamples),
             "canResults": context.user.can(.enterResults), "canReview": context.user.can(.reviewResults),
         ], active: "testing")
+    }
+
+    // MARK: a person's groups at risk
+
+    @Sendable func riskGroupsPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let f = context.form ?? FormData()
+        let codes = f.fields.keys.filter { $0.hasPrefix("group.") && f.fields[$0] == "1" }.map { String($0.dropFirst("group.".count)) }
+        _ = try await RiskGroupService(services: services).set(personID: id, codes: codes, user: context.user, language: context.language)
+        return Views.redirect("/people/\(id)#person-testing")
+    }
+
+    @Sendable func apiRiskGroups(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let groups = try await RiskGroupService(services: services).groups(personID: id, user: context.user) else { throw AppError.notFound }
+        return try JSON.response(RiskGroupsBody(data: .init(personId: id, groups: groups.map(\.rawValue))))
+    }
+
+    @Sendable func apiSetRiskGroups(_ request: Request, context: AuthedContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        struct Input: Decodable { let groups: [String]? }
+        let input = try await APIBody.decode(Input.self, request, context: context)
+        let groups = try await RiskGroupService(services: services).set(personID: id, codes: input.groups ?? [], user: context.user, language: context.language)
+        return try JSON.response(RiskGroupsBody(data: .init(personId: id, groups: groups.map(\.rawValue))))
+    }
+
+    struct RiskGroupsBody: Encodable {
+        struct Groups: Encodable { let personId: String; let groups: [String] }
+        let data: Groups
     }
 
     @Sendable func apiFigures(_ request: Request, context: AuthedContext) async throws -> Response {

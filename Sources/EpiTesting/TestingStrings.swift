@@ -90,6 +90,7 @@ package enum TestingStrings {
         "tst_person": ("Người", "Person"),
         "tst_person_id": ("Mã hồ sơ người", "Person record id"),
         "tst_person_section": ("Xét nghiệm", "Testing"),
+        "tst_risk_groups": ("Nhóm nguy cơ", "Groups at risk"), "tst_risk_groups_edit": ("Ghi nhóm nguy cơ (tiểu thương, shipper, lái xe…)", "Record groups at risk (market traders, shippers, drivers…)"),
         "tst_point": ("Điểm lấy mẫu", "Sampling point"),
         "tst_points": ("Điểm lấy mẫu", "Sampling points"),
         "tst_pool_hint": ("Chọn 1 người là mẫu đơn; từ 2 người trở lên là mẫu gộp, tối đa", "One person is an individual sample; two or more are a pooled tube, at most"),
@@ -162,6 +163,7 @@ package enum TestingAuditStrings {
     package static let actions: [String: (vi: String, en: String)] = [
         "sampled": ("Lấy mẫu xét nghiệm", "Sampled"), "receive": ("Nhận lô mẫu", "Received a batch"), "retest": ("Yêu cầu xét nghiệm lại", "Re-test required"),
         "review": ("Đối chiếu kết quả", "Reviewed a result"), "linked_case": ("Gắn kết quả với F0 đã có", "Linked to an existing case"),
+        "set_risk_groups": ("Ghi nhóm nguy cơ", "Recorded the groups at risk"),
     ]
     package static let entities: [String: (vi: String, en: String)] = [
         "campaign": ("Đợt xét nghiệm", "Testing campaign"), "sampling_point": ("Điểm lấy mẫu", "Sampling point"), "sample": ("Ống mẫu", "Sample tube"),
@@ -182,7 +184,7 @@ package enum TestingAuditStrings {
             ("batch", "declared_count", ("Số ống gửi", "Tubes sent")), ("batch", "received_count", ("Số ống nhận", "Tubes received")), ("batch", "status", ("Trạng thái", "Status")),
             ("test_result", "value", ("Kết quả", "Result")), ("test_result", "match_status", ("Đối chiếu", "Matching")), ("test_result", "case_id", ("Ca F0", "Case")),
             ("test_result", "reason", ("Lý do", "Reason")), ("test_result", "action_status", ("Xử lý", "Action")), ("test_result", "sample_id", ("Ống mẫu", "Tube")),
-            ("test_result", "person_id", ("Người", "Person")),
+            ("test_result", "person_id", ("Người", "Person")), ("person", "risk_groups", ("Nhóm nguy cơ", "Groups at risk")),
             ("retest", "status", ("Trạng thái", "Status")), ("retest", "outcome", ("Kết quả", "Result")),
             ("lab", "hl7_facility", ("Mã cơ sở HL7", "HL7 facility id")), ("lab", "name", ("Tên", "Name")), ("lab", "active", ("Trạng thái", "Status")),
         ]

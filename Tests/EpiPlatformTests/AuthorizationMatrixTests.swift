@@ -282,7 +282,7 @@ struct MatrixRunner: Sendable {
                 case "results": return path.hasSuffix("/resolve") ? s.review : s.result
                 case "labs": return s.lab
                 case "retests": return s.retest
-                case "Patient": return s.person
+                case "Patient", "people": return s.person
                 case "Observation": return s.result
                 case "bulk": return s.export
                 default: return nil
@@ -635,6 +635,8 @@ enum MatrixBodies {
             return both(["unit": s.ward, "age_group": "18-49", "population": "12000"], json: #"{"unit": "\#(s.ward)", "age_group": "18-49", "population": 12000}"#)
         case (.post, "/vaccination/aefi/:id/follow-up"):
             return both(["follow_up": "Đã hết sốt", "close": "1"], json: #"{"follow_up": "Đã hết sốt", "close": true}"#, names: false)
+        case (.post, "/testing/people/:id/risk-groups"):
+            return both(["group.shippers": "1"], json: #"{"groups": ["shippers"]}"#, names: false)
         case (.post, "/vaccination/coverage/recount"): return both(["unit": s.wardSlug])
         case (.post, "/vaccination/priority-groups"):
             return both(["code": "police", "label_vi": "4. Lực lượng Công an", "active": "1"], json: #"{"code": "police", "label_vi": "4. Lực lượng Công an"}"#, names: false)

@@ -17,7 +17,8 @@ package struct CampaignInput: Codable, Sendable {
     /// Ward codes or paths to cover; every ward of `unit` when absent.
     package var wards: [String]?
     /// For a group at risk: how many people of the group live in each ward (code or path → count), or
-    /// one count for every ward (`group_size`).
+    /// one count for every ward (`group_size`); without either, the group's people recorded in the registry
+    /// (`person_risk_groups`).
     package var targets: [String: Int]?
     package var groupSize: Int?
     package var test: String?
@@ -187,10 +188,18 @@ package struct CampaignService: Sendable {
             }
             if chosen.isEmpty && errors["wards"] == nil { errors["wards"] = msg(l, "Chọn ít nhất một phường/xã.", "Choose at least one ward.") }
             if target == .group {
+                // A size typed in for a ward wins; otherwise the group's people registered in the ward.
+                var registered: [String: Int] = [:]
+                if let group {
+                    let paths = chosen.map(\.path)
+                    registered = try await database.read { db in try await RiskGroupService.registered(db, group: group, wards: paths) }
+                }
                 for w in chosen {
                     let n = input.targets?[w.code] ?? input.targets?[w.path] ?? input.targets?[w.path.replacingOccurrences(of: "/", with: ".")] ?? input.groupSize
+                        ?? registered[w.path]
                     guard let n, n >= 0, n <= 10_000_000 else {
-                        errors["targets"] = msg(l, "Nhập số người của nhóm tại \(w.name).", "Give the group's size in \(w.name).")
+                        errors["targets"] = msg(l, "Nhập số người của nhóm tại \(w.name) (sổ cư trú chưa ghi ai thuộc nhóm này).",
+                                                "Give the group's size in \(w.name) (the registry records nobody of this group there).")
                         continue
                     }
                     targets.append((w, n))

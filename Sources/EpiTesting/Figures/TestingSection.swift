@@ -3,8 +3,9 @@ import EpiPlatform
 import Foundation
 import SQLKit
 
-/// The person page's testing section: the tubes they were sampled into with their results, and a flag
-/// while they are to be re-tested (a positive pool, a rapid positive to confirm, an unreadable tube).
+/// The person page's testing section: the tubes they were sampled into with their results, a flag while
+/// they are to be re-tested (a positive pool, a rapid positive to confirm, an unreadable tube), and the
+/// groups at risk they belong to (which a ward officer ticks here).
 package struct TestingSection: PersonSectionProvider {
     package let template = "testing/person-section"
 
@@ -20,7 +21,9 @@ package struct TestingSection: PersonSectionProvider {
         let direct = try await db.raw("""
             SELECT label, test, value, resulted_at FROM test_results WHERE person_id = \(bind: personID) AND sample_id IS NULL AND match_status = 'person_only' ORDER BY resulted_at DESC LIMIT 10
             """).all()
-        guard !tubes.isEmpty || !retests.isEmpty || !direct.isEmpty else { return nil }
+        let groups = try await RiskGroupService.groups(db, personID: personID)
+        let canGroup = user.can(.editPeople) && !merged
+        guard !tubes.isEmpty || !retests.isEmpty || !direct.isEmpty || !groups.isEmpty || canGroup else { return nil }
         func label<T: RawRepresentable>(_ raw: String?, _ type: T.Type, _ text: (T) -> (String, String)) -> String where T.RawValue == String {
             guard let raw, let v = T(rawValue: raw) else { return l == .vi ? "Chưa có kết quả" : "No result yet" }
             let (vi, en) = text(v)
@@ -47,6 +50,9 @@ package struct TestingSection: PersonSectionProvider {
              "since": DisplayTime.format(try row.decode(column: "created_at", as: String.self))]
         }
         return PersonSection(["tubes": rows, "hasTubes": !rows.isEmpty, "flags": flags, "flagged": !flags.isEmpty,
+                              "riskGroups": groups.map { l == .vi ? $0.labelVI : $0.labelEN }.joined(separator: ", "), "hasRiskGroups": !groups.isEmpty,
+                              "canGroup": canGroup,
+                              "riskOptions": TargetGroup.allCases.map { g in ["code": g.rawValue, "label": l == .vi ? g.labelVI : g.labelEN, "on": groups.contains(g)] as [String: Any] },
                               "canSample": user.can(.collectSamples) && !merged && !flags.isEmpty])
     }
 }
