@@ -108,6 +108,15 @@ PATHS = {
         "post": {"operationId": "setRiskGroups", "summary": "Replace a person's groups at risk (an empty list clears them); audited with the old and new lists; a group campaign counts these people",
                  "parameters": [ID], "requestBody": body({"type": "object", "properties": {"groups": arr({"type": "string", "enum": ["market_traders", "shippers", "drivers", "health_workers", "factory_workers", "other"]})}}),
                  "responses": {"200": ok(data(risk_groups))} | errors(401, 403, 404, 422)}},
+    "/api/v1/testing/risk-groups": {"get": {"operationId": "riskGroupCounts", "summary": "Registered people of each group at risk inside the caller's jurisdiction (what a group campaign targets when no size is typed)",
+        "responses": {"200": ok({"type": "object", "properties": {"unit": {"type": "string"}, "data": arr({"type": "object", "properties": {
+            "group": {"type": "string"}, "label_vi": {"type": "string"}, "label_en": {"type": "string"}, "registered": {"type": "integer"}}})}})} | errors(401, 403)}},
+    "/api/v1/testing/risk-groups/import": {"post": {"operationId": "importRiskGroupList",
+        "summary": "CSV list of people of a group at risk (cccd, nhom, optional ho_ten; nhom: a code or name, several separated by ;) from a market board, a delivery company, a transport firm: each person found by citizen ID in the caller's jurisdiction, the name (if given) must match; groups are added, never removed; bad rows by line, good rows kept; the same list again adds nothing; each person changed is audited",
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": s}}},
+        "responses": {"200": ok(data({"type": "object", "properties": {"rows": {"type": "integer"}, "people": {"type": "integer", "description": "People given at least one group"},
+            "added": {"type": "integer"}, "unchanged": {"type": "integer", "description": "Groups of the list the person already had"},
+            "problems": arr({"type": "object", "properties": {"line": {"type": "integer"}, "reason": {"type": "string"}}})}}))} | errors(401, 403, 413, 422)}},
     "/api/v1/testing/labs": {
         "get": {"operationId": "listLabs", "summary": "Laboratories", "responses": {"200": ok(data(arr(ref("Lab"))))} | errors(401, 403)},
         "post": {"operationId": "createLab", "summary": "Register a laboratory (code, ward, HL7 facility id)", "requestBody": body(ref("LabInput")),

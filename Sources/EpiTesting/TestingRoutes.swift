@@ -28,6 +28,10 @@ package struct TestingRoutes: Sendable {
         pages.post("testing/labs/:id", .can(.manageCampaigns), use: updateLabPage)
 
         pages.post("testing/people/:id/risk-groups", .can(.editPeople), use: riskGroupsPage)
+        pages.get("testing/risk-groups", .can(.viewTesting), use: riskListsPage)
+        pages.post("testing/risk-groups/import", .can(.editPeople), body: .upload, use: riskListImportPage)
+        api.get("testing/risk-groups", .can(.viewTesting), use: apiRiskGroupCounts)
+        api.post("testing/risk-groups/import", .can(.editPeople), body: .upload, use: apiRiskListImport)
         api.get("testing/people/:id/risk-groups", .can(.viewTesting), use: apiRiskGroups)
         api.post("testing/people/:id/risk-groups", .can(.editPeople), use: apiSetRiskGroups)
         api.get("testing/figures", .can(.viewTesting), use: apiFigures)
@@ -132,6 +136,57 @@ package struct TestingRoutes: Sendable {
         let input = try await APIBody.decode(Input.self, request, context: context)
         let groups = try await RiskGroupService(services: services).set(personID: id, codes: input.groups ?? [], user: context.user, language: context.language)
         return try JSON.response(RiskGroupsBody(data: .init(personId: id, groups: groups.map(\.rawValue))))
+    }
+
+    // MARK: lists of groups at risk
+
+    private func renderRiskLists(context: AuthedContext, report: RiskGroupImportReport?, error: AppError?) async throws -> Response {
+        let scope = try await Scope.of(context.user, directory: services.directory)
+        let counts = try await database.read { try await RiskGroupService.counts($0, scope: scope) }
+        let l = context.language
+        return services.views.page("testing/risk-groups", title: context.t("Danh sách nhóm nguy cơ", "Lists of groups at risk"), context: context, data: [
+            "scopeLabel": await services.directory.label(scope.root.string),
+            "groups": TargetGroup.allCases.map { ["label": l == .vi ? $0.labelVI : $0.labelEN, "count": NumberFormat.grouped(counts[$0] ?? 0)] },
+            "groupNames": TargetGroup.allCases.map { "\($0.rawValue) (\(l == .vi ? $0.labelVI : $0.labelEN))" }.joined(separator: "; "),
+            "canImport": context.user.can(.editPeople),
+            "report": report.map { r in
+                ["rows": NumberFormat.grouped(r.rows), "people": NumberFormat.grouped(r.people), "added": NumberFormat.grouped(r.added),
+                 "unchanged": NumberFormat.grouped(r.unchanged), "failed": NumberFormat.grouped(r.problems.count), "hasErrors": !r.problems.isEmpty,
+                 "errors": r.problems.prefix(200).map { ["line": String($0.line), "reason": $0.reason] }] as [String: Any] } as Any,
+            "error": error.map { $0.message(l) } as Any,
+        ], status: error?.status ?? .ok, active: "testing")
+    }
+
+    @Sendable func riskListsPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderRiskLists(context: context, report: nil, error: nil)
+    }
+
+    @Sendable func riskListImportPage(_ request: Request, context: AuthedContext) async throws -> Response {
+        guard let file = context.form?.files["file"], !file.bytes.isEmpty else {
+            return try await renderRiskLists(context: context, report: nil, error: AppError.invalid("Chọn tệp CSV danh sách.", "Choose a CSV file of the list."))
+        }
+        do {
+            let report = try await RiskGroupService(services: services).importList(bytes: file.bytes, user: context.user, language: context.language)
+            return try await renderRiskLists(context: context, report: report, error: nil)
+        } catch let error as AppError where error.status == .unprocessableContent {
+            return try await renderRiskLists(context: context, report: nil, error: error)
+        }
+    }
+
+    @Sendable func apiRiskGroupCounts(_ request: Request, context: AuthedContext) async throws -> Response {
+        let scope = try await Scope.of(context.user, directory: services.directory)
+        let counts = try await database.read { try await RiskGroupService.counts($0, scope: scope) }
+        struct Row: Encodable { let group: String; let labelVi: String; let labelEn: String; let registered: Int }
+        struct Body: Encodable { let unit: String; let data: [Row] }
+        return try JSON.response(Body(unit: scope.root.string, data: TargetGroup.allCases.map { Row(group: $0.rawValue, labelVi: $0.labelVI, labelEn: $0.labelEN, registered: counts[$0] ?? 0) }))
+    }
+
+    @Sendable func apiRiskListImport(_ request: Request, context: AuthedContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: context.bodyLimit)
+        let report = try await RiskGroupService(services: services).importList(bytes: Array(body.readableBytesView), user: context.user, language: context.language)
+        struct Body: Encodable { let data: RiskGroupImportReport }
+        return try JSON.response(Body(data: report))
     }
 
     struct RiskGroupsBody: Encodable {

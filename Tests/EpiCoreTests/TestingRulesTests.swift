@@ -22,6 +22,29 @@ struct TestingRulesTests {
         #expect(Pooling.Problem.overCampaign(size: 6, max: 5).messageVI == "Đợt xét nghiệm này gộp tối đa 5 người/ống; ống này có 6 người.")
     }
 
+    // MARK: groups at risk read from a list
+
+    @Test func aGroupIsReadFromItsCodeItsLabelsOrAShortNameWithOrWithoutDiacritics() {
+        #expect(TargetGroup.parse("market_traders") == .marketTraders)
+        #expect(TargetGroup.parse("Tiểu thương chợ") == .marketTraders)
+        #expect(TargetGroup.parse("TIEU THUONG") == .marketTraders)
+        #expect(TargetGroup.parse("Người giao hàng (shipper)") == .shippers)
+        #expect(TargetGroup.parse(" Shipper ") == .shippers)
+        #expect(TargetGroup.parse("Lái xe, phụ xe") == .drivers)
+        #expect(TargetGroup.parse("tài xế") == .drivers)
+        #expect(TargetGroup.parse("Health workers") == .healthWorkers)
+        #expect(TargetGroup.parse("công nhân") == .factoryWorkers)
+        #expect(TargetGroup.parse("phi hành gia") == nil)
+        #expect(TargetGroup.parse("  ") == nil)
+        // Parts are separated by ";" or "|", never by the comma a label carries; repeats count once, in the catalogue's order.
+        let list = TargetGroup.parseList("Lái xe, phụ xe; tiểu thương | shipper; lai xe")
+        #expect(list.groups == [.marketTraders, .shippers, .drivers])
+        #expect(list.unknown.isEmpty)
+        let mixed = TargetGroup.parseList("shipper; phi hành gia;; ")
+        #expect(mixed.groups == [.shippers] && mixed.unknown == ["phi hành gia"])
+        #expect(TargetGroup.parseList("").groups.isEmpty)
+    }
+
     @Test func tubeLabelsIgnoreSpacesAndCaseAndRefuseWhatNoBarcodeCarries() {
         #expect(SampleLabel.normalize(" hbt 0001 ") == .success("HBT0001"))
         #expect(SampleLabel.normalize("MK-21/09.5_a") == .success("MK-21/09.5_A"))

@@ -635,6 +635,8 @@ enum MatrixBodies {
             return both(["unit": s.ward, "age_group": "18-49", "population": "12000"], json: #"{"unit": "\#(s.ward)", "age_group": "18-49", "population": 12000}"#)
         case (.post, "/vaccination/aefi/:id/follow-up"):
             return both(["follow_up": "Đã hết sốt", "close": "1"], json: #"{"follow_up": "Đã hết sốt", "close": true}"#, names: false)
+        case (.post, "/testing/risk-groups/import"):
+            return Body(form: [:], json: "", namesJurisdiction: false, csv: "cccd,nhom\n\(outside ? "001085099998" : "001085099997"),shipper\n")
         case (.post, "/testing/people/:id/risk-groups"):
             return both(["group.shippers": "1"], json: #"{"groups": ["shippers"]}"#, names: false)
         case (.post, "/vaccination/coverage/recount"): return both(["unit": s.wardSlug])

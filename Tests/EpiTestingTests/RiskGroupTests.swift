@@ -1,6 +1,7 @@
 import EpiCore
 import Foundation
 import HTTPTypes
+import Hummingbird
 import SQLKit
 import Testing
 @testable import EpiPlatform
@@ -59,4 +60,92 @@ struct RiskGroupTests {
             }
         }
     }
+
+    /// A market board's list of its traders: people found by citizen ID inside the ward, groups added
+    /// (never removed), each bad row reported with its line and reason, and the same list again adds nothing.
+    @Test(arguments: Dialect.enabled)
+    func aListAddsGroupsByCitizenIDReportsBadRowsByLineAndAddsNothingTwice(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let ward = try await app.token("minhkhai")
+            let lan = try await app.person("Trần Thị Lan", citizenID: "001185000101"), hung = try await app.person("Phạm Văn Hùng", citizenID: "001085000202")
+            let mai = try await app.person("Đỗ Thị Mai", citizenID: "001185000404")
+            _ = try await app.person("Vũ Văn Bạch", ward: "01/007/00286", citizenID: "001085000303")
+            // Mai is already recorded as a shipper on her page; the list adds the market, keeps the shipper.
+            #expect(try await client.json(.post, "/api/v1/testing/people/\(mai.id)/risk-groups", ward, #"{"groups": ["shippers"]}"#).status == .ok)
+            let file = """
+                cccd,ho_ten,nhom
+                001185000101,Tran Thi Lan,Tiểu thương chợ
+                001085000202,Phạm Văn Hùng,tiểu thương; lái xe
+                12345,Sai Số,tiểu thương
+                001085000303,Vũ Văn Bạch,tiểu thương
+                001185000404,Đỗ Thị Mai,tiểu thương
+                001185000101,Trần Thị Lan,phi hành gia
+                001185000999,Người Lạ,tiểu thương
+                001085000202,Phạm Văn Hoà,tiểu thương
+                001085000202,,
+                001185000101,,shipper
+
+                """
+            let first = try await client.raw(.post, "/api/v1/testing/risk-groups/import", ward, contentType: "text/csv", file)
+            #expect(first.status == .ok)
+            let report = try #require(try first.json()["data"] as? [String: Any])
+            #expect(report["rows"] as? Int == 10)
+            // Lan: market + shipper (two rows merged); Hùng: market + drivers; Mai: market (shipper already there).
+            #expect(report["added"] as? Int == 5 && report["people"] as? Int == 3 && report["unchanged"] as? Int == 0)
+            let problems = (report["problems"] as? [[String: Any]]) ?? []
+            #expect(problems.map { $0["line"] as? Int } == [4, 5, 7, 8, 9, 10])
+            let reasons = problems.map { ($0["reason"] as? String) ?? "" }
+            #expect(reasons[0].contains("CCCD") && reasons[2].contains("phi hành gia") && reasons[5] == "Thiếu nhóm nguy cơ.")
+            // Another ward's resident and an unknown number read the same: nothing about who lives elsewhere.
+            #expect(reasons[1] == reasons[3] && reasons[1].contains("địa bàn của bạn"))
+            #expect(reasons[4].contains("Họ tên không khớp"))
+            func groups(_ id: String) async throws -> [String] {
+                (try await client.json(.get, "/api/v1/testing/people/\(id)/risk-groups", ward).json()["data"] as? [String: Any])?["groups"] as? [String] ?? []
+            }
+            #expect(try await groups(lan.id) == ["market_traders", "shippers"])
+            #expect(try await groups(hung.id) == ["market_traders", "drivers"])
+            #expect(try await groups(mai.id) == ["market_traders", "shippers"])
+            // The same list again adds nothing and audits nothing more.
+            let auditsBefore = try await app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'set_risk_groups'")
+            let second = try #require(try await client.raw(.post, "/api/v1/testing/risk-groups/import", ward, contentType: "text/csv", file).json()["data"] as? [String: Any])
+            #expect(second["added"] as? Int == 0 && second["people"] as? Int == 0 && second["unchanged"] as? Int == 5)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM person_risk_groups") == 6)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'set_risk_groups'") == auditsBefore)
+            let history = try await app.auditRows(entityId: mai.id, action: "set_risk_groups")
+            #expect(history.count == 2 && history.contains { $0.summary.contains("từ danh sách") })
+            // A file without the columns is refused whole; a role without editPeople may not send one.
+            let noColumns = try await client.raw(.post, "/api/v1/testing/risk-groups/import", ward, contentType: "text/csv", "so,ten\n1,A\n")
+            #expect(noColumns.status == .unprocessableContent && noColumns.text.contains("cccd"))
+            #expect(try await client.raw(.post, "/api/v1/testing/risk-groups/import", try await app.token("checkpoint.mk"), contentType: "text/csv", file).status == .forbidden)
+            // The counts: Minh Khai's ward sees its three traders; the district sees the same; Bạch Mai none.
+            let counts = try await client.json(.get, "/api/v1/testing/risk-groups", ward).json()["data"] as? [[String: Any]] ?? []
+            #expect(counts.first { $0["group"] as? String == "market_traders" }?["registered"] as? Int == 3)
+            let other = try await client.json(.get, "/api/v1/testing/risk-groups", try await app.token("bachmai")).json()["data"] as? [[String: Any]] ?? []
+            #expect(other.first { $0["group"] as? String == "market_traders" }?["registered"] as? Int == 0)
+            // The page: the counts, the upload form and a report with the lines.
+            var browser = try await BrowserSession.login(client, "minhkhai")
+            let page = try await browser.get(client, "/testing/risk-groups").text
+            #expect(page.contains("Tiểu thương chợ") && page.contains("id=\"risk-groups-upload\""))
+            let (contentType, body) = Self.multipart("cccd,nhom\n001185000404,lái xe\n99,lái xe\n", csrf: browser.csrf)
+            let uploaded = try await client.execute(uri: "/testing/risk-groups/import", method: .post, headers: [.contentType: contentType, .cookie: browser.cookieHeader], body: body)
+            #expect(uploaded.status == .ok)
+            #expect(uploaded.text.contains("id=\"report-added\">1<") && uploaded.text.contains("Dòng 3:"))
+            #expect(try await groups(mai.id) == ["market_traders", "shippers", "drivers"])
+            // A campaign of market traders for Minh Khai with no size typed targets the three.
+            let hbt = try await app.user("hbt"), today = TestApp.today
+            let campaign = try await CampaignService(services: app.services).create(
+                CampaignInput(name: "Tiểu thương Minh Khai", unit: "01/007", targetKind: "group", targetGroup: "market_traders", wards: ["00295"],
+                              startsOn: today.iso, deadlineOn: today.adding(days: 3).iso), user: hbt, key: nil, language: .vi)
+            #expect(try await CampaignService(services: app.services).progress(campaign, scope: try await app.scope(for: "hbt"), today: today).first?.target == 3)
+        }
+    }
+
+    static func multipart(_ csv: String, csrf: String) -> (String, ByteBuffer) {
+        let boundary = "----epitest\(UUID().uuidString)"
+        var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(csrf)\r\n"
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"tieu-thuong.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n"
+        body += "--\(boundary)--\r\n"
+        return ("multipart/form-data; boundary=\(boundary)", ByteBuffer(string: body))
+    }
 }
+

@@ -217,6 +217,36 @@ public enum TargetGroup: String, CaseIterable, Codable, Sendable {
         case .other: return "Other group"
         }
     }
+
+    /// Reads a group as a list from a market board or a delivery company names it: the code, either
+    /// label, or a common short name ("tiểu thương", "shipper", "lái xe"…), with or without diacritics.
+    public static func parse(_ text: String) -> TargetGroup? {
+        let key = VietnameseText.fold(text)
+        guard !key.isEmpty else { return nil }
+        for group in allCases where key == VietnameseText.fold(group.rawValue) || key == VietnameseText.fold(group.labelVI) || key == VietnameseText.fold(group.labelEN) {
+            return group
+        }
+        return shortNames[key]
+    }
+
+    private static let shortNames: [String: TargetGroup] = [
+        "tieu thuong": .marketTraders, "tieu thuong cho": .marketTraders, "nguoi ban hang cho": .marketTraders,
+        "shipper": .shippers, "giao hang": .shippers, "nguoi giao hang": .shippers,
+        "lai xe": .drivers, "phu xe": .drivers, "tai xe": .drivers,
+        "y te": .healthWorkers, "nhan vien y te": .healthWorkers, "can bo y te": .healthWorkers,
+        "cong nhan": .factoryWorkers, "cong nhan kcn": .factoryWorkers,
+        "khac": .other,
+    ]
+
+    /// The groups of one cell, separated by ";" or "|" (a label may hold a comma: "Lái xe, phụ xe").
+    /// Returns the groups in the catalogue's order and the parts it could not read.
+    public static func parseList(_ text: String) -> (groups: [TargetGroup], unknown: [String]) {
+        var found = Set<TargetGroup>(), unknown: [String] = []
+        for part in text.split(whereSeparator: { $0 == ";" || $0 == "|" }).map({ String($0).trimmedWhitespace }) where !part.isEmpty {
+            if let g = parse(part) { found.insert(g) } else { unknown.append(part) }
+        }
+        return (allCases.filter(found.contains), unknown)
+    }
 }
 
 /// Why a result waits for a person in the review queue instead of acting by itself.
