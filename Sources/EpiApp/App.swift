@@ -47,6 +47,7 @@ extension Composition {
             MovementMigrations.checkpointLastSeen,         // when each checkpoint last sent a check, for the silent-checkpoint alert
             VaccinationMigrations.priorityGroups,          // priority groups as an editable list; the group each screening and dose was given under
             TestingMigrations.personRiskGroups,            // the groups at risk (shippers, market traders…) a registered person belongs to
+            VaccinationMigrations.priorityRegistryGroups,  // a priority group names the group at risk whose recorded people belong to it
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],

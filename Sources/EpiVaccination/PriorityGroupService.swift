@@ -11,19 +11,22 @@ package struct PriorityGroupInput: Codable, Sendable {
     package var position: Int?
     /// Blank (nil) for a group the registry cannot see; an age for a group defined by age alone.
     package var minAge: Int?
+    /// Blank (nil) when the registry records nobody as belonging; else a group at risk's code (`health_workers`).
+    package var registryGroup: String?
     package var active: Bool?
-    package init(code: String? = nil, labelVi: String? = nil, labelEn: String? = nil, position: Int? = nil, minAge: Int? = nil, active: Bool? = nil) {
-        self.code = code; self.labelVi = labelVi; self.labelEn = labelEn; self.position = position; self.minAge = minAge; self.active = active
+    package init(code: String? = nil, labelVi: String? = nil, labelEn: String? = nil, position: Int? = nil, minAge: Int? = nil, registryGroup: String? = nil, active: Bool? = nil) {
+        self.code = code; self.labelVi = labelVi; self.labelEn = labelEn; self.position = position; self.minAge = minAge; self.registryGroup = registryGroup; self.active = active
     }
 }
 
 extension VaccinationService {
     /// Every priority group, in the list's order (inactive ones too: old sessions and doses still name them).
     static func priorityGroups(_ db: any SQLDatabase) async throws -> [PriorityGroup] {
-        try await db.raw("SELECT code, position, label_vi, label_en, min_age, active FROM vaccination_priority_groups ORDER BY position, code").all().map { row in
+        try await db.raw("SELECT code, position, label_vi, label_en, min_age, registry_group, active FROM vaccination_priority_groups ORDER BY position, code").all().map { row in
             PriorityGroup(code: try row.decode(column: "code", as: String.self), position: try row.decode(column: "position", as: Int.self),
                           labelVI: try row.decode(column: "label_vi", as: String.self), labelEN: try row.decode(column: "label_en", as: String.self),
-                          minAge: try row.decode(column: "min_age", as: Int?.self), active: try row.decode(column: "active", as: Int.self) != 0)
+                          minAge: try row.decode(column: "min_age", as: Int?.self), registryGroup: try row.decode(column: "registry_group", as: String?.self),
+                          active: try row.decode(column: "active", as: Int.self) != 0)
         }
     }
 
@@ -72,20 +75,25 @@ extension VaccinationService {
             if let minAge, !(VaccineCatalog.minimumAge...120).contains(minAge) {
                 errors["min_age"] = msg(l, "Tuổi từ \(VaccineCatalog.minimumAge) đến 120, hoặc để trống.", "Age \(VaccineCatalog.minimumAge) to 120, or blank.")
             }
+            let registryGroup = input.registryGroup.nonBlank
+            if let registryGroup, TargetGroup(rawValue: registryGroup) == nil {
+                errors["registry_group"] = msg(l, "Nhóm nguy cơ '\(registryGroup.prefix(40))' không có trong danh mục.", "Group at risk '\(registryGroup.prefix(40))' is not in the list.")
+            }
             guard errors.isEmpty else { throw Self.invalid(l, errors) }
             let group = PriorityGroup(code: code, position: position, labelVI: labelVI, labelEN: labelEN.isEmpty ? labelVI : labelEN, minAge: minAge,
-                                      active: input.active ?? before?.active ?? true)
+                                      registryGroup: registryGroup, active: input.active ?? before?.active ?? true)
             guard group != before else { return group }
             let now = Timestamp.now()
             if before == nil {
                 try await db.raw("""
-                    INSERT INTO vaccination_priority_groups (code, position, label_vi, label_en, min_age, active, updated_by, updated_at)
-                    VALUES (\(bind: code), \(bind: position), \(bind: group.labelVI), \(bind: group.labelEN), \(bind: minAge), \(bind: group.active ? 1 : 0), \(bind: user.username), \(bind: now))
+                    INSERT INTO vaccination_priority_groups (code, position, label_vi, label_en, min_age, registry_group, active, updated_by, updated_at)
+                    VALUES (\(bind: code), \(bind: position), \(bind: group.labelVI), \(bind: group.labelEN), \(bind: minAge), \(bind: registryGroup), \(bind: group.active ? 1 : 0),
+                            \(bind: user.username), \(bind: now))
                     """).run()
             } else {
                 try await db.raw("""
                     UPDATE vaccination_priority_groups SET position = \(bind: position), label_vi = \(bind: group.labelVI), label_en = \(bind: group.labelEN), min_age = \(bind: minAge),
-                    active = \(bind: group.active ? 1 : 0), updated_by = \(bind: user.username), updated_at = \(bind: now) WHERE code = \(bind: code)
+                    registry_group = \(bind: registryGroup), active = \(bind: group.active ? 1 : 0), updated_by = \(bind: user.username), updated_at = \(bind: now) WHERE code = \(bind: code)
                     """).run()
             }
             var changes: [FieldChange] = []
@@ -94,10 +102,14 @@ extension VaccinationService {
             note("label_en", before?.labelEN, group.labelEN)
             note("position", before.map { String($0.position) }, String(position))
             note("min_age", before?.minAge.map(String.init), minAge.map(String.init))
+            // Read by people in the audit log: the group at risk's name.
+            note("registry_group", before?.registryGroup.map(Self.riskGroupLabel), registryGroup.map(Self.riskGroupLabel))
             note("active", before.map { $0.active ? "1" : "0" }, group.active ? "1" : "0")
             try await Audit.record(db, actor: user, action: before == nil ? "create" : "update", entityType: "vaccination_priority_group", entityId: code, unitPath: user.unitPath,
                                    summary: "Nhóm ưu tiên tiêm chủng: \(group.labelVI)", changes: changes)
             return group
         }
     }
+
+    static func riskGroupLabel(_ code: String) -> String { TargetGroup(rawValue: code)?.labelVI ?? code }
 }

@@ -280,4 +280,14 @@ package enum VaccinationMigrations {
         // a dose file from another system (no session) writes no entry, so the import pays nothing for it.
         try await db.raw("CREATE INDEX vaccine_doses_session ON vaccine_doses (session_id, priority_group) WHERE session_id IS NOT NULL").run()
     }
+
+    /// A priority group may name the group at risk whose recorded people belong to it (health workers), so
+    /// an invitation list picks them from the registry. The seeded health-workers group gets its link.
+    package static let priorityRegistryGroups = Migration("vac_004_priority_registry_groups") { db, _ in
+        try await db.raw("ALTER TABLE vaccination_priority_groups ADD COLUMN registry_group TEXT").run()
+        for g in PriorityGroups.seed {
+            guard let registry = g.registryGroup else { continue }
+            try await db.raw("UPDATE vaccination_priority_groups SET registry_group = \(bind: registry) WHERE code = \(bind: g.code) AND registry_group IS NULL").run()
+        }
+    }
 }

@@ -206,7 +206,7 @@ package struct VaccinationRoutes: Sendable {
         let f = context.form ?? FormData()
         do {
             let input = PriorityGroupInput(code: f.value("code"), labelVi: f.value("label_vi"), labelEn: f.value("label_en"), position: f.value("position").flatMap { Int($0.trimmed) },
-                                           minAge: f.value("min_age").flatMap { Int($0.trimmed) }, active: f.value("active") == "1")
+                                           minAge: f.value("min_age").flatMap { Int($0.trimmed) }, registryGroup: f.value("registry_group"), active: f.value("active") == "1")
             if let raw = f.value("position"), !raw.trimmed.isEmpty, input.position == nil {
                 throw VaccinationService.invalid(context.language, ["position": context.t("Thứ tự phải là số.", "Order must be a number.")])
             }
@@ -224,11 +224,18 @@ package struct VaccinationRoutes: Sendable {
         let l = context.language
         let groups = try await vaccination.priorityGroups()
         let savedGroup = groups.first { $0.code == saved }
+        func registryChoices(_ selected: String?) -> [[String: Any]] {
+            [["value": "", "label": context.t("— không —", "— none —"), "selected": selected == nil] as [String: Any]]
+                + TargetGroup.allCases.map { ["value": $0.rawValue, "label": l == .vi ? $0.labelVI : $0.labelEN, "selected": $0.rawValue == selected] }
+        }
         return services.views.page("vaccination/priority-groups", title: context.t("Nhóm ưu tiên tiêm chủng", "Vaccination priority groups"), context: context, data: [
             "groups": groups.map { g in
                 ["code": g.code, "position": g.position, "label": l == .vi ? g.labelVI : g.labelEN, "labelVI": g.labelVI, "labelEN": g.labelEN,
-                 "minAge": g.minAge.map(String.init) ?? "", "byAge": g.minAge as Any, "active": g.active] as [String: Any]
+                 "minAge": g.minAge.map(String.init) ?? "", "byAge": g.minAge as Any, "active": g.active,
+                 "byRegistry": g.registryGroup.map { code in TargetGroup(rawValue: code).map { l == .vi ? $0.labelVI : $0.labelEN } ?? code } as Any,
+                 "registryChoices": registryChoices(g.registryGroup)] as [String: Any]
             },
+            "newRegistryChoices": registryChoices(nil),
             "source": l == .vi ? PriorityGroups.sourceVI : PriorityGroups.sourceEN, "canEdit": context.user.can(.manageRules),
             "saved": savedGroup.map { l == .vi ? $0.labelVI : $0.labelEN } as Any,
             "error": error.map { $0.message(l) } as Any, "errors": (error?.details ?? [:]).sorted { $0.key < $1.key }.map { ["field": $0.key, "text": $0.value] },
@@ -472,6 +479,9 @@ package struct VaccinationRoutes: Sendable {
             ["id": p.id, "name": p.fullName, "birth": p.birthDate.flatMap { CivilDate(iso: $0)?.vietnamese } ?? "", "cccd": p.citizenId ?? "", "dose": dose as Any,
              "only": found.count == 1, "lookup": p.citizenId ?? p.fullName]
         }
+        // Whom the invitation list reaches: everyone from an age, and/or people recorded in groups at risk.
+        let reach = PriorityGroups.invitationReach(sessionMinAge: session.minAge, groups: priorityGroups.filter { served.contains($0.code) })
+        let recorded = reach.registryGroups.map { code in TargetGroup(rawValue: code).map { l == .vi ? $0.labelVI : $0.labelEN } ?? code }.joined(separator: ", ")
         // A session for one residential group names it as the ward's people know it.
         var groupName: String?
         if !session.groupCode.isEmpty {
@@ -480,7 +490,8 @@ package struct VaccinationRoutes: Sendable {
         return services.views.page("vaccination/session", title: context.t("Buổi tiêm", "Vaccination session"), context: context, data: [
             "id": session.id, "sessionId": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
             "product": VaccineCatalog.product(session.productCode)?.name ?? session.productCode, "capacity": session.capacity,
-            "minAge": PriorityGroups.invitationMinAge(sessionMinAge: session.minAge, groups: priorityGroups.filter { served.contains($0.code) }),
+            "minAge": reach.everyoneFrom.map(String.init) ?? "", "hasMinAge": reach.everyoneFrom != nil,
+            "recorded": recorded, "recordedFrom": String(reach.registryGroupsFrom),
             "priority": VaccinationService.priorityLabels(session.priorityGroups, groups: priorityGroups, language: l).joined(separator: "; "),
             "priorityChoices": choices.map { ["code": $0.code, "label": l == .vi ? $0.labelVI : $0.labelEN] }, "hasPriorityChoices": !choices.isEmpty,
             "byGroup": byGroup.sorted { $0.1 > $1.1 }.map { ["label": groupLabel($0.0), "n": $0.1] as [String: Any] }, "hasByGroup": !byGroup.isEmpty,

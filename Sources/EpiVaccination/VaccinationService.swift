@@ -402,7 +402,8 @@ package struct VaccinationService: Sendable {
     }
 
     /// The people of the site's ward (or of the session's residential group) a session invites: old enough
-    /// (for the session, or for its priority groups when all of them are defined by age),
+    /// for the session, of its priority groups when the registry can select all of them (by age, or as
+    /// recorded in a group at risk: `PriorityGroups.invitationReach`),
     /// and either never vaccinated or due for their next dose by the session's day; at most the session's
     /// capacity, in name order. The ward
     /// is read `page` people at a time until the list is full, so a ward whose first thousands by name are
@@ -410,12 +411,27 @@ package struct VaccinationService: Sendable {
     /// (`VaccinationRules.shortestWaitDays`) are left out in SQL before their history is read.
     static func invitations(_ db: any SQLDatabase, session: SessionRecord, page: Int = 2_000) async throws -> [(VaxPerson, Int)] {
         guard let day = CivilDate(iso: session.sessionOn), let product = VaccineCatalog.product(session.productCode) else { return [] }
-        // A session only for groups defined by age (over 65) invites only that age.
+        // A session only for groups the registry can select (over 65, recorded health workers) invites only their people.
         let served = PriorityGroups.codes(session.priorityGroups)
         let groups = served.isEmpty ? [] : try await priorityGroups(db).filter { served.contains($0.code) }
-        let minAge = PriorityGroups.invitationMinAge(sessionMinAge: session.minAge, groups: groups)
-        // Born on this day `minAge` years before, or earlier (29/2 of a year that has none becomes the 28th).
-        let latestBirth = (CivilDate(year: day.year - minAge, month: day.month, day: day.day) ?? CivilDate(year: day.year - minAge, month: day.month, day: 28))?.iso ?? day.iso
+        let reach = PriorityGroups.invitationReach(sessionMinAge: session.minAge, groups: groups)
+        // Born on this day `age` years before, or earlier (29/2 of a year that has none becomes the 28th).
+        func latestBirth(_ age: Int) -> String {
+            (CivilDate(year: day.year - age, month: day.month, day: day.day) ?? CivilDate(year: day.year - age, month: day.month, day: 28))?.iso ?? day.iso
+        }
+        // `person_risk_groups` is the testing module's record of groups at risk (market traders, health workers…).
+        var ways: [SQLQueryString] = []
+        if let age = reach.everyoneFrom { ways.append("p.birth_date <= \(bind: latestBirth(age))") }
+        if !reach.registryGroups.isEmpty {
+            ways.append("""
+                (p.birth_date <= \(bind: latestBirth(reach.registryGroupsFrom)) AND EXISTS (SELECT 1 FROM person_risk_groups r WHERE r.person_id = p.id
+                  AND r.group_code IN (\(SQLList(reach.registryGroups.map { SQLBind($0) })))))
+                """)
+        }
+        var who: SQLQueryString = "(1 = 0"
+        for way in ways { who = who + " OR " + way }
+        who = who + ")"
+        let youngestBirth = latestBirth(reach.youngest)
         let recent = day.adding(days: -VaccinationRules.shortestWaitDays).iso
         let size = max(1, page)
         var out: [(VaxPerson, Int)] = []
@@ -425,7 +441,7 @@ package struct VaccinationService: Sendable {
             let resume: SQLQueryString = after.map { "AND (p.name_folded > \(bind: $0.name) OR (p.name_folded = \(bind: $0.name) AND p.id > \(bind: $0.id)))" } ?? ""
             let rows = try await db.raw("""
                 SELECT p.id, p.full_name, p.birth_date, p.citizen_id, p.unit_path, p.group_code, p.name_folded FROM persons p
-                WHERE p.unit_path = \(bind: session.unitPath) AND p.merged_into IS NULL AND p.birth_date IS NOT NULL AND p.birth_date <= \(bind: latestBirth)
+                WHERE p.unit_path = \(bind: session.unitPath) AND p.merged_into IS NULL AND p.birth_date IS NOT NULL AND p.birth_date <= \(bind: youngestBirth) AND \(who)
                   AND NOT EXISTS (SELECT 1 FROM vaccine_doses d WHERE d.person_id = p.id AND d.given_on > \(bind: recent))
                   \(group) \(resume)
                 ORDER BY p.name_folded, p.id LIMIT \(unsafeRaw: String(size))

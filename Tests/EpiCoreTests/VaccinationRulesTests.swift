@@ -180,15 +180,31 @@ struct PriorityGroupRulesTests {
         #expect(PriorityGroups.codes("Người từ 18 tuổi") == ["Người từ 18 tuổi"])
     }
 
-    @Test func anInvitationListIsNarrowedByAgeOnlyWhenEveryGroupIsDefinedByAge() {
-        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: []) == 18)
-        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: [Self.over65]) == 65)
+    static let chronic = PriorityGroup(code: "chronic_illness", position: 8, labelVI: "Bệnh mạn tính", labelEN: "Chronic illness")
+    static let healthRecorded = PriorityGroup(code: "health_workers", position: 1, labelVI: "Y tế", labelEN: "Health", registryGroup: "health_workers")
+
+    @Test func anInvitationListIsNarrowedOnlyWhenTheRegistryCanSelectEveryGroup() {
+        func reach(_ sessionMin: Int, _ groups: [PriorityGroup]) -> InvitationReach { PriorityGroups.invitationReach(sessionMinAge: sessionMin, groups: groups) }
+        let everyone18 = InvitationReach(everyoneFrom: 18, registryGroups: [], registryGroupsFrom: 18)
+        #expect(reach(18, []) == everyone18)
+        #expect(reach(18, [Self.over65]) == InvitationReach(everyoneFrom: 65, registryGroups: [], registryGroupsFrom: 18))
         // The youngest of the age groups: a session for over-65s and over-75s invites from 65.
-        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: [Self.over75, Self.over65]) == 65)
+        #expect(reach(18, [Self.over75, Self.over65]).everyoneFrom == 65)
         // A group the registry cannot see: anyone of the session's age may belong to it.
-        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: [Self.over65, Self.health]) == 18)
-        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 18, groups: [Self.health]) == 18)
+        #expect(reach(18, [Self.over65, Self.health]) == everyone18)
+        #expect(reach(18, [Self.health]) == everyone18)
+        #expect(reach(18, [Self.healthRecorded, Self.chronic]) == everyone18)
+        // Health workers recorded in the registry: only they, from the session's age; with over-65s, both.
+        #expect(reach(18, [Self.healthRecorded]) == InvitationReach(everyoneFrom: nil, registryGroups: ["health_workers"], registryGroupsFrom: 18))
+        #expect(reach(18, [Self.healthRecorded]).youngest == 18)
+        let both = reach(18, [Self.over65, Self.healthRecorded, Self.healthRecorded])
+        #expect(both == InvitationReach(everyoneFrom: 65, registryGroups: ["health_workers"], registryGroupsFrom: 18) && both.youngest == 18)
         // Never below the session's own minimum.
-        #expect(PriorityGroups.invitationMinAge(sessionMinAge: 70, groups: [Self.over65]) == 70)
+        #expect(reach(70, [Self.over65]).everyoneFrom == 70)
+        #expect(reach(70, [Self.over65]).youngest == 70)
+        #expect(reach(30, [Self.healthRecorded]).registryGroupsFrom == 30)
+        // The seed lets the registry pick health workers (recorded as such) and over-65s, not chronic illness.
+        #expect(PriorityGroups.seed.first { $0.code == "health_workers" }?.registryGroup == TargetGroup.healthWorkers.rawValue)
+        #expect(PriorityGroups.seed.filter(\.registryCanSelect).map(\.code) == ["health_workers", "over_65"])
     }
 }

@@ -101,8 +101,21 @@ struct PriorityGroupTests {
             } ?? ""
             #expect(try await browser.get(client, "/vaccination/sessions/\(sessionID)").text.contains("<span id=\"session-min-age\">Từ tuổi: 65</span>"))
             // With a group the registry cannot see, anyone of the session's age may belong: both are invited.
-            let mixed = try await invited("over_65,health_workers")
+            let mixed = try await invited("over_65,chronic_illness")
             #expect(mixed.isSuperset(of: [old.id, young.id]))
+            // Health workers are those the registry records as such (the ward's groups at risk), from the session's age.
+            let nurse = try await app.person("Trần Thị Điều Dưỡng", birth: CivilDate(year: day.year - 30, month: 5, day: 5)?.iso ?? "1991-05-05")
+            let ward = try await app.token("minhkhai")
+            #expect(try await client.json(.post, "/api/v1/testing/people/\(nurse.id)/risk-groups", ward, #"{"groups": ["health_workers"]}"#).status == .ok)
+            let health = try await invited("health_workers")
+            #expect(health.contains(nurse.id) && !health.contains(young.id) && !health.contains(old.id))
+            let healthAndOld = try await invited("over_65,health_workers")
+            #expect(healthAndOld.isSuperset(of: [old.id, nurse.id]) && !healthAndOld.contains(young.id))
+            let healthSession = try await app.services.database.read { db in
+                try await db.raw("SELECT id FROM vaccination_sessions WHERE priority_groups = 'health_workers'").first()?.decode(column: "id", as: String.self)
+            } ?? ""
+            let healthPage = try await browser.get(client, "/vaccination/sessions/\(healthSession)").text
+            #expect(healthPage.contains("Mời người sổ cư trú ghi thuộc nhóm: Nhân viên y tế (từ tuổi ") && !healthPage.contains("session-min-age"))
         }
     }
 
@@ -121,8 +134,11 @@ struct PriorityGroupTests {
                                                 #"{"code": "going_abroad", "label_vi": "11. Người đi nước ngoài", "active": false}"#)
             #expect(retired.status == .ok)
             let added = try await client.json(.post, "/api/v1/vaccination/priority-groups", city,
-                                              #"{"code": "workers_industrial", "label_vi": "Công nhân khu công nghiệp", "label_en": "Industrial-zone workers"}"#)
+                                              #"{"code": "workers_industrial", "label_vi": "Công nhân khu công nghiệp", "label_en": "Industrial-zone workers", "registry_group": "factory_workers"}"#)
             #expect((try added.json()["data"] as? [String: Any])?["position"] as? Int == PriorityGroups.seed.count + 1)
+            #expect((try added.json()["data"] as? [String: Any])?["registry_group"] as? String == "factory_workers")
+            let wrongRegistry = try await client.json(.post, "/api/v1/vaccination/priority-groups", city, #"{"code": "workers_industrial", "label_vi": "x", "registry_group": "astronauts"}"#)
+            #expect(wrongRegistry.status == .unprocessableContent && wrongRegistry.text.contains("registry_group"))
             let bad = try await client.json(.post, "/api/v1/vaccination/priority-groups", city, #"{"code": "Bad Code", "label_vi": "x"}"#)
             #expect(bad.status == .unprocessableContent)
             let audits = try await app.services.database.read { db in
@@ -143,6 +159,12 @@ struct PriorityGroupTests {
             var cityBrowser = try await BrowserSession.login(client, "city")
             let page = try await cityBrowser.get(client, "/vaccination/priority-groups").text
             #expect(page.contains("Nghị quyết 21/NQ-CP") && page.contains("id=\"priority-new\""))
+            #expect(page.contains("(sổ cư trú ghi: Công nhân khu công nghiệp)") && page.contains("(sổ cư trú ghi: Nhân viên y tế)"))
+            let unlinked = try await cityBrowser.post(client, "/vaccination/priority-groups", form: ["code": "workers_industrial", "label_vi": "Công nhân khu công nghiệp", "registry_group": "", "active": "1"])
+            #expect(unlinked.status == .seeOther || unlinked.status == .found)
+            #expect(try await app.services.database.read { db in
+                try await db.raw("SELECT changes FROM audit_log WHERE entity_id = 'workers_industrial' AND action = 'update'").first()?.decode(column: "changes", as: String.self)
+            }?.contains("Công nhân khu công nghiệp") == true)
             let wrongAge = try await cityBrowser.post(client, "/vaccination/priority-groups", form: ["code": "over_65", "label_vi": "8. Người trên 65 tuổi", "min_age": "sáu lăm", "active": "1"])
             #expect(wrongAge.status == .unprocessableContent && wrongAge.text.contains("Tuổi phải là số"))
             let saved = try await cityBrowser.post(client, "/vaccination/priority-groups", form: ["code": "over_65", "label_vi": "8. Người từ 60 tuổi", "min_age": "60", "active": "1"])

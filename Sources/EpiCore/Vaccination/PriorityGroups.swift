@@ -10,16 +10,23 @@ public struct PriorityGroup: Sendable, Equatable, Codable {
     /// Belonging follows from age alone (people over 65): the registry can then pick the group's people
     /// for an invitation list. Nil for a group the registry cannot see (an occupation, an illness).
     public var minAge: Int?
+    /// The group at risk (`TargetGroup`'s code) whose people the registry records as belonging here
+    /// (health workers): the invitation list can then pick them. Nil when the registry has no such record.
+    public var registryGroup: String?
     public var active: Bool
 
-    public init(code: String, position: Int, labelVI: String, labelEN: String, minAge: Int? = nil, active: Bool = true) {
+    public init(code: String, position: Int, labelVI: String, labelEN: String, minAge: Int? = nil, registryGroup: String? = nil, active: Bool = true) {
         self.code = code
         self.position = position
         self.labelVI = labelVI
         self.labelEN = labelEN
         self.minAge = minAge
+        self.registryGroup = registryGroup
         self.active = active
     }
+
+    /// Whether the registry can tell who belongs: by age, by a recorded group at risk, or both.
+    public var registryCanSelect: Bool { minAge != nil || registryGroup != nil }
 }
 
 public enum PriorityGroups {
@@ -31,7 +38,7 @@ public enum PriorityGroups {
     /// ("chronic illness, over 65") is two entries: age alone selects the second from the registry.
     public static let seed: [PriorityGroup] = [
         PriorityGroup(code: "health_workers", position: 1, labelVI: "1. Người làm việc trong cơ sở y tế, ngành y tế (công lập và tư nhân)",
-                      labelEN: "1. Health workers (public and private)"),
+                      labelEN: "1. Health workers (public and private)", registryGroup: TargetGroup.healthWorkers.rawValue),
         PriorityGroup(code: "frontline", position: 2, labelVI: "2. Người tham gia phòng, chống dịch (ban chỉ đạo, khu cách ly, truy vết, tổ COVID cộng đồng, tình nguyện viên, phóng viên)",
                       labelEN: "2. Frontline epidemic workers (steering committees, quarantine, tracing, community teams, volunteers, reporters)"),
         PriorityGroup(code: "military", position: 3, labelVI: "3. Lực lượng Quân đội", labelEN: "3. Armed forces"),
@@ -63,17 +70,36 @@ public enum PriorityGroups {
         return stored.split(separator: ",").map { String($0).trimmedWhitespace }.filter { !$0.isEmpty && seen.insert($0).inserted }
     }
 
-    /// The youngest age a session's invitation list reads from the registry. A session for groups that
-    /// are all defined by age (over 65) invites only people of that age; a session that also serves a
-    /// group the registry cannot see (health workers) keeps the session's own minimum, since anyone of
-    /// that age may belong to it. Never below the session's minimum.
-    public static func invitationMinAge(sessionMinAge: Int, groups: [PriorityGroup]) -> Int {
-        guard !groups.isEmpty else { return sessionMinAge }
-        var youngest = Int.max
-        for group in groups {
-            guard let age = group.minAge else { return sessionMinAge }
-            youngest = min(youngest, age)
+    /// Who a session's invitation list reads from the registry. A session for groups the registry can
+    /// all select invites only their people: those of a group's age (over 65), and those of at least the
+    /// session's age recorded in a group's group at risk (health workers). A session that names no group,
+    /// or one the registry cannot see (chronic illness), invites everyone of the session's age, since
+    /// anyone may belong to it. Ages are never below the session's minimum.
+    public static func invitationReach(sessionMinAge: Int, groups: [PriorityGroup]) -> InvitationReach {
+        guard !groups.isEmpty, groups.allSatisfy(\.registryCanSelect) else {
+            return InvitationReach(everyoneFrom: sessionMinAge, registryGroups: [], registryGroupsFrom: sessionMinAge)
         }
-        return max(sessionMinAge, youngest)
+        let youngest = groups.compactMap(\.minAge).min()
+        var registry: [String] = []
+        for code in groups.compactMap(\.registryGroup) where !registry.contains(code) { registry.append(code) }
+        return InvitationReach(everyoneFrom: youngest.map { max(sessionMinAge, $0) }, registryGroups: registry, registryGroupsFrom: sessionMinAge)
     }
+}
+
+/// The people an invitation list may hold: everyone from an age, and/or people recorded in groups at risk.
+public struct InvitationReach: Sendable, Equatable {
+    /// Everyone of at least this age; nil when age alone invites nobody.
+    public let everyoneFrom: Int?
+    /// Codes of `TargetGroup` whose recorded people are invited from `registryGroupsFrom` years of age.
+    public let registryGroups: [String]
+    public let registryGroupsFrom: Int
+
+    public init(everyoneFrom: Int?, registryGroups: [String], registryGroupsFrom: Int) {
+        self.everyoneFrom = everyoneFrom
+        self.registryGroups = registryGroups
+        self.registryGroupsFrom = registryGroupsFrom
+    }
+
+    /// The youngest age anyone invited has.
+    public var youngest: Int { registryGroups.isEmpty ? (everyoneFrom ?? registryGroupsFrom) : min(everyoneFrom ?? registryGroupsFrom, registryGroupsFrom) }
 }
