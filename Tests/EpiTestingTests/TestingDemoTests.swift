@@ -32,7 +32,17 @@ struct TestingDemoTests {
             func count(_ sql: String) async throws -> Int {
                 try await db.read { try await $0.raw("\(unsafeRaw: sql)").first()?.decode(column: "n", as: Int.self) ?? -1 }
             }
-            #expect(try await count("SELECT COUNT(*) AS n FROM campaigns WHERE pool_size = 5 AND unit_path = '01/007' AND status = 'active'") == 1)
+            #expect(try await count("SELECT COUNT(*) AS n FROM campaigns WHERE pool_size = 5 AND unit_path = '01/007' AND status = 'active' AND target_kind = 'units'") == 1)
+            // The ward's lists: half of its adults with a CCCD are market traders, three in ten shippers, the rest
+            // health workers (30, 18 and 12 in the demo); the traders' campaign targets exactly the traders.
+            let traders = try await count("SELECT COUNT(*) AS n FROM person_risk_groups WHERE group_code = 'market_traders'")
+            let listed = try await count("SELECT COUNT(*) AS n FROM person_risk_groups")
+            #expect(traders >= 5 && traders == listed / 2)
+            #expect(try await count("SELECT COUNT(*) AS n FROM person_risk_groups WHERE group_code = 'shippers'") == listed * 4 / 5 - listed / 2)
+            #expect(try await count("""
+                SELECT CAST(SUM(cu.target) AS BIGINT) AS n FROM campaign_units cu JOIN campaigns c ON c.id = cu.campaign_id
+                WHERE c.target_kind = 'group' AND c.target_group = 'market_traders'
+                """) == traders)
             #expect(try await count("SELECT COUNT(*) AS n FROM sampling_points") == 2)
             #expect(try await count("SELECT COUNT(*) AS n FROM samples") == 28)
             #expect(try await count("SELECT COUNT(*) AS n FROM samples WHERE kind = 'pooled'") == 17)

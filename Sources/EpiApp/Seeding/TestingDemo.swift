@@ -109,7 +109,29 @@ enum TestingDemo {
         }
         let report = try await ResultService(services: services).importCSV(bytes: Array(csv.utf8), filename: "kq-cdchn-\(yesterday.iso).csv", lab: lab, actor: labUser, language: .vi)
         guard report.failed == 0 else { throw AppError.invalid("Demo: \(report.errors.map(\.message))", "Demo results refused") }
+        // Lists handed to the ward (the market board's traders, a delivery firm's shippers, the health station's
+        // staff), imported as the page does, and a campaign for the traders that takes its target from them.
+        let adults = try await db.read { db in
+            try await PersonQueries.fetch(db, """
+                \(unsafeRaw: PersonQueries.select) WHERE unit_path = '01/007/00295' AND merged_into IS NULL AND citizen_id IS NOT NULL AND birth_date <= \(bind: today.adding(days: -365 * 20).iso)
+                  AND birth_date >= \(bind: today.adding(days: -365 * 60).iso) ORDER BY household_code DESC, full_name LIMIT 60
+                """)
+        }
+        var list = "cccd,ho_ten,nhom\n"
+        for (i, person) in adults.enumerated() {
+            // Half traders, three in ten shippers, the rest health workers (30, 18 and 12 of the demo's 60).
+            let group = i < adults.count / 2 ? "Tiểu thương chợ" : i < adults.count * 4 / 5 ? "Người giao hàng (shipper)" : "Nhân viên y tế"
+            list += "\(person.citizenId ?? ""),\(person.fullName),\(group)\n"
+        }
+        let groups = try await RiskGroupService(services: services).importList(bytes: Array(list.utf8), user: minhKhai, language: .vi)
+        guard groups.problems.isEmpty else { throw AppError.invalid("Demo: \(groups.problems.map(\.reason))", "Demo risk-group list refused") }
+        let traders = try await campaigns.create(CampaignInput(name: "Xét nghiệm tiểu thương chợ Minh Khai", unit: "01/007", targetKind: "group",
+                                                               targetGroup: TargetGroup.marketTraders.rawValue, wards: ["00295"], test: "rt_pcr", poolSize: 5,
+                                                               startsOn: today.adding(days: -1).iso, deadlineOn: today.adding(days: 2).iso,
+                                                               notes: "Danh sách do Ban quản lý chợ gửi phường."),
+                                                 user: district, key: nil, language: .vi)
         log("Đã tạo dữ liệu xét nghiệm demo: phòng xét nghiệm \(lab.name) (\(labUsername)), đợt \(campaign.name), \(morning.count + afternoon.count + bm.count) ống mẫu, "
-            + "2 lô, \(report.added) kết quả (\(report.positives) dương tính, \(report.retests) người cần xét nghiệm lại).")
+            + "2 lô, \(report.added) kết quả (\(report.positives) dương tính, \(report.retests) người cần xét nghiệm lại); "
+            + "\(groups.people) người nhóm nguy cơ ở Minh Khai, đợt \(traders.name).")
     }
 }
