@@ -49,8 +49,8 @@ extension VaccinationService {
         guard !codes.isEmpty else { return .success("") }
         let active = Set(try await priorityGroups().filter(\.active).map(\.code))
         if let wrong = codes.first(where: { !active.contains($0) }) {
-            return .failure(AppError(.unprocessableContent, code: "unknown_priority_group", vi: "Nhóm ưu tiên '\(wrong.prefix(40))' không có trong danh sách.",
-                                     en: "Priority group '\(wrong.prefix(40))' is not in the list.", details: ["priority_groups": msg(l, "Nhóm ưu tiên '\(wrong.prefix(40))' không có trong danh sách.", "Priority group '\(wrong.prefix(40))' is not in the list.")]))
+            let vi = "Nhóm ưu tiên '\(wrong.prefix(40))' không có trong danh sách.", en = "Priority group '\(wrong.prefix(40))' is not in the list."
+            return .failure(AppError(.unprocessableContent, code: "unknown_priority_group", vi: vi, en: en, details: ["priority_groups": msg(l, vi, en)]))
         }
         return .success(codes.joined(separator: ","))
     }

@@ -440,8 +440,9 @@ package struct VaccinationRoutes: Sendable {
         let l = context.language
         let session = try await sessionOr404(context)
         let query = q(request, "q") ?? context.form?.value("q")
+        let priorityGroups = try await vaccination.priorityGroups()
         let (invited, found, given, lots, site) = try await database.read { db in
-            (try await VaccinationService.invitations(db, session: session),
+            (try await VaccinationService.invitations(db, session: session, list: priorityGroups),
              try await query.asyncMap { try await VaccinationService.checkIn(db, query: $0, session: session) } ?? [],
              try await db.raw("""
                 SELECT d.dose_number, d.lot_number, d.priority_group, p.full_name FROM vaccine_doses d JOIN persons p ON p.id = d.person_id
@@ -454,10 +455,9 @@ package struct VaccinationRoutes: Sendable {
                 """).all().map { (try $0.decode(column: "id", as: String.self), "\(try $0.decode(column: "lot_number", as: String.self)) (\(try $0.decode(column: "balance", as: Int.self)))") },
              try await db.raw("SELECT name FROM vaccination_sites WHERE id = \(bind: session.siteId)").first()?.decode(column: "name", as: String.self) ?? "")
         }
-        let (priorityGroups, byGroup) = try await database.read { db in
-            (try await VaccinationService.priorityGroups(db),
-             try await db.raw("SELECT priority_group, COUNT(*) AS n FROM vaccine_doses WHERE session_id = \(bind: session.id) GROUP BY priority_group").all()
-                .map { (try $0.decode(column: "priority_group", as: String.self), try $0.decode(column: "n", as: Int.self)) })
+        let byGroup = try await database.read { db in
+            try await db.raw("SELECT priority_group, COUNT(*) AS n FROM vaccine_doses WHERE session_id = \(bind: session.id) GROUP BY priority_group").all()
+                .map { (try $0.decode(column: "priority_group", as: String.self), try $0.decode(column: "n", as: Int.self)) }
         }
         let groupLabel = { (code: String) -> String in
             guard !code.isEmpty else { return context.t("Không thuộc nhóm ưu tiên", "No priority group") }

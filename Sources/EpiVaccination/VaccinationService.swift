@@ -409,11 +409,17 @@ package struct VaccinationService: Sendable {
     /// is read `page` people at a time until the list is full, so a ward whose first thousands by name are
     /// vaccinated already still fills its sessions; people dosed too recently for any product to be due
     /// (`VaccinationRules.shortestWaitDays`) are left out in SQL before their history is read.
-    static func invitations(_ db: any SQLDatabase, session: SessionRecord, page: Int = 2_000) async throws -> [(VaxPerson, Int)] {
+    /// `list` is the priority-group list when the caller has read it already.
+    static func invitations(_ db: any SQLDatabase, session: SessionRecord, list: [PriorityGroup]? = nil, page: Int = 2_000) async throws -> [(VaxPerson, Int)] {
         guard let day = CivilDate(iso: session.sessionOn), let product = VaccineCatalog.product(session.productCode) else { return [] }
         // A session only for groups the registry can select (over 65, recorded health workers) invites only their people.
         let served = PriorityGroups.codes(session.priorityGroups)
-        let groups = served.isEmpty ? [] : try await priorityGroups(db).filter { served.contains($0.code) }
+        var groups: [PriorityGroup] = []
+        if !served.isEmpty {
+            let all: [PriorityGroup]
+            if let list { all = list } else { all = try await priorityGroups(db) }
+            groups = all.filter { served.contains($0.code) }
+        }
         let reach = PriorityGroups.invitationReach(sessionMinAge: session.minAge, groups: groups)
         // Born on this day `age` years before, or earlier (29/2 of a year that has none becomes the 28th).
         func latestBirth(_ age: Int) -> String {
