@@ -8,7 +8,8 @@ form whose fields keep a usable width at 390 px; an F0 whose contact is already 
 phone) is offered that person and saved without a duplicate; an F0's household is added from the case
 page in one click; the ward's dashboard shows figures and SVG trends; the ward fills and
 submits today's report and it locks; the district sees it in the completeness table and consolidation
-(n/18, exports, A4 print copy); the public hotline page answers without signing in. Exits non-zero (with a screenshot) at the first step that does
+(n/18, exports, A4 print copy); a ward imports a list of drivers by CSV file and sees the bad line;
+the public hotline page answers without signing in. Exits non-zero (with a screenshot) at the first step that does
 not show what a user expects.
 
     python3 scripts/browser_check.py --base-url http://127.0.0.1:8080 [--out DIR]
@@ -432,6 +433,28 @@ def main():
         width = d.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
         assert width[0] <= width[1] + 1, f"the sampling page scrolls sideways on a phone: {width}"
 
+    def ward_imports_a_list_of_drivers():
+        c.logout()
+        c.login("p.minhkhai", PASSWORD)
+        c.find("#current-user")
+        c.open("/testing")
+        c.find("#risk-lists-overview").click()
+        counts = c.find("#risk-group-counts")
+        assert "Tiểu thương chợ" in counts.text, counts.text
+        # A transport firm's list as a file chosen on the phone: one registered driver, one bad CCCD.
+        path = os.path.join(out, "lai-xe.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("cccd,ho_ten,nhom\n001085012345,Nguyễn Văn Nam,lái xe\n12345,Sai Số,lái xe\n")
+        d.find_element(By.CSS_SELECTOR, "#risk-groups-upload input[type=file]").send_keys(path)
+        c.find("#upload-risk-groups").click()
+        assert c.find("#report-added").text.strip() == "1", c.find("#import-report").text
+        errors = c.find("#import-errors").text
+        assert "Dòng 3" in errors and "CCCD" in errors, errors
+        drivers = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#risk-group-counts tbody tr") if "Lái xe" in r.text]
+        assert drivers and drivers[0].split()[-1] != "0", drivers
+        width = d.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1] + 1, f"the list page scrolls sideways on a phone: {width}"
+
     def district_sees_campaign_progress():
         c.logout()
         c.login("q.haibatrung", PASSWORD)
@@ -479,6 +502,7 @@ def main():
     c.step("district plans a testing campaign for Minh Khai with a sampling point", district_plans_a_campaign)
     c.step("community team records a household's pooled sample on a 390 px phone", team_pools_a_household_on_a_phone)
     c.step("district sees the campaign's progress per ward", district_sees_campaign_progress)
+    c.step("ward officer imports a transport firm's list of drivers as a CSV file (390 px phone): one added, the bad line reported", ward_imports_a_list_of_drivers)
     c.step("vaccination site checks in an invited person and records the dose under a priority group (390 px phone)", site_records_a_dose_under_a_priority_group)
     c.step("ward officer opens the dashboard: figures, SVG trends, targets and alerts", ward_dashboard)
     c.step("ward officer fills and submits today's report, which locks", fill_and_submit_todays_report)
