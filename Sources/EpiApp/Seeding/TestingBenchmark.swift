@@ -105,6 +105,7 @@ package struct TestingBenchmark: Sendable {
         try await measurePositives(services, duringImport: csv.opened, positives: csv.positives)
         try await measurePositiveProbe(services, lab: lab, user: labUser, tubes: tubes, people: people)
         try await measureProgress(services, campaign: campaign, city: city, tubes: tubes)
+        try await measureRiskLists(services, city: city)
         try await db.transaction { try await $0.raw("DROP TABLE IF EXISTS bench_people").run() }
     }
 
@@ -439,6 +440,54 @@ package struct TestingBenchmark: Sendable {
               + "\(NumberFormat.grouped(wards.reduce(0) { $0 + $1.people })) people sampled:")
         print("   CampaignService.progress (\(alone.count) calls): \(Self.summary(alone)) (goal p95 < 200 ms)")
         print("   progress + roll-up to districts, as the city's campaign page computes it: \(Self.summary(page))")
+    }
+
+    /// A city-wide list of groups at risk (a market board's, a delivery firm's…) of the largest size one
+    /// file may hold, imported twice, then the page's counts and a group campaign that takes its targets
+    /// from them. Not a goal of the issue: lists must stay quick with a whole city's registry.
+    private func measureRiskLists(_ services: AppServices, city: CurrentUser) async throws {
+        let rows = min(RiskGroupService.maxRows, results)
+        let people = try await services.database.read { db in
+            try await db.raw("SELECT citizen_id, full_name FROM bench_people WHERE citizen_id IS NOT NULL ORDER BY n LIMIT \(literal: rows)").all()
+                .map { (try $0.decode(column: "citizen_id", as: String.self), try $0.decode(column: "full_name", as: String.self)) }
+        }
+        let groups = [TargetGroup.marketTraders, .shippers, .drivers]
+        var csv = "cccd,ho_ten,nhom\n"
+        for (k, person) in people.enumerated() { csv += "\(person.0),\(person.1),\(groups[k % groups.count].labelVI)\n" }
+        let bytes = Array(csv.utf8)
+        let service = RiskGroupService(services: services)
+        var s = DispatchTime.now().uptimeNanoseconds
+        let first = try await service.importList(bytes: bytes, user: city, language: .vi)
+        let firstSeconds = Double(DispatchTime.now().uptimeNanoseconds - s) / 1e9
+        s = DispatchTime.now().uptimeNanoseconds
+        let again = try await service.importList(bytes: bytes, user: city, language: .vi)
+        let againSeconds = Double(DispatchTime.now().uptimeNanoseconds - s) / 1e9
+        print("5. a list of groups at risk (cccd, ho_ten, nhom) of \(NumberFormat.grouped(people.count)) people, the most one file takes, imported by the city (not a goal of the issue):")
+        print(String(format: "   first: %.2f s = %@ rows/s (people given a group %@, problems %d); the same file again: %.2f s, groups added %d, already there %@",
+                     firstSeconds, NumberFormat.grouped(Int(Double(people.count) / max(firstSeconds, 0.000_001))), NumberFormat.grouped(first.people), first.problems.count,
+                     againSeconds, again.added, NumberFormat.grouped(again.unchanged)))
+        let scope = try await Scope.of(city, directory: services.directory)
+        var counts: [Double] = []
+        for round in 0..<60 {
+            let t = DispatchTime.now().uptimeNanoseconds
+            _ = try await services.database.read { try await RiskGroupService.counts($0, scope: scope) }
+            if round >= 10 { counts.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6) }
+        }
+        print("   the page's counts of each group over the city (\(counts.count) calls): \(Self.summary(counts))")
+        let district = try await services.database.read { db in
+            try await db.raw("SELECT substr(unit_path, 1, 6) AS d, COUNT(*) AS n FROM bench_people GROUP BY d ORDER BY n DESC LIMIT 1").first()?.decode(column: "d", as: String.self)
+        } ?? "01/001"
+        let wards = await services.directory.children(of: district).map(\.code)
+        s = DispatchTime.now().uptimeNanoseconds
+        let campaign = try await CampaignService(services: services).create(
+            CampaignInput(name: "Tiểu thương (benchmark)", unit: district, targetKind: "group", targetGroup: TargetGroup.marketTraders.rawValue, wards: wards,
+                          startsOn: Self.firstDay.iso, deadlineOn: Self.firstDay.adding(days: 3).iso), user: city, key: nil, language: .vi)
+        let created = Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6
+        let targets = try await services.database.read { db in
+            try await db.raw("SELECT CAST(SUM(target) AS BIGINT) AS n FROM campaign_units WHERE campaign_id = \(bind: campaign.id)").first()?.decode(column: "n", as: Int?.self) ?? 0
+        } ?? 0
+        print(String(format: "   a market traders' campaign over the %d wards of %@ with targets from the registry: created in %.1f ms, %@ traders targeted",
+                     wards.count, district, created, NumberFormat.grouped(targets)))
     }
 
     static func summary(_ values: [Double]) -> String {

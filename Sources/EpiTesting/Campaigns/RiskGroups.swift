@@ -209,7 +209,7 @@ package struct RiskGroupService: Sendable {
 
     struct ListRow: Sendable { let line: Int; let name: String; let groups: [TargetGroup] }
 
-    static let maxRows = 50_000
+    package static let maxRows = 50_000
     static let idColumns = ["cccd", "so_cccd", "cmnd", "so_dinh_danh", "citizen_id"]
     static let groupColumns = ["nhom", "nhom_nguy_co", "group", "groups"]
 
@@ -219,7 +219,7 @@ package struct RiskGroupService: Sendable {
     static func names(_ groups: [TargetGroup]) -> String { groups.isEmpty ? "—" : groups.map(\.labelVI).joined(separator: "; ") }
 
     /// The registered people of each group inside `scope`.
-    static func counts(_ db: any SQLDatabase, scope: Scope) async throws -> [TargetGroup: Int] {
+    package static func counts(_ db: any SQLDatabase, scope: Scope) async throws -> [TargetGroup: Int] {
         var out: [TargetGroup: Int] = [:]
         for row in try await db.raw("""
             SELECT g.group_code, COUNT(*) AS n FROM person_risk_groups g JOIN persons p ON p.id = g.person_id
