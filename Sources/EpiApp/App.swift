@@ -69,7 +69,8 @@ extension Composition {
                                     levels: RiskLevelProvider(), coverage: VaccinationCoverageSource()),
         personSections: [EpiSection(), TestingSection(), VaccinationSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
-               FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }]
+               FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }],
+        personMerge: [RiskGroupMerge()]
     )
 }
 

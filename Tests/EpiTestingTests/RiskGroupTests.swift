@@ -140,6 +140,30 @@ struct RiskGroupTests {
         }
     }
 
+    /// Merging a duplicate keeps the groups recorded on either record: a list imported against the
+    /// duplicate's CCCD is not lost when the ward merges it into the record it keeps.
+    @Test(arguments: Dialect.enabled)
+    func aMergeCarriesTheDuplicatesGroupsToTheRecordKept(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let ward = try await app.token("minhkhai")
+            let kept = try await app.person("Hoàng Văn Giữ", birth: "1980-04-04"), duplicate = try await app.person("Hoàng Văn Giữ", citizenID: "001080000505", birth: "1980-04-04")
+            #expect(try await client.json(.post, "/api/v1/testing/people/\(kept.id)/risk-groups", ward, #"{"groups": ["drivers"]}"#).status == .ok)
+            #expect(try await client.raw(.post, "/api/v1/testing/risk-groups/import", ward, contentType: "text/csv", "cccd,nhom\n001080000505,shipper; lái xe\n").status == .ok)
+            let merged = try await client.json(.post, "/api/v1/people/\(kept.id)/merge", ward, #"{"duplicate_id": "\#(duplicate.id)"}"#)
+            #expect(merged.status == .ok)
+            let groups = (try await client.json(.get, "/api/v1/testing/people/\(kept.id)/risk-groups", ward).json()["data"] as? [String: Any])?["groups"] as? [String]
+            #expect(groups == ["shippers", "drivers"])
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM person_risk_groups WHERE person_id = '\(duplicate.id)'") == 0)
+            // The merge's audit row says what the kept record gained.
+            let changes = try await app.services.database.read { db in
+                try await db.raw("SELECT changes FROM audit_log WHERE action = 'merge' AND entity_id = \(bind: kept.id)").first()?.decode(column: "changes", as: String.self)
+            } ?? ""
+            #expect(changes.contains("risk_groups") && changes.contains("Người giao hàng (shipper); Lái xe, phụ xe"))
+            let counts = try await client.json(.get, "/api/v1/testing/risk-groups", ward).json()["data"] as? [[String: Any]] ?? []
+            #expect(counts.first { $0["group"] as? String == "drivers" }?["registered"] as? Int == 1)
+        }
+    }
+
     static func multipart(_ csv: String, csrf: String) -> (String, ByteBuffer) {
         let boundary = "----epitest\(UUID().uuidString)"
         var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(csrf)\r\n"

@@ -13,6 +13,13 @@ package protocol PersonSectionProvider: Sendable {
     func section(personID: String, merged: Bool, user: CurrentUser, language: Language, db: any SQLDatabase) async throws -> PersonSection?
 }
 
+/// A capability's records of a person that a merge of duplicates carries to the surviving record (the
+/// groups at risk a ward recorded on the duplicate). Runs inside the merge's transaction; returns the
+/// changes, by name, for the merge's audit row.
+package protocol PersonMergeStep: Sendable {
+    func carry(_ db: any SQLDatabase, from duplicateID: String, to survivorID: String) async throws -> [FieldChange]
+}
+
 /// Template data for one section of the person page. Built fresh per request from strings, numbers,
 /// booleans and arrays/dictionaries of them, never shared or mutated afterwards, so it may cross
 /// the database closure although `Any` is not `Sendable`.
@@ -38,13 +45,15 @@ package struct Composition: Sendable {
     package var labels: [LabelSet]
     package var dashboard: DashboardSources
     package var personSections: [any PersonSectionProvider]
+    package var personMerge: [any PersonMergeStep]
     /// What each kind of background job does.
     package var jobs: [String: @Sendable (Database, JobContext) async throws -> String]
 
     package init(migrations: [Migration], strings: [[String: (vi: String, en: String)]], resources: [CapabilityResources], navigation: [NavigationItem],
                  primaryNavigation: [Role: [String]], labels: [LabelSet], dashboard: DashboardSources, personSections: [any PersonSectionProvider],
-                 jobs: [String: @Sendable (Database, JobContext) async throws -> String]) {
+                 jobs: [String: @Sendable (Database, JobContext) async throws -> String], personMerge: [any PersonMergeStep] = []) {
         self.migrations = migrations
+        self.personMerge = personMerge
         self.strings = strings
         self.resources = resources
         self.navigation = navigation
@@ -106,10 +115,11 @@ package struct AppServices: Sendable {
     /// Long work with progress (a city-wide recomputation), off the request that asked for it.
     package let jobs: JobRunner
     package let personSections: [any PersonSectionProvider]
+    package let personMerge: [any PersonMergeStep]
     package var auth: AuthService { AuthService(database: database, settings: settings) }
 
     package init(database: Database, settings: Settings, views: Views, apiDocument: Data, staticFiles: StaticFiles, directory: UnitDirectory,
-                 dashboard: DashboardSources, jobs: JobRunner, personSections: [any PersonSectionProvider]) {
+                 dashboard: DashboardSources, jobs: JobRunner, personSections: [any PersonSectionProvider], personMerge: [any PersonMergeStep] = []) {
         self.database = database
         self.settings = settings
         self.views = views
@@ -119,6 +129,7 @@ package struct AppServices: Sendable {
         self.dashboard = dashboard
         self.jobs = jobs
         self.personSections = personSections
+        self.personMerge = personMerge
     }
 
     /// Opens the database, applies the composition's migrations and loads templates and the unit tree.
@@ -137,7 +148,8 @@ package struct AppServices: Sendable {
             let views = try Views.load(resources, navigation: composition.navigation, primary: composition.primaryNavigation)
             return AppServices(database: database, settings: settings, views: views, apiDocument: try APIDocument.merge(resources),
                                staticFiles: try StaticFiles.load(resources), directory: directory,
-                               dashboard: composition.dashboard, jobs: jobs, personSections: composition.personSections)
+                               dashboard: composition.dashboard, jobs: jobs, personSections: composition.personSections,
+                               personMerge: composition.personMerge)
         } catch {
             await database.shutdown()
             throw error
@@ -147,6 +159,6 @@ package struct AppServices: Sendable {
     /// The same services with another dashboard (tests of the dashboard's providers).
     package func with(dashboard: DashboardSources) -> AppServices {
         AppServices(database: database, settings: settings, views: views, apiDocument: apiDocument, staticFiles: staticFiles, directory: directory,
-                    dashboard: dashboard, jobs: jobs, personSections: personSections)
+                    dashboard: dashboard, jobs: jobs, personSections: personSections, personMerge: personMerge)
     }
 }

@@ -159,7 +159,7 @@ package struct PersonRoutes: Sendable {
         guard let duplicate = context.form?.value("duplicate_id") else {
             throw AppError.invalid("Chọn hồ sơ trùng cần gộp.", "Choose the duplicate record to merge.")
         }
-        let survivor = try await people.merge(survivorID: id, duplicateID: duplicate, user: context.user, scope: scope)
+        let survivor = try await people.merge(survivorID: id, duplicateID: duplicate, user: context.user, scope: scope, carry: services.personMerge)
         return Views.redirect("/people/\(survivor.id)")
     }
 
@@ -246,7 +246,7 @@ package struct PersonRoutes: Sendable {
         try context.require(.mergePeople)
         struct MergeBody: Decodable { let duplicateId: String }
         let body = try await APIBody.decode(MergeBody.self, request, context: context)
-        let survivor = try await people.merge(survivorID: try context.parameters.require("id"), duplicateID: body.duplicateId, user: context.user, scope: scope)
+        let survivor = try await people.merge(survivorID: try context.parameters.require("id"), duplicateID: body.duplicateId, user: context.user, scope: scope, carry: services.personMerge)
         struct Body: Encodable { let data: PersonRecord }
         return try JSON.response(Body(data: survivor))
     }

@@ -99,8 +99,9 @@ package struct PersonService: Sendable {
     }
 
     /// Folds `duplicateID` into `survivorID`: the survivor keeps its values and gains the ones it lacks;
-    /// the duplicate stays, marked merged, with a snapshot, so nothing is lost.
-    func merge(survivorID: String, duplicateID: String, user: CurrentUser, scope: Scope) async throws -> PersonRecord {
+    /// the duplicate stays, marked merged, with a snapshot, so nothing is lost. `carry` moves what other
+    /// capabilities recorded on the duplicate that the survivor needs (its groups at risk).
+    func merge(survivorID: String, duplicateID: String, user: CurrentUser, scope: Scope, carry: [any PersonMergeStep] = []) async throws -> PersonRecord {
         guard survivorID != duplicateID else {
             throw AppError.invalid("Không thể gộp một hồ sơ với chính nó.", "A record cannot be merged with itself.")
         }
@@ -141,8 +142,11 @@ package struct PersonService: Sendable {
                 INSERT INTO person_merges (id, survivor_id, merged_id, merged_snapshot, merged_by, merged_at)
                 VALUES (\(bind: Identifier.make()), \(bind: survivor.id), \(bind: duplicate.id), \(bind: snapshot), \(bind: user.id), \(bind: now))
                 """).run()
+            var carried: [FieldChange] = []
+            for step in carry { carried += try await step.carry(db, from: duplicate.id, to: survivor.id) }
             try await Audit.record(db, actor: user, action: "merge", entityType: "person", entityId: survivor.id, unitPath: try? UnitPath(survivor.unitPath),
-                                   summary: "Gộp hồ sơ trùng \(duplicate.id) vào hồ sơ này", changes: before.changes(to: survivor) + [FieldChange("merged_from", old: nil, new: duplicate.id)])
+                                   summary: "Gộp hồ sơ trùng \(duplicate.id) vào hồ sơ này",
+                                   changes: before.changes(to: survivor) + carried + [FieldChange("merged_from", old: nil, new: duplicate.id)])
             try await Audit.record(db, actor: user, action: "merge", entityType: "person", entityId: duplicate.id, unitPath: try? UnitPath(duplicate.unitPath),
                                    summary: "Hồ sơ được gộp vào \(survivor.id)", changes: [FieldChange("merged_into", old: nil, new: survivor.id)])
             return survivor

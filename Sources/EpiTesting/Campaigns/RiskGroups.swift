@@ -240,3 +240,23 @@ package struct RiskGroupImportReport: Codable, Sendable {
     package var unchanged = 0
     package var problems: [Problem] = []
 }
+
+/// A merge of duplicate records keeps the groups at risk recorded on either: the survivor gains the
+/// duplicate's, which leave the merged record (counts and invitations read only unmerged people).
+package struct RiskGroupMerge: PersonMergeStep {
+    package init() {}
+
+    package func carry(_ db: any SQLDatabase, from duplicateID: String, to survivorID: String) async throws -> [FieldChange] {
+        let before = try await RiskGroupService.groups(db, personID: survivorID)
+        let moving = try await RiskGroupService.groups(db, personID: duplicateID)
+        guard !moving.isEmpty else { return [] }
+        try await db.raw("""
+            INSERT INTO person_risk_groups (person_id, group_code, created_by, created_at)
+            SELECT \(bind: survivorID), d.group_code, d.created_by, d.created_at FROM person_risk_groups d
+            WHERE d.person_id = \(bind: duplicateID) AND NOT EXISTS (SELECT 1 FROM person_risk_groups s WHERE s.person_id = \(bind: survivorID) AND s.group_code = d.group_code)
+            """).run()
+        try await db.raw("DELETE FROM person_risk_groups WHERE person_id = \(bind: duplicateID)").run()
+        let after = try await RiskGroupService.groups(db, personID: survivorID)
+        return after == before ? [] : [FieldChange("risk_groups", old: RiskGroupService.names(before), new: RiskGroupService.names(after))]
+    }
+}
