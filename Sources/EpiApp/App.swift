@@ -48,6 +48,7 @@ extension Composition {
             VaccinationMigrations.priorityGroups,          // priority groups as an editable list; the group each screening and dose was given under
             TestingMigrations.personRiskGroups,            // the groups at risk (shippers, market traders…) a registered person belongs to
             VaccinationMigrations.priorityRegistryGroups,  // a priority group names the group at risk whose recorded people belong to it
+            VaccinationMigrations.mergeCarry,              // a merge of duplicates moves screenings and adverse events by person, and sets aside renumbered certificates
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],
@@ -70,7 +71,7 @@ extension Composition {
         personSections: [EpiSection(), TestingSection(), VaccinationSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
                FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }],
-        personMerge: [RiskGroupMerge()]
+        personMerge: [RiskGroupMerge(), TestingMerge(), VaccinationMerge()]
     )
 }
 

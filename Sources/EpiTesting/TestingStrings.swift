@@ -197,7 +197,7 @@ package enum TestingAuditStrings {
             ("batch", "declared_count", ("Số ống gửi", "Tubes sent")), ("batch", "received_count", ("Số ống nhận", "Tubes received")), ("batch", "status", ("Trạng thái", "Status")),
             ("test_result", "value", ("Kết quả", "Result")), ("test_result", "match_status", ("Đối chiếu", "Matching")), ("test_result", "case_id", ("Ca F0", "Case")),
             ("test_result", "reason", ("Lý do", "Reason")), ("test_result", "action_status", ("Xử lý", "Action")), ("test_result", "sample_id", ("Ống mẫu", "Tube")),
-            ("test_result", "person_id", ("Người", "Person")), ("person", "risk_groups", ("Nhóm nguy cơ", "Groups at risk")),
+            ("test_result", "person_id", ("Người", "Person")), ("person", "risk_groups", ("Nhóm nguy cơ", "Groups at risk")), ("person", "testing_records", ("Xét nghiệm chuyển từ hồ sơ trùng", "Testing moved from the duplicate")),
             ("retest", "status", ("Trạng thái", "Status")), ("retest", "outcome", ("Kết quả", "Result")),
             ("lab", "hl7_facility", ("Mã cơ sở HL7", "HL7 facility id")), ("lab", "name", ("Tên", "Name")), ("lab", "active", ("Trạng thái", "Status")),
         ]

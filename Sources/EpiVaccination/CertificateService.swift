@@ -48,7 +48,8 @@ package struct CertificateService: Sendable {
         return DCCName(familyName: family, givenName: given.isEmpty ? nil : given)
     }
 
-    /// Issues (or returns the unrevoked one already issued for) the certificate of a person's latest dose.
+    /// Issues (or returns the unrevoked one already issued for) the certificate of a person's latest dose. One
+    /// set aside by a merge that renumbered its dose is not returned: a new one carries the right number.
     package func issue(personID: String, user: CurrentUser, language l: Language) async throws -> CertificateRecord {
         guard user.can(.issueCertificates) else { throw AppError.forbidden }
         let scope = try await Scope.of(user, directory: services.directory)
@@ -65,7 +66,7 @@ package struct CertificateService: Sendable {
                 throw AppError.invalid("Hồ sơ thiếu ngày sinh hoặc vắc xin không có trong danh mục.", "The record lacks a date of birth or the vaccine is not in the catalogue.")
             }
             if let existing = try await db.raw("""
-                SELECT \(unsafeRaw: CertificateRecord.columns) FROM vaccine_certificates c WHERE c.dose_id = \(bind: dose.id)
+                SELECT \(unsafeRaw: CertificateRecord.columns) FROM vaccine_certificates c WHERE c.dose_id = \(bind: dose.id) AND c.superseded_at IS NULL
                   AND NOT EXISTS (SELECT 1 FROM certificate_revocations r WHERE r.uvci = c.uvci) ORDER BY c.issued_at DESC LIMIT 1
                 """).first(decoding: CertificateRecord.self, keyDecodingStrategy: .memoizedSnakeCase) {
                 return existing

@@ -354,11 +354,12 @@ struct CoverageTally: Sendable {
 
     var isEmpty: Bool { daily.isEmpty }
 
-    mutating func add(unitPath: String, day: String, ageGroup: String?, counts: String) {
+    /// `by: -1` takes a dose's counts back (a merge of duplicate records counts their doses again as one history).
+    mutating func add(unitPath: String, day: String, ageGroup: String?, counts: String, by delta: Int = 1) {
         // A dose without an age group (no birth date) counts in no cell, as before.
         guard let ageGroup else { return }
         for kind in counts.split(separator: ",") where !kind.isEmpty {
-            daily[Day(unitPath: unitPath, day: day, ageGroup: ageGroup, kind: String(kind)), default: 0] += 1
+            daily[Day(unitPath: unitPath, day: day, ageGroup: ageGroup, kind: String(kind)), default: 0] += delta
         }
     }
 

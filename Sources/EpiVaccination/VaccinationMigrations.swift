@@ -290,4 +290,13 @@ package enum VaccinationMigrations {
             try await db.raw("UPDATE vaccination_priority_groups SET registry_group = \(bind: registry) WHERE code = \(bind: g.code) AND registry_group IS NULL").run()
         }
     }
+
+    /// A merge of duplicate records moves the duplicate's screenings and adverse events (found by person),
+    /// and sets aside a certificate whose dose got a new number (`superseded_at`): it stays valid where it
+    /// was shown, but the next request signs one with the right number.
+    package static let mergeCarry = Migration("vac_005_merge_carry") { db, _ in
+        try await db.raw("ALTER TABLE vaccine_certificates ADD COLUMN superseded_at TEXT").run()
+        try await db.create(index: "vaccination_screenings_person").on("vaccination_screenings").column("person_id").run()
+        try await db.create(index: "vaccine_aefi_person").on("vaccine_aefi").column("person_id").run()
+    }
 }

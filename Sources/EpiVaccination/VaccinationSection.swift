@@ -13,7 +13,8 @@ package struct VaccinationSection: PersonSectionProvider {
         guard user.can(.viewVaccination) else { return nil }
         let doses = try await VaccinationService.doses(db, personID: personID)
         let certs = try await db.raw("""
-            SELECT c.id, c.uvci, (SELECT COUNT(*) FROM certificate_revocations r WHERE r.uvci = c.uvci) AS revoked FROM vaccine_certificates c
+            SELECT c.id, c.uvci, (SELECT COUNT(*) FROM certificate_revocations r WHERE r.uvci = c.uvci) AS revoked,
+              CASE WHEN c.superseded_at IS NULL THEN 0 ELSE 1 END AS superseded FROM vaccine_certificates c
             WHERE c.person_id = \(bind: personID) ORDER BY c.issued_at DESC LIMIT 5
             """).all()
         guard !doses.isEmpty || !certs.isEmpty else { return nil }
@@ -24,7 +25,8 @@ package struct VaccinationSection: PersonSectionProvider {
              "group": groups.first { $0.code == d.priorityGroup }.map { l == .vi ? $0.labelVI : $0.labelEN } ?? d.priorityGroup]
         }
         let certificates: [[String: Any]] = try certs.map { ["id": try $0.decode(column: "id", as: String.self), "uvci": try $0.decode(column: "uvci", as: String.self),
-                                                             "revoked": try $0.decode(column: "revoked", as: Int.self) > 0] }
+                                                             "revoked": try $0.decode(column: "revoked", as: Int.self) > 0,
+                                                             "superseded": try $0.decode(column: "superseded", as: Int.self) > 0] }
         return PersonSection(["doses": rows, "hasDoses": !rows.isEmpty, "certificates": certificates, "canIssue": user.can(.issueCertificates) && !merged && !doses.isEmpty])
     }
 }

@@ -57,7 +57,8 @@ package enum VaccinationStrings {
             "vax_none": ("Chưa có dữ liệu.", "Nothing yet."), "vax_doses_title": ("Tiêm chủng", "Vaccination"),
             "vax_certificate": ("Chứng nhận tiêm chủng COVID-19", "COVID-19 vaccination certificate"), "vax_issue_certificate": ("Cấp chứng nhận", "Issue a certificate"),
             "vax_uvci": ("Mã chứng nhận", "Certificate id"), "vax_valid_until": ("Hiệu lực đến", "Valid until"), "vax_revoke": ("Thu hồi", "Revoke"),
-            "vax_revoked": ("Đã thu hồi", "Revoked"), "vax_reason": ("Lý do", "Reason"), "vax_birth": ("Ngày sinh", "Date of birth"), "vax_name": ("Họ và tên", "Name"),
+            "vax_revoked": ("Đã thu hồi", "Revoked"),
+            "vax_superseded": ("Số mũi đã đổi khi gộp hồ sơ trùng: cấp lại để có số đúng", "The dose number changed when duplicate records were merged: issue again for the right number"), "vax_reason": ("Lý do", "Reason"), "vax_birth": ("Ngày sinh", "Date of birth"), "vax_name": ("Họ và tên", "Name"),
             "vax_nationality": ("Quốc tịch", "Nationality"), "vax_disease": ("Bệnh", "Disease"), "vax_date": ("Ngày tiêm", "Date"),
             "vax_png": ("Tải ảnh QR (PNG)", "Download the QR (PNG)"), "vax_print": ("In", "Print"), "vax_show_with_id": ("Xuất trình kèm giấy tờ tùy thân.", "Show with an identity document."),
             "vax_import": ("Nhập mũi tiêm từ hệ thống khác (CSV)", "Import doses from another system (CSV)"),
@@ -91,6 +92,7 @@ package enum VaccinationStrings {
             ("vaccination_priority_group", "label_en", ("Tên nhóm (tiếng Anh)", "Name (English)")),
             ("vaccination_priority_group", "position", ("Thứ tự", "Order")), ("vaccination_priority_group", "min_age", ("Xác định theo tuổi: từ", "By age: from")),
             ("vaccination_priority_group", "active", ("Đang dùng", "In use")),
+            ("person", "vaccine_doses", ("Các mũi đã tiêm", "Doses given")), ("person", "repeated_doses", ("Mũi ghi trùng (để lại ở hồ sơ được gộp)", "Doses entered twice (left on the merged record)")),
             ("person", "lot_number", ("Số lô", "Lot number")), ("person", "severity", ("Mức độ phản ứng", "Severity")), ("person", "uvci", ("Mã chứng nhận", "Certificate id")),
         ]
         for (entity, field, label) in fields { t["field.\(entity).\(field)"] = label }

@@ -92,6 +92,38 @@ struct VaccinationRulesTests {
         #expect(VaccinationRules.eligibility(birthDate: try day("01/01/1980"), history: history, product: comirnaty, on: try day("01/10/2021")) == .unknownProduct("Abdala"))
     }
 
+    @Test func twoRecordsDosesBecomeOneHistoryNumberedByDateNeverBelowTheRecordedNumber() throws {
+        let pfizer = "EU/1/20/1528", janssen = "EU/1/20/1525"
+        func dose(_ id: String, _ product: String, _ date: String, _ n: Int) throws -> RecordedDose { RecordedDose(id: id, productCode: product, date: try day(date), number: n) }
+        func summary(_ m: MergedDoses) -> [String] { m.doses.map { "\($0.id) \($0.number) \($0.counts.map(\.rawValue).joined(separator: "+"))\($0.fromDuplicate ? " moved" : "")" } }
+
+        // A site gave "dose 1" to someone whose first was under the duplicate; another system sent that same dose again.
+        let site = try VaccinationRules.merge(kept: [dose("k1", pfizer, "20/09/2021", 1)],
+                                              duplicate: [dose("d1", pfizer, "11/08/2021", 1), dose("d2", pfizer, "20/09/2021", 2)])
+        #expect(summary(site) == ["d1 1 first moved", "k1 2 complete"])
+        #expect(site.repeated == ["d2"])
+
+        // A file's dose 2 of a first dose given where there is no record keeps its number; a later one follows it.
+        let file = try VaccinationRules.merge(kept: [dose("k2", pfizer, "01/08/2021", 2)], duplicate: [dose("d1", pfizer, "01/09/2021", 1)])
+        #expect(summary(file) == ["k2 2 complete", "d1 3 booster moved"])
+        #expect(file.repeated.isEmpty)
+
+        // The first product's series decides: after Janssen's single dose, a Pfizer dose is a booster.
+        let mixed = try VaccinationRules.merge(kept: [dose("k1", pfizer, "01/09/2021", 1)], duplicate: [dose("d1", janssen, "01/07/2021", 1)])
+        #expect(summary(mixed) == ["d1 1 first+complete moved", "k1 2 booster"])
+
+        // A product outside the catalogue names no series: its person counts only a first dose.
+        let unknown = try VaccinationRules.merge(kept: [dose("k1", "Abdala", "01/07/2021", 1)], duplicate: [dose("d1", pfizer, "01/09/2021", 1)])
+        #expect(summary(unknown) == ["k1 1 first", "d1 2  moved"])
+
+        // Nothing on the duplicate: the kept history as recorded; the same day twice on one record is not set aside.
+        let alone = try VaccinationRules.merge(kept: [dose("k1", pfizer, "01/08/2021", 1), dose("k2", pfizer, "01/09/2021", 2)], duplicate: [])
+        #expect(summary(alone) == ["k1 1 first", "k2 2 complete"])
+        let twice = try VaccinationRules.merge(kept: [], duplicate: [dose("d1", pfizer, "01/08/2021", 1), dose("d2", pfizer, "01/08/2021", 2)])
+        #expect(summary(twice) == ["d1 1 first moved", "d2 2 complete moved"])
+        #expect(twice.repeated.isEmpty)
+    }
+
     @Test func coverageArithmetic() {
         #expect(Coverage.percent(7_000, of: 10_000) == 70.0)
         #expect(Coverage.percent(1, of: 3) == 33.3)

@@ -164,6 +164,37 @@ struct RiskGroupTests {
         }
     }
 
+    /// Tubes and results recorded against the duplicate follow the person: the kept record's page and its
+    /// FHIR Observations show them; a pooled tube that already lists the kept record keeps the duplicate's place.
+    @Test(arguments: Dialect.enabled)
+    func aMergeCarriesTheDuplicatesTubesAndResults(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let fx = try await TestingFixture.make(app)
+            let kept = try await app.person("Đỗ Thị Gộp", birth: "1990-01-01"), duplicate = try await app.person("Đỗ Thị Gộp", citizenID: "001190000777", birth: "1990-01-01")
+            try await fx.sample(app, label: "MG-1", people: [duplicate])
+            try await fx.sample(app, label: "MG-2", people: [kept, duplicate])
+            let y = TestingFixture.yesterday.vietnamese
+            let lab = try await app.token("lab.mk")
+            #expect(try await client.raw(.post, "/api/v1/testing/results/import", lab, contentType: "text/csv", ResultImportTests.csv(["MG-1,Âm tính,\(y) 20:00,,,,"])).status == .ok)
+            let district = try await app.token("hbt")
+            func observations(_ id: String) async throws -> Int {
+                (try await client.json(.get, "/fhir/Observation?patient=Patient/\(id)", district).json()["entry"] as? [Any])?.count ?? 0
+            }
+            #expect(try await observations(kept.id) == 0)
+            #expect(try await client.json(.post, "/api/v1/people/\(kept.id)/merge", district, #"{"duplicate_id": "\#(duplicate.id)"}"#).status == .ok)
+            #expect(try await observations(kept.id) == 1)
+            var browser = try await BrowserSession.login(client, "minhkhai")
+            let page = try await browser.get(client, "/people/\(kept.id)")
+            #expect(page.text.contains("MG-1") && page.text.contains("MG-2"))
+            // MG-1 moved; in MG-2 the kept record is listed once, the duplicate's place stays as sampled.
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM sample_members WHERE person_id = '\(kept.id)'") == 2)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM sample_members WHERE person_id = '\(duplicate.id)'") == 1)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM test_results WHERE person_id = '\(duplicate.id)'") == 0)
+            let changes = try await app.auditRows(entityId: kept.id, action: "merge").first?.decodedChanges ?? []
+            #expect(changes.first { $0.field == "testing_records" }?.new == "1 lần lấy mẫu, 1 kết quả, 0 yêu cầu xét nghiệm lại")
+        }
+    }
+
     static func multipart(_ csv: String, csrf: String) -> (String, ByteBuffer) {
         let boundary = "----epitest\(UUID().uuidString)"
         var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(csrf)\r\n"

@@ -317,6 +317,98 @@ struct VaccinationTests {
         }
     }
 
+    /// A person vaccinated under two records: a site that did not find the record gave "dose 1" to someone
+    /// on their second, and another system sent that same dose again under the duplicate. Merged, the person
+    /// has one history, is counted once where they live, is not invited as if unvaccinated, and gets a
+    /// certificate with the right dose number.
+    @Test(arguments: Dialect.enabled)
+    func aMergeCarriesTheDuplicatesDosesAndCountsThePersonOnce(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let s = try await Self.setup(app, client)
+            let otherWard = try await app.services.directory.children(of: "01/007").first { !$0.isGroup && $0.path != "01/007/00295" }.unwrapped("another ward").path
+            let kept = try await app.person("Trần Văn Gộp", birth: "1975-05-05")
+            let duplicate = try await app.person("Trần Văn Gộp", ward: otherWard, citizenID: "001075012121", birth: "1975-05-05")
+            let ward = try await app.token("minhkhai"), hbt = try await app.token("hbt")
+            // Under the kept record: dose 1 at today's session, and its certificate.
+            let given = try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", ward, #"{"person_id": "\#(kept.id)", "lot_id": "\#(s.lot)"}"#)
+            #expect(given.status == .created)
+            let oldCert = (try await client.json(.post, "/api/v1/vaccination/people/\(kept.id)/certificate", ward, "{}").json()["data"] as? [String: Any]) ?? [:]
+            #expect(oldCert["uvci"] is String)
+            // Under the duplicate, from the other ward's file: a dose 40 days earlier, and today's dose again.
+            try await UserAdmin(services: app.services).create(username: "entry.other", displayName: "Nhập liệu", role: .wardDataEntry, unit: otherWard,
+                                                               password: TestApp.password, creator: nil)
+            var csv = try await app.token("entry.other")
+            csv[.contentType] = "text/csv"
+            let earlier = TestApp.today.adding(days: -40)
+            let file = "cccd,ngay_tiem,mui_so,vac_xin,so_lo\n001075012121,\(earlier.vietnamese),1,Pfizer,EA1111\n001075012121,\(TestApp.today.vietnamese),2,Pfizer,FF1234\n"
+            let imported = (try await client.json(.post, "/api/v1/vaccination/doses/import", csv, file).json()["data"] as? [String: Any]) ?? [:]
+            #expect(imported["inserted"] as? Int == 2)
+            // The duplicate was also screened once and postponed.
+            #expect(try await client.json(.post, "/api/v1/vaccination/sessions/\(s.session)/record", hbt, #"{"person_id": "\#(duplicate.id)", "outcome": "postpone"}"#).status == .ok)
+
+            // A session a month on invites the kept record for dose 2, as if the duplicate's doses were someone else's.
+            let later = try await client.json(.post, "/api/v1/vaccination/sessions", hbt,
+                                              #"{"site_id": "\#(s.site)", "session_on": "\#(TestApp.today.adding(days: 30).vietnamese)", "capacity": 10, "product_code": "\#(Self.pfizer)"}"#)
+            let laterID = (try later.json()["data"] as? [String: Any])?["id"] as? String ?? ""
+            func invited() async throws -> [String: Int] {
+                let rows = (try await client.json(.get, "/api/v1/vaccination/sessions/\(laterID)", hbt).json()["invitations"] as? [[String: Any]]) ?? []
+                var out: [String: Int] = [:]
+                for r in rows { if let id = (r["person"] as? [String: Any])?["id"] as? String { out[id] = r["dose_number"] as? Int } }
+                return out
+            }
+            #expect(try await invited()[kept.id] == 2)
+            let service = CoverageService(services: app.services)
+            let scope = try await Scope.of(try await app.user("hbt"), directory: app.services.directory)
+            let wards = await service.wards(under: "01/007")
+            func counts(_ w: String) async throws -> [Int] {
+                Array((Self.table(try await service.coverage(scope: scope, wards: wards, on: TestApp.today))[w]?["18-49"] ?? []).dropFirst())
+            }
+            let keptBefore = try await counts("01/007/00295"), otherBefore = try await counts(otherWard)
+
+            let merged = try await client.json(.post, "/api/v1/people/\(kept.id)/merge", hbt, #"{"duplicate_id": "\#(duplicate.id)"}"#)
+            #expect(merged.status == .ok)
+            let doses = try await app.services.database.read { db in
+                try await db.raw("SELECT person_id, unit_path, dose_number, given_on, counts FROM vaccine_doses WHERE person_id IN (\(bind: kept.id), \(bind: duplicate.id)) ORDER BY given_on, counts DESC").all()
+                    .map { r in [try r.decode(column: "person_id", as: String.self) == kept.id ? "kept" : "duplicate", try r.decode(column: "unit_path", as: String.self),
+                                 String(try r.decode(column: "dose_number", as: Int.self)), try r.decode(column: "given_on", as: String.self), try r.decode(column: "counts", as: String.self)] }
+            }
+            // One history, numbered by date, in the kept record's ward; the dose entered twice stays on the merged record, counted nowhere.
+            #expect(doses == [["kept", "01/007/00295", "1", earlier.iso, "first"],
+                              ["kept", "01/007/00295", "2", TestApp.today.iso, "complete"],
+                              ["duplicate", otherWard, "2", TestApp.today.iso, ""]])
+            // Coverage: the person is one complete series in Minh Khai and no longer a dose in the other ward; the stored counts agree with a recount.
+            #expect(try await counts("01/007/00295") == [keptBefore[0], keptBefore[1] + 1, 0])
+            #expect(try await counts(otherWard) == [otherBefore[0] - 1, otherBefore[1] - 1, 0])
+            let expected = try await Self.recount(app, wards: wards, on: TestApp.today)
+            let stored = Self.table(try await service.coverage(scope: scope, wards: wards, on: TestApp.today))
+            #expect(stored.mapValues { $0.mapValues { Array($0.dropFirst()) } } == expected.mapValues { $0.mapValues { Array($0.dropFirst()) } })
+            // Not invited a month on: the series is complete and a booster is not due.
+            #expect(try await invited()[kept.id] == nil)
+            // The screening moved with the person.
+            let screened = try await app.services.database.read { db in
+                try await db.raw("SELECT person_id FROM vaccination_screenings WHERE person_id IN (\(bind: kept.id), \(bind: duplicate.id))").all().map { try $0.decode(column: "person_id", as: String.self) }
+            }
+            #expect(screened == [kept.id, kept.id])
+
+            // The certificate signed as dose 1 is set aside: the next one says dose 2 of 2.
+            var browser = try await BrowserSession.login(client, "minhkhai")
+            let page = try await browser.get(client, "/people/\(kept.id)")
+            #expect(page.text.contains(earlier.vietnamese) && page.text.contains("EA1111") && page.text.contains("Số mũi đã đổi khi gộp hồ sơ trùng"))
+            let issued = try await client.json(.post, "/api/v1/vaccination/people/\(kept.id)/certificate", ward, "{}")
+            #expect(issued.status == .created)
+            let cert = (try issued.json()["data"] as? [String: Any]) ?? [:]
+            #expect(cert["uvci"] as? String != oldCert["uvci"] as? String)
+            let trust = try SigningService.open(app.services.settings).trustList(.vaccination)
+            let verified = try HC1Verifier(trustList: trust).verify(cert["payload"] as? String ?? "", now: Date())
+            #expect(verified.claims.certificate.vaccination.doseNumber == 2 && verified.claims.certificate.vaccination.totalSeriesOfDoses == 2)
+            // The merge's audit row names the history before and after, and the dose entered twice.
+            let changes = try await app.auditRows(entityId: kept.id, action: "merge").first?.decodedChanges ?? []
+            #expect(changes.first { $0.field == "vaccine_doses" }?.old == "Mũi 1 ngày \(TestApp.today.vietnamese) (Comirnaty (Pfizer-BioNTech))")
+            #expect(changes.first { $0.field == "vaccine_doses" }?.new == "Mũi 1 ngày \(earlier.vietnamese) (Comirnaty (Pfizer-BioNTech)); Mũi 2 ngày \(TestApp.today.vietnamese) (Comirnaty (Pfizer-BioNTech))")
+            #expect(changes.first { $0.field == "repeated_doses" }?.new == "Mũi 2 ngày \(TestApp.today.vietnamese) (Comirnaty (Pfizer-BioNTech))")
+        }
+    }
+
     @Test(arguments: Dialect.enabled)
     func coverageCountsDosesAgainstThePopulationAndFlagsWardsThatWillMiss(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
