@@ -13,14 +13,14 @@ LAB = q("lab", "Laboratory code (or id); a lab account's own lab when it has one
 
 campaign = {"type": "object", "properties": {
     "id": s, "name": s, "unit_path": s, "group_code": s, "target_kind": {"type": "string", "enum": ["units", "zone", "group"]},
-    "target_group": {"type": ["string", "null"], "enum": ["market_traders", "shippers", "drivers", "health_workers", "factory_workers", "other", None]},
+    "target_group": {"type": ["string", "null"], "enum": ["market_traders", "shippers", "drivers", "health_workers", "factory_workers", "chronic_illness", "frontline", "teachers", "police", "military", "other", None]},
     "zone_id": ns, "test": {"type": "string", "enum": ["rt_pcr", "rapid_antigen"]}, "pool_size": i, "starts_on": {"type": "string", "format": "date"},
     "deadline_on": {"type": "string", "format": "date"}, "status": {"type": "string", "enum": ["active", "closed"]}, "notes": s,
     "created_by": s, "created_at": s, "updated_at": s, "version": i}}
 campaign_input = {"type": "object", "required": ["name", "deadline_on"], "properties": {
     "name": s, "unit": {"type": "string", "description": "District, ward or the city (path, slug or code); the caller's unit when absent"},
     "target_kind": {"type": "string", "enum": ["units", "zone", "group"], "default": "units"},
-    "target_group": {"type": "string", "enum": ["market_traders", "shippers", "drivers", "health_workers", "factory_workers", "other"]},
+    "target_group": {"type": "string", "enum": ["market_traders", "shippers", "drivers", "health_workers", "factory_workers", "chronic_illness", "frontline", "teachers", "police", "military", "other"]},
     "zone_id": {"type": "string", "description": "An active lockdown zone (target_kind zone)"},
     "wards": arr({"type": "string", "description": "Ward code or path"}),
     "targets": {"type": "object", "additionalProperties": i, "description": "Group size per ward (code or path), for target_kind group"},
@@ -103,10 +103,10 @@ PATHS = {
     "/api/v1/testing/campaigns/{id}/points": {"post": {"operationId": "addSamplingPoint", "summary": "A sampling point in one of the campaign's wards, with its daily capacity",
         "parameters": [ID], "requestBody": body(ref("PointInput")), "responses": {"201": ok(data(ref("SamplingPoint")), "Created")} | errors(401, 403, 404, 409, 422)}},
     "/api/v1/testing/people/{id}/risk-groups": {
-        "get": {"operationId": "getRiskGroups", "summary": "The groups at risk a registered person of the caller's jurisdiction belongs to (market_traders, shippers, drivers, health_workers, factory_workers, other)",
+        "get": {"operationId": "getRiskGroups", "summary": "The groups at risk a registered person of the caller's jurisdiction belongs to (market_traders, shippers, drivers, health_workers, factory_workers, chronic_illness, frontline, teachers, police, military, other)",
                 "parameters": [ID], "responses": {"200": ok(data(risk_groups))} | errors(401, 403, 404)},
         "post": {"operationId": "setRiskGroups", "summary": "Replace a person's groups at risk (an empty list clears them); audited with the old and new lists; a group campaign counts these people",
-                 "parameters": [ID], "requestBody": body({"type": "object", "properties": {"groups": arr({"type": "string", "enum": ["market_traders", "shippers", "drivers", "health_workers", "factory_workers", "other"]})}}),
+                 "parameters": [ID], "requestBody": body({"type": "object", "properties": {"groups": arr({"type": "string", "enum": ["market_traders", "shippers", "drivers", "health_workers", "factory_workers", "chronic_illness", "frontline", "teachers", "police", "military", "other"]})}}),
                  "responses": {"200": ok(data(risk_groups))} | errors(401, 403, 404, 422)}},
     "/api/v1/testing/risk-groups": {"get": {"operationId": "riskGroupCounts", "summary": "Registered people of each group at risk inside the caller's jurisdiction (what a group campaign targets when no size is typed)",
         "responses": {"200": ok({"type": "object", "properties": {"unit": {"type": "string"}, "data": arr({"type": "object", "properties": {

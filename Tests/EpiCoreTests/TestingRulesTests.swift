@@ -34,6 +34,13 @@ struct TestingRulesTests {
         #expect(TargetGroup.parse("tài xế") == .drivers)
         #expect(TargetGroup.parse("Health workers") == .healthWorkers)
         #expect(TargetGroup.parse("công nhân") == .factoryWorkers)
+        // The groups a vaccination priority group may name, as a health station's or a school's list writes them.
+        #expect(TargetGroup.parse("Người có bệnh nền") == .chronicIllness && TargetGroup.parse("bệnh mạn tính") == .chronicIllness)
+        #expect(TargetGroup.parse("tuyến đầu") == .frontline && TargetGroup.parse("Giáo viên") == .teachers)
+        #expect(TargetGroup.parse("CÔNG AN") == .police && TargetGroup.parse("bộ đội") == .military && TargetGroup.parse("Armed forces") == .military)
+        // No two groups read the same: each label, folded, names one group.
+        #expect(Set(TargetGroup.allCases.map { VietnameseText.fold($0.labelVI) }).count == TargetGroup.allCases.count)
+        #expect(TargetGroup.allCases.last == .other)
         #expect(TargetGroup.parse("phi hành gia") == nil)
         #expect(TargetGroup.parse("  ") == nil)
         // Parts are separated by ";" or "|", never by the comma a label carries; repeats count once, in the catalogue's order.

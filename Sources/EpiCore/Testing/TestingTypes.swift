@@ -187,13 +187,20 @@ public enum CampaignTarget: String, CaseIterable, Codable, Sendable {
     }
 }
 
-/// The groups at risk Hanoi tested as such in 2021 (seed documents: market traders, shippers, drivers).
+/// The groups at risk Hanoi tested as such in 2021 (seed documents: market traders, shippers, drivers), and
+/// the people a ward records so that a vaccination priority group can invite them (chronic illness, frontline
+/// workers, teachers, police, armed forces: Resolution 21/NQ-CP's groups).
 public enum TargetGroup: String, CaseIterable, Codable, Sendable {
     case marketTraders = "market_traders"
     case shippers
     case drivers
     case healthWorkers = "health_workers"
     case factoryWorkers = "factory_workers"
+    case chronicIllness = "chronic_illness"
+    case frontline
+    case teachers
+    case police
+    case military
     case other
 
     public var labelVI: String {
@@ -203,6 +210,11 @@ public enum TargetGroup: String, CaseIterable, Codable, Sendable {
         case .drivers: return "Lái xe, phụ xe"
         case .healthWorkers: return "Nhân viên y tế"
         case .factoryWorkers: return "Công nhân khu công nghiệp"
+        case .chronicIllness: return "Người có bệnh nền (bệnh mạn tính)"
+        case .frontline: return "Lực lượng tuyến đầu chống dịch"
+        case .teachers: return "Giáo viên, nhân viên trường học"
+        case .police: return "Công an"
+        case .military: return "Quân đội"
         case .other: return "Nhóm khác"
         }
     }
@@ -214,6 +226,11 @@ public enum TargetGroup: String, CaseIterable, Codable, Sendable {
         case .drivers: return "Drivers"
         case .healthWorkers: return "Health workers"
         case .factoryWorkers: return "Factory workers"
+        case .chronicIllness: return "People with chronic illnesses"
+        case .frontline: return "Frontline epidemic workers"
+        case .teachers: return "Teachers and school staff"
+        case .police: return "Police"
+        case .military: return "Armed forces"
         case .other: return "Other group"
         }
     }
@@ -235,6 +252,12 @@ public enum TargetGroup: String, CaseIterable, Codable, Sendable {
         "lai xe": .drivers, "phu xe": .drivers, "tai xe": .drivers,
         "y te": .healthWorkers, "nhan vien y te": .healthWorkers, "can bo y te": .healthWorkers,
         "cong nhan": .factoryWorkers, "cong nhan kcn": .factoryWorkers,
+        "benh nen": .chronicIllness, "co benh nen": .chronicIllness, "nguoi co benh nen": .chronicIllness, "benh man tinh": .chronicIllness,
+        "nguoi mac benh man tinh": .chronicIllness,
+        "tuyen dau": .frontline, "luc luong tuyen dau": .frontline, "tinh nguyen vien": .frontline, "to covid cong dong": .frontline,
+        "giao vien": .teachers, "nhan vien truong hoc": .teachers,
+        "cong an": .police, "canh sat": .police,
+        "quan doi": .military, "bo doi": .military, "quan nhan": .military,
         "khac": .other,
     ]
 
