@@ -71,7 +71,7 @@ extension Composition {
         personSections: [EpiSection(), TestingSection(), VaccinationSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
                FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }],
-        personMerge: [RiskGroupMerge(), TestingMerge(), VaccinationMerge()]
+        personMerge: [TracingMerge(), RiskGroupMerge(), TestingMerge(), VaccinationMerge()]
     )
 }
 

@@ -150,6 +150,71 @@ struct CaseTests {
         }
     }
 
+    /// An F0 and a contact each entered twice (once by the case form, once in the registry): merged, the
+    /// case and the exposures follow the record kept, the levels are derived again from the one history,
+    /// and a meeting between the two records of one person is dropped. Two records both under care are refused.
+    @Test(arguments: Dialect.enabled)
+    func aMergeCarriesTheDuplicatesCaseAndExposuresAndDerivesTheLevelsAgain(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let entry = try await app.token("entry.mk"), ward = try await app.token("minhkhai")
+            let first = try await client.json(.post, "/api/v1/cases", entry, """
+                {"person": {"full_name": "Đỗ Văn An", "phone": "0913000001"}, "confirmed_on": "2021-09-10", "contacts": [{"full_name": "Đỗ Thị Bích", "phone": "0913000002", "day": "2021-09-10"}]}
+                """)
+            #expect(first.status == .created)
+            let caseNumber = (try first.json()["data"] as? [String: Any])?["case_number"] as? String
+            func id(_ phone: String) async throws -> String {
+                try await app.services.database.read { try await $0.raw("SELECT id FROM persons WHERE phone = \(bind: phone)").first()?.decode(column: "id", as: String.self) } ?? ""
+            }
+            let anTwice = try await id("+84913000001"), bichTwice = try await id("+84913000002")
+            let an = try await app.person("Đỗ Văn An", birth: "1980-01-01"), bich = try await app.person("Đỗ Thị Bích", birth: "1982-02-02")
+            let em = try await app.person("Lương Thị Em", phone: "+84913000010")
+            // The F1 met Em, and (as another officer entered it) "the other Bích", the registry's.
+            let met = try await client.json(.post, "/api/v1/people/\(bichTwice)/contacts", entry,
+                                            #"{"contacts": [{"person_id": "\#(em.id)", "day": "2021-09-12", "setting": "market"}, {"person_id": "\#(bich.id)", "day": "2021-09-11", "setting": "household"}]}"#)
+            #expect(met.status == .created, "\(met.text.prefix(400))")
+            var levels = try await app.levels()
+            #expect(levels[bichTwice] == 1 && levels[bich.id] == 2 && levels[em.id] == 2)
+
+            // The F0's records merged: the case is the kept record's, and Bích is still F1 through it.
+            #expect(try await client.json(.post, "/api/v1/people/\(an.id)/merge", ward, #"{"duplicate_id": "\#(anTwice)"}"#).status == .ok)
+            let cases = try await app.services.database.read { db in
+                try await db.raw("SELECT person_id FROM cases WHERE case_number = \(bind: caseNumber ?? "")").first()?.decode(column: "person_id", as: String.self)
+            }
+            #expect(cases == an.id)
+            #expect(try await app.levels()[bichTwice] == 1)
+            let page = try await BrowserSession.login(client, "minhkhai")
+            var browser = page
+            #expect(try await browser.get(client, "/people/\(an.id)").text.contains(caseNumber ?? "—"))
+
+            // The contact's records merged: one F1 who met Em two days after the F0, so Em is F2; the meeting of
+            // the two records is gone; the duplicate has no level.
+            #expect(try await client.json(.post, "/api/v1/people/\(bich.id)/merge", ward, #"{"duplicate_id": "\#(bichTwice)"}"#).status == .ok)
+            levels = try await app.levels()
+            #expect(levels[bich.id] == 1 && levels[bichTwice] == nil && levels[em.id] == 2)
+            let left = try await app.services.database.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM exposures WHERE source_id = \(bind: bichTwice) OR contact_id = \(bind: bichTwice)").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(left == 0)
+            let changes = try await app.auditRows(entityId: bich.id, action: "merge").first?.decodedChanges ?? []
+            #expect(changes.first { $0.field == "tracing_records" }?.new == "0 ca F0, 0 đợt cách ly/điều trị, 2 tiếp xúc")
+            #expect(changes.first { $0.field == "repeated_exposures" }?.new == "11/09/2021")
+            // The incremental path agrees with a full derivation, and the ward's F1 count is one Bích.
+            let before = try await app.levels()
+            try await app.services.database.transaction { try await ContactLevelService.recomputeAll($0) }
+            #expect(try await app.levels() == before)
+            #expect(try await app.gauges("minhkhai")[.f1Active] == 1)
+
+            // Two records each an active F0: refused, nothing merged.
+            let other = try await client.json(.post, "/api/v1/cases", entry, #"{"person": {"full_name": "Phí Văn Hai", "phone": "0913000020"}, "confirmed_on": "2021-09-12"}"#)
+            #expect(other.status == .created)
+            let hai = try await app.person("Phí Văn Hai", phone: "+84913000021")
+            #expect(try await client.json(.post, "/api/v1/cases", entry, #"{"person_id": "\#(hai.id)", "confirmed_on": "2021-09-13"}"#).status == .created)
+            let refused = try await client.json(.post, "/api/v1/people/\(hai.id)/merge", ward, #"{"duplicate_id": "\#(try await id("+84913000020"))"}"#)
+            #expect(refused.status == .conflict && refused.text.contains("Cả hai hồ sơ đều đang là F0"))
+            #expect(try await app.services.database.read { try await $0.raw("SELECT merged_into FROM persons WHERE phone = '+84913000020'").first()?.decode(column: "merged_into", as: String?.self) } == nil)
+        }
+    }
+
     @Test(arguments: Dialect.enabled)
     func anotherWardCannotSeeOrChangeTheCaseAndSeesMaskedContacts(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in

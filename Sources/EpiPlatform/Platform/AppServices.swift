@@ -13,9 +13,9 @@ package protocol PersonSectionProvider: Sendable {
     func section(personID: String, merged: Bool, user: CurrentUser, language: Language, db: any SQLDatabase) async throws -> PersonSection?
 }
 
-/// A capability's records of a person that a merge of duplicates carries to the surviving record (the
-/// groups at risk a ward recorded on the duplicate). Runs inside the merge's transaction; returns the
-/// changes, by name, for the merge's audit row.
+/// A capability's records of a person that a merge of duplicates carries to the surviving record (cases,
+/// exposures, tubes, doses, groups at risk). Runs inside the merge's transaction, so a step that throws
+/// (two active cases) refuses the whole merge; returns the changes, by name, for the merge's audit row.
 package protocol PersonMergeStep: Sendable {
     func carry(_ db: any SQLDatabase, from duplicateID: String, to survivorID: String) async throws -> [FieldChange]
 }

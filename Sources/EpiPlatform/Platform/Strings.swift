@@ -66,7 +66,7 @@ package enum Strings {
         "choose": ("— Chọn —", "— Choose —"),
         "merged_banner": ("Hồ sơ này đã được gộp vào hồ sơ khác.", "This record was merged into another one."),
         "open_survivor": ("Mở hồ sơ còn lại", "Open the remaining record"),
-        "merge_help": ("Chọn hồ sơ trùng. Hồ sơ đang xem được giữ; hồ sơ trùng được đánh dấu đã gộp và lưu lại nguyên trạng. Nhóm nguy cơ, mẫu và kết quả xét nghiệm, mũi tiêm và chứng nhận của hồ sơ trùng chuyển sang hồ sơ được giữ.", "Choose the duplicate. The record shown is kept; the duplicate is marked merged and kept as it was. The duplicate's groups at risk, test samples and results, vaccine doses and certificates move to the record kept."),
+        "merge_help": ("Chọn hồ sơ trùng. Hồ sơ đang xem được giữ; hồ sơ trùng được đánh dấu đã gộp và lưu lại nguyên trạng. Ca F0, đợt cách ly, tiếp xúc, nhóm nguy cơ, mẫu và kết quả xét nghiệm, mũi tiêm và chứng nhận của hồ sơ trùng chuyển sang hồ sơ được giữ; không gộp được hai hồ sơ cùng đang là F0 hoặc cùng đang cách ly.", "Choose the duplicate. The record shown is kept; the duplicate is marked merged and kept as it was. The duplicate's cases, quarantine episodes, exposures, groups at risk, test samples and results, vaccine doses and certificates move to the record kept; two records that are both active cases, or both in quarantine, cannot be merged."),
         "merge_button": ("Gộp vào hồ sơ này", "Merge into this record"),
         "no_candidates": ("Không có hồ sơ cùng họ tên trong địa bàn.", "No record with the same name in your jurisdiction."),
         "units_children": ("Đơn vị trực thuộc", "Units below"),
