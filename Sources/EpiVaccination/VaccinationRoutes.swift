@@ -491,7 +491,7 @@ package struct VaccinationRoutes: Sendable {
             "id": session.id, "sessionId": session.id, "day": CivilDate(iso: session.sessionOn)?.vietnamese ?? session.sessionOn, "site": site,
             "product": VaccineCatalog.product(session.productCode)?.name ?? session.productCode, "capacity": session.capacity,
             "minAge": reach.everyoneFrom.map(String.init) ?? "", "hasMinAge": reach.everyoneFrom != nil,
-            "recorded": recorded, "recordedFrom": String(reach.registryGroupsFrom),
+            "recorded": recorded, "recordedFrom": String(reach.registryGroupsFrom), "canOpenLists": context.user.can(.viewTesting),
             "priority": VaccinationService.priorityLabels(session.priorityGroups, groups: priorityGroups, language: l).joined(separator: "; "),
             "priorityChoices": choices.map { ["code": $0.code, "label": l == .vi ? $0.labelVI : $0.labelEN] }, "hasPriorityChoices": !choices.isEmpty,
             "byGroup": byGroup.sorted { $0.1 > $1.1 }.map { ["label": groupLabel($0.0), "n": $0.1] as [String: Any] }, "hasByGroup": !byGroup.isEmpty,

@@ -116,15 +116,23 @@ struct PriorityGroupTests {
             } ?? ""
             let healthPage = try await browser.get(client, "/vaccination/sessions/\(healthSession)").text
             #expect(healthPage.contains("Mời người sổ cư trú ghi thuộc nhóm: Nhân viên y tế (từ tuổi ") && !healthPage.contains("session-min-age"))
-            // The city links chronic illness to the health station's list: a session for it then invites the people the list names.
+            // The city links chronic illness to the health station's list: before the ward imports it, a session for it
+            // invites nobody and its page says why and where the lists are; then it invites the people the list names.
             let patient = try await app.person("Vũ Văn Bệnh Nền", citizenID: "001070033333", birth: CivilDate(year: day.year - 50, month: 3, day: 3)?.iso ?? "1971-03-03")
-            var csv = ward
-            csv[.contentType] = "text/csv"
-            #expect(try await client.json(.post, "/api/v1/testing/risk-groups/import", csv, "cccd,nhom\n001070033333,bệnh nền\n").status == .ok)
             let chronic = PriorityGroups.seed.first { $0.code == "chronic_illness" }?.labelVI ?? ""
             let linked = try await client.json(.post, "/api/v1/vaccination/priority-groups", try await app.token("city"),
                                                #"{"code": "chronic_illness", "label_vi": "\#(chronic)", "registry_group": "chronic_illness"}"#)
             #expect((try linked.json()["data"] as? [String: Any])?["registry_group"] as? String == "chronic_illness")
+            #expect(try await invited("chronic_illness").isEmpty)
+            let emptySession = try await app.services.database.read { db in
+                try await db.raw("SELECT id FROM vaccination_sessions WHERE priority_groups = 'chronic_illness'").first()?.decode(column: "id", as: String.self)
+            } ?? ""
+            let emptyPage = try await browser.get(client, "/vaccination/sessions/\(emptySession)").text
+            #expect(emptyPage.contains("invite-lists-hint") && emptyPage.contains("chỉ mời người sổ cư trú ghi thuộc nhóm: Người có bệnh nền (bệnh mạn tính)")
+                    && emptyPage.contains("href=\"/testing/risk-groups\""))
+            var csv = ward
+            csv[.contentType] = "text/csv"
+            #expect(try await client.json(.post, "/api/v1/testing/risk-groups/import", csv, "cccd,nhom\n001070033333,bệnh nền\n").status == .ok)
             let chronicOnly = try await invited("chronic_illness")
             #expect(chronicOnly.contains(patient.id) && !chronicOnly.contains(young.id) && !chronicOnly.contains(nurse.id))
         }
