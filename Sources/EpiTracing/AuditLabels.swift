@@ -35,7 +35,7 @@ package enum TracingAuditStrings {
         "audit_entity.indicator": ("Chỉ số", "Indicator"), "audit_entity.tracing_task": ("Nhiệm vụ truy vết", "Tracing task"),
         "audit_entity.transfer": ("Điều chuyển", "Transfer"), "audit_entity.zone": ("Vùng phong tỏa", "Lockdown zone"),
         "field.person.tracing_records": ("Truy vết chuyển từ hồ sơ trùng", "Tracing moved from the duplicate"),
-        "field.person.repeated_exposures": ("Tiếp xúc ghi trùng đã bỏ (ngày)", "Exposures entered twice, removed (days)"),
+        "field.person.repeated_exposures": ("Tiếp xúc ghi trùng đã bỏ", "Exposures entered twice, removed"),
         "field.case.person_id": ("Người", "Person"), "field.case.confirmed_on": ("Ngày khẳng định", "Confirmed on"),
         "field.case.care_setting": ("Nơi điều trị", "Care setting"), "field.case.detected_in": ("Phát hiện tại", "Detected in"),
         "field.case.clinical_status": ("Tình trạng lâm sàng", "Clinical status"), "field.case.outcome": ("Kết cục", "Outcome"),

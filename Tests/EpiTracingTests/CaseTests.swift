@@ -197,7 +197,7 @@ struct CaseTests {
             #expect(left == 0)
             let changes = try await app.auditRows(entityId: bich.id, action: "merge").first?.decodedChanges ?? []
             #expect(changes.first { $0.field == "tracing_records" }?.new == "0 ca F0, 0 đợt cách ly/điều trị, 2 tiếp xúc")
-            #expect(changes.first { $0.field == "repeated_exposures" }?.new == "11/09/2021")
+            #expect(changes.first { $0.field == "repeated_exposures" }?.old == "11/09/2021 (\(ExposureSetting.household.labelVI))")
             // The incremental path agrees with a full derivation, and the ward's F1 count is one Bích.
             let before = try await app.levels()
             try await app.services.database.transaction { try await ContactLevelService.recomputeAll($0) }

@@ -37,9 +37,9 @@ package struct TracingMerge: PersonMergeStep {
         }
         // Exposures name the duplicate as either side. The one person cannot have met themselves, and a
         // meeting the kept record already holds for that day is the same meeting entered twice.
-        struct Edge: Decodable { let id: String; let sourceId: String; let contactId: String; let day: String }
+        struct Edge: Decodable { let id: String; let sourceId: String; let contactId: String; let day: String; let setting: String; let note: String }
         let edges = try await db.raw("""
-            SELECT id, source_id, contact_id, day FROM exposures WHERE source_id = \(bind: duplicateID) OR contact_id = \(bind: duplicateID) ORDER BY id
+            SELECT id, source_id, contact_id, day, setting, note FROM exposures WHERE source_id = \(bind: duplicateID) OR contact_id = \(bind: duplicateID) ORDER BY id
             """).all(decoding: Edge.self, keyDecodingStrategy: .convertFromSnakeCase)
         var moved = 0, dropped: [String] = []
         var neighbours: Set<String> = []
@@ -49,7 +49,9 @@ package struct TracingMerge: PersonMergeStep {
             let twice = try await db.raw("SELECT id FROM exposures WHERE pair_key = \(bind: key)").first() != nil
             if source == contact || twice {
                 try await db.raw("DELETE FROM exposures WHERE id = \(bind: e.id)").run()
-                dropped.append(CivilDate(iso: e.day)?.vietnamese ?? e.day)
+                // What the row said goes into the audit row: the merge removes it, it does not lose it.
+                let setting = ExposureSetting(rawValue: e.setting)?.labelVI ?? e.setting
+                dropped.append("\(CivilDate(iso: e.day)?.vietnamese ?? e.day) (\(setting)\(e.note.isEmpty ? "" : ": \(e.note)"))")
             } else {
                 try await db.raw("UPDATE exposures SET source_id = \(bind: source), contact_id = \(bind: contact), pair_key = \(bind: key) WHERE id = \(bind: e.id)").run()
                 moved += 1
@@ -61,7 +63,7 @@ package struct TracingMerge: PersonMergeStep {
         // The duplicate no longer meets anyone and is no case: its level goes, the kept record's follows from both histories.
         try await ContactLevelService.recompute(db, around: neighbours.union([survivorID, duplicateID]))
         var changes = [FieldChange("tracing_records", old: nil, new: "\(cases) ca F0, \(episodes) đợt cách ly/điều trị, \(moved) tiếp xúc")]
-        if !dropped.isEmpty { changes.append(FieldChange("repeated_exposures", old: nil, new: dropped.joined(separator: "; "))) }
+        if !dropped.isEmpty { changes.append(FieldChange("repeated_exposures", old: dropped.joined(separator: "; "), new: nil)) }
         return changes
     }
 }
