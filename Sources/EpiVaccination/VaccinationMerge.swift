@@ -10,6 +10,12 @@ import SQLKit
 package struct VaccinationMerge: PersonMergeStep {
     package init() {}
 
+    package func holdings(_ db: any SQLDatabase, personID: String, language: Language) async throws -> String? {
+        let doses = try await db.raw("SELECT COUNT(*) AS n FROM vaccine_doses WHERE person_id = \(bind: personID)").first()?.decode(column: "n", as: Int.self) ?? 0
+        guard doses > 0 else { return nil }
+        return language == .vi ? "\(doses) mũi tiêm" : "\(doses) vaccine doses"
+    }
+
     package func carry(_ db: any SQLDatabase, from duplicateID: String, to survivorID: String) async throws -> [FieldChange] {
         let moving = try await VaccinationService.doses(db, personID: duplicateID)
         var changes: [FieldChange] = []

@@ -209,8 +209,15 @@ struct CaseTests {
             #expect(other.status == .created)
             let hai = try await app.person("Phí Văn Hai", phone: "+84913000021")
             #expect(try await client.json(.post, "/api/v1/cases", entry, #"{"person_id": "\#(hai.id)", "confirmed_on": "2021-09-13"}"#).status == .created)
-            let refused = try await client.json(.post, "/api/v1/people/\(hai.id)/merge", ward, #"{"duplicate_id": "\#(try await id("+84913000020"))"}"#)
+            let haiTwice = try await id("+84913000020")
+            let refused = try await client.json(.post, "/api/v1/people/\(hai.id)/merge", ward, #"{"duplicate_id": "\#(haiTwice)"}"#)
             #expect(refused.status == .conflict && refused.text.contains("Cả hai hồ sơ đều đang là F0"))
+            // On the page: the form shows what each record holds, and a refused merge comes back to it with why.
+            let otherNumber = (try other.json()["data"] as? [String: Any])?["case_number"] as? String ?? "—"
+            let form = try await browser.get(client, "/people/\(hai.id)/merge")
+            #expect(form.status == .ok && form.text.contains("F0 \(otherNumber)") && form.text.contains("merge-kept-holdings"))
+            let posted = try await browser.post(client, "/people/\(hai.id)/merge", form: ["duplicate_id": haiTwice])
+            #expect(posted.status == .conflict && posted.text.contains("form-error") && posted.text.contains("Cả hai hồ sơ đều đang là F0"))
             #expect(try await app.services.database.read { try await $0.raw("SELECT merged_into FROM persons WHERE phone = '+84913000020'").first()?.decode(column: "merged_into", as: String?.self) } == nil)
         }
     }

@@ -365,6 +365,10 @@ struct VaccinationTests {
             }
             let keptBefore = try await counts("01/007/00295"), otherBefore = try await counts(otherWard)
 
+            // The merge form says what each record holds before the officer chooses.
+            var district = try await BrowserSession.login(client, "hbt")
+            let form = try await district.get(client, "/people/\(kept.id)/merge").text
+            #expect(form.contains("<span id=\"merge-kept-holdings\">1 mũi tiêm</span>") && form.contains("2 mũi tiêm"))
             let merged = try await client.json(.post, "/api/v1/people/\(kept.id)/merge", hbt, #"{"duplicate_id": "\#(duplicate.id)"}"#)
             #expect(merged.status == .ok)
             let doses = try await app.services.database.read { db in

@@ -18,6 +18,13 @@ package protocol PersonSectionProvider: Sendable {
 /// (two active cases) refuses the whole merge; returns the changes, by name, for the merge's audit row.
 package protocol PersonMergeStep: Sendable {
     func carry(_ db: any SQLDatabase, from duplicateID: String, to survivorID: String) async throws -> [FieldChange]
+    /// What the capability holds for a person, in a few words for the merge form ("F0 HN-000123", "2 mũi
+    /// tiêm"), so the officer sees which record carries what before choosing; nil when it holds nothing.
+    func holdings(_ db: any SQLDatabase, personID: String, language: Language) async throws -> String?
+}
+
+extension PersonMergeStep {
+    package func holdings(_ db: any SQLDatabase, personID: String, language: Language) async throws -> String? { nil }
 }
 
 /// Template data for one section of the person page. Built fresh per request from strings, numbers,

@@ -137,19 +137,41 @@ package struct PersonRoutes: Sendable {
     }
 
     @Sendable func mergeForm(_ request: Request, context: AuthedContext) async throws -> Response {
+        try await renderMerge(context: context, error: nil)
+    }
+
+    /// The merge form: the record shown and its likely duplicates, each with what the capabilities hold for
+    /// it (an F0, doses, results), so the officer sees what moves; a refused merge comes back here with why.
+    private func renderMerge(context: AuthedContext, error: AppError?) async throws -> Response {
         let scope = try await scope(context)
         try context.require(.mergePeople)
         let id = try context.parameters.require("id")
-        let (person, candidates) = try await database.read { db -> (PersonRecord, [PersonRecord]) in
+        let steps = services.personMerge, language = context.language
+        let (person, candidates, holdings) = try await database.read { db -> (PersonRecord, [PersonRecord], [String: String]) in
             guard let person = try await PersonQueries.find(db, id: id, scope: scope) else { throw AppError.notFound }
-            return (person, try await PersonQueries.mergeCandidates(db, of: person, scope: scope))
+            let candidates = try await PersonQueries.mergeCandidates(db, of: person, scope: scope)
+            var holdings: [String: String] = [:]
+            for p in [person] + candidates {
+                var parts: [String] = []
+                for step in steps { if let h = try await step.holdings(db, personID: p.id, language: language) { parts.append(h) } }
+                if !parts.isEmpty { holdings[p.id] = parts.joined(separator: "; ") }
+            }
+            return (person, candidates, holdings)
         }
+        try await Audit.viewed(database, user: context.user, people: candidates.map { (id: $0.id, unitPath: $0.unitPath) }, summary: "Tìm hồ sơ trùng để gộp")
         var rows: [[String: Any]] = []
-        for c in candidates { rows.append(await PersonView.row(c, context.language, services.directory)) }
+        for c in candidates {
+            var row = await PersonView.row(c, context.language, services.directory)
+            row["holdings"] = holdings[c.id] as Any
+            rows.append(row)
+        }
         var data = await PersonView.detail(person, context.language, services.directory)
+        data["holdings"] = holdings[person.id] as Any
         data["candidates"] = rows
         data["hasCandidates"] = !rows.isEmpty
-        return services.views.page("people/merge", title: context.t("Gộp hồ sơ trùng", "Merge duplicates"), context: context, data: data, active: "people")
+        data["error"] = error.map { $0.message(context.language) } as Any
+        return services.views.page("people/merge", title: context.t("Gộp hồ sơ trùng", "Merge duplicates"), context: context, data: data,
+                                   status: error?.status ?? .ok, active: "people")
     }
 
     @Sendable func mergePage(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -159,8 +181,12 @@ package struct PersonRoutes: Sendable {
         guard let duplicate = context.form?.value("duplicate_id") else {
             throw AppError.invalid("Chọn hồ sơ trùng cần gộp.", "Choose the duplicate record to merge.")
         }
-        let survivor = try await people.merge(survivorID: id, duplicateID: duplicate, user: context.user, scope: scope, carry: services.personMerge)
-        return Views.redirect("/people/\(survivor.id)")
+        do {
+            let survivor = try await people.merge(survivorID: id, duplicateID: duplicate, user: context.user, scope: scope, carry: services.personMerge)
+            return Views.redirect("/people/\(survivor.id)")
+        } catch let error as AppError where error.status == .conflict || error.status == .unprocessableContent {
+            return try await renderMerge(context: context, error: error)
+        }
     }
 
     private func form(context: AuthedContext, input: PersonInput, person: PersonRecord?, duplicates: [PersonRecord] = [], hiddenDuplicates: Int = 0,

@@ -246,6 +246,11 @@ package struct RiskGroupImportReport: Codable, Sendable {
 package struct RiskGroupMerge: PersonMergeStep {
     package init() {}
 
+    package func holdings(_ db: any SQLDatabase, personID: String, language: Language) async throws -> String? {
+        let groups = try await RiskGroupService.groups(db, personID: personID)
+        return groups.isEmpty ? nil : groups.map { language == .vi ? $0.labelVI : $0.labelEN }.joined(separator: ", ")
+    }
+
     package func carry(_ db: any SQLDatabase, from duplicateID: String, to survivorID: String) async throws -> [FieldChange] {
         let before = try await RiskGroupService.groups(db, personID: survivorID)
         let moving = try await RiskGroupService.groups(db, personID: duplicateID)

@@ -8,6 +8,13 @@ import SQLKit
 package struct TestingMerge: PersonMergeStep {
     package init() {}
 
+    package func holdings(_ db: any SQLDatabase, personID: String, language: Language) async throws -> String? {
+        let samples = try await db.raw("SELECT COUNT(*) AS n FROM sample_members WHERE person_id = \(bind: personID)").first()?.decode(column: "n", as: Int.self) ?? 0
+        let results = try await db.raw("SELECT COUNT(*) AS n FROM test_results WHERE person_id = \(bind: personID)").first()?.decode(column: "n", as: Int.self) ?? 0
+        guard samples + results > 0 else { return nil }
+        return language == .vi ? "\(samples) lần lấy mẫu, \(results) kết quả xét nghiệm" : "\(samples) samples, \(results) test results"
+    }
+
     package func carry(_ db: any SQLDatabase, from duplicateID: String, to survivorID: String) async throws -> [FieldChange] {
         func count(_ table: String) async throws -> Int {
             try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE person_id = \(bind: duplicateID)").first()?.decode(column: "n", as: Int.self) ?? 0

@@ -10,6 +10,23 @@ import SQLKit
 package struct TracingMerge: PersonMergeStep {
     package init() {}
 
+    package func holdings(_ db: any SQLDatabase, personID: String, language: Language) async throws -> String? {
+        let active = CaseOutcome.allCases.filter(\.isActive).map(\.rawValue)
+        var parts: [String] = []
+        for row in try await db.raw("SELECT case_number, outcome FROM cases WHERE person_id = \(bind: personID) ORDER BY confirmed_on LIMIT 5").all() {
+            let number = try row.decode(column: "case_number", as: String.self)
+            let isActive = active.contains(try row.decode(column: "outcome", as: String.self))
+            parts.append(isActive ? "F0 \(number)" : (language == .vi ? "F0 \(number) (đã kết thúc)" : "F0 \(number) (closed)"))
+        }
+        if let level = try await db.raw("SELECT level FROM contact_levels WHERE person_id = \(bind: personID)").first()?.decode(column: "level", as: Int.self) {
+            parts.append("F\(level)")
+        }
+        if try await db.raw("SELECT id FROM episodes WHERE person_id = \(bind: personID) AND status = 'active' LIMIT 1").first() != nil {
+            parts.append(language == .vi ? "đang cách ly/điều trị" : "in quarantine or isolation")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
     package func carry(_ db: any SQLDatabase, from duplicateID: String, to survivorID: String) async throws -> [FieldChange] {
         let active = CaseOutcome.allCases.filter(\.isActive).map { SQLBind($0.rawValue) }
         func activeCases(_ id: String) async throws -> [String] {
