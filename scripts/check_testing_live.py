@@ -9,7 +9,8 @@ third-party libraries (run with the ./.venv that scripts/check_labformats.py pre
      a message from an unregistered facility gets AE.
   4. The review queue (GET /api/v1/testing/review) holds that result.
   5. FHIR R4 export of the demo: /fhir/Condition (the demo's F0s) and /fhir/Patient/{id} of one of
-     them validate with fhir.resources (FHIR 4.0.1 models that refuse unknown elements).
+     them validate with fhir.resources (FHIR 4.0.1 models that refuse unknown elements); so do that
+     Patient and a duplicate of it after a merge, linked replaces / replaced-by.
 
     .venv/bin/python scripts/check_testing_live.py --binary .build/debug/epicommand --database /tmp/x.sqlite
 Prints PASS/FAIL per check; exits 1 if any failed.
@@ -139,6 +140,22 @@ def main():
             if valid:
                 construct_fhir_element("Patient", json.loads(body))
             check(f"/fhir/{patient_ref} is a valid FHIR R4 Patient", valid, f"HTTP {status}")
+            # A duplicate of that person merged into it: both Patients still validate, linked as FHIR says.
+            pid = patient_ref.split("/", 1)[1]
+            status, body = http(base, "GET", "/api/v1/people/" + pid, token)
+            person = json.loads(body).get("data", {}) if status == 200 else {}
+            status, body = http(base, "POST", "/api/v1/people", token, {"full_name": person.get("full_name", ""), "unit": person.get("unit_path", ""), "address": "Bản ghi trùng"})
+            duplicate = json.loads(body).get("data", {}).get("id") if status in (200, 201) else None
+            status, body = http(base, "POST", f"/api/v1/people/{pid}/merge", token, {"duplicate_id": duplicate or ""})
+            merged = status == 200
+            links = []
+            for ref in ([f"Patient/{duplicate}", patient_ref] if merged else []):
+                status, body = http(base, "GET", "/fhir/" + ref, token)
+                resource = json.loads(body) if status == 200 else {}
+                construct_fhir_element("Patient", resource)
+                links.append((resource.get("active"), [(l["type"], l["other"]["reference"]) for l in resource.get("link", [])]))
+            check("after a merge, the duplicate's Patient is inactive and replaced-by the kept one, which replaces it (valid FHIR R4)",
+                  links == [(False, [("replaced-by", patient_ref)]), (True, [("replaces", f"Patient/{duplicate}")])], f"merge HTTP {status}, {links}")
         else:
             check("a Condition names its Patient", False, "no subject reference")
     except Exception as e:  # a validation error or a dead server is a failure, with its reason

@@ -167,7 +167,7 @@ PATHS = {
         "parameters": [q("after"), q("limit", typ="integer")], "responses": {"200": ok({"type": "object", "properties": {"data": arr(ref("TestResult")), "next_cursor": ns}})} | errors(401, 403)}},
     "/api/v1/testing/results/{id}/resolve": {"post": {"operationId": "resolveResult", "summary": "Settle a result in review: link a tube or a person, register a person, accept, set aside, or retry its action",
         "parameters": [ID], "requestBody": body(ref("ResolveInput")), "responses": {"200": ok(data(ref("TestResult")))} | errors(401, 403, 404, 409, 422)}},
-    "/fhir/Patient/{id}": {"get": {"operationId": "fhirPatient", "summary": "A registered person as a FHIR R4 Patient (audited as a view)", "parameters": [ID],
+    "/fhir/Patient/{id}": {"get": {"operationId": "fhirPatient", "summary": "A registered person as a FHIR R4 Patient (audited as a view); a record merged into another is inactive with link replaced-by, the record kept links the ids it replaces", "parameters": [ID],
         "responses": {"200": fhir_json} | fhir_errors(401, 403, 404)}},
     "/fhir/Observation": {"get": {"operationId": "fhirObservations", "summary": "A person's results as Observations (searchset); a pooled tube gives one per person in it",
         "parameters": [q("patient", "Patient/{id} or the id", required=True)], "responses": {"200": fhir_json} | fhir_errors(401, 403, 404, 422)}},

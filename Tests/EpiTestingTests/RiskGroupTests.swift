@@ -192,6 +192,13 @@ struct RiskGroupTests {
             #expect(try await app.count("SELECT COUNT(*) AS n FROM test_results WHERE person_id = '\(duplicate.id)'") == 0)
             let changes = try await app.auditRows(entityId: kept.id, action: "merge").first?.decodedChanges ?? []
             #expect(changes.first { $0.field == "testing_records" }?.new == "1 lần lấy mẫu, 1 kết quả, 0 yêu cầu xét nghiệm lại")
+            // FHIR says it too: the duplicate's Patient is inactive and replaced by the kept one, which names it.
+            let gone = try await client.json(.get, "/fhir/Patient/\(duplicate.id)", district).json()
+            let goneLink = (gone["link"] as? [[String: Any]])?.first
+            #expect(gone["active"] as? Bool == false && goneLink?["type"] as? String == "replaced-by"
+                    && (goneLink?["other"] as? [String: Any])?["reference"] as? String == "Patient/\(kept.id)")
+            let keptLink = (try await client.json(.get, "/fhir/Patient/\(kept.id)", district).json()["link"] as? [[String: Any]])?.first
+            #expect(keptLink?["type"] as? String == "replaces" && (keptLink?["other"] as? [String: Any])?["reference"] as? String == "Patient/\(duplicate.id)")
         }
     }
 

@@ -54,9 +54,33 @@ package struct FHIRRoutes: Sendable {
     @Sendable func patient(_ request: Request, context: AuthedContext) async throws -> Response {
         let scope = try await scope(context)
         let id = try context.parameters.require("id")
-        guard let person = try await database.read({ try await PersonQueries.find($0, id: id, scope: scope) }), person.mergedInto == nil else { throw AppError.notFound }
+        guard let person = try await database.read({ try await PersonQueries.find($0, id: id, scope: scope) }) else { throw AppError.notFound }
         try await Audit.viewed(database, user: context.user, people: [(person.id, person.unitPath)], summary: "Xem hồ sơ qua FHIR (Patient)")
-        return FHIRResponse.json(try FHIREncoder.patient(FHIRMapping.patient(person), id: person.id), status: 200)
+        var resource = try FHIREncoder.patient(FHIRMapping.patient(person), id: person.id)
+        // A merge of duplicates, as FHIR says it (Patient.link): a system that kept the duplicate's id is told
+        // which record replaced it, and the record kept names the ids it replaces.
+        func link(_ other: String, _ type: String) -> JSONObject {
+            var reference = JSONObject()
+            reference.set("reference", "Patient/\(other)")
+            var l = JSONObject()
+            l.set("other", reference)
+            l.set("type", type)
+            return l
+        }
+        if let survivor = person.mergedInto {
+            resource.set("active", .bool(false))
+            resource.set("link", [link(survivor, "replaced-by")])
+        } else {
+            let replaced = try await database.read { db in
+                try await db.raw("SELECT merged_id FROM person_merges WHERE survivor_id = \(bind: person.id) ORDER BY merged_at LIMIT 20").all()
+                    .map { try $0.decode(column: "merged_id", as: String.self) }
+            }
+            if !replaced.isEmpty {
+                resource.set("active", .bool(true))
+                resource.set("link", replaced.map { link($0, "replaces") })
+            }
+        }
+        return FHIRResponse.json(resource, status: 200)
     }
 
     @Sendable func observations(_ request: Request, context: AuthedContext) async throws -> Response {
