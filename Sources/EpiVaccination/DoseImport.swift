@@ -52,14 +52,15 @@ package struct DoseImportService: Sendable {
         // The next batch is read and checked while the previous one is written: parsing runs here and the
         // database on its own thread, so the two overlap on a second core. Writes still go one at a
         // time and in file order; a batch's result is counted before the next batch is sent.
-        var writing: Task<(Int, Int, [Int]), any Error>?
+        var writing: Task<Written, any Error>?
         func settle() async throws {
             guard let task = writing else { return }
             writing = nil
-            let (inserted, duplicates, unknown) = try await task.value
-            report.inserted += inserted
-            report.duplicates += duplicates
-            for line in unknown { fail(line, "Không tìm thấy CCCD trong danh sách cư trú của địa bàn.", "No resident of your jurisdiction has this citizen ID.") }
+            let written = try await task.value
+            report.inserted += written.inserted
+            report.duplicates += written.duplicates
+            for line in written.unknown { fail(line, "Không tìm thấy CCCD trong danh sách cư trú của địa bàn.", "No resident of your jurisdiction has this citizen ID.") }
+            for c in written.conflicts { fail(c.line, c.vi, c.en) }
         }
         func flush() async throws {
             guard !batch.isEmpty else { return }
@@ -103,8 +104,17 @@ package struct DoseImportService: Sendable {
         return final
     }
 
-    /// Writes one batch in one transaction; returns (added, already there, lines whose CCCD matched nobody in scope).
-    private func write(_ rows: [DoseCSVRow], scope: Scope, user: CurrentUser) async throws -> (Int, Int, [Int]) {
+    /// What one batch did: doses added, already there, lines whose CCCD matched nobody in scope, and rows
+    /// that contradict the person's recorded history.
+    struct Written: Sendable {
+        struct Conflict: Sendable { let line: Int; let vi: String; let en: String }
+        var inserted = 0, duplicates = 0
+        var unknown: [Int] = []
+        var conflicts: [Conflict] = []
+    }
+
+    /// Writes one batch in one transaction.
+    private func write(_ rows: [DoseCSVRow], scope: Scope, user: CurrentUser) async throws -> Written {
         try await services.database.transaction { db in
             // Only what a dose row needs, decoded by column (the Codable path with key conversion cost more than the insert).
             struct Match { let id: String; let birthDate: String?; let unitPath: String; let groupCode: String? }
@@ -120,7 +130,22 @@ package struct DoseImportService: Sendable {
                                       unitPath: try p.decode(column: "unit_path", as: String.self), groupCode: try p.decode(column: "group_code", as: String?.self))
                 }
             }
-            var unknown: [Int] = []
+            // The doses these people already have, by number and by day. A second "dose 1" on another day (a
+            // corrected date sent as a new row, another system's numbering) or a second dose on one day would
+            // count the person twice in coverage: reported with its line, not added. Earlier batches of the
+            // file are committed by now, and each row joins the history for the rows after it.
+            var byNumber: [String: [Int: String]] = [:], byDay: [String: [String: Int]] = [:]
+            let matched = Array(Set(people.values.map(\.id)))
+            for start in stride(from: 0, to: matched.count, by: 2_000) {
+                let chunk = matched[start..<min(start + 2_000, matched.count)].map { SQLBind($0) }
+                for d in try await db.raw("SELECT person_id, dose_number, given_on FROM vaccine_doses WHERE person_id IN (\(SQLList(chunk)))").all() {
+                    let id = try d.decode(column: "person_id", as: String.self), n = try d.decode(column: "dose_number", as: Int.self)
+                    let day = try d.decode(column: "given_on", as: String.self)
+                    if byNumber[id, default: [:]][n] == nil { byNumber[id, default: [:]][n] = day }
+                    if byDay[id, default: [:]][day] == nil { byDay[id, default: [:]][day] = n }
+                }
+            }
+            var out = Written()
             let now = Timestamp.now()
             struct Pending { let unitPath: String; let day: String; let ageGroup: String?; let counts: String }
             var pending: [Pending] = []
@@ -128,10 +153,23 @@ package struct DoseImportService: Sendable {
             var cells: [SQLCell] = []
             cells.reserveCapacity(rows.count * Self.insert.columns.count)
             for row in rows {
-                guard let person = people[row.citizenID] else { unknown.append(row.line); continue }
+                guard let person = people[row.citizenID] else { out.unknown.append(row.line); continue }
+                let day = row.date.iso
+                if let other = byNumber[person.id]?[row.doseNumber], other != day {
+                    let shown = CivilDate(iso: other)?.vietnamese ?? other
+                    out.conflicts.append(.init(line: row.line, vi: "Người này đã có mũi \(row.doseNumber) ngày \(shown); mũi \(row.doseNumber) ngày \(row.date.vietnamese) không được thêm để không đếm hai lần. Kiểm tra lại với nơi tiêm.",
+                                               en: "This person already has dose \(row.doseNumber) on \(shown); dose \(row.doseNumber) on \(row.date.vietnamese) is not added, so it is not counted twice. Check with the site."))
+                    continue
+                }
+                if let other = byDay[person.id]?[day], other != row.doseNumber {
+                    out.conflicts.append(.init(line: row.line, vi: "Người này đã có mũi \(other) ngày \(row.date.vietnamese): một ngày chỉ tiêm một mũi, mũi \(row.doseNumber) không được thêm.",
+                                               en: "This person already has dose \(other) on \(row.date.vietnamese): one dose a day, dose \(row.doseNumber) is not added."))
+                    continue
+                }
+                byNumber[person.id, default: [:]][row.doseNumber] = day
+                byDay[person.id, default: [:]][day] = row.doseNumber
                 let ageGroup = person.birthDate.flatMap { CivilDate(iso: $0) }.map { $0.age(on: row.date) }.flatMap { AgeGroup.of(age: $0) }?.rawValue
                 let counts = VaccinationRules.counts(number: row.doseNumber, seriesDoses: row.product.seriesDoses).map(\.rawValue).joined(separator: ",")
-                let day = row.date.iso
                 pending.append(Pending(unitPath: person.unitPath, day: day, ageGroup: ageGroup, counts: counts))
                 // In DoseRecord.columns' order; appended one by one, as a literal array per row would allocate.
                 cells.append(.text(Identifier.make()))
@@ -159,8 +197,9 @@ package struct DoseImportService: Sendable {
             var tally = CoverageTally()
             for (p, new) in zip(pending, written) where new { tally.add(unitPath: p.unitPath, day: p.day, ageGroup: p.ageGroup, counts: p.counts) }
             try await tally.apply(db)
-            let inserted = written.count(where: { $0 }), duplicates = pending.count - inserted
-            return (inserted, duplicates, unknown)
+            out.inserted = written.count(where: { $0 })
+            out.duplicates = pending.count - out.inserted
+            return out
         }
     }
 }

@@ -306,6 +306,26 @@ struct VaccinationTests {
                     .map { "\(try $0.decode(column: "dose_number", as: Int.self)) \(try $0.decode(column: "product_code", as: String.self)) \(try $0.decode(column: "counts", as: String.self))" }
             }
             #expect(doses == ["1 EU/1/21/1529 first", "2 EU/1/20/1528 complete"])
+            // A row that contradicts the person's history is reported, not added: a second dose 1 on another day (a
+            // corrected date sent as a new row), a second dose on one day, and the same within one file.
+            let contradicting = """
+                cccd,ngay_tiem,mui_so,vac_xin,so_lo
+                001180012345,02/08/2021,1,AstraZeneca,ABV5300
+                001180012345,29/08/2021,3,Pfizer,FF1234
+                001060099999,01/08/2021,1,Pfizer,FF1
+                001060099999,03/08/2021,1,Pfizer,FF1
+
+                """
+            _ = try await client.json(.post, "/api/v1/people", city, #"{"full_name": "Lê Văn Hai Lần", "birth_date": "03/03/1960", "citizen_id": "001060099999", "unit": "01/007/00295"}"#)
+            let third = (try await client.json(.post, "/api/v1/vaccination/doses/import", csv, contradicting).json()["data"] as? [String: Any]) ?? [:]
+            #expect(third["inserted"] as? Int == 1 && third["failed"] as? Int == 3)
+            let messages = ((third["errors"] as? [[String: Any]]) ?? []).compactMap { $0["message"] as? String }
+            #expect(messages.count == 3 && messages[0].hasPrefix("Dòng 2: Người này đã có mũi 1 ngày 01/08/2021")
+                    && messages[1].hasPrefix("Dòng 3: Người này đã có mũi 2 ngày 29/08/2021") && messages[2].hasPrefix("Dòng 5: Người này đã có mũi 1 ngày 01/08/2021"), "\(messages)")
+            let counted = try await app.services.database.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM vaccine_doses WHERE person_id = \(bind: s.person)").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(counted == 2)
             // Missing columns: refused as a whole with the names.
             let bad = try await client.json(.post, "/api/v1/vaccination/doses/import", csv, "ho_ten,ngay\nA,01/01/2021\n")
             #expect(bad.status == .unprocessableContent && bad.text.contains("cccd"))
