@@ -119,28 +119,27 @@ package struct DoseImportService: Sendable {
             // Only what a dose row needs, decoded by column (the Codable path with key conversion cost more than the insert).
             struct Match { let id: String; let birthDate: String?; let unitPath: String; let groupCode: String? }
             var people: [String: Match] = [:]
+            // The doses these people already have, by number and by day, read in the same query. A second
+            // "dose 1" on another day (a corrected date sent as a new row, another system's numbering) or a
+            // second dose on one day would count the person twice in coverage: reported with its line, not
+            // added. Earlier batches of the file are committed by now, and each row joins the history for the
+            // rows after it.
+            var byNumber: [String: [Int: String]] = [:], byDay: [String: [String: Int]] = [:]
             let ids = Array(Set(rows.map(\.citizenID)))
             for start in stride(from: 0, to: ids.count, by: 2_000) {
                 let chunk = ids[start..<min(start + 2_000, ids.count)].map { SQLBind($0) }
                 for p in try await db.raw("""
-                    SELECT id, birth_date, citizen_id, unit_path, group_code FROM persons WHERE citizen_id IN (\(SQLList(chunk))) AND merged_into IS NULL AND \(scope.condition())
+                    SELECT p.id, p.birth_date, p.citizen_id, p.unit_path, p.group_code, d.dose_number, d.given_on FROM persons p
+                    LEFT JOIN vaccine_doses d ON d.person_id = p.id
+                    WHERE p.citizen_id IN (\(SQLList(chunk))) AND p.merged_into IS NULL AND \(scope.condition("p"))
                     """).all() {
                     guard let c = try p.decode(column: "citizen_id", as: String?.self) else { continue }
-                    people[c] = Match(id: try p.decode(column: "id", as: String.self), birthDate: try p.decode(column: "birth_date", as: String?.self),
-                                      unitPath: try p.decode(column: "unit_path", as: String.self), groupCode: try p.decode(column: "group_code", as: String?.self))
-                }
-            }
-            // The doses these people already have, by number and by day. A second "dose 1" on another day (a
-            // corrected date sent as a new row, another system's numbering) or a second dose on one day would
-            // count the person twice in coverage: reported with its line, not added. Earlier batches of the
-            // file are committed by now, and each row joins the history for the rows after it.
-            var byNumber: [String: [Int: String]] = [:], byDay: [String: [String: Int]] = [:]
-            let matched = Array(Set(people.values.map(\.id)))
-            for start in stride(from: 0, to: matched.count, by: 2_000) {
-                let chunk = matched[start..<min(start + 2_000, matched.count)].map { SQLBind($0) }
-                for d in try await db.raw("SELECT person_id, dose_number, given_on FROM vaccine_doses WHERE person_id IN (\(SQLList(chunk)))").all() {
-                    let id = try d.decode(column: "person_id", as: String.self), n = try d.decode(column: "dose_number", as: Int.self)
-                    let day = try d.decode(column: "given_on", as: String.self)
+                    let id = try p.decode(column: "id", as: String.self)
+                    if people[c] == nil {
+                        people[c] = Match(id: id, birthDate: try p.decode(column: "birth_date", as: String?.self),
+                                          unitPath: try p.decode(column: "unit_path", as: String.self), groupCode: try p.decode(column: "group_code", as: String?.self))
+                    }
+                    guard let n = try p.decode(column: "dose_number", as: Int?.self), let day = try p.decode(column: "given_on", as: String?.self) else { continue }
                     if byNumber[id, default: [:]][n] == nil { byNumber[id, default: [:]][n] = day }
                     if byDay[id, default: [:]][day] == nil { byDay[id, default: [:]][day] = n }
                 }
