@@ -8,7 +8,8 @@ form whose fields keep a usable width at 390 px; an F0 whose contact is already 
 phone) is offered that person and saved without a duplicate; an F0's household is added from the case
 page in one click; the ward's dashboard shows figures and SVG trends; the ward fills and
 submits today's report and it locks; the district sees it in the completeness table and consolidation
-(n/18, exports, A4 print copy); a ward imports a list of drivers by CSV file and sees the bad line;
+(n/18, exports, A4 print copy); a ward imports a list of drivers by CSV file and sees the bad line; a vaccination site records a dose;
+the ward registers that person again and merges the two records, the dose moving to the record kept;
 the public hotline page answers without signing in. Exits non-zero (with a screenshot) at the first step that does
 not show what a user expects.
 
@@ -467,6 +468,41 @@ def main():
         assert f" {state['pooled']} " in f" {mk[0]} ", f"Minh Khai's sampled people should be {state['pooled']}: {mk[0]}"
         assert "1 " in total.text, total.text
 
+    def ward_merges_a_record_entered_twice():
+        # The person just vaccinated comes to the ward office, and a tired officer registers them again
+        # (through the warning). The merge form then shows what each record holds; merging the vaccinated
+        # record into the new one must bring the dose along.
+        name, birth = state["vaccinated"]
+        c.logout()
+        c.login("p.minhkhai", PASSWORD)
+        c.find("#current-user")
+        c.open("/people/new")
+        form = c.find("#person-form")
+        form.find_element(By.NAME, "full_name").send_keys(name)
+        form.find_element(By.NAME, "birth_date").send_keys(birth)
+        form.find_element(By.NAME, "phone").send_keys("0912 345 678")
+        ward = Select(form.find_element(By.NAME, "unit"))
+        ward.select_by_visible_text(next(o.text for o in ward.options if o.text.startswith("Phường Minh Khai")))
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        warning = c.find("#possible-duplicates")
+        assert name in warning.text, warning.text
+        d.find_element(By.CSS_SELECTOR, "#person-form button[type=submit]").click()
+        assert c.find("#person-name").text.strip() == name
+        assert not d.find_elements(By.CSS_SELECTOR, "#person-vaccination li"), "the new record should hold no dose yet"
+        d.find_element(By.CSS_SELECTOR, "a[href$='/merge']").click()
+        c.find("#merge-form")
+        labels = d.find_elements(By.CSS_SELECTOR, "#merge-form ul.choices label")
+        choices = [label for label in labels if birth in label.text and re.search(r"\d+ mũi tiêm", label.text)]
+        assert len(choices) == 1, [label.text for label in labels]
+        held = int(re.search(r"(\d+) mũi tiêm", choices[0].text).group(1))
+        choices[0].find_element(By.CSS_SELECTOR, "input[type=radio]").click()
+        width = d.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1] + 1, f"the merge form scrolls sideways on a phone: {width}"
+        d.find_element(By.CSS_SELECTOR, "#merge-form button[type=submit]").click()
+        doses = c.find("#person-vaccination")
+        assert len(d.find_elements(By.CSS_SELECTOR, "#person-vaccination li")) == held and "Mũi" in doses.text, (held, doses.text)
+        assert c.find("#person-name").text.strip() == name
+
     def site_records_a_dose_under_a_priority_group():
         c.open("/")
         c.logout()
@@ -483,6 +519,8 @@ def main():
                 break
         assert invited, "no session of the site invites anyone"
         # One tap on an invited name: the check-in finds them and preselects the only match.
+        row = invited[0].find_element(By.XPATH, "./ancestor::tr")
+        state["vaccinated"] = (invited[0].text.strip(), row.find_elements(By.TAG_NAME, "td")[1].text.strip())
         invited[0].click()
         assert c.find("#record-form input[name=person_id]:checked").get_attribute("value"), "no person was preselected"
         group = Select(c.find("#priority-group"))
@@ -504,6 +542,7 @@ def main():
     c.step("district sees the campaign's progress per ward", district_sees_campaign_progress)
     c.step("ward officer imports a transport firm's list of drivers as a CSV file (390 px phone): one added, the bad line reported", ward_imports_a_list_of_drivers)
     c.step("vaccination site checks in an invited person and records the dose under a priority group (390 px phone)", site_records_a_dose_under_a_priority_group)
+    c.step("ward officer registers the vaccinated person again, then merges the two records (390 px phone): the form shows the dose, the record kept holds it", ward_merges_a_record_entered_twice)
     c.step("ward officer opens the dashboard: figures, SVG trends, targets and alerts", ward_dashboard)
     c.step("ward officer fills and submits today's report, which locks", fill_and_submit_todays_report)
     c.step("district sees Minh Khai's report in the completeness table", district_sees_it_in_completeness)
