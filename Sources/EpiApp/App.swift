@@ -49,6 +49,7 @@ extension Composition {
             TestingMigrations.personRiskGroups,            // the groups at risk (shippers, market traders…) a registered person belongs to
             VaccinationMigrations.priorityRegistryGroups,  // a priority group names the group at risk whose recorded people belong to it
             VaccinationMigrations.mergeCarry,              // a merge of duplicates moves screenings and adverse events by person, and sets aside renumbered certificates
+            MovementMigrations.personIndexes,              // a person's permits, fines and staff-list places by person, for merges
         ],
         strings: [Registry.strings, CaseStrings.entries, TracingAuditStrings.entries, ReportStrings.entries, ReportingAuditStrings.entries, Signing.strings,
                   TestingStrings.entries, TestingAuditStrings.entries, MovementStrings.entries, VaccinationStrings.entries],
@@ -71,7 +72,7 @@ extension Composition {
         personSections: [EpiSection(), TestingSection(), VaccinationSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
                FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }],
-        personMerge: [TracingMerge(), RiskGroupMerge(), TestingMerge(), VaccinationMerge()]
+        personMerge: [TracingMerge(), RiskGroupMerge(), TestingMerge(), VaccinationMerge(), MovementMerge()]
     )
 }
 

@@ -235,4 +235,12 @@ package enum MovementMigrations {
         try await db.raw("ALTER TABLE checkpoints ADD COLUMN last_seen_at TEXT").run()
         try await db.raw("UPDATE checkpoints SET last_seen_at = (SELECT MAX(k.received_at) FROM checkpoint_checks k WHERE k.checkpoint_id = checkpoints.id)").run()
     }
+
+    /// A person's permits, fines and staff-list places read by person: the merge form counts them for each
+    /// candidate and a merge moves them, which walked 2,000,000 permits without these.
+    package static let personIndexes = Migration("mov_008_person_indexes") { db, _ in
+        try await db.create(index: "permits_person").on("permits").column("person_id").run()
+        try await db.create(index: "violations_person").on("violations").column("person_id").run()
+        try await db.create(index: "business_staff_person").on("business_staff").column("person_id").run()
+    }
 }

@@ -95,7 +95,8 @@ package enum MovementStrings {
                                         ("business", "staff_added", "Số lao động thêm", "Staff added"), ("business", "permits_requested", "Số giấy đề nghị", "Permits requested"),
                                         ("business_plan", "status", "Trạng thái", "Status"), ("business_plan", "model", "Mô hình", "Model"),
                                         ("permit", "status", "Trạng thái", "Status"), ("violation", "kind", "Hành vi", "Violation"), ("violation", "status", "Trạng thái", "Status"),
-                                        ("inspection", "findings", "Số tồn tại", "Findings"), ("inspection_finding", "status", "Trạng thái", "Status"), ("checkpoint_check", "checks_stored", "Số lượt lưu", "Checks stored")] {
+                                        ("inspection", "findings", "Số tồn tại", "Findings"), ("inspection_finding", "status", "Trạng thái", "Status"), ("checkpoint_check", "checks_stored", "Số lượt lưu", "Checks stored"),
+                                        ("person", "movement_records", "Giấy đi đường, vi phạm chuyển từ hồ sơ trùng", "Permits and fines moved from the duplicate")] {
             t["field.\(entity).\(field)"] = (vi, en)
         }
         for s in PlanStatus.allCases { t["business_plan.status.\(s.rawValue)"] = label(s) }

@@ -163,6 +163,39 @@ struct MovementTests {
         }
     }
 
+    /// A person fined and given a voucher under a record entered twice: merged, the voucher and the fine are
+    /// the kept record's, the merge form said so beforehand, and the daily counts did not move.
+    @Test(arguments: Dialect.enabled)
+    func aMergeCarriesTheDuplicatesPermitsAndFines(_ dialect: Dialect) async throws {
+        try await TestApp.run(dialect) { app, client in
+            let ward = try await app.token("minhkhai")
+            let kept = try await app.person("Phan Văn Khải", citizenID: "001080055501", birth: "1980-05-05")
+            let duplicate = try await app.person("Phan Văn Khải", birth: "1980-05-05")
+            let voucher = try await client.json(.post, "/api/v1/movement/permits", ward,
+                                                #"{"person_id": "\#(duplicate.id)", "citizen_id": "001080055501", "valid_from": "2021-09-20", "valid_to": "2021-09-26", "days": "2021-09-20"}"#)
+            #expect(voucher.status == .created, "\(voucher.text.prefix(300))")
+            let fine = try await client.json(.post, "/api/v1/movement/violations", ward, #"{"kind": "no_mask", "person_id": "\#(duplicate.id)", "amount": 2000000}"#)
+            #expect(fine.status == .created, "\(fine.text.prefix(300))")
+            let countsBefore = try await client.json(.get, "/api/v1/movement/counts?unit=01/007/00295&day=2021-09-20", ward).text
+
+            var officer = try await BrowserSession.login(client, "minhkhai")
+            let form = try await officer.get(client, "/people/\(kept.id)/merge")
+            #expect(form.status == .ok && form.text.contains("1 giấy đi đường, 1 biên bản vi phạm"), "\(form.text.suffix(1500))")
+            #expect(try await client.json(.post, "/api/v1/people/\(kept.id)/merge", ward, #"{"duplicate_id": "\#(duplicate.id)"}"#).status == .ok)
+
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM permits WHERE person_id = '\(kept.id)'") == 1)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM violations WHERE person_id = '\(kept.id)'") == 1)
+            #expect(try await app.count("SELECT COUNT(*) AS n FROM permits WHERE person_id = '\(duplicate.id)'") == 0)
+            #expect(try await client.json(.get, "/api/v1/movement/counts?unit=01/007/00295&day=2021-09-20", ward).text == countsBefore)
+            let changes = try await app.auditRows(entityId: kept.id, action: "merge").first?.decodedChanges ?? []
+            #expect(changes.first { $0.field == "movement_records" }?.new == "1 giấy đi đường, 1 biên bản vi phạm")
+            let after = try await officer.get(client, "/people/\(kept.id)/merge")
+            // Now the record kept holds them, and the duplicate is no longer offered.
+            let keptLine = after.text.components(separatedBy: "merge-kept-holdings").dropFirst().first?.prefix(200) ?? ""
+            #expect(after.status == .ok && keptLine.contains("1 giấy đi đường, 1 biên bản vi phạm") && !after.text.contains(duplicate.id))
+        }
+    }
+
     @Test(arguments: Dialect.enabled)
     func offlineChecksUploadedTwiceAreStoredOnce(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
