@@ -69,7 +69,7 @@ extension Composition {
         dashboard: DashboardSources(alerts: [OverdueTracingAlerts(), FacilityLoadAlerts(), LateReportAlerts(), UrgentMessageAlerts(), OverdueTaskAlerts()] + TestingCapability.alerts
                                         + MovementCapability.alerts + VaccinationCapability.alerts,
                                     levels: RiskLevelProvider(), coverage: VaccinationCoverageSource()),
-        personSections: [EpiSection(), TestingSection(), VaccinationSection()],
+        personSections: [EpiSection(), TestingSection(), VaccinationSection(), MovementSection()],
         jobs: [ContactLevelJob.kind: { database, job in try await ContactLevelJob.run(database, job) },
                FHIRBulkExport.kind: { database, job in try await FHIRBulkExport.run(database, job) }],
         personMerge: [TracingMerge(), RiskGroupMerge(), TestingMerge(), VaccinationMerge(), MovementMerge()]

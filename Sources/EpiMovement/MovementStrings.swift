@@ -251,6 +251,7 @@ package enum MovementStrings {
             "mov_declare_until": ("Có giá trị đến", "Valid until"),
             "mov_declare_code": ("Mã khai báo", "Declaration code"),
             "mov_violations": ("Vi phạm, xử phạt", "Violations and fines"),
+            "mov_person_section": ("Đi lại, vi phạm", "Movement and fines"),
             "mov_new_violation": ("Lập biên bản vi phạm", "Record a violation"),
             "mov_violation_kind": ("Hành vi vi phạm", "Violation"),
             "mov_amount": ("Số tiền phạt (đồng)", "Fine (VND)"),

@@ -169,7 +169,7 @@ struct MovementTests {
     func aMergeCarriesTheDuplicatesPermitsAndFines(_ dialect: Dialect) async throws {
         try await TestApp.run(dialect) { app, client in
             let ward = try await app.token("minhkhai")
-            let kept = try await app.person("Phan Văn Khải", citizenID: "001080055501", birth: "1980-05-05")
+            let kept = try await app.person("Phan Văn Khải", citizenID: "001080055501", birth: "1980-05-05", group: "TDP01")
             let duplicate = try await app.person("Phan Văn Khải", birth: "1980-05-05")
             let voucher = try await client.json(.post, "/api/v1/movement/permits", ward,
                                                 #"{"person_id": "\#(duplicate.id)", "citizen_id": "001080055501", "valid_from": "2021-09-20", "valid_to": "2021-09-26", "days": "2021-09-20"}"#)
@@ -190,6 +190,15 @@ struct MovementTests {
             let changes = try await app.auditRows(entityId: kept.id, action: "merge").first?.decodedChanges ?? []
             #expect(changes.first { $0.field == "movement_records" }?.new == "1 giấy đi đường, 1 biên bản vi phạm")
             let after = try await officer.get(client, "/people/\(kept.id)/merge")
+            // The kept record's page lists the voucher and the fine; a community team, which has no movement
+            // work, sees the person without them.
+            let page = try await officer.get(client, "/people/\(kept.id)")
+            let section = page.text.components(separatedBy: "id=\"person-movement\"").dropFirst().first?.components(separatedBy: "</section>").first ?? ""
+            let voucherNumber = (try data(voucher))["number"] as? String ?? "?"
+            #expect(section.contains(voucherNumber) && section.contains("id=\"person-fines\"") && section.contains("2.000.000"), "\(section)")
+            var team = try await BrowserSession.login(client, "team.mk")
+            let teamPage = try await team.get(client, "/people/\(kept.id)")
+            #expect(teamPage.status == .ok && !teamPage.text.contains("person-movement"))
             // Now the record kept holds them, and the duplicate is no longer offered.
             let keptLine = after.text.components(separatedBy: "merge-kept-holdings").dropFirst().first?.prefix(200) ?? ""
             #expect(after.status == .ok && keptLine.contains("1 giấy đi đường, 1 biên bản vi phạm") && !after.text.contains(duplicate.id))
