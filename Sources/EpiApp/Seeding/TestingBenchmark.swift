@@ -395,6 +395,9 @@ package struct TestingBenchmark: Sendable {
         print(String(format: "   written in %@ groups of %.1f messages on average (largest %d): %.2f ms writing and %.2f ms of follow-ups (F0s opened) per group",
                      NumberFormat.grouped(groups.groups), Double(groups.items) / Double(max(groups.groups, 1)), groups.largest,
                      perGroup(groups.writing) / Double(max(groups.groups, 1)), perGroup(groups.following) / Double(max(groups.groups, 1))))
+        // The slowest group bounds the ACK maximum: this says whether it was the write or the follow-ups.
+        print(String(format: "   slowest group: %.2f ms writing, %.2f ms of follow-ups; groups over 100 ms: %d",
+                     perGroup(groups.longestWriting), perGroup(groups.longestFollowing), groups.slow))
     }
 
     /// `epicommand bench mllp-client`: sends a file of MLLP-framed messages and prints one `RESULT {json}` line.

@@ -84,6 +84,9 @@ package final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
                 s.largest = max(s.largest, group.count)
                 s.writing += flushed - started
                 s.following += ended - flushed
+                s.longestWriting = max(s.longestWriting, flushed - started)
+                s.longestFollowing = max(s.longestFollowing, ended - flushed)
+                if ended - started > .milliseconds(100) { s.slow += 1 }
             }
         }
     }
@@ -96,6 +99,10 @@ package struct GroupCommitStatistics: Sendable {
     package var largest = 0
     package var writing: Duration = .zero
     package var following: Duration = .zero
+    /// The longest single write and follow-up, and the groups that took over 100 ms in all.
+    package var longestWriting: Duration = .zero
+    package var longestFollowing: Duration = .zero
+    package var slow = 0
 }
 
 package enum GroupCommitError: Error {
