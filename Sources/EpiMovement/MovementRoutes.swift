@@ -248,9 +248,22 @@ package struct MovementRoutes: Sendable {
     }
 
     private func permitRow(_ p: PermitRecord, _ context: AuthedContext, _ names: [String: String]) -> [String: Any] {
-        ["id": p.id, "number": p.number, "name": p.fullName, "cccd": p.citizenId, "group": label("permit.group", p.grp, context),
-         "status": label("permit.status", p.status, context), "from": CivilDate(iso: p.validFrom)?.vietnamese ?? p.validFrom, "to": CivilDate(iso: p.validTo)?.vietnamese ?? p.validTo,
+        Self.permitRow(p, context.language, names)
+    }
+
+    /// A permit as the lists, the permit page and the person page show it.
+    static func permitRow(_ p: PermitRecord, _ l: Language, _ names: [String: String]) -> [String: Any] {
+        ["id": p.id, "number": p.number, "name": p.fullName, "cccd": p.citizenId, "group": Strings.label("permit.group", p.grp, l),
+         "status": Strings.label("permit.status", p.status, l), "from": CivilDate(iso: p.validFrom)?.vietnamese ?? p.validFrom, "to": CivilDate(iso: p.validTo)?.vietnamese ?? p.validTo,
          "ward": names[p.unitPath] ?? p.unitPath, "revoked": p.status == PermitStatus.revoked.rawValue]
+    }
+
+    /// A fine as the violations list and the person page show it.
+    static func violationRow(_ v: ViolationRecord, _ l: Language) -> [String: Any] {
+        ["id": v.id, "kind": Strings.label("violation.kind", v.kind, l), "name": v.fullName, "cccd": v.citizenId, "amount": NumberFormat.grouped(v.amount),
+         "basis": v.legalBasis, "day": CivilDate(iso: v.occurredOn)?.vietnamese ?? v.occurredOn, "place": v.place,
+         "status": Strings.label("violation.status", v.status, l), "open": v.status == ViolationStatus.issued.rawValue,
+         "appealed": v.status == ViolationStatus.appealed.rawValue]
     }
 
     @Sendable func accountPage(_ request: Request, context: AuthedContext) async throws -> Response {
@@ -461,10 +474,7 @@ package struct MovementRoutes: Sendable {
                                                           "range": "\(NumberFormat.grouped(r.minFine))–\(NumberFormat.grouped(r.maxFine))"] }
         }
         return services.views.page("movement/violations", title: context.t("Vi phạm, xử phạt", "Violations and fines"), context: context, data: [
-            "rows": list.map { v in ["id": v.id, "kind": label("violation.kind", v.kind, context), "name": v.fullName, "cccd": v.citizenId, "amount": NumberFormat.grouped(v.amount),
-                                     "basis": v.legalBasis, "day": CivilDate(iso: v.occurredOn)?.vietnamese ?? v.occurredOn, "place": v.place,
-                                     "status": label("violation.status", v.status, context), "open": v.status == ViolationStatus.issued.rawValue,
-                                     "appealed": v.status == ViolationStatus.appealed.rawValue] as [String: Any] },
+            "rows": list.map { Self.violationRow($0, context.language) },
             "hasRows": !list.isEmpty, "canRecord": context.user.can(.recordViolations), "rules": rules,
             "kinds": ViolationKind.allCases.map { ["code": $0.rawValue, "label": label("violation.kind", $0.rawValue, context), "selected": values["kind"] == $0.rawValue] },
             "today": today.vietnamese, "v": values, "formKey": Idempotency.newKey(), "error": error.map { $0.message(context.language) } as Any, "err": fieldErrors(error),

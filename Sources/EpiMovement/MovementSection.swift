@@ -19,15 +19,8 @@ package struct MovementSection: PersonSectionProvider {
             SELECT \(unsafeRaw: ViolationRecord.columns) FROM violations WHERE person_id = \(bind: personID) ORDER BY created_at DESC, id LIMIT 20
             """).all(decoding: ViolationRecord.self, keyDecodingStrategy: .memoizedSnakeCase)
         guard !permits.isEmpty || !fines.isEmpty else { return nil }
-        func day(_ iso: String) -> String { CivilDate(iso: iso)?.vietnamese ?? iso }
-        let permitRows: [[String: Any]] = permits.map { p in
-            ["id": p.id, "number": p.number, "group": Strings.label("permit.group", p.grp, l), "status": Strings.label("permit.status", p.status, l),
-             "from": day(p.validFrom), "to": day(p.validTo), "revoked": p.status == PermitStatus.revoked.rawValue]
-        }
-        let fineRows: [[String: Any]] = fines.map { v in
-            ["kind": Strings.label("violation.kind", v.kind, l), "day": day(v.occurredOn), "amount": NumberFormat.grouped(v.amount),
-             "status": Strings.label("violation.status", v.status, l), "open": v.status == ViolationStatus.issued.rawValue]
-        }
+        let permitRows = permits.map { MovementRoutes.permitRow($0, l, [:]) }
+        let fineRows = fines.map { MovementRoutes.violationRow($0, l) }
         return PersonSection(["permits": permitRows, "hasPermits": !permitRows.isEmpty, "fines": fineRows, "hasFines": !fineRows.isEmpty,
                               "canSeeFines": user.can(.viewMovement) || user.can(.recordViolations)])
     }
