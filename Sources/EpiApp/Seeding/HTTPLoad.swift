@@ -45,9 +45,22 @@ package enum HTTPLoad {
         package var max = 0.0
         /// The first body of a response whose status was not 2xx, to say why.
         package var firstFailure: String?
+        /// CPU time (user and system) the client process spent while sending, and the server process
+        /// while the client ran (set by the server's side): what a request costs the machine.
+        package var clientCPUSeconds = 0.0
+        package var serverCPUSeconds = 0.0
 
         package var perSecond: Double { Double(requests) / Swift.max(seconds, 0.001) }
         package var succeeded: Int { statuses.filter { $0.key.hasPrefix("2") }.values.reduce(0, +) }
+        /// Microseconds of CPU, both processes together, per answered request.
+        var cpuPerRequest: Double { (clientCPUSeconds + serverCPUSeconds) * 1e6 / Double(Swift.max(requests, 1)) }
+    }
+
+    /// CPU time this process has used so far, in seconds, all threads.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time) == 0 else { return 0 }
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private struct Tally {
@@ -82,6 +95,7 @@ package enum HTTPLoad {
     /// several requests has been sent once).
     package static func run(host: String, port: Int, requests: [Request], connections: Int, seconds: Double) async throws -> Report {
         let feed = Feed(requests, host: "\(host):\(port)")
+        let cpuBefore = processCPUSeconds()
         let started = DispatchTime.now().uptimeNanoseconds
         let deadline = started + UInt64(seconds * 1e9)
         let tallies = try await withThrowingTaskGroup(of: Tally.self) { group in
@@ -94,6 +108,7 @@ package enum HTTPLoad {
         }
         var report = Report()
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        report.clientCPUSeconds = processCPUSeconds() - cpuBefore
         var latencies: [Double] = []
         for t in tallies {
             for (k, v) in t.statuses { report.statuses[k, default: 0] += v }
@@ -202,8 +217,11 @@ package enum HTTPLoad {
         let file = "\(directory)/http-request-\(UUID().uuidString).json"
         try JSONEncoder().encode(requests).write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        return try await BenchEnvironment.secondProcess(["bench", "http-client", "--port", String(port), "--request-file", file, "--connections", String(connections),
-                                                         "--seconds", String(seconds)], decoding: Report.self)
+        let cpuBefore = processCPUSeconds()
+        var report = try await BenchEnvironment.secondProcess(["bench", "http-client", "--port", String(port), "--request-file", file, "--connections", String(connections),
+                                                               "--seconds", String(seconds)], decoding: Report.self)
+        report.serverCPUSeconds = processCPUSeconds() - cpuBefore
+        return report
     }
 
     /// The framework's own hello-world: a bare Hummingbird application with one route and no middleware,
@@ -223,11 +241,39 @@ package enum HTTPLoad {
         })
     }
 
+    /// A route measured against hello-world in the same run, with what a hello-world request cost the machine.
+    struct Comparison {
+        let route: Report
+        /// Microseconds of CPU per hello-world request, server and client processes together.
+        let helloCPUPerRequest: Double
+        /// Cores the two processes kept busy while hello-world ran.
+        let helloBusyCores: Double
+        let goal: Double
+
+        /// The highest ratio any route could reach on this machine if each of its requests costs `extra`
+        /// microseconds of CPU more than a hello-world request. A route does at least hello-world's work
+        /// (the same server, client and sockets), so it needs `hello + extra` µs of CPU per request, and
+        /// the machine has only so many cores: ratio ≤ (cores ÷ cores hello-world kept busy) × hello ÷ (hello + extra).
+        func ceiling(extra: Double) -> Double {
+            let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+            return cores / max(helloBusyCores, 0.001) * helloCPUPerRequest / max(helloCPUPerRequest + extra, 0.001)
+        }
+
+        /// Prints the ceiling for a route that must spend `extra` µs (`what`) on each request.
+        func printCeiling(extra: Double, what: String) {
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let bound = ceiling(extra: extra)
+            print(String(format: "   ceiling on this machine for any route that %@ per request: (%d cores ÷ %.2f busy under hello-world) × %.0f µs ÷ (%.0f + %.0f µs) = %.2f, %@ the goal of %.1f",
+                         what, cores, helloBusyCores, helloCPUPerRequest, helloCPUPerRequest, extra, bound, bound < goal ? "under" : "not under", goal))
+        }
+    }
+
     /// Requests/s of `request` against the hello-world route, both from a second process, in the same run:
     /// hello, the route, hello again (their mean is the yardstick, so drift in the machine's load shows
-    /// as a difference between the two hello figures). Prints three lines and returns the route's report.
+    /// as a difference between the two hello figures). Prints four lines and returns the route's report
+    /// with hello-world's cost, from which a caller prints the ceiling its route's own work sets.
     @discardableResult
-    static func compare(_ label: String, port: Int, request: Request, connections: Int, seconds: Double, directory: String, goal: Double) async throws -> Report {
+    static func compare(_ label: String, port: Int, request: Request, connections: Int, seconds: Double, directory: String, goal: Double) async throws -> Comparison {
         let hello = try await startHello()
         do {
             let helloRequest = Request(method: "GET", path: "/hello")
@@ -247,7 +293,15 @@ package enum HTTPLoad {
             if let failure = route.firstFailure { print("   ! a response was not 2xx: \(failure)") }
             print(String(format: "   ratio to hello-world: %.2f (goal ≥ %.1f); %d connections, %.0f s each, client in a second process, both on this machine's cores",
                          route.perSecond / max(yardstick, 0.001), goal, connections, seconds))
-            return route
+            let helloRequests = Double(max(before.requests + after.requests, 1))
+            let helloServer = (before.serverCPUSeconds + after.serverCPUSeconds) * 1e6 / helloRequests
+            let helloClient = (before.clientCPUSeconds + after.clientCPUSeconds) * 1e6 / helloRequests
+            let busy = (before.serverCPUSeconds + after.serverCPUSeconds + before.clientCPUSeconds + after.clientCPUSeconds) / max(before.seconds + after.seconds, 0.001)
+            let routeRequests = Double(max(route.requests, 1))
+            print(String(format: "   CPU per request, server and client processes together: hello-world %.0f µs (server %.0f, client %.0f; %.2f cores busy), %@ %.0f µs (server %.0f, client %.0f; %.2f cores busy)",
+                         helloServer + helloClient, helloServer, helloClient, busy, label, route.cpuPerRequest, route.serverCPUSeconds * 1e6 / routeRequests,
+                         route.clientCPUSeconds * 1e6 / routeRequests, (route.serverCPUSeconds + route.clientCPUSeconds) / max(route.seconds, 0.001)))
+            return Comparison(route: route, helloCPUPerRequest: helloServer + helloClient, helloBusyCores: busy, goal: goal)
         } catch {
             await hello.stop()
             throw error
