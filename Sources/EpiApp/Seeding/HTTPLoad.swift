@@ -52,8 +52,26 @@ package enum HTTPLoad {
 
         package var perSecond: Double { Double(requests) / Swift.max(seconds, 0.001) }
         package var succeeded: Int { statuses.filter { $0.key.hasPrefix("2") }.values.reduce(0, +) }
-        /// Microseconds of CPU, both processes together, per answered request.
-        var cpuPerRequest: Double { (clientCPUSeconds + serverCPUSeconds) * 1e6 / Double(Swift.max(requests, 1)) }
+    }
+
+    /// What the answered requests of one or more measures cost the machine: µs of CPU per request in the
+    /// server and in the client process, and the cores the two kept busy.
+    struct Cost {
+        let server: Double
+        let client: Double
+        let busyCores: Double
+        var perRequest: Double { server + client }
+
+        init(_ reports: [Report]) {
+            let requests = Double(max(reports.reduce(0) { $0 + $1.requests }, 1))
+            let server = reports.reduce(0) { $0 + $1.serverCPUSeconds }, client = reports.reduce(0) { $0 + $1.clientCPUSeconds }
+            self.server = server * 1e6 / requests
+            self.client = client * 1e6 / requests
+            busyCores = (server + client) / max(reports.reduce(0) { $0 + $1.seconds }, 0.001)
+        }
+
+        /// "88 µs (server 47, client 41; 1.91 cores busy)"
+        var text: String { String(format: "%.0f µs (server %.0f, client %.0f; %.2f cores busy)", perRequest, server, client, busyCores) }
     }
 
     /// CPU time this process has used so far, in seconds, all threads.
@@ -244,10 +262,8 @@ package enum HTTPLoad {
     /// A route measured against hello-world in the same run, with what a hello-world request cost the machine.
     struct Comparison {
         let route: Report
-        /// Microseconds of CPU per hello-world request, server and client processes together.
-        let helloCPUPerRequest: Double
-        /// Cores the two processes kept busy while hello-world ran.
-        let helloBusyCores: Double
+        /// What a hello-world request cost, over the measures before and after the route.
+        let hello: Cost
         let goal: Double
 
         /// The highest ratio any route could reach on this machine if each of its requests costs `extra`
@@ -256,7 +272,7 @@ package enum HTTPLoad {
         /// the machine has only so many cores: ratio ≤ (cores ÷ cores hello-world kept busy) × hello ÷ (hello + extra).
         func ceiling(extra: Double) -> Double {
             let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
-            return cores / max(helloBusyCores, 0.001) * helloCPUPerRequest / max(helloCPUPerRequest + extra, 0.001)
+            return cores / max(hello.busyCores, 0.001) * hello.perRequest / max(hello.perRequest + extra, 0.001)
         }
 
         /// Prints the ceiling for a route that must spend `extra` µs (`what`) on each request.
@@ -264,7 +280,7 @@ package enum HTTPLoad {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let bound = ceiling(extra: extra)
             print(String(format: "   ceiling on this machine for any route that %@ per request: (%d cores ÷ %.2f busy under hello-world) × %.0f µs ÷ (%.0f + %.0f µs) = %.2f, %@ the goal of %.1f",
-                         what, cores, helloBusyCores, helloCPUPerRequest, helloCPUPerRequest, extra, bound, bound < goal ? "under" : "not under", goal))
+                         what, cores, hello.busyCores, hello.perRequest, hello.perRequest, extra, bound, bound < goal ? "under" : "not under", goal))
         }
     }
 
@@ -293,15 +309,9 @@ package enum HTTPLoad {
             if let failure = route.firstFailure { print("   ! a response was not 2xx: \(failure)") }
             print(String(format: "   ratio to hello-world: %.2f (goal ≥ %.1f); %d connections, %.0f s each, client in a second process, both on this machine's cores",
                          route.perSecond / max(yardstick, 0.001), goal, connections, seconds))
-            let helloRequests = Double(max(before.requests + after.requests, 1))
-            let helloServer = (before.serverCPUSeconds + after.serverCPUSeconds) * 1e6 / helloRequests
-            let helloClient = (before.clientCPUSeconds + after.clientCPUSeconds) * 1e6 / helloRequests
-            let busy = (before.serverCPUSeconds + after.serverCPUSeconds + before.clientCPUSeconds + after.clientCPUSeconds) / max(before.seconds + after.seconds, 0.001)
-            let routeRequests = Double(max(route.requests, 1))
-            print(String(format: "   CPU per request, server and client processes together: hello-world %.0f µs (server %.0f, client %.0f; %.2f cores busy), %@ %.0f µs (server %.0f, client %.0f; %.2f cores busy)",
-                         helloServer + helloClient, helloServer, helloClient, busy, label, route.cpuPerRequest, route.serverCPUSeconds * 1e6 / routeRequests,
-                         route.clientCPUSeconds * 1e6 / routeRequests, (route.serverCPUSeconds + route.clientCPUSeconds) / max(route.seconds, 0.001)))
-            return Comparison(route: route, helloCPUPerRequest: helloServer + helloClient, helloBusyCores: busy, goal: goal)
+            let helloCost = Cost([before, after])
+            print("   CPU per request, server and client processes together: hello-world \(helloCost.text), \(label) \(Cost([route]).text)")
+            return Comparison(route: route, hello: helloCost, goal: goal)
         } catch {
             await hello.stop()
             throw error
