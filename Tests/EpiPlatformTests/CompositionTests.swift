@@ -105,6 +105,26 @@ struct SimulatedDayTests {
             #expect(expires > Date())
         }
     }
+
+    /// A demo left serving overnight: at the real midnight its day moves on, as a day does; its clock
+    /// never turns back, or changes made after midnight would be dated before those made at 23:59
+    /// and a code signed then would not be valid yet.
+    @Test
+    func aDemoLeftServingPastMidnightMovesToTheNextDay() throws {
+        let day = TestApp.today
+        // 4 December 2026, 23:59:58 in Hanoi (16:59:58 UTC).
+        let evening = VietnamTime.instant(try #require(CivilDate(year: 2026, month: 12, day: 4)), hour: 23, minute: 59).addingTimeInterval(58)
+        let clock = SimulatedClock(day: day, real: evening)
+        #expect(clock.today(real: evening) == day && VietnamTime.display(clock.now(real: evening)) == "20/09/2021 23:59")
+        let after = evening.addingTimeInterval(4)
+        #expect(clock.now(real: after) > clock.now(real: evening))
+        #expect(clock.today(real: after) == day.adding(days: 1) && VietnamTime.display(clock.now(real: after)) == "21/09/2021 00:00")
+        // Started at a chosen hour (the tests start at 10:00), the day still lasts until its midnight.
+        let morning = SimulatedClock(day: day, real: evening, secondsOfDay: 10 * 3600)
+        #expect(VietnamTime.display(morning.now(real: evening)) == "20/09/2021 10:00")
+        #expect(morning.today(real: evening.addingTimeInterval(13 * 3600 + 59 * 60)) == day)
+        #expect(morning.today(real: evening.addingTimeInterval(14 * 3600 + 1)) == day.adding(days: 1))
+    }
 }
 
 @Suite("Numbers and weeks in the reader's language")

@@ -117,6 +117,9 @@ struct TestApp: Sendable {
 
     private static func runUnwrapped(_ dialect: Dialect, mode: TestingSetup, _ adjust: @Sendable (inout Settings) -> Void,
                                      _ body: @escaping @Sendable (TestApp, any TestClientProtocol) async throws -> Void) async throws {
+        // Every test of this process runs on one clock, started on the tests' day at 10:00: far from the
+        // midnight at which that day would end mid-run, and the same hour whenever the suite runs.
+        Clock.simulate(TestApp.today, secondsOfDay: 10 * 3600)
         let database = try await TestDatabase.make(dialect)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
