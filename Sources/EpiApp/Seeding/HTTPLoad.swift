@@ -288,7 +288,6 @@ package enum HTTPLoad {
     /// hello, the route, hello again (their mean is the yardstick, so drift in the machine's load shows
     /// as a difference between the two hello figures). Prints four lines and returns the route's report
     /// with hello-world's cost, from which a caller prints the ceiling its route's own work sets.
-    @discardableResult
     static func compare(_ label: String, port: Int, request: Request, connections: Int, seconds: Double, directory: String, goal: Double) async throws -> Comparison {
         let hello = try await startHello()
         do {

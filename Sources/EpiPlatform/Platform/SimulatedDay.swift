@@ -77,7 +77,7 @@ package enum Clock {
 }
 
 /// A clock started on a past day that then runs at the real pace: a fixed distance behind the real instant.
-package struct SimulatedClock: Sendable, Equatable {
+package struct SimulatedClock: Sendable {
     /// The day it was started on.
     package let day: CivilDate
     /// How far it stands behind the real instant.
