@@ -48,8 +48,6 @@ package final class Database: Sendable {
         switch location {
         case .sqliteFile(let path):
             let pragmas = [
-                // First: it only takes effect while the file is still empty (a new database).
-                "PRAGMA page_size = \(Self.pageSize)",
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = NORMAL",
                 "PRAGMA foreign_keys = ON",
@@ -145,15 +143,6 @@ package final class Database: Sendable {
 
     /// Each SQLite connection's page cache (negative: KiB).
     private static let cacheKiB = -65_536
-
-    /// Page size of a new SQLite database, in bytes. The live writes (a lab's result, a checkpoint's check, a
-    /// form) each change one entry in a dozen indexes keyed in random order, and a commit copies every page it
-    /// changed into the log: with 1 KiB pages that is a quarter of the bytes of SQLite's 4 KiB default.
-    /// Measured on 2 cores with `bench testing` (1,000,000 people, 5,000,000 tubes, 32 MLLP connections):
-    /// 4,943 messages/s at 4 KiB, 5,309 at 2 KiB, 5,958 at 1 KiB; the price is a slower bulk CSV import
-    /// (12,877 → 11,825 rows/s) and whole-table scans (the city's count of each group at risk over 1,000,000 people 158 → 179 ms).
-    /// A database created before keeps its page size (SQLite changes it only by a rebuild; docs/backup.md).
-    package static let pageSize = 1_024
 
     /// SQLite-only knobs for bulk loads: a larger page cache for the writer.
     package func prepareForBulkLoad() async throws {

@@ -13,7 +13,7 @@ import SQLiteNIO
 /// append to the log (`bench testing`: MLLP groups written in 4.6–4.7 ms instead of 5.1–5.5 ms). The writer
 /// keeps a far higher automatic threshold as a backstop in case this task falls behind.
 final class WALCheckpointer: Sendable {
-    /// Pages after which the writer itself checkpoints (~100 MiB of log with a new database's 1 KiB pages, ~400 MiB with an older one's 4 KiB).
+    /// Pages after which the writer itself checkpoints (~400 MiB of log with 4 KiB pages).
     static let backstopPages = 100_000
     /// Bytes the log file is cut back to once a checkpoint has emptied it.
     static let logSizeLimit = 64 * 1024 * 1024
