@@ -43,4 +43,25 @@ struct WALCheckpointTests {
         #expect(count == 1)
         await database.shutdown()
     }
+    /// Under steady writing the log starts over only when the writer's backstop checkpoint runs, with the
+    /// file at its largest; a size limit below that would cut the file at every restart and make the writer
+    /// grow it again block by block (a quarter of its time under load). The limit must stay above it.
+    @Test func theLogFileIsNotCutBelowWhatTheBackstopLetsItReach() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("epi-wal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try await Database.open(.sqliteFile(folder.appendingPathComponent("live.sqlite").path), logger: Logger(label: "test"))
+        let (limit, backstop, pageSize) = try await database.transactionless { db in
+            (try await db.raw("PRAGMA journal_size_limit").first()?.decode(column: "journal_size_limit", as: Int.self) ?? -1,
+             try await db.raw("PRAGMA wal_autocheckpoint").first()?.decode(column: "wal_autocheckpoint", as: Int.self) ?? 0,
+             try await db.raw("PRAGMA page_size").first()?.decode(column: "page_size", as: Int.self) ?? 0)
+        }
+        await database.shutdown()
+        #expect(backstop == WALCheckpointer.backstopPages)
+        // Each frame of the log is a page and a 24-byte header, after a 32-byte file header.
+        let largest = 32 + backstop * (pageSize + 24)
+        #expect(limit > largest, "journal_size_limit \(limit) must exceed the log's \(largest) bytes at the backstop")
+        // Bounded all the same: a log grown far past the backstop (a reader holding an old snapshot) is cut back.
+        #expect(limit > 0 && limit < 2 * largest)
+    }
 }
