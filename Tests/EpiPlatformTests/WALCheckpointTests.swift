@@ -43,6 +43,7 @@ struct WALCheckpointTests {
         #expect(count == 1)
         await database.shutdown()
     }
+
     /// Under steady writing the log starts over only when the writer's backstop checkpoint runs, with the
     /// file at its largest; a size limit below that would cut the file at every restart and make the writer
     /// grow it again block by block (a quarter of its time under load). The limit must stay above it.

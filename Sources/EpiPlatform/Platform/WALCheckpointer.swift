@@ -11,7 +11,8 @@ import SQLiteNIO
 /// with results arriving in small groups this happened every dozen groups, on the writer's time. A
 /// passive checkpoint never waits for readers or the writer and never blocks them, so commits only
 /// append to the log (`bench testing`: MLLP groups written in 4.6–4.7 ms instead of 5.1–5.5 ms). The writer
-/// keeps a far higher automatic threshold as a backstop in case this task falls behind.
+/// keeps a far higher automatic threshold as a backstop; under steady writing the passes never let the
+/// log start over on their own, so the backstop is also what restarts it (see `logSizeLimit`).
 final class WALCheckpointer: Sendable {
     /// Pages after which the writer itself checkpoints (~400 MiB of log with 4 KiB pages).
     static let backstopPages = 100_000
