@@ -118,9 +118,12 @@ struct SharedPlatformTests {
         let later = Identifier.make(at: Date(timeIntervalSince1970: 1_631_664_000.002))
         #expect(earlier < later)
         #expect(earlier.hasPrefix("017be6c0-cc00"))  // 1,631,664,000,000 ms = 0x017BE6C0CC00
-        var seen = Set<String>()
+        var seen = Set<String>(), randomParts = Set<String>()
+        // 10,000 ids draw on the system's random bytes some 40 times (a page at a time): the random part
+        // after the 48-bit time must never repeat, or two rows made in one millisecond could share an id.
         for _ in 0..<10_000 {
             let id = Identifier.make()
+            randomParts.insert(String(id.dropFirst(14)))
             let parts = id.split(separator: "-")
             #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
             #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
@@ -130,6 +133,19 @@ struct SharedPlatformTests {
             seen.insert(id)
         }
         #expect(seen.count == 10_000)
+        #expect(randomParts.count == 10_000)
+    }
+
+    /// Imports make ids on several tasks at once; each takes its own random bits.
+    @Test func identifiersMadeConcurrentlyAreAllDifferent() async {
+        let made = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<2_000).map { _ in Identifier.make() } } }
+            var all: [String] = []
+            for await ids in group { all += ids }
+            return all
+        }
+        #expect(made.count == 16_000)
+        #expect(Set(made.map { $0.dropFirst(14) }).count == 16_000)
     }
 
     @Test func everyStringKeyIsDefinedOnceAndInBothLanguages() {

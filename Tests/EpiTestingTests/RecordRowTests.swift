@@ -46,4 +46,20 @@ struct RecordRowTests {
             }
         }
     }
+
+    /// What a lab reports of a person is kept up to a number of characters, not bytes: a Vietnamese name
+    /// whose letters take several bytes each is kept whole when it has few enough letters.
+    @Test func reportedTextsAreCutByCharactersNotBytes() {
+        let name = "Nguyễn Thị Ánh Tuyết"  // 20 characters
+        #expect(name.utf8.count > 20)
+        #expect(ResultIngest.fitted(name, 20) == name)
+        #expect(ResultIngest.fitted(name, 19) == "Nguyễn Thị Ánh Tuyế")
+        #expect(ResultIngest.fitted(name, 6) == "Nguyễn")
+        let decomposed = name.decomposedStringWithCanonicalMapping  // as some systems send it: letters and marks apart
+        #expect(decomposed.unicodeScalars.count > 20)
+        #expect(ResultIngest.fitted(decomposed, 20) == decomposed)
+        #expect(ResultIngest.fitted(decomposed, 6).unicodeScalars.elementsEqual("Nguyễn".decomposedStringWithCanonicalMapping.unicodeScalars))
+        #expect(ResultIngest.fitted("0912345678", 20) == "0912345678")
+        #expect(ResultIngest.fitted("", 10) == "")
+    }
 }

@@ -79,17 +79,22 @@ package enum ResultIngest {
         var antigenRules: [CivilDate: AntigenConfirmationRule] = [:]
 
         var rows: [ResultRecord] = []
-        var plannedIndex: [String: Int] = [:]
+        var itemOfRow: [Int] = []  // for each row, the item it was made from
+        rows.reserveCapacity(fresh.count)
+        itemOfRow.reserveCapacity(fresh.count)
+        // The same for every row of a file or group: made once, not per row.
+        let receivedAt = Timestamp.string(now), sharedMessageID = Self.fitted(messageID, 200)
         for i in fresh {
             let item = items[i]
             let sample = samples[item.label]
             var row = ResultRecord(
-                id: Identifier.make(), sourceKey: keys[i], labId: lab.id, source: source.rawValue, messageId: String((messageIDs?[i] ?? messageID).prefix(200)), label: item.label,
+                id: Identifier.make(), sourceKey: keys[i], labId: lab.id, source: source.rawValue,
+                messageId: messageIDs.map { Self.fitted($0[i], 200) } ?? sharedMessageID, label: item.label,
                 sampleId: nil, memberId: nil, personId: nil, test: item.test.rawValue, value: item.value.rawValue, status: item.status.rawValue,
-                ct: item.ct, sampledAt: item.sampledAt.map(Timestamp.string), resultedAt: Timestamp.string(item.resultedAt), receivedAt: Timestamp.string(now),
+                ct: item.ct, sampledAt: item.sampledAt.map(Timestamp.string), resultedAt: Timestamp.string(item.resultedAt), receivedAt: receivedAt,
                 unitPath: lab.unitPath, groupCode: "", matchStatus: MatchStatus.review.rawValue, reviewReason: nil,
-                reportedName: String((item.name ?? "").prefix(TextLimits.name)), reportedId: item.nationalIDs.first ?? "",
-                reportedBirth: String((item.birth ?? "").prefix(10)), reportedPhone: String((item.phone ?? "").prefix(20)),
+                reportedName: Self.fitted(item.name ?? "", TextLimits.name), reportedId: item.nationalIDs.first ?? "",
+                reportedBirth: Self.fitted(item.birth ?? "", 10), reportedPhone: Self.fitted(item.phone ?? "", 20),
                 action: "none", actionStatus: "none", caseId: nil, reviewedBy: nil, reviewedAt: nil, reviewNote: "", createdBy: actor.username)
             var review: ReviewReason?
             var kind = SampleKind.individual
@@ -153,7 +158,7 @@ package enum ResultIngest {
                     row.actionStatus = "pending"
                 }
             }
-            plannedIndex[row.id] = i
+            itemOfRow.append(i)
             outcomes[i] = .added(id: row.id, match: MatchStatus(rawValue: row.matchStatus) ?? .review, review: review, action: action)
             rows.append(row)
         }
@@ -161,10 +166,10 @@ package enum ResultIngest {
         // Stored once: a concurrent import of the same file loses the race here and reports the rows as repeated.
         var cells: [SQLCell] = []
         cells.reserveCapacity(rows.count * Self.insert.columns.count)
-        for r in rows { r.append(to: &cells) }
+        for i in rows.indices { rows[i].append(to: &cells) }
         let written = try await Self.insert.run(db, cells: cells)
-        for (r, new) in zip(rows, written) where !new {
-            if let i = plannedIndex[r.id] { outcomes[i] = .repeated(id: nil) }
+        for (j, new) in written.enumerated() where !new && j < itemOfRow.count {
+            outcomes[itemOfRow[j]] = .repeated(id: nil)
         }
         // Later entries that repeat a key of this group share the first one's fate.
         for (i, k) in keys.enumerated() where first[k] != i && existing[k] == nil {
@@ -177,6 +182,12 @@ package enum ResultIngest {
         try await Self.figures(db, stored)
         try await Self.audit(db, stored, lab: lab, actor: actor)
         return outcomes
+    }
+
+    /// `text` cut to `characters`; a text whose bytes are that few already is kept without walking its
+    /// characters (Vietnamese names are several scalars per letter, and every row has a few such fields).
+    static func fitted(_ text: String, _ characters: Int) -> String {
+        text.utf8.count <= characters ? text : String(text.prefix(characters))
     }
 
     static func code(_ action: ResultAction) -> String {
@@ -320,9 +331,10 @@ package enum ResultIngest {
     private static func markTubes(_ db: any SQLDatabase, _ stored: [ResultRecord], lab: LabRecord) async throws {
         // Each tube's newest result, by its place in `stored`.
         var latest: [String: Int] = [:]
-        for (i, r) in stored.enumerated() where r.matchStatus == MatchStatus.matched.rawValue && r.statusKind != .preliminary {
-            guard let sample = r.sampleId else { continue }
-            if let seen = latest[sample], stored[seen].resultedAt >= r.resultedAt { continue }
+        // By index, field by field: a whole record's copy is some twenty retains, for every result.
+        for i in stored.indices where stored[i].matchStatus == MatchStatus.matched.rawValue && stored[i].statusKind != .preliminary {
+            guard let sample = stored[i].sampleId else { continue }
+            if let seen = latest[sample], stored[seen].resultedAt >= stored[i].resultedAt { continue }
             latest[sample] = i
         }
         let rows = latest.values.sorted()
@@ -330,8 +342,7 @@ package enum ResultIngest {
             let chunk = rows[start..<min(start + 200, rows.count)]
             var values: [SQLQueryString] = []
             for i in chunk {
-                let r = stored[i]
-                values.append("(\(bind: r.sampleId ?? ""), \(bind: r.value), \(bind: r.resultedAt), \(bind: r.id))")
+                values.append("(\(bind: stored[i].sampleId ?? ""), \(bind: stored[i].value), \(bind: stored[i].resultedAt), \(bind: stored[i].id))")
             }
             // One statement per chunk (UPDATE … FROM VALUES works on SQLite ≥ 3.33 and PostgreSQL); a tube that
             // already shows a later result keeps it.
@@ -346,9 +357,17 @@ package enum ResultIngest {
     /// A re-test task is done when the tube taken for it has its result.
     /// - Parameter members: the tubes' members as read for matching in this transaction (nothing writes them between).
     private static func closeRetests(_ db: any SQLDatabase, _ stored: [ResultRecord], members: [String: [TubeMember]]) async throws {
-        let sampleIDs = Set(stored.filter { $0.matchStatus == MatchStatus.matched.rawValue && $0.statusKind != .preliminary }.compactMap(\.sampleId))
-        let retestIDs = sampleIDs.sorted().flatMap { members[$0]?.compactMap(\.retestId) ?? [] }
+        let sampleIDs = Set(stored.indices.compactMap { i in
+            stored[i].matchStatus == MatchStatus.matched.rawValue && stored[i].statusKind != .preliminary ? stored[i].sampleId : nil
+        })
+        // Few tubes were taken for a re-test: no array per tube to find them, and only their ids sorted.
+        var retestIDs: [String] = []
+        for id in sampleIDs {
+            guard let list = members[id] else { continue }
+            for j in list.indices { if let retest = list[j].retestId { retestIDs.append(retest) } }
+        }
         guard !retestIDs.isEmpty else { return }
+        retestIDs.sort()
         // Tasks left the open count when their tube was taken (`sampled`); a task still open when a result
         // names its tube (the tube was recorded for it by another path) leaves the count now.
         var deltas: [Counters.Change: Int] = [:]
@@ -371,11 +390,13 @@ package enum ResultIngest {
         var deltas: [Counters.Change: Int] = [:]
         let counts = { (r: ResultRecord) in r.matchStatus != MatchStatus.review.rawValue && r.statusKind != .preliminary && r.statusKind != .cancelled }
         let counted = stored.allSatisfy(counts) ? stored : stored.filter(counts)
-        for r in counted {
-            guard let resulted = Timestamp.date(r.resultedAt) else { continue }
+        for i in counted.indices {
+            guard let resulted = Timestamp.date(counted[i].resultedAt) else { continue }
             let day = VietnamTime.day(of: resulted)
-            deltas[Counters.Change(r.unitPath, group: r.groupCode, .testResults, day: day), default: 0] += 1
-            if r.value == TestResultValue.detected.rawValue { deltas[Counters.Change(r.unitPath, group: r.groupCode, .testPositives, day: day), default: 0] += 1 }
+            deltas[Counters.Change(counted[i].unitPath, group: counted[i].groupCode, .testResults, day: day), default: 0] += 1
+            if counted[i].value == TestResultValue.detected.rawValue {
+                deltas[Counters.Change(counted[i].unitPath, group: counted[i].groupCode, .testPositives, day: day), default: 0] += 1
+            }
         }
         try await Counters.apply(db, deltas)
         try await turnaround(db, counted)
@@ -386,9 +407,9 @@ package enum ResultIngest {
     /// Only results with a sampling time (the tube's, or the lab's own) can say how long they took.
     static func turnaround(_ db: any SQLDatabase, _ counted: [ResultRecord]) async throws {
         var turnaround: [String: Int] = [:]
-        for r in counted {
-            guard let resulted = Timestamp.date(r.resultedAt), let sampled = r.sampledAt.flatMap(Timestamp.date) else { continue }
-            turnaround["\(r.labId)|\(VietnamTime.day(of: resulted).iso)|\(Turnaround.hours(sampled: sampled, resulted: resulted))", default: 0] += 1
+        for i in counted.indices {
+            guard let resulted = Timestamp.date(counted[i].resultedAt), let sampled = counted[i].sampledAt.flatMap(Timestamp.date) else { continue }
+            turnaround["\(counted[i].labId)|\(VietnamTime.day(of: resulted).iso)|\(Turnaround.hours(sampled: sampled, resulted: resulted))", default: 0] += 1
         }
         let entries = turnaround.sorted { $0.key < $1.key }
         for start in stride(from: 0, to: entries.count, by: 300) {
@@ -410,11 +431,11 @@ package enum ResultIngest {
         let at = Timestamp.now()
         var cells: [SQLCell] = []
         cells.reserveCapacity(stored.count * Audit.rows.columns.count)
-        for r in stored {
-            let value = TestResultValue(rawValue: r.value)?.labelVI ?? r.value
-            Audit.append(to: &cells, at: at, actor: actor, action: "import", entityType: "test_result", entityId: r.id, unitPath: r.unitPath,
-                         summary: "Kết quả ống \(r.label): \(value) (\(lab.name))",
-                         changes: "[{\"field\":\"value\",\"new\":\"\(r.value)\"},{\"field\":\"match_status\",\"new\":\"\(r.matchStatus)\"}]")
+        for i in stored.indices {
+            let value = TestResultValue(rawValue: stored[i].value)?.labelVI ?? stored[i].value
+            Audit.append(to: &cells, at: at, actor: actor, action: "import", entityType: "test_result", entityId: stored[i].id, unitPath: stored[i].unitPath,
+                         summary: "Kết quả ống \(stored[i].label): \(value) (\(lab.name))",
+                         changes: "[{\"field\":\"value\",\"new\":\"\(stored[i].value)\"},{\"field\":\"match_status\",\"new\":\"\(stored[i].matchStatus)\"}]")
         }
         _ = try await Audit.rows.run(db, cells: cells)
     }
