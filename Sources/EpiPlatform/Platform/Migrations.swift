@@ -186,7 +186,7 @@ package enum Identifier {
     /// and its audit row each need an id). The bytes are the kernel's all the same, each used once.
     private static let randomBits = Mutex(RandomBits())
 
-    struct RandomBits: ~Copyable {
+    private struct RandomBits: ~Copyable {
         private var buffer = [UInt8](repeating: 0, count: 4096)
         private var used = 4096
 

@@ -168,9 +168,7 @@ package enum ResultIngest {
         cells.reserveCapacity(rows.count * Self.insert.columns.count)
         for i in rows.indices { rows[i].append(to: &cells) }
         let written = try await Self.insert.run(db, cells: cells)
-        for (j, new) in written.enumerated() where !new && j < itemOfRow.count {
-            outcomes[itemOfRow[j]] = .repeated(id: nil)
-        }
+        for (item, new) in zip(itemOfRow, written) where !new { outcomes[item] = .repeated(id: nil) }
         // Later entries that repeat a key of this group share the first one's fate.
         for (i, k) in keys.enumerated() where first[k] != i && existing[k] == nil {
             if let f = first[k], case .added(let id, _, _, _) = outcomes[f] { outcomes[i] = .repeated(id: id) }
