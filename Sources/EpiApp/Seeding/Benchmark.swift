@@ -302,12 +302,17 @@ enum BenchEnvironment {
         return out
     }
 
+    /// The sqlite3 command-line shell, when installed.
+    static var sqlite3: String? {
+        ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: FileManager.default.isExecutableFile(atPath:))
+    }
+
     /// Seconds sqlite3's own `.import` takes to load a CSV into table `raw` of a fresh database file (WAL),
     /// after the `setup` statements (a CREATE TABLE and indexes; without one, sqlite3 makes a bare table
     /// from the header). Nil, with a line saying why, when the sqlite3 CLI is missing or fails.
     static func sqlite3Import(csv: String, into database: String, setup: [String], skipHeader: Bool = false) throws -> Double? {
         let fm = FileManager.default
-        guard let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: fm.isExecutableFile(atPath:)) else {
+        guard let sqlite3 else {
             print("sqlite3 CLI not found (apt-get install sqlite3): raw-import ratio not measured")
             return nil
         }

@@ -21,6 +21,8 @@ package struct TestingBenchmark: Sendable {
     let samples: Int
     let connections: Int
     let directory: String
+    /// Also measure sqlite3 making the import's writes alone (`ImportCeiling`), on a copy of the database.
+    let ceiling: Bool
 
     /// The campaign's first day (Hanoi's city-wide testing of September 2021) and its length in days.
     static let firstDay = CivilDate(dayNumber: CivilDate.september1st2021 + 9)
@@ -31,12 +33,13 @@ package struct TestingBenchmark: Sendable {
     /// Single-positive files whose F0 is watched for by a reader.
     static let probes = 50
 
-    package init(results: Int, messages: Int, samples: Int, connections: Int, directory: String) {
+    package init(results: Int, messages: Int, samples: Int, connections: Int, directory: String, ceiling: Bool = false) {
         self.results = results
         self.messages = messages
         self.samples = samples
         self.connections = connections
         self.directory = directory
+        self.ceiling = ceiling
     }
 
     /// Tube k (0-based) is labelled BT0000000k; the first `results` are the CSV's, the next `messages` the
@@ -100,12 +103,24 @@ package struct TestingBenchmark: Sendable {
         let made = try await writeFiles(db, csvPath: csvPath, hl7Path: hl7Path, tubes: tubes, people: people)
         Self.setup(made ? "result CSV and HL7 messages written" : "result CSV and HL7 messages reused from \(directory)", t)
 
+        // The ceiling's database: this one as the import finds it, on disk before anything is timed.
+        let ceilingCopy = "\(directory)/ceiling.sqlite"
+        let copied = ceiling && ImportCeiling.backup("\(directory)/testing.sqlite", to: ceilingCopy)
+        if copied { sync() }
         let csv = try await measureCSV(services, csvPath: csvPath, lab: lab, user: labUser)
         try await measureMLLP(services, hl7Path: hl7Path)
         try await measurePositives(services, duringImport: csv.opened, positives: csv.positives)
         try await measurePositiveProbe(services, lab: lab, user: labUser, tubes: tubes, people: people)
         try await measureProgress(services, campaign: campaign, city: city, tubes: tubes)
         try await measureRiskLists(services, city: city)
+        // Last: its gigabytes of writes would still be reaching the disk while anything after it was timed.
+        if copied {
+            if let indexedRate = csv.indexedRate {
+                measureCeiling(copy: ceilingCopy, csvPath: csvPath, lab: lab, user: labUser, rows: csv.rows, ours: csv.rate, indexedRate: indexedRate)
+            } else {
+                ImportCeiling.remove(ceilingCopy)
+            }
+        }
         try await db.transaction { try await $0.raw("DROP TABLE IF EXISTS bench_people").run() }
     }
 
@@ -238,7 +253,8 @@ package struct TestingBenchmark: Sendable {
 
     // MARK: 1 and 3: the CSV import, and its positives
 
-    private func measureCSV(_ services: AppServices, csvPath: String, lab: LabRecord, user: CurrentUser) async throws -> (opened: [Double], positives: Int) {
+    private func measureCSV(_ services: AppServices, csvPath: String, lab: LabRecord, user: CurrentUser) async throws
+        -> (opened: [Double], positives: Int, rows: Int, rate: Double, indexedRate: Double?) {
         let csv = Array(try Data(contentsOf: URL(fileURLWithPath: csvPath)))
         print(String(format: "1. results from CSV (%@, %.1f MiB), through", csvPath, Double(csv.count) / 1_048_576) + " ResultService.importCSV with its batch size:")
         let service = ResultService(services: services)
@@ -270,17 +286,38 @@ package struct TestingBenchmark: Sendable {
             "CREATE INDEX r_positive ON raw(thoi_gian_tra_ket_qua) WHERE ket_qua = 'Dương tính'",
             "CREATE INDEX r_pending ON raw(thoi_gian_tra_ket_qua) WHERE ct <> ''",
         ]
+        var indexedRate: Double?
         if let bareSeconds = try BenchEnvironment.sqlite3Import(csv: csvPath, into: bare, setup: []),
            let indexedSeconds = try BenchEnvironment.sqlite3Import(csv: csvPath, into: indexed,
                                                                     setup: ["CREATE TABLE raw(" + header.map { "\($0) TEXT" }.joined(separator: ",") + ")"] + indexes, skipHeader: true) {
-            let bareRate = Double(report.totalRows) / bareSeconds, indexedRate = Double(report.totalRows) / indexedSeconds
+            let bareRate = Double(report.totalRows) / bareSeconds, indexedRows = Double(report.totalRows) / indexedSeconds
+            indexedRate = indexedRows
             print(String(format: "   sqlite3 .import into a table with 10 indexes like test_results': %.1f s = %@ rows/s; ratio ours/indexed raw = %.2f (goal ≥ 0.50)",
-                         indexedSeconds, NumberFormat.grouped(Int(indexedRate)), rate / indexedRate))
+                         indexedSeconds, NumberFormat.grouped(Int(indexedRows)), rate / indexedRows))
             print(String(format: "   sqlite3 .import into a bare table (no indexes): %.1f s = %@ rows/s; ratio ours/bare = %.2f",
                          bareSeconds, NumberFormat.grouped(Int(bareRate)), rate / bareRate))
         }
 
-        return (delays.withLockedValue { $0 }, report.positives)
+        return (delays.withLockedValue { $0 }, report.positives, report.totalRows, rate, indexedRate)
+    }
+
+    /// sqlite3 making the import's writes with no application code (`ImportCeiling`) on the copy taken before the
+    /// import, then the same without the audit rows (on a copy of that copy); each copy is deleted once measured.
+    private func measureCeiling(copy: String, csvPath: String, lab: LabRecord, user: CurrentUser, rows: Int, ours: Double, indexedRate: Double) {
+        let withoutAudit = "\(directory)/ceiling-without-audit.sqlite"
+        let second = ImportCeiling.backup(copy, to: withoutAudit)
+        print("6. the CSV import's ceiling (--ceiling): sqlite3 alone making the import's reads and writes as set-based SQL in one transaction, "
+              + "with the server's pragmas, on a copy of the database taken before the import (no application code, no checks, no F0s):")
+        for (path, audit) in [(copy, true), (withoutAudit, false)] where audit || second {
+            if let run = ImportCeiling.run(database: path, csv: csvPath, labID: lab.id, labName: lab.name, userID: user.id, username: user.username,
+                                           auditRows: audit, expected: rows) {
+                let ceilingRate = Double(rows) / run.seconds
+                print(String(format: "   %@: %.1f s = %@ rows/s; ratio ceiling/indexed raw = %.2f; ours/ceiling = %.2f",
+                             audit ? "results, tubes, audit rows, figures (what the import must write)" : "the same without the audit rows",
+                             run.seconds, NumberFormat.grouped(Int(ceilingRate)), ceilingRate / indexedRate, ours / ceilingRate))
+            }
+            ImportCeiling.remove(path)
+        }
     }
 
     /// What the CSV import's positives made readable: their F0s and the ward's alert.

@@ -47,19 +47,9 @@ package final class Database: Sendable {
     package static func open(_ location: DatabaseLocation, logger: Logger, readers: Int = 4) async throws -> Database {
         switch location {
         case .sqliteFile(let path):
-            let pragmas = [
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = NORMAL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA busy_timeout = 10000",
-                "PRAGMA cache_size = \(Self.cacheKiB)",
-                "PRAGMA temp_store = MEMORY",
-                "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)",
-                "PRAGMA journal_size_limit = \(WALCheckpointer.logSizeLimit)",
-            ]
             var connections: [DirectSQLiteConnection] = []
             for _ in 0..<(readers + 1) {
-                connections.append(try await DirectSQLiteConnection.open(path: path, pragmas: pragmas, logger: logger))
+                connections.append(try await DirectSQLiteConnection.open(path: path, pragmas: sqlitePragmas, logger: logger))
             }
             let writer = ConnectionPool([connections.removeFirst()])
             let checkpointer = try await WALCheckpointer.start(path: path, logger: logger)
@@ -143,6 +133,18 @@ package final class Database: Sendable {
 
     /// Each SQLite connection's page cache (negative: KiB).
     private static let cacheKiB = -65_536
+
+    /// What every SQLite connection is opened with; `bench testing --ceiling` gives sqlite3 the same.
+    package static let sqlitePragmas = [
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA busy_timeout = 10000",
+        "PRAGMA cache_size = \(cacheKiB)",
+        "PRAGMA temp_store = MEMORY",
+        "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)",
+        "PRAGMA journal_size_limit = \(WALCheckpointer.logSizeLimit)",
+    ]
 
     /// SQLite-only knobs for bulk loads: a larger page cache for the writer.
     package func prepareForBulkLoad() async throws {
