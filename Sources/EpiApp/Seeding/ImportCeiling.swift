@@ -13,11 +13,6 @@ import Foundation
 /// assumes what the bench's file holds (individual RT-PCR tubes, final results, every row matching), checks
 /// nothing a lab may get wrong, and opens no F0 for its positives.
 enum ImportCeiling {
-    struct Run {
-        let seconds: Double
-        let stored: Int
-    }
-
     /// A page-for-page copy of the database (SQLite's online backup, so the copy's B-trees lie as the
     /// original's do and a write-ahead log's pages are included). False, with a line saying why, on failure.
     static func backup(_ database: String, to copy: String) -> Bool {
@@ -37,10 +32,10 @@ enum ImportCeiling {
         for path in [database, database + "-wal", database + "-shm"] { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    /// Runs the ceiling's statements on `database` (a copy made before the import); nil, with a line saying
-    /// why, when sqlite3 fails or stores another number of results than `expected`.
+    /// Seconds from starting sqlite3 to its commit, running the ceiling's statements on `database` (a copy made
+    /// before the import); nil, with a line saying why, when sqlite3 fails or writes other counts than `expected`.
     static func run(database: String, csv: String, labID: String, labName: String, userID: String, username: String,
-                    auditRows: Bool, expected: Int) -> Run? {
+                    auditRows: Bool, expected: Int) -> Double? {
         guard let sqlite3 = BenchEnvironment.sqlite3 else { return nil }
         let receivedAt = Timestamp.now()
         let script = statements(csv: csv, labID: labID, labName: labName, userID: userID, username: username, receivedAt: receivedAt, auditRows: auditRows)
@@ -51,7 +46,10 @@ enum ImportCeiling {
         }
         defer { try? FileManager.default.removeItem(atPath: scriptPath) }
         let start = Date().timeIntervalSince1970
-        guard let (status, output) = try? shell(sqlite3, ["-bail", database, ".read \(dotArgument(scriptPath))"]) else { return nil }
+        guard let (status, output) = try? shell(sqlite3, ["-bail", database, ".read \(dotArgument(scriptPath))"]) else {
+            print("   ! sqlite3 could not be started: the ceiling is not measured")
+            return nil
+        }
         func value(_ name: String) -> Substring? {
             output.split(separator: "\n").first { $0.hasPrefix(name + "|") }.map { $0.dropFirst(name.count + 1) }
         }
@@ -68,7 +66,7 @@ enum ImportCeiling {
             print("   ! the ceiling's sqlite3 run (status \(status)) wrote \(written) for \(expected) rows: \(output.suffix(300))")
             return nil
         }
-        return Run(seconds: seconds, stored: written.stored)
+        return seconds
     }
 
     /// The ceiling's script: the server's pragmas, the file into a temporary table, then one transaction.

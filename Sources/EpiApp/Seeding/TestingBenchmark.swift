@@ -304,17 +304,18 @@ package struct TestingBenchmark: Sendable {
     /// sqlite3 making the import's writes with no application code (`ImportCeiling`) on the copy taken before the
     /// import, then the same without the audit rows (on a copy of that copy); each copy is deleted once measured.
     private func measureCeiling(copy: String, csvPath: String, lab: LabRecord, user: CurrentUser, rows: Int, ours: Double, indexedRate: Double) {
-        let withoutAudit = "\(directory)/ceiling-without-audit.sqlite"
-        let second = ImportCeiling.backup(copy, to: withoutAudit)
         print("6. the CSV import's ceiling (--ceiling): sqlite3 alone making the import's reads and writes as set-based SQL in one transaction, "
               + "with the server's pragmas, on a copy of the database taken before the import (no application code, no checks, no F0s):")
-        for (path, audit) in [(copy, true), (withoutAudit, false)] where audit || second {
-            if let run = ImportCeiling.run(database: path, csv: csvPath, labID: lab.id, labName: lab.name, userID: user.id, username: user.username,
-                                           auditRows: audit, expected: rows) {
-                let ceilingRate = Double(rows) / run.seconds
+        let withoutAudit = "\(directory)/ceiling-without-audit.sqlite"
+        let second = ImportCeiling.backup(copy, to: withoutAudit)
+        for (path, audit) in [(copy, true), (withoutAudit, false)] {
+            // A failed copy may have left part of a file: removed below all the same.
+            if audit || second, let seconds = ImportCeiling.run(database: path, csv: csvPath, labID: lab.id, labName: lab.name, userID: user.id,
+                                                                username: user.username, auditRows: audit, expected: rows) {
+                let ceilingRate = Double(rows) / seconds
                 print(String(format: "   %@: %.1f s = %@ rows/s; ratio ceiling/indexed raw = %.2f; ours/ceiling = %.2f",
                              audit ? "results, tubes, audit rows, figures (what the import must write)" : "the same without the audit rows",
-                             run.seconds, NumberFormat.grouped(Int(ceilingRate)), ceilingRate / indexedRate, ours / ceilingRate))
+                             seconds, NumberFormat.grouped(Int(ceilingRate)), ceilingRate / indexedRate, ours / ceilingRate))
             }
             ImportCeiling.remove(path)
         }
